@@ -1,0 +1,88 @@
+import { publishAlert } from '../shared/alerts';
+import { newestValue } from '../shared/alarms';
+import { log, nowSeconds } from '../shared/rollout';
+import { targetFor } from '../shared/targets';
+import type { TargetConfig } from '../shared/types';
+
+/** What the EventBridge rule passes: the alarm state-change event and this canary's settings. */
+export interface AlarmFastPathEvent {
+  readonly config: {
+    readonly canaryName: string;
+    readonly target: TargetConfig;
+    readonly topicArn: string;
+    readonly versionScopedAlarmNames: string[];
+  };
+  readonly event: {
+    readonly time?: string;
+    readonly detail: {
+      readonly alarmName: string;
+      readonly state: { readonly value: string; readonly reason?: string; readonly reasonData?: string };
+      readonly configuration?: {
+        readonly metrics?: {
+          readonly metricStat?: { readonly metric?: { readonly dimensions?: Record<string, string> } };
+        }[];
+      };
+    };
+  };
+}
+
+export interface FastPathResult {
+  readonly action: 'rolled_back' | 'ignored';
+  readonly reason: string;
+}
+
+/**
+ * Immediate rollback: a guard alarm entered ALARM, so the canary weight goes to 0 now, without
+ * waiting for the workflow's next check. The workflow notices at its next check and ends as
+ * rolled back. Only the canary that currently holds a share is touched.
+ */
+export async function handler(input: AlarmFastPathEvent): Promise<FastPathResult> {
+  const { config, event } = input;
+  const { alarmName, state } = event.detail;
+  if (state.value !== 'ALARM') return ignore(`alarm ${alarmName} is ${state.value}`);
+
+  const target = targetFor(config.target);
+  const split = await target.read();
+  if (!split.canary || split.canaryPercent === 0) return ignore(`no canary has traffic on ${target.description}`);
+
+  if (config.versionScopedAlarmNames.includes(alarmName)) {
+    const watched = (event.detail.configuration?.metrics ?? []).flatMap((m) =>
+      Object.entries(m.metricStat?.metric?.dimensions ?? {})
+        .filter(([k]) => k === 'ExecutedVersion' || k === 'VariantName')
+        .map(([, v]) => v),
+    );
+    if (watched.length > 0 && !watched.includes(split.canary)) {
+      return ignore(`alarm ${alarmName} watches ${watched.join('/')}, not the canary ${split.canary}`);
+    }
+  }
+
+  const release = { stableVersion: split.stable, canaryVersion: split.canary };
+  await target.rollback(release, split);
+  const threshold = thresholdOf(state.reasonData);
+  log('fast-path rollback', { alarmName, release, weightPercent: split.canaryPercent });
+  await publishAlert(config.topicArn, {
+    event: 'ROLLED_BACK',
+    canaryName: config.canaryName,
+    target: target.description,
+    stableVersion: split.stable,
+    canaryVersion: split.canary,
+    weightPercent: split.canaryPercent,
+    reason: `alarm ${alarmName} entered ALARM; the canary weight was set to 0 at once`,
+    alarm: { name: alarmName, reason: state.reason, value: newestValue(state.reasonData), threshold },
+    at: nowSeconds(),
+  });
+  return { action: 'rolled_back', reason: `alarm ${alarmName}` };
+}
+
+function ignore(reason: string): FastPathResult {
+  log('fast path: nothing to do', { reason });
+  return { action: 'ignored', reason };
+}
+
+function thresholdOf(reasonData: string | undefined): number | undefined {
+  try {
+    return reasonData ? (JSON.parse(reasonData) as { threshold?: number }).threshold : undefined;
+  } catch {
+    return undefined;
+  }
+}

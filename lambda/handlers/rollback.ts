@@ -1,0 +1,51 @@
+import { publishAlert } from '../shared/alerts';
+import { alertFacts, caughtErrorText, log, nowSeconds } from '../shared/rollout';
+import { relate } from '../shared/target';
+import { targetFor } from '../shared/targets';
+import type { RolloutProgress, RolloutState } from '../shared/types';
+
+/**
+ * Canary weight 0, stable serves everything, and an alert. Runs for a failed guard and, through the
+ * workflow's Catch, for any error. Touches the target only while this release's canary holds a
+ * share: a newer release or a promotion done by someone else is left alone.
+ */
+export async function handler(state: RolloutState): Promise<RolloutProgress> {
+  const { plan, release } = state;
+  const target = targetFor(plan.target);
+  const now = nowSeconds();
+  const progress: RolloutProgress = state.progress ?? {
+    stepIndex: -1,
+    weightPercent: 0,
+    startedAt: now,
+    stepStartedAt: now,
+    decision: 'rollback',
+    waitSeconds: 0,
+    canaryRequests: 0,
+    holdAlerted: false,
+    ignoredAlarms: [],
+  };
+
+  const split = await target.read();
+  const relation = relate(split, release);
+  const weightWhenStopped = relation === 'ours' ? split.canaryPercent : progress.weightPercent;
+  if (relation === 'ours') await target.rollback(release, split);
+
+  const failed = state.error !== undefined;
+  const reason = failed ? caughtErrorText(state.error) : (progress.reason ?? 'a guard failed');
+  const done: RolloutProgress = { ...progress, decision: 'rollback', weightPercent: 0, reason };
+  const note =
+    relation === 'promoted'
+      ? ' (the canary had already been promoted and was left serving all traffic)'
+      : relation === 'superseded'
+        ? ' (another release owns the target now; it was left alone)'
+        : '';
+  log(failed ? 'rollout failed, canary at 0%' : 'canary rolled back', { release, reason, relation });
+  await publishAlert(
+    plan.topicArn,
+    alertFacts({ ...state, progress: done }, target, failed ? 'FAILED' : 'ROLLED_BACK', {
+      weightPercent: weightWhenStopped,
+      reason: reason + note,
+    }),
+  );
+  return done;
+}

@@ -1,0 +1,63 @@
+import { readAlarms } from '../shared/alarms';
+import { publishAlert } from '../shared/alerts';
+import { GuardsNotReadyError, TargetStateError } from '../shared/errors';
+import { alertFacts, externalStop, log, nowSeconds } from '../shared/rollout';
+import { relate } from '../shared/target';
+import { targetFor } from '../shared/targets';
+import type { RolloutProgress, RolloutState } from '../shared/types';
+
+/**
+ * First step: the target must still be as the deploy left it, and every guard alarm must exist and
+ * (for the library's own alarms) watch this canary version, before the canary gets any traffic.
+ * Throws GuardsNotReady while CloudFormation is still updating the alarms; the workflow retries.
+ */
+export async function handler(state: RolloutState): Promise<RolloutProgress> {
+  const { plan, release } = state;
+  const target = targetFor(plan.target);
+  const now = nowSeconds();
+  const base: RolloutProgress = {
+    stepIndex: -1,
+    weightPercent: 0,
+    startedAt: now,
+    stepStartedAt: now,
+    decision: 'start',
+    waitSeconds: 0,
+    canaryRequests: 0,
+    holdAlerted: false,
+    ignoredAlarms: [],
+  };
+  if (release.stableVersion === release.canaryVersion) {
+    throw new TargetStateError(`stable and canary are both version ${release.canaryVersion}: nothing to release`);
+  }
+
+  const split = await target.read();
+  const relation = relate(split, release);
+  if (relation === 'promoted' || relation === 'superseded') return externalStop(base, relation);
+  if (relation === 'ours' && split.canaryPercent > 0) {
+    throw new TargetStateError(`${target.description} already sends ${split.canaryPercent}% to ${release.canaryVersion}`);
+  }
+
+  const { alarms, missing } = await readAlarms(plan.guardAlarmNames);
+  if (missing.length > 0) {
+    throw new GuardsNotReadyError(`guard alarms not found: ${missing.join(', ')}`);
+  }
+  const scoped = new Set(plan.versionScopedAlarmNames);
+  const stale = alarms.filter((a) => scoped.has(a.name) && !a.versions.includes(release.canaryVersion));
+  if (stale.length > 0) {
+    throw new GuardsNotReadyError(
+      `alarms do not watch version ${release.canaryVersion} yet: ${stale.map((a) => a.name).join(', ')}`,
+    );
+  }
+
+  // An alarm already in ALARM before the canary had any traffic cannot be about the canary.
+  const ignoredAlarms = alarms.filter((a) => a.state === 'ALARM' && !scoped.has(a.name)).map((a) => a.name);
+  const progress = { ...base, ignoredAlarms };
+  await publishAlert(
+    plan.topicArn,
+    alertFacts({ ...state, progress }, target, 'STARTED', {
+      reason: ignoredAlarms.length > 0 ? `already in ALARM before the canary got traffic, ignored until they change: ${ignoredAlarms.join(', ')}` : undefined,
+    }),
+  );
+  log('rollout started', { release, ignoredAlarms });
+  return progress;
+}

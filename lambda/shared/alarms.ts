@@ -1,0 +1,103 @@
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { awsCall } from './errors';
+
+const cloudwatch = new CloudWatchClient({});
+
+/** What the workflow needs to know about one guard alarm. */
+export interface AlarmView {
+  readonly name: string;
+  readonly state: string;
+  /** Epoch seconds of the last state change. */
+  readonly updatedAt: number;
+  readonly reason: string;
+  readonly threshold?: number;
+  /** The newest datapoint the alarm evaluated, when CloudWatch says it. */
+  readonly value?: number;
+  /** Every value of an `ExecutedVersion` / `VariantName` dimension in the alarm's metrics. */
+  readonly versions: string[];
+}
+
+export interface AlarmReading {
+  readonly alarms: AlarmView[];
+  /** Names asked for that CloudWatch does not know: a typo here would silently disable a guard. */
+  readonly missing: string[];
+}
+
+const VERSION_DIMENSIONS = new Set(['ExecutedVersion', 'VariantName']);
+
+export async function readAlarms(names: string[]): Promise<AlarmReading> {
+  const alarms: AlarmView[] = [];
+  for (let i = 0; i < names.length; i += 100) {
+    const chunk = names.slice(i, i + 100);
+    let token: string | undefined;
+    do {
+      const out = await awsCall('DescribeAlarms', () =>
+        cloudwatch.send(
+          new DescribeAlarmsCommand({
+            AlarmNames: chunk,
+            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+            NextToken: token,
+          }),
+        ),
+      );
+      for (const a of out.MetricAlarms ?? []) alarms.push(viewOfMetricAlarm(a));
+      for (const c of out.CompositeAlarms ?? []) {
+        alarms.push({
+          name: c.AlarmName ?? '',
+          state: c.StateValue ?? 'INSUFFICIENT_DATA',
+          updatedAt: epochSeconds(c.StateUpdatedTimestamp),
+          reason: c.StateReason ?? '',
+          versions: [],
+        });
+      }
+      token = out.NextToken;
+    } while (token);
+  }
+  const found = new Set(alarms.map((a) => a.name));
+  return { alarms, missing: names.filter((n) => !found.has(n)) };
+}
+
+function viewOfMetricAlarm(a: MetricAlarm): AlarmView {
+  const dims = [
+    ...(a.Dimensions ?? []),
+    ...(a.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric?.Dimensions ?? []),
+  ];
+  return {
+    name: a.AlarmName ?? '',
+    state: a.StateValue ?? 'INSUFFICIENT_DATA',
+    updatedAt: epochSeconds(a.StateUpdatedTimestamp),
+    reason: a.StateReason ?? '',
+    threshold: a.Threshold,
+    value: newestValue(a.StateReasonData),
+    versions: dims.filter((d) => d.Name && VERSION_DIMENSIONS.has(d.Name)).map((d) => d.Value ?? ''),
+  };
+}
+
+/** CloudWatch's StateReasonData is JSON with `recentDatapoints` (newest last) or `evaluatedDatapoints`. */
+export function newestValue(reasonData: string | undefined): number | undefined {
+  if (!reasonData) return undefined;
+  try {
+    const data = JSON.parse(reasonData) as {
+      recentDatapoints?: number[];
+      evaluatedDatapoints?: { value?: number }[];
+    };
+    const recent = data.recentDatapoints;
+    if (recent && recent.length > 0) return recent[recent.length - 1];
+    return data.evaluatedDatapoints?.find((d) => d.value !== undefined)?.value;
+  } catch {
+    return undefined;
+  }
+}
+
+function epochSeconds(d: Date | undefined): number {
+  return d ? Math.floor(new Date(d).getTime() / 1000) : 0;
+}
+
+/**
+ * Alarms in ALARM that count against the canary. An alarm that was already in ALARM before the
+ * canary got any traffic (and has not changed since) cannot be about the canary, so it is
+ * ignored: a stale alarm from the last release must not block the fix.
+ */
+export function firingAlarms(alarms: AlarmView[], ignored: string[], startedAt: number): AlarmView[] {
+  return alarms.filter((a) => a.state === 'ALARM' && !(ignored.includes(a.name) && a.updatedAt <= startedAt));
+}

@@ -1,0 +1,134 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { awsCall } from './errors';
+
+const sns = new SNSClient({});
+
+export type AlertEvent =
+  | 'STARTED'
+  | 'STEP'
+  | 'HOLDING'
+  | 'PROMOTED'
+  | 'ROLLED_BACK'
+  | 'FAILED'
+  | 'SUPERSEDED'
+  | 'ROLLBACK_FAILED';
+
+export interface AlarmDetail {
+  readonly name: string;
+  readonly reason?: string;
+  readonly value?: number;
+  readonly threshold?: number;
+}
+
+export interface AlertFacts {
+  readonly event: AlertEvent;
+  readonly canaryName: string;
+  readonly target: string;
+  readonly stableVersion: string;
+  readonly canaryVersion: string;
+  /** Canary share when this happened, in percent. */
+  readonly weightPercent: number;
+  readonly step?: { readonly number: number; readonly of: number };
+  readonly reason?: string;
+  readonly alarm?: AlarmDetail;
+  readonly canaryRequests?: number;
+  /** Epoch seconds. */
+  readonly at: number;
+}
+
+export interface Alert {
+  readonly subject: string;
+  /** JSON a program can parse; `summary` is the sentence for a person. */
+  readonly message: string;
+}
+
+/** Version labels: Lambda versions are numbers ("v7"), SageMaker variants are names. */
+function v(version: string): string {
+  return /^\d+$/.test(version) ? `v${version}` : version;
+}
+
+function pct(p: number): string {
+  return `${Number(p.toFixed(2))}%`;
+}
+
+function headline(f: AlertFacts): { subject: string; summary: string } {
+  const who = `${f.canaryName} ${v(f.canaryVersion)}`;
+  switch (f.event) {
+    case 'STARTED':
+      return {
+        subject: `rollout of ${who} started (stable ${v(f.stableVersion)})`,
+        summary: `A rollout of ${who} started on ${f.target}; ${v(f.stableVersion)} serves all traffic until the first step.`,
+      };
+    case 'STEP':
+      return {
+        subject: `${who} now gets ${pct(f.weightPercent)} of traffic (step ${f.step?.number}/${f.step?.of})`,
+        summary: `Step ${f.step?.number} of ${f.step?.of}: ${who} receives ${pct(f.weightPercent)} of the traffic of ${f.target}.`,
+      };
+    case 'HOLDING':
+      return {
+        subject: `${who} holding at ${pct(f.weightPercent)}: not enough traffic yet`,
+        summary: `${who} is held at ${pct(f.weightPercent)}: ${f.reason ?? 'too few requests to judge it'}. It will not be promoted without evidence.`,
+      };
+    case 'PROMOTED':
+      return {
+        subject: `${who} promoted: it serves 100% of traffic`,
+        summary: `${who} passed every step and now serves all traffic of ${f.target}; ${v(f.stableVersion)} serves none.`,
+      };
+    case 'ROLLED_BACK': {
+      const cause = f.alarm ? `alarm ${f.alarm.name}` : (f.reason ?? 'a guard failed');
+      return {
+        subject: `ROLLED BACK ${who} at ${pct(f.weightPercent)}: ${cause}`,
+        summary: `${who} was rolled back at ${pct(f.weightPercent)} because of ${cause}; ${v(f.stableVersion)} serves all traffic again.`,
+      };
+    }
+    case 'FAILED':
+      return {
+        subject: `FAILED rollout of ${who}: canary set to 0%`,
+        summary: `The rollout of ${who} stopped on an error (${f.reason ?? 'unknown'}); the canary gets no traffic and ${v(f.stableVersion)} serves everything.`,
+      };
+    case 'SUPERSEDED':
+      return {
+        subject: `rollout of ${who} superseded by a new deploy`,
+        summary: `A deploy replaced the rollout of ${who}: ${f.reason ?? 'its canary was set to 0% first'}.`,
+      };
+    case 'ROLLBACK_FAILED':
+      return {
+        subject: `ACTION NEEDED: rollback of ${who} failed`,
+        summary: `The rollback of ${who} on ${f.target} failed (${f.reason ?? 'unknown error'}). The canary may still get ${pct(f.weightPercent)} of traffic: set its weight to 0 by hand.`,
+      };
+  }
+}
+
+/** SNS subjects: printable ASCII, at most 100 characters. */
+export function subjectLine(text: string): string {
+  const ascii = `[canary] ${text}`.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+}
+
+export function buildAlert(f: AlertFacts): Alert {
+  const { subject, summary } = headline(f);
+  const body = {
+    schema: 'cdk-model-canary/alert@1',
+    event: f.event,
+    summary,
+    canary: f.canaryName,
+    target: f.target,
+    stableVersion: f.stableVersion,
+    canaryVersion: f.canaryVersion,
+    weightPercent: f.weightPercent,
+    step: f.step,
+    reason: f.reason,
+    alarm: f.alarm,
+    canaryRequests: f.canaryRequests,
+    at: new Date(f.at * 1000).toISOString(),
+  };
+  return { subject: subjectLine(subject), message: JSON.stringify(body, null, 2) };
+}
+
+export async function publishAlert(topicArn: string, facts: AlertFacts): Promise<Alert> {
+  const alert = buildAlert(facts);
+  await awsCall('Publish', () =>
+    sns.send(new PublishCommand({ TopicArn: topicArn, Subject: alert.subject, Message: alert.message })),
+  );
+  return alert;
+}

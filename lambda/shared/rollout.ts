@@ -1,0 +1,126 @@
+import type { AlarmView } from './alarms';
+import type { AlertFacts, AlertEvent } from './alerts';
+import type { SplitRelation, TrafficTarget } from './target';
+import type { ExternalOutcome, RolloutPlan, RolloutProgress, RolloutState } from './types';
+
+/** Epoch seconds; every step reads the clock through this. */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export function isLastStep(plan: RolloutPlan, stepIndex: number): boolean {
+  return stepIndex >= plan.steps.length - 1;
+}
+
+export function progressOf(state: RolloutState): RolloutProgress {
+  if (!state.progress) throw new Error('The workflow state has no progress: the start step did not run');
+  return state.progress;
+}
+
+const EXTERNAL: Record<Exclude<SplitRelation, 'ours'>, ExternalOutcome> = {
+  idle: 'rolled_back',
+  promoted: 'promoted',
+  superseded: 'superseded',
+};
+
+/** The rollout stops because something else changed the target (alarm fast path, operator, new deploy). */
+export function externalStop(progress: RolloutProgress, relation: Exclude<SplitRelation, 'ours'>): RolloutProgress {
+  const outcome = EXTERNAL[relation];
+  const reason = {
+    rolled_back: 'the canary weight was set to 0 outside the workflow (alarm fast path or an operator)',
+    promoted: 'the canary was promoted outside the workflow',
+    superseded: 'another release took over the target',
+  }[outcome];
+  return { ...progress, decision: 'external', externalOutcome: outcome, reason, waitSeconds: 0 };
+}
+
+export interface CheckObservation {
+  readonly firing: AlarmView[];
+  readonly relation: SplitRelation;
+  readonly canaryRequests: number;
+  readonly now: number;
+}
+
+/**
+ * One check of a baking step. Order matters: a firing guard wins over everything, then a target
+ * changed by someone else, then the bake time, then the evidence (enough canary requests).
+ * No traffic is never taken as health.
+ */
+export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: CheckObservation): RolloutProgress {
+  const step = plan.steps[progress.stepIndex];
+  const seen = { ...progress, canaryRequests: obs.canaryRequests, reason: undefined };
+  if (obs.firing.length > 0) {
+    const names = obs.firing.map((a) => a.name).join(', ');
+    const first = obs.firing[0];
+    return {
+      ...seen,
+      decision: 'rollback',
+      waitSeconds: 0,
+      reason: `guard alarm in ALARM: ${names}`,
+      alarm: { name: first.name, reason: first.reason, value: first.value, threshold: first.threshold },
+    };
+  }
+  if (obs.relation !== 'ours') return externalStop(seen, obs.relation);
+  const elapsed = obs.now - progress.stepStartedAt;
+  if (elapsed < step.bakeSeconds) {
+    return { ...seen, decision: 'bake', waitSeconds: Math.max(1, Math.min(plan.checkIntervalSeconds, step.bakeSeconds - elapsed)) };
+  }
+  if (obs.canaryRequests >= plan.minRequestsPerStep) {
+    return { ...seen, decision: isLastStep(plan, progress.stepIndex) ? 'promote' : 'advance', waitSeconds: 0 };
+  }
+  const shortfall = `the canary served ${obs.canaryRequests} of the ${plan.minRequestsPerStep} requests a step needs`;
+  if (plan.insufficientTraffic === 'ROLL_BACK') {
+    return { ...seen, decision: 'rollback', waitSeconds: 0, reason: `not enough traffic: ${shortfall}` };
+  }
+  if (elapsed >= step.bakeSeconds + plan.maxHoldSeconds) {
+    return {
+      ...seen,
+      decision: 'rollback',
+      waitSeconds: 0,
+      reason: `held ${Math.round((elapsed - step.bakeSeconds) / 60)} min without enough traffic: ${shortfall}`,
+    };
+  }
+  return { ...seen, decision: 'bake', waitSeconds: plan.checkIntervalSeconds, reason: `holding: ${shortfall}` };
+}
+
+/** The facts every alert about this rollout shares. */
+export function alertFacts(
+  state: RolloutState,
+  target: TrafficTarget,
+  event: AlertEvent,
+  extra: Partial<AlertFacts> = {},
+): AlertFacts {
+  const progress = state.progress;
+  const stepIndex = progress?.stepIndex ?? -1;
+  return {
+    event,
+    canaryName: state.plan.canaryName,
+    target: target.description,
+    stableVersion: state.release.stableVersion,
+    canaryVersion: state.release.canaryVersion,
+    weightPercent: progress?.weightPercent ?? 0,
+    step: stepIndex >= 0 ? { number: stepIndex + 1, of: state.plan.steps.length } : undefined,
+    canaryRequests: progress?.canaryRequests,
+    alarm: progress?.alarm,
+    at: nowSeconds(),
+    ...extra,
+  };
+}
+
+/** Structured log line (CloudWatch Logs Insights can query the fields). */
+export function log(message: string, fields: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ level: 'INFO', message, ...fields }));
+}
+
+/** The message of an error caught by the workflow (Lambda puts it in Cause as JSON). */
+export function caughtErrorText(error: RolloutState['error']): string {
+  if (!error) return 'unknown error';
+  let message = error.Cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: string };
+    if (parsed.errorMessage) message = parsed.errorMessage;
+  } catch {
+    // Cause was plain text
+  }
+  return `${error.Error ?? 'Error'}: ${message}`.slice(0, 500);
+}

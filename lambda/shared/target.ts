@@ -1,0 +1,79 @@
+import type { Release, TargetConfig } from './types';
+
+/** How traffic is split right now, read from the target itself. */
+export interface TrafficSplit {
+  /** The version that serves whatever the canary does not. */
+  readonly stable: string;
+  /** The version that receives a share, if any. */
+  readonly canary?: string;
+  /** The canary's share, in percent. */
+  readonly canaryPercent: number;
+  /** Token for a conditional update (Lambda's RevisionId), so a stale writer cannot win. */
+  readonly revision?: string;
+}
+
+/** How the target relates to one release. */
+export type SplitRelation =
+  /** stable serves everything, no canary: before the first step, or after a rollback */
+  | 'idle'
+  /** the canary of this release has a share */
+  | 'ours'
+  /** the canary of this release serves everything alone */
+  | 'promoted'
+  /** another release owns the target now */
+  | 'superseded';
+
+export function relate(split: TrafficSplit, release: Release): SplitRelation {
+  if (split.stable === release.stableVersion) {
+    if (split.canary === undefined || (split.canary === release.canaryVersion && split.canaryPercent === 0)) {
+      return 'idle';
+    }
+    if (split.canary === release.canaryVersion) return 'ours';
+  }
+  if (split.stable === release.canaryVersion && split.canary === undefined) return 'promoted';
+  return 'superseded';
+}
+
+export interface InvokeResult {
+  readonly ok: boolean;
+  readonly body: string;
+  readonly error?: string;
+}
+
+/** A CloudWatch metric of one version, as GetMetricData takes it. */
+export interface MetricSpec {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, string>;
+}
+
+export type Signal = 'requests' | 'errors';
+
+/**
+ * "Where traffic goes": everything the workflow needs from a target. The schedule, the guards,
+ * the workflow and the alerts are written once against this; each target kind implements it.
+ */
+export interface TrafficTarget {
+  /** Stable identity of the routing (the release custom resource's physical id). */
+  readonly id: string;
+  /** The name callers use (alias name, endpoint name); returned to CloudFormation so references wait for it. */
+  readonly name: string;
+  /** For alerts and logs, e.g. "alias live of function sentiment". */
+  readonly description: string;
+  read(): Promise<TrafficSplit>;
+  /** Gives the canary `percent` of the traffic, only if the target is still as `expected`. */
+  shift(release: Release, percent: number, expected: TrafficSplit): Promise<void>;
+  /** The canary serves everything and becomes the stable version. */
+  promote(release: Release, expected: TrafficSplit): Promise<void>;
+  /** Canary weight 0: the stable version serves everything. */
+  rollback(release: Release, expected: TrafficSplit): Promise<void>;
+  /** Sends one request to the canary alone, before it gets any traffic. */
+  invokeCanary(release: Release, payload: string): Promise<InvokeResult>;
+  /** Creates the routing (first deploy) with one version serving everything, if it is missing. */
+  ensureServing(version: string): Promise<{ created: boolean; split: TrafficSplit }>;
+  /** Removes the routing the library created (stack deletion). */
+  remove(): Promise<void>;
+  metric(version: string, signal: Signal): MetricSpec;
+}
+
+export type TargetFactory = (config: TargetConfig) => TrafficTarget;

@@ -1,0 +1,12 @@
+import type { TrafficTarget } from '../target';
+import type { TargetConfig } from '../types';
+import { LambdaAliasTarget } from './lambda-alias';
+
+export function targetFor(config: TargetConfig): TrafficTarget {
+  switch (config.kind) {
+    case 'lambda-alias':
+      return new LambdaAliasTarget(config);
+    default:
+      throw new Error(`Unknown target kind ${(config as { kind?: string }).kind}`);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The data that flows through the rollout workflow. The plan is fixed at synth time (a Pass state
+ * in the state machine), the release comes from the deploy that started the rollout, and the
+ * progress is rewritten by every step.
+ */
+
+/** Where traffic goes. Each kind has one implementation of TrafficTarget (lambda/shared/targets/). */
+export interface LambdaAliasTargetConfig {
+  readonly kind: 'lambda-alias';
+  readonly functionName: string;
+  readonly aliasName: string;
+}
+
+export type TargetConfig = LambdaAliasTargetConfig;
+
+export interface StepPlan {
+  /** Share of traffic for the canary during this step, in percent (0, 100]. */
+  readonly percent: number;
+  /** How long the step bakes before it may pass, in seconds. */
+  readonly bakeSeconds: number;
+}
+
+export interface PreTrafficCheckPlan {
+  /** Request body sent to the canary, as given by the user. */
+  readonly payload: string;
+  /** How many times to send it (warm-up). */
+  readonly repeat: number;
+  /** The response must contain this text; empty means only "no error". */
+  readonly expectResponseContains?: string;
+}
+
+export type InsufficientTrafficAction = 'HOLD' | 'ROLL_BACK';
+
+export interface RolloutPlan {
+  /** A name people recognise in an inbox. */
+  readonly canaryName: string;
+  readonly target: TargetConfig;
+  readonly steps: StepPlan[];
+  readonly checkIntervalSeconds: number;
+  readonly minRequestsPerStep: number;
+  readonly insufficientTraffic: InsufficientTrafficAction;
+  readonly maxHoldSeconds: number;
+  /** Every alarm that rolls the canary back. */
+  readonly guardAlarmNames: string[];
+  /** The library's own alarms: they must watch the canary version before it gets traffic. */
+  readonly versionScopedAlarmNames: string[];
+  readonly topicArn: string;
+  readonly preTrafficChecks: PreTrafficCheckPlan[];
+}
+
+/** What the deploy asks for: move traffic from the stable version to the canary version. */
+export interface Release {
+  readonly stableVersion: string;
+  readonly canaryVersion: string;
+}
+
+export type Decision =
+  | 'start'
+  | 'bake'
+  | 'advance'
+  | 'promote'
+  | 'rollback'
+  | 'external';
+
+export interface RolloutProgress {
+  /** Index into plan.steps; -1 before the first step. */
+  readonly stepIndex: number;
+  /** Canary share now, in percent. */
+  readonly weightPercent: number;
+  /** Epoch seconds. */
+  readonly startedAt: number;
+  readonly stepStartedAt: number;
+  readonly decision: Decision;
+  /** Seconds the workflow waits before the next check. */
+  readonly waitSeconds: number;
+  /** Canary requests counted in the current step so far. */
+  readonly canaryRequests: number;
+  /** Set once a "holding: not enough traffic" alert went out for this step. */
+  readonly holdAlerted: boolean;
+  /** Alarms already in ALARM before the canary got traffic: they cannot be about the canary. */
+  readonly ignoredAlarms: string[];
+  readonly reason?: string;
+  /** The guard alarm that decided a rollback, with its value and threshold. */
+  readonly alarm?: { readonly name: string; readonly reason?: string; readonly value?: number; readonly threshold?: number };
+  /** Set when the rollout stopped because something outside the workflow changed the target. */
+  readonly externalOutcome?: ExternalOutcome;
+}
+
+export type ExternalOutcome = 'rolled_back' | 'promoted' | 'superseded';
+
+/** The whole execution state. */
+export interface RolloutState {
+  readonly plan: RolloutPlan;
+  readonly release: Release;
+  readonly progress?: RolloutProgress;
+  /** Set by a Catch: the error that sent the workflow to its rollback. */
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
+}

@@ -1,0 +1,3 @@
+export * from './rollout-schedule';
+export * from './model-canary-options';
+export * from './lambda-model-canary';

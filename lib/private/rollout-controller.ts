@@ -1,0 +1,367 @@
+import { ArnFormat, CustomResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { InsufficientTrafficAction, type ModelCanaryOptions } from '../model-canary-options';
+import { RolloutSchedule } from '../rollout-schedule';
+import { GuardAlarms } from './guard-alarms';
+import { handlerCode } from './handler-code';
+import type { TargetBinding } from './target-binding';
+import { emailProblems, requireRange, scheduleProblems, throwIfProblems } from './validation';
+
+export interface RolloutControllerProps {
+  readonly options: ModelCanaryOptions;
+  readonly binding: TargetBinding;
+  /** The version this deploy publishes: the canary of the next rollout. */
+  readonly canaryVersion: string;
+  /** For error messages: the public construct's name. */
+  readonly constructName: string;
+}
+
+/** Errors Step Functions may retry: our transient AWS failures and Lambda's own service errors. */
+const TRANSIENT_ERRORS = [
+  'TransientAwsError',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/**
+ * The target-independent half of a model canary: alerts, guard alarms, the rollout workflow, the
+ * alarm fast path and the release custom resource. A public canary construct supplies a
+ * TargetBinding ("where traffic goes") and gets all of this.
+ */
+export class RolloutController extends Construct {
+  public readonly topic: sns.ITopic;
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly guards: GuardAlarms;
+  public readonly stableVersion: string;
+  public readonly release: CustomResource;
+  public readonly handlers: Record<string, lambda.Function> = {};
+
+  private readonly binding: TargetBinding;
+  private readonly canaryName: string;
+
+  constructor(scope: Construct, id: string, props: RolloutControllerProps) {
+    super(scope, id);
+    const o = props.options;
+    const schedule = o.schedule ?? RolloutSchedule.GRADUAL_5_25_50_100;
+    const guardWindow = o.guardWindow ?? Duration.minutes(5);
+    const checkInterval = o.checkInterval ?? Duration.seconds(30);
+    const maxHold = o.maxHold ?? Duration.hours(6);
+    const minRequests = o.minRequestsPerStep ?? 100;
+    this.canaryName = o.canaryName ?? scope.node.id;
+    this.binding = props.binding;
+
+    throwIfProblems(props.constructName, [
+      ...scheduleProblems(schedule),
+      ...requireRange('minRequestsPerStep', minRequests, 1, 1e9, 'give a whole number of requests, at least 1 (no traffic is never evidence)'),
+      ...(Number.isInteger(minRequests) ? [] : [`minRequestsPerStep is ${minRequests}: give a whole number`]),
+      ...requireRange('maxErrorRatePercent', o.maxErrorRatePercent, 0, 100, 'give a percentage from 0 to 100'),
+      ...requireRange('maxErrorRateIncrease', o.maxErrorRateIncrease, 0, 100, 'give percentage points from 0 to 100'),
+      ...requireRange('maxLatencyP95 (ms)', o.maxLatencyP95?.toMilliseconds(), 1, 15 * 60 * 1000, 'give a positive duration of at most 15 minutes'),
+      ...requireRange('maxLatencyP95Increase (ms)', o.maxLatencyP95Increase?.toMilliseconds(), 0, 15 * 60 * 1000, 'give a duration of at most 15 minutes'),
+      ...requireRange('guardWindow (minutes)', guardWindow.toSeconds() / 60, 1, 1440, 'give whole minutes from 1 to 1440 (1-minute metrics)'),
+      ...(guardWindow.toSeconds() % 60 === 0 ? [] : [`guardWindow is ${guardWindow.toSeconds()}s: give whole minutes (metrics come in 1-minute periods)`]),
+      ...requireRange('checkInterval (s)', checkInterval.toSeconds(), 10, 3600, 'give 10 seconds to 1 hour'),
+      ...requireRange('maxHold (s)', maxHold.toSeconds(), 0, 7 * 24 * 3600, 'give at most 7 days'),
+      ...emailProblems(o.alertEmails ?? []),
+      ...(o.preTrafficChecks ?? []).flatMap((c, i) =>
+        requireRange(`preTrafficChecks[${i}].repeat`, c.repeat, 1, 100, 'send each request 1 to 100 times'),
+      ),
+    ]);
+
+    // Alerts
+    this.topic =
+      o.alertTopic ??
+      new sns.Topic(this, 'Alerts', {
+        displayName: `Model canary ${this.canaryName}`,
+        // The AWS managed key: encrypted at rest at no key cost; only this library's functions publish.
+        masterKey: kms.Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
+        enforceSSL: true,
+      });
+    for (const email of o.alertEmails ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
+    // Release custom resource: owns the routing; its StableVersion scopes the relative guards.
+    const releaseFn = this.handler('release', 'ReleaseStep', Duration.minutes(2));
+    const provider = new cr.Provider(this, 'ReleaseProvider', {
+      onEventHandler: releaseFn,
+      logGroup: this.logGroup('ReleaseProviderLogs'),
+    });
+    // The state machine is built below (its plan names the guards, which need StableVersion).
+    this.release = new CustomResource(this, 'Release', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::ModelCanaryRelease',
+      properties: {
+        CanaryName: this.canaryName,
+        Target: props.binding.targetConfig,
+        TopicArn: this.topic.topicArn,
+        StateMachineArn: Lazy.string({ produce: () => this.stateMachine.stateMachineArn }),
+        Version: props.canaryVersion,
+      },
+    });
+    this.stableVersion = this.release.getAttString('StableVersion');
+
+    // Guards
+    this.guards = new GuardAlarms(this, 'Guards', {
+      binding: props.binding,
+      canaryVersion: props.canaryVersion,
+      stableVersion: this.stableVersion,
+      namePrefix: `${Stack.of(this).stackName}-${this.canaryName}`,
+      window: guardWindow,
+      maxErrorRatePercent: o.maxErrorRatePercent ?? 5,
+      maxLatencyP95: o.maxLatencyP95 ?? Duration.seconds(10),
+      maxErrorRateIncrease: o.maxErrorRateIncrease ?? 2,
+      maxLatencyP95Increase: o.maxLatencyP95Increase ?? Duration.millis(50),
+      additionalAlarms: o.additionalAlarms ?? [],
+    });
+
+    const plan = {
+      canaryName: this.canaryName,
+      target: props.binding.targetConfig,
+      steps: schedule.steps.map((s) => ({ percent: s.percent, bakeSeconds: s.bake.toSeconds() })),
+      checkIntervalSeconds: checkInterval.toSeconds(),
+      minRequestsPerStep: minRequests,
+      insufficientTraffic: o.onInsufficientTraffic ?? InsufficientTrafficAction.HOLD,
+      maxHoldSeconds: maxHold.toSeconds(),
+      guardAlarmNames: this.guards.allAlarmNames,
+      versionScopedAlarmNames: this.guards.versionScopedAlarmNames,
+      topicArn: this.topic.topicArn,
+      preTrafficChecks: (o.preTrafficChecks ?? []).map((c) => ({
+        payload: c.payload,
+        repeat: c.repeat ?? 1,
+        expectResponseContains: c.expectResponseContains ?? '',
+      })),
+    };
+
+    this.stateMachine = this.workflow(plan);
+
+    // Release function: create/delete the routing, start and stop rollouts.
+    props.binding.grantManageRouting(releaseFn);
+    this.stateMachine.grantStartExecution(releaseFn);
+    releaseFn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }),
+    );
+    releaseFn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StopExecution'], resources: [executionArnPattern(this.stateMachine)] }),
+    );
+    this.topic.grantPublish(releaseFn);
+
+    this.fastPath(plan);
+  }
+
+  /** One workflow handler: its own role, its own log group, the prebuilt bundle. */
+  private handler(name: string, id: string, timeout = Duration.seconds(30)): lambda.Function {
+    const logGroup = this.logGroup(`${id}Logs`);
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `cdk-model-canary ${this.canaryName}: ${name} step`,
+    });
+    logGroup.grantWrite(role);
+    const fn = new lambda.Function(this, id, {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      code: handlerCode(name),
+      handler: 'index.handler',
+      role,
+      timeout,
+      memorySize: 256,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      description: `cdk-model-canary ${this.canaryName}: ${name}`,
+    });
+    fn.node.addDependency(role);
+    this.handlers[name] = fn;
+    return fn;
+  }
+
+  private logGroup(id: string): logs.LogGroup {
+    return new logs.LogGroup(this, id, { retention: logs.RetentionDays.THREE_MONTHS });
+  }
+
+  private grantAlerts(fn: lambda.IFunction): void {
+    this.topic.grantPublish(fn);
+  }
+
+  /** The Step Functions workflow: start → pre-traffic → (set weight → bake/check)* → promote. */
+  private workflow(plan: Record<string, unknown>): sfn.StateMachine {
+    const b = this.binding;
+    const start = this.handler('start', 'StartStep');
+    b.grantReadRouting(start);
+    this.guards.grantRead(start);
+    this.grantAlerts(start);
+
+    const setWeight = this.handler('set-weight', 'SetWeightStep');
+    b.grantShiftTraffic(setWeight);
+    this.grantAlerts(setWeight);
+
+    const check = this.handler('check', 'CheckStep');
+    b.grantReadRouting(check);
+    this.guards.grantRead(check);
+    check.addToRolePolicy(
+      // GetMetricData has no resource-level permissions.
+      new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+    );
+    this.grantAlerts(check);
+
+    const promote = this.handler('promote', 'PromoteStep');
+    b.grantShiftTraffic(promote);
+    this.guards.grantRead(promote);
+    this.grantAlerts(promote);
+
+    const rollback = this.handler('rollback', 'RollbackStep');
+    b.grantShiftTraffic(rollback);
+    this.grantAlerts(rollback);
+
+    const rollbackFailed = this.handler('rollback-failed', 'RollbackFailedStep');
+    this.grantAlerts(rollbackFailed);
+
+    const task = (id: string, fn: lambda.IFunction, resultPath = '$.progress') =>
+      new tasks.LambdaInvoke(this, id, {
+        lambdaFunction: fn,
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        resultPath,
+      });
+    const transient = { errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.seconds(30), jitterStrategy: sfn.JitterType.FULL };
+
+    // Terminal states
+    const promoted = new sfn.Succeed(this, 'Promoted', { comment: 'The canary serves all traffic.' });
+    const superseded = new sfn.Succeed(this, 'Superseded', { comment: 'Another release took over the target.' });
+    const rolledBack = new sfn.Fail(this, 'RolledBack', { error: 'CanaryRolledBack', causePath: '$.progress.reason' });
+    const failed = new sfn.Fail(this, 'RolloutFailed', { error: 'RolloutFailed', causePath: '$.progress.reason' });
+    const rollbackFailedEnd = new sfn.Fail(this, 'RollbackFailed', { error: 'RollbackFailed', cause: 'The rollback itself failed: set the canary weight to 0 by hand.' });
+
+    const alertRollbackFailed = task('AlertRollbackFailed', rollbackFailed, '$.alert')
+      .addRetry(transient)
+      .addCatch(rollbackFailedEnd, { resultPath: '$.alertError' })
+      .next(rollbackFailedEnd);
+    const rollbackRetry = { ...transient, interval: Duration.seconds(1), maxAttempts: 10, maxDelay: Duration.seconds(20) };
+    const rollBack = task('RollBack', rollback)
+      .addRetry(rollbackRetry)
+      .addCatch(alertRollbackFailed, { resultPath: '$.error' })
+      .next(rolledBack);
+    const rollBackAfterError = task('RollBackAfterError', rollback)
+      .addRetry(rollbackRetry)
+      .addCatch(alertRollbackFailed, { resultPath: '$.error' })
+      .next(failed);
+
+    const external = new sfn.Choice(this, 'StoppedOutsideWorkflow')
+      .when(sfn.Condition.stringEquals('$.progress.externalOutcome', 'promoted'), promoted)
+      .when(sfn.Condition.stringEquals('$.progress.externalOutcome', 'superseded'), superseded)
+      .otherwise(rolledBack);
+
+    const guarded = (t: tasks.LambdaInvoke) => t.addRetry(transient).addCatch(rollBackAfterError, { resultPath: '$.error' });
+
+    const planState = new sfn.Pass(this, 'Plan', {
+      comment: 'The rollout plan fixed at synth time: schedule, guards, alerts.',
+      result: sfn.Result.fromObject(plan),
+      resultPath: '$.plan',
+    });
+    const startTask = task('Start', start)
+      .addRetry({ errors: ['GuardsNotReady'], interval: Duration.seconds(15), maxAttempts: 40, backoffRate: 1 })
+      .addRetry(transient)
+      .addCatch(rollBackAfterError, { resultPath: '$.error' });
+    const setWeightTask = guarded(task('SetWeight', setWeight));
+    const checkTask = guarded(task('Check', check));
+    const promoteTask = guarded(task('Promote', promote));
+    const bake = new sfn.Wait(this, 'Bake', { time: sfn.WaitTime.secondsPath('$.progress.waitSeconds') });
+
+    const decision = (value: string) => sfn.Condition.stringEquals('$.progress.decision', value);
+    const afterPromote = new sfn.Choice(this, 'PromotedOrNot')
+      .when(decision('promote'), promoted)
+      .when(decision('external'), external)
+      .otherwise(rollBack);
+    promoteTask.next(afterPromote);
+
+    const afterCheck = new sfn.Choice(this, 'Decide')
+      .when(decision('rollback'), rollBack)
+      .when(decision('external'), external)
+      .when(decision('advance'), setWeightTask)
+      .when(decision('promote'), promoteTask)
+      .otherwise(bake);
+    checkTask.next(afterCheck);
+    bake.next(checkTask);
+
+    const afterSetWeight = new sfn.Choice(this, 'WeightSet')
+      .when(decision('external'), external)
+      .when(decision('promote'), promoteTask)
+      .otherwise(bake);
+    setWeightTask.next(afterSetWeight);
+
+    let firstTraffic: sfn.IChainable = setWeightTask;
+    if ((plan.preTrafficChecks as unknown[]).length > 0) {
+      const preTraffic = this.handler('pre-traffic', 'PreTrafficStep', Duration.minutes(5));
+      b.grantInvokeCanary(preTraffic);
+      firstTraffic = guarded(task('PreTrafficChecks', preTraffic)).next(setWeightTask);
+    }
+    const afterStart = new sfn.Choice(this, 'Started')
+      .when(decision('external'), external)
+      .otherwise(firstTraffic);
+    startTask.next(afterStart);
+
+    return new sfn.StateMachine(this, 'Workflow', {
+      definitionBody: sfn.DefinitionBody.fromChainable(planState.next(startTask)),
+      comment: `cdk-model-canary rollout of ${this.canaryName}`,
+      tracingEnabled: true,
+      logs: {
+        destination: this.logGroup('WorkflowLogs'),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+  }
+
+  /** Immediate rollback: a guard alarm entering ALARM sets the canary weight to 0 within seconds. */
+  private fastPath(plan: Record<string, unknown>): void {
+    const onAlarm = this.handler('on-alarm', 'AlarmFastPath');
+    this.binding.grantShiftTraffic(onAlarm);
+    this.grantAlerts(onAlarm);
+    const rule = new events.Rule(this, 'GuardAlarmRule', {
+      description: `cdk-model-canary ${this.canaryName}: a guard alarm entered ALARM`,
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        resources: this.guards.allAlarmArns,
+        detail: { state: { value: ['ALARM'] } },
+      },
+    });
+    rule.addTarget(
+      new eventsTargets.LambdaFunction(onAlarm, {
+        event: events.RuleTargetInput.fromObject({
+          config: {
+            canaryName: plan.canaryName,
+            target: plan.target,
+            topicArn: plan.topicArn,
+            versionScopedAlarmNames: plan.versionScopedAlarmNames,
+          },
+          detail: events.EventField.fromPath('$.detail'),
+        }),
+        retryAttempts: 8,
+        maxEventAge: Duration.minutes(30),
+      }),
+    );
+  }
+}
+
+function executionArnPattern(sm: sfn.StateMachine): string {
+  const stack = Stack.of(sm);
+  return stack.formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${sm.stateMachineName}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}

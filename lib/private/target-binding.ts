@@ -1,0 +1,29 @@
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+
+/** A signal the guards watch, per version. */
+export type GuardSignal = 'requests' | 'errors' | 'latency';
+
+/**
+ * "Where traffic goes", CDK side: what the rollout controller needs from a target. The Lambda alias
+ * and the SageMaker endpoint each implement it; everything else is written once.
+ */
+export interface TargetBinding {
+  /** Handed to the workflow handlers as `plan.target` (see lambda/shared/types.ts). */
+  readonly targetConfig: { readonly kind: string; readonly [key: string]: string };
+
+  /** A metric of one version (Lambda version number, SageMaker variant name), 1-minute period. */
+  metric(version: string, signal: GuardSignal, statistic: string): cloudwatch.Metric;
+
+  /** How many units of the latency metric make one millisecond (Lambda: 1, SageMaker: 1000). */
+  readonly latencyUnitsPerMillisecond: number;
+
+  /** Read the routing (which version gets what share). */
+  grantReadRouting(grantee: iam.IGrantable): void;
+  /** Read and change the shares. */
+  grantShiftTraffic(grantee: iam.IGrantable): void;
+  /** Create, read, change and delete the routing (the release custom resource). */
+  grantManageRouting(grantee: iam.IGrantable): void;
+  /** Send requests to the canary alone (pre-traffic checks). */
+  grantInvokeCanary(grantee: iam.IGrantable): void;
+}

@@ -1,0 +1,94 @@
+import { Duration } from 'aws-cdk-lib';
+
+/** One step of a rollout: the canary's share of traffic and how long it bakes there. */
+export interface RolloutStep {
+  /**
+   * The canary's share of traffic during this step, in percent: more than 0, at most 100.
+   */
+  readonly percent: number;
+
+  /**
+   * How long the canary stays at this share while the guards watch it. A step passes only when
+   * this has passed, no guard fired and the canary served at least `minRequestsPerStep` requests.
+   * At least one minute (the resolution of Lambda and SageMaker metrics); only a last step at
+   * 100 % may have zero, meaning "then promote at once".
+   */
+  readonly bake: Duration;
+}
+
+/**
+ * How traffic moves from the stable version to the canary: a list of steps with a bake time each.
+ *
+ * Presets cover the common shapes, including the ones CodeDeploy offers for Lambda, so a team
+ * moving from CodeDeploy keeps its timing; `steps()` and `custom()` build any other.
+ *
+ * @see https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html
+ */
+export class RolloutSchedule {
+  /** 5 % → 25 % → 50 % → 100 %, 10 minutes each (the seed guidance). The default. */
+  public static readonly GRADUAL_5_25_50_100 = RolloutSchedule.steps([5, 25, 50, 100], Duration.minutes(10));
+
+  /** CodeDeploy's Canary10Percent5Minutes: 10 % for 5 minutes, then everything. */
+  public static readonly CANARY_10PERCENT_5MINUTES = RolloutSchedule.canary(10, Duration.minutes(5));
+  /** CodeDeploy's Canary10Percent10Minutes. */
+  public static readonly CANARY_10PERCENT_10MINUTES = RolloutSchedule.canary(10, Duration.minutes(10));
+  /** CodeDeploy's Canary10Percent15Minutes. */
+  public static readonly CANARY_10PERCENT_15MINUTES = RolloutSchedule.canary(10, Duration.minutes(15));
+  /** CodeDeploy's Canary10Percent30Minutes. */
+  public static readonly CANARY_10PERCENT_30MINUTES = RolloutSchedule.canary(10, Duration.minutes(30));
+
+  /** CodeDeploy's Linear10PercentEvery1Minute: 10 % more every minute. */
+  public static readonly LINEAR_10PERCENT_EVERY_1MINUTE = RolloutSchedule.linear(10, Duration.minutes(1));
+  /** CodeDeploy's Linear10PercentEvery2Minutes. */
+  public static readonly LINEAR_10PERCENT_EVERY_2MINUTES = RolloutSchedule.linear(10, Duration.minutes(2));
+  /** CodeDeploy's Linear10PercentEvery3Minutes. */
+  public static readonly LINEAR_10PERCENT_EVERY_3MINUTES = RolloutSchedule.linear(10, Duration.minutes(3));
+  /** CodeDeploy's Linear10PercentEvery10Minutes. */
+  public static readonly LINEAR_10PERCENT_EVERY_10MINUTES = RolloutSchedule.linear(10, Duration.minutes(10));
+
+  /** Blue/green: all traffic to the canary at once, 10 minutes of bake with the old version kept warm. */
+  public static readonly ALL_AT_ONCE = RolloutSchedule.allAtOnce(Duration.minutes(10));
+
+  /** The given shares in order, each baking for `bake`. */
+  public static steps(percentages: number[], bake: Duration): RolloutSchedule {
+    return new RolloutSchedule(percentages.map((percent) => ({ percent, bake })));
+  }
+
+  /** `percent` for `bake`, then everything at once (CodeDeploy's canary shape). */
+  public static canary(percent: number, bake: Duration): RolloutSchedule {
+    return new RolloutSchedule([
+      { percent, bake },
+      { percent: 100, bake: Duration.seconds(0) },
+    ]);
+  }
+
+  /** `percentPerStep` more every `interval` until 100 % (CodeDeploy's linear shape). */
+  public static linear(percentPerStep: number, interval: Duration): RolloutSchedule {
+    if (!(percentPerStep > 0 && percentPerStep <= 100)) {
+      throw new Error(`linear(): percentPerStep must be more than 0 and at most 100, got ${percentPerStep}`);
+    }
+    const steps: RolloutStep[] = [];
+    for (let p = percentPerStep; p < 100 - 1e-9; p += percentPerStep) {
+      steps.push({ percent: Math.round(p * 1e6) / 1e6, bake: interval });
+    }
+    steps.push({ percent: 100, bake: Duration.seconds(0) });
+    return new RolloutSchedule(steps);
+  }
+
+  /** Blue/green: 100 % to the canary, bake, then promote. Rollback stays instant during the bake. */
+  public static allAtOnce(bake: Duration): RolloutSchedule {
+    return new RolloutSchedule([{ percent: 100, bake }]);
+  }
+
+  /** Any list of steps. */
+  public static custom(steps: RolloutStep[]): RolloutSchedule {
+    return new RolloutSchedule(steps);
+  }
+
+  private constructor(public readonly steps: RolloutStep[]) {}
+
+  /** Total bake time of all steps: the shortest time a healthy rollout takes. */
+  public get totalBake(): Duration {
+    return Duration.seconds(this.steps.reduce((s, step) => s + step.bake.toSeconds(), 0));
+  }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Bundles every workflow handler in lambda/handlers/ into assets/handlers/<name>/index.js.
+// The constructs load these with Code.fromAsset, so a consumer of the package needs no bundler or Docker.
+const path = require('node:path');
+const fs = require('node:fs');
+
+const root = path.resolve(__dirname, '..');
+const handlersDir = path.join(root, 'lambda', 'handlers');
+const outDir = path.join(root, 'assets', 'handlers');
+
+async function bundleHandlers(options = {}) {
+  const esbuild = require('esbuild');
+  const entries = fs.readdirSync(handlersDir).filter((f) => f.endsWith('.ts'));
+  fs.rmSync(outDir, { recursive: true, force: true });
+  const started = Date.now();
+  await esbuild.build({
+    entryPoints: Object.fromEntries(entries.map((f) => [path.basename(f, '.ts') + '/index', path.join(handlersDir, f)])),
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  if (!options.quiet) {
+    console.log(`bundled ${entries.length} handlers into ${path.relative(root, outDir)} in ${Date.now() - started} ms`);
+  }
+  return entries.map((f) => path.basename(f, '.ts'));
+}
+
+module.exports = { bundleHandlers, outDir };
+
+if (require.main === module) {
+  bundleHandlers().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
