@@ -15,6 +15,7 @@ import { InsufficientTrafficAction, type ModelCanaryOptions } from '../model-can
 import { RolloutSchedule } from '../rollout-schedule';
 import { GuardAlarms } from './guard-alarms';
 import { handlerCode } from './handler-code';
+import { acknowledgeFindings } from './nag-acknowledgements';
 import type { TargetBinding } from './target-binding';
 import { emailProblems, requireRange, scheduleProblems, throwIfProblems } from './validation';
 
@@ -160,6 +161,7 @@ export class RolloutController extends Construct {
     this.topic.grantPublish(releaseFn);
 
     this.fastPath(plan);
+    acknowledgeFindings(this);
   }
 
   /** One workflow handler: its own role, its own log group, the prebuilt bundle. */
