@@ -10,12 +10,13 @@ const outDir = path.join(root, 'assets', 'handlers');
 
 async function bundleHandlers(options = {}) {
   const esbuild = require('esbuild');
+  const target = options.outDir ?? outDir;
   const entries = fs.readdirSync(handlersDir).filter((f) => f.endsWith('.ts'));
-  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.rmSync(target, { recursive: true, force: true });
   const started = Date.now();
   await esbuild.build({
     entryPoints: Object.fromEntries(entries.map((f) => [path.basename(f, '.ts') + '/index', path.join(handlersDir, f)])),
-    outdir: outDir,
+    outdir: target,
     bundle: true,
     platform: 'node',
     target: 'node22',
@@ -26,7 +27,7 @@ async function bundleHandlers(options = {}) {
     logLevel: 'warning',
   });
   if (!options.quiet) {
-    console.log(`bundled ${entries.length} handlers into ${path.relative(root, outDir)} in ${Date.now() - started} ms`);
+    console.log(`bundled ${entries.length} handlers into ${path.relative(root, target)} in ${Date.now() - started} ms`);
   }
   return entries.map((f) => path.basename(f, '.ts'));
 }
