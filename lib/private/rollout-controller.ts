@@ -349,7 +349,7 @@ export class RolloutController extends Construct {
             topicArn: plan.topicArn,
             versionScopedAlarmNames: plan.versionScopedAlarmNames,
           },
-          detail: events.EventField.fromPath('$.detail'),
+          event: { time: events.EventField.time, detail: events.EventField.fromPath('$.detail') },
         }),
         retryAttempts: 8,
         maxEventAge: Duration.minutes(30),
