@@ -62,12 +62,15 @@ export async function handler(event: CustomResourceEvent): Promise<CustomResourc
   }
 
   const stopped = await stopRollouts(props.StateMachineArn, `superseded by a deploy of version ${props.Version}`);
-  if (split.canary) await supersede(target, props, split, stopped);
+  // The rollout just stopped (or the alarm fast path) may have moved the weights since the first
+  // read: act on the alias as it is now, or the conditional update fails on a stale revision.
+  const current = await target.read();
+  if (current.canary) await supersede(target, props, current, stopped);
 
-  if (split.stable === props.Version) {
-    return result(target, split.stable, 'rollout stopped: the deploy went back to the stable version');
+  if (current.stable === props.Version) {
+    return result(target, current.stable, 'rollout stopped: the deploy went back to the stable version');
   }
-  const release: Release = { stableVersion: split.stable, canaryVersion: props.Version };
+  const release: Release = { stableVersion: current.stable, canaryVersion: props.Version };
   const name = `release-${safe(props.Version)}-${nowSeconds()}`.slice(0, 80);
   await awsCall('StartExecution', () =>
     sfn.send(
@@ -75,7 +78,7 @@ export async function handler(event: CustomResourceEvent): Promise<CustomResourc
     ),
   );
   log('rollout started by deploy', { release, execution: name });
-  return result(target, split.stable, `rollout started: ${name}`);
+  return result(target, current.stable, `rollout started: ${name}`);
 }
 
 /** The old canary gets weight 0 before anything else happens. */

@@ -7,7 +7,10 @@ const cloudwatch = new CloudWatchClient({});
 export interface AlarmView {
   readonly name: string;
   readonly state: string;
-  /** Epoch seconds of the last state change. */
+  /**
+   * Epoch seconds of the last change of the state value. StateUpdatedTimestamp also moves when only
+   * the evaluation state changes, which would make a stale alarm look new.
+   */
   readonly updatedAt: number;
   readonly reason: string;
   readonly threshold?: number;
@@ -45,7 +48,7 @@ export async function readAlarms(names: string[]): Promise<AlarmReading> {
         alarms.push({
           name: c.AlarmName ?? '',
           state: c.StateValue ?? 'INSUFFICIENT_DATA',
-          updatedAt: epochSeconds(c.StateUpdatedTimestamp),
+          updatedAt: epochSeconds(c.StateTransitionedTimestamp ?? c.StateUpdatedTimestamp),
           reason: c.StateReason ?? '',
           versions: [],
         });
@@ -65,7 +68,7 @@ function viewOfMetricAlarm(a: MetricAlarm): AlarmView {
   return {
     name: a.AlarmName ?? '',
     state: a.StateValue ?? 'INSUFFICIENT_DATA',
-    updatedAt: epochSeconds(a.StateUpdatedTimestamp),
+    updatedAt: epochSeconds(a.StateTransitionedTimestamp ?? a.StateUpdatedTimestamp),
     reason: a.StateReason ?? '',
     threshold: a.Threshold,
     value: newestValue(a.StateReasonData),

@@ -65,10 +65,12 @@ export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: C
   if (elapsed < step.bakeSeconds) {
     return { ...seen, decision: 'bake', waitSeconds: Math.max(1, Math.min(plan.checkIntervalSeconds, step.bakeSeconds - elapsed)) };
   }
-  if (obs.canaryRequests >= plan.minRequestsPerStep) {
+  // At least one request, whatever the plan says: no traffic is never evidence.
+  const needed = Math.max(1, plan.minRequestsPerStep);
+  if (obs.canaryRequests >= needed) {
     return { ...seen, decision: isLastStep(plan, progress.stepIndex) ? 'promote' : 'advance', waitSeconds: 0 };
   }
-  const shortfall = `the canary served ${obs.canaryRequests} of the ${plan.minRequestsPerStep} requests a step needs`;
+  const shortfall = `the canary served ${obs.canaryRequests} of the ${needed} requests a step needs`;
   if (plan.insufficientTraffic === 'ROLL_BACK') {
     return { ...seen, decision: 'rollback', waitSeconds: 0, reason: `not enough traffic: ${shortfall}` };
   }

@@ -1,0 +1,106 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildAlert, publishAlert, subjectLine, type AlertEvent, type AlertFacts } from '../../../lambda/shared/alerts';
+import { NOW, TOPIC_ARN } from '../helpers';
+
+const EVENTS: AlertEvent[] = ['STARTED', 'STEP', 'HOLDING', 'PROMOTED', 'ROLLED_BACK', 'FAILED', 'SUPERSEDED', 'ROLLBACK_FAILED'];
+
+function facts(event: AlertEvent, extra: Partial<AlertFacts> = {}): AlertFacts {
+  return {
+    event,
+    canaryName: 'sentiment',
+    target: 'alias live of function sentiment-fn',
+    stableVersion: '5',
+    canaryVersion: '6',
+    weightPercent: 25,
+    step: { number: 2, of: 4 },
+    canaryRequests: 412,
+    at: NOW,
+    ...extra,
+  };
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+describe('subjectLine', () => {
+  test('prefixes, keeps short ASCII as is', () => {
+    expect(subjectLine('sentiment v6 promoted')).toBe('[canary] sentiment v6 promoted');
+  });
+
+  test('replaces non-ASCII and control characters, cuts to 100 with an ellipsis', () => {
+    const s = subjectLine(`modèle — ${'x'.repeat(200)}\nline two\t`);
+    expect(s).toHaveLength(100);
+    expect(s).toMatch(PRINTABLE_ASCII);
+    expect(s.endsWith('...')).toBe(true);
+    expect(s.startsWith('[canary] mod?le ? x')).toBe(true);
+  });
+
+  test('exactly 100 characters is kept whole', () => {
+    const text = 'y'.repeat(100 - '[canary] '.length);
+    expect(subjectLine(text)).toBe(`[canary] ${text}`);
+  });
+});
+
+describe('buildAlert', () => {
+  test.each(EVENTS)('%s: subject is at most 100 printable ASCII characters, body is JSON with the facts', (event) => {
+    const longName = 'a-very-long-canary-name-for-the-recommendation-model-ünïcode';
+    const alert = buildAlert(
+      facts(event, {
+        canaryName: longName,
+        reason: 'guard alarm in ALARM',
+        alarm: { name: 'stack-sentiment-ErrorRate', reason: 'Threshold Crossed', value: 0.31, threshold: 0.05 },
+      }),
+    );
+    expect(alert.subject.length).toBeLessThanOrEqual(100);
+    expect(alert.subject).toMatch(PRINTABLE_ASCII);
+    const body = JSON.parse(alert.message);
+    expect(body).toMatchObject({
+      schema: 'cdk-model-canary/alert@1',
+      event,
+      canary: longName,
+      stableVersion: '5',
+      canaryVersion: '6',
+      weightPercent: 25,
+      step: { number: 2, of: 4 },
+      canaryRequests: 412,
+      alarm: { name: 'stack-sentiment-ErrorRate', reason: 'Threshold Crossed', value: 0.31, threshold: 0.05 },
+      at: '2025-01-01T00:00:00.000Z',
+    });
+    expect(typeof body.summary).toBe('string');
+    expect(body.summary).toContain(longName);
+  });
+
+  test('ROLLED_BACK names the alarm and the weight in the subject', () => {
+    const alert = buildAlert(facts('ROLLED_BACK', { weightPercent: 5, alarm: { name: 'ErrorRate', value: 0.3, threshold: 0.05 } }));
+    expect(alert.subject).toBe('[canary] ROLLED BACK sentiment v6 at 5%: alarm ErrorRate');
+    expect(JSON.parse(alert.message).summary).toContain('v5 serves all traffic again');
+  });
+
+  test('ROLLED_BACK without an alarm gives the reason', () => {
+    const alert = buildAlert(facts('ROLLED_BACK', { reason: 'not enough traffic' }));
+    expect(alert.subject).toContain('not enough traffic');
+  });
+
+  test('STEP shows the step and a rounded share; SageMaker variant names are not prefixed with v', () => {
+    const alert = buildAlert(facts('STEP', { weightPercent: 33.3333, canaryVersion: 'variant-b' }));
+    expect(alert.subject).toBe('[canary] sentiment variant-b now gets 33.33% of traffic (step 2/4)');
+  });
+
+  test('ROLLBACK_FAILED asks for action and keeps the weight', () => {
+    const alert = buildAlert(facts('ROLLBACK_FAILED', { reason: 'AccessDenied' }));
+    expect(alert.subject.startsWith('[canary] ACTION NEEDED')).toBe(true);
+    expect(JSON.parse(alert.message).summary).toContain('25%');
+  });
+});
+
+describe('publishAlert', () => {
+  const sns = mockClient(SNSClient);
+  beforeEach(() => sns.reset());
+
+  test('publishes the subject and body to the topic', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const alert = await publishAlert(TOPIC_ARN, facts('PROMOTED'));
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC_ARN, Subject: alert.subject, Message: alert.message });
+  });
+});

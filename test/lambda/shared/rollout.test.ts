@@ -1,0 +1,169 @@
+import type { AlarmView } from '../../../lambda/shared/alarms';
+import {
+  alertFacts,
+  caughtErrorText,
+  decideCheck,
+  externalStop,
+  isLastStep,
+  progressOf,
+} from '../../../lambda/shared/rollout';
+import { LambdaAliasTarget } from '../../../lambda/shared/targets/lambda-alias';
+import type { SplitRelation } from '../../../lambda/shared/target';
+import { NOW, RELEASE, freezeTime, plan, progress } from '../helpers';
+
+function firing(name: string, extra: Partial<AlarmView> = {}): AlarmView {
+  return { name, state: 'ALARM', updatedAt: NOW - 30, reason: `${name} crossed`, threshold: 0.05, value: 0.2, versions: [], ...extra };
+}
+
+/** Step `stepIndex` started `elapsed` seconds before NOW. */
+function at(stepIndex: number, elapsed: number, extra = {}) {
+  return progress({ stepIndex, stepStartedAt: NOW - elapsed, canaryRequests: 0, reason: 'old reason', ...extra });
+}
+
+describe('decideCheck', () => {
+  const p = plan(); // steps 5/25/100 % baking 600 s, interval 120 s, 100 requests, ROLL_BACK, hold 3600 s
+
+  test('a firing alarm wins over everything: external change, unfinished bake, enough requests', () => {
+    const next = decideCheck(p, at(0, 10), {
+      firing: [firing('ErrorRate', { value: 0.31, threshold: 0.05 }), firing('LatencyP95')],
+      relation: 'superseded',
+      canaryRequests: 5000,
+      now: NOW,
+    });
+    expect(next.decision).toBe('rollback');
+    expect(next.waitSeconds).toBe(0);
+    expect(next.reason).toBe('guard alarm in ALARM: ErrorRate, LatencyP95');
+    expect(next.alarm).toEqual({ name: 'ErrorRate', reason: 'ErrorRate crossed', value: 0.31, threshold: 0.05 });
+    expect(next.canaryRequests).toBe(5000);
+    expect(next.externalOutcome).toBeUndefined();
+  });
+
+  test.each<[Exclude<SplitRelation, 'ours'>, string]>([
+    ['idle', 'rolled_back'],
+    ['promoted', 'promoted'],
+    ['superseded', 'superseded'],
+  ])('target %s (changed outside the workflow) -> external %s, even with enough evidence', (relation, outcome) => {
+    const next = decideCheck(p, at(0, 900), { firing: [], relation, canaryRequests: 5000, now: NOW });
+    expect(next.decision).toBe('external');
+    expect(next.externalOutcome).toBe(outcome);
+    expect(next.waitSeconds).toBe(0);
+    expect(next.reason).toEqual(expect.any(String));
+  });
+
+  test('bake not finished: waits the check interval while more than that remains', () => {
+    const next = decideCheck(p, at(0, 100), { firing: [], relation: 'ours', canaryRequests: 5000, now: NOW });
+    expect(next.decision).toBe('bake');
+    expect(next.waitSeconds).toBe(120);
+    expect(next.canaryRequests).toBe(5000);
+    expect(next.reason).toBeUndefined();
+  });
+
+  test('bake not finished: waits only the remaining bake when that is shorter than the interval', () => {
+    const next = decideCheck(p, at(0, 550), { firing: [], relation: 'ours', canaryRequests: 5000, now: NOW });
+    expect(next).toMatchObject({ decision: 'bake', waitSeconds: 50 });
+  });
+
+  test('enough requests after the bake: advance on a middle step', () => {
+    const next = decideCheck(p, at(1, 600), { firing: [], relation: 'ours', canaryRequests: 100, now: NOW });
+    expect(next).toMatchObject({ decision: 'advance', waitSeconds: 0, canaryRequests: 100, reason: undefined });
+  });
+
+  test('enough requests after the bake: promote on the last step', () => {
+    const next = decideCheck(p, at(2, 601), { firing: [], relation: 'ours', canaryRequests: 250, now: NOW });
+    expect(next).toMatchObject({ decision: 'promote', waitSeconds: 0 });
+  });
+
+  test('too few requests with ROLL_BACK: rolls back and says how many were missing', () => {
+    const next = decideCheck(p, at(0, 600), { firing: [], relation: 'ours', canaryRequests: 99, now: NOW });
+    expect(next.decision).toBe('rollback');
+    expect(next.reason).toContain('not enough traffic');
+    expect(next.reason).toContain('99 of the 100');
+  });
+
+  describe('too few requests with HOLD', () => {
+    const hold = plan({ insufficientTraffic: 'HOLD', maxHoldSeconds: 3600 });
+
+    test('holds at the share, checks again after the interval, and says why', () => {
+      const next = decideCheck(hold, at(0, 600), { firing: [], relation: 'ours', canaryRequests: 12, now: NOW });
+      expect(next.decision).toBe('bake');
+      expect(next.waitSeconds).toBe(120);
+      expect(next.reason).toMatch(/^holding: .*12 of the 100/);
+    });
+
+    test('still holds one second before bake + maxHold', () => {
+      const next = decideCheck(hold, at(0, 600 + 3599), { firing: [], relation: 'ours', canaryRequests: 12, now: NOW });
+      expect(next.decision).toBe('bake');
+    });
+
+    test('rolls back once bake + maxHold has passed', () => {
+      const next = decideCheck(hold, at(0, 600 + 3600), { firing: [], relation: 'ours', canaryRequests: 12, now: NOW });
+      expect(next.decision).toBe('rollback');
+      expect(next.waitSeconds).toBe(0);
+      expect(next.reason).toMatch(/^held 60 min without enough traffic/);
+    });
+
+    test('enough traffic arriving during the hold advances', () => {
+      const next = decideCheck(hold, at(0, 1800), { firing: [], relation: 'ours', canaryRequests: 100, now: NOW });
+      expect(next.decision).toBe('advance');
+    });
+  });
+
+  test.each([
+    ['ROLL_BACK', 3600],
+    ['HOLD', 3600],
+    ['HOLD', 0],
+  ] as const)('no traffic is never promoted (%s, maxHold %ss)', (insufficientTraffic, maxHoldSeconds) => {
+    const strict = plan({ insufficientTraffic, maxHoldSeconds, minRequestsPerStep: 1 });
+    for (const elapsed of [0, 599, 600, 601, 4200, 100_000]) {
+      const next = decideCheck(strict, at(2, elapsed), { firing: [], relation: 'ours', canaryRequests: 0, now: NOW });
+      expect(['bake', 'rollback']).toContain(next.decision);
+    }
+  });
+
+  test('no traffic is never promoted, even by a plan that asks for 0 requests', () => {
+    const lax = plan({ minRequestsPerStep: 0 });
+    const next = decideCheck(lax, at(2, 900), { firing: [], relation: 'ours', canaryRequests: 0, now: NOW });
+    expect(next.decision).toBe('rollback');
+  });
+});
+
+describe('rollout helpers', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test('isLastStep', () => {
+    expect(isLastStep(plan(), 1)).toBe(false);
+    expect(isLastStep(plan(), 2)).toBe(true);
+  });
+
+  test('progressOf throws when Start did not run', () => {
+    expect(() => progressOf({ plan: plan(), release: RELEASE })).toThrow(/no progress/);
+  });
+
+  test('externalStop keeps the progress and records the outcome', () => {
+    const next = externalStop(progress({ weightPercent: 25 }), 'promoted');
+    expect(next).toMatchObject({ decision: 'external', externalOutcome: 'promoted', weightPercent: 25, waitSeconds: 0 });
+  });
+
+  test('caughtErrorText unwraps a Lambda error Cause', () => {
+    const cause = JSON.stringify({ errorType: 'PreTrafficCheckFailed', errorMessage: 'request 1 failed' });
+    expect(caughtErrorText({ Error: 'PreTrafficCheckFailed', Cause: cause })).toBe('PreTrafficCheckFailed: request 1 failed');
+    expect(caughtErrorText({ Error: 'States.Timeout', Cause: 'plain text' })).toBe('States.Timeout: plain text');
+    expect(caughtErrorText(undefined)).toBe('unknown error');
+  });
+
+  test('alertFacts numbers steps from 1 and stamps the time', () => {
+    freezeTime(NOW);
+    const target = new LambdaAliasTarget({ kind: 'lambda-alias', functionName: 'f', aliasName: 'live' });
+    const facts = alertFacts({ plan: plan(), release: RELEASE, progress: progress({ stepIndex: 1, weightPercent: 25 }) }, target, 'STEP');
+    expect(facts).toMatchObject({
+      event: 'STEP',
+      step: { number: 2, of: 3 },
+      weightPercent: 25,
+      stableVersion: '5',
+      canaryVersion: '6',
+      target: 'alias live of function f',
+      at: NOW,
+    });
+    expect(alertFacts({ plan: plan(), release: RELEASE }, target, 'STARTED').step).toBeUndefined();
+  });
+});
