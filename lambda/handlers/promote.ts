@@ -31,8 +31,9 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
 
   const split = await target.read();
   const relation = relate(split, release);
-  if (relation !== 'ours') return externalStop(progress, relation);
-  await target.promote(release, split);
+  // 'promoted' here is this step's own earlier attempt (its alert failed and it was retried).
+  if (relation !== 'ours' && relation !== 'promoted') return externalStop(progress, relation);
+  if (relation === 'ours') await target.promote(release, split);
   const promoted: RolloutProgress = { ...progress, weightPercent: 100, decision: 'promote', reason: undefined };
   log('canary promoted', { release });
   await publishAlert(plan.topicArn, alertFacts({ ...state, progress: promoted }, target, 'PROMOTED'));

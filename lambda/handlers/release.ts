@@ -22,6 +22,7 @@ export interface CustomResourceEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
   readonly PhysicalResourceId?: string;
   readonly ResourceProperties: ReleaseProperties & { readonly ServiceToken?: string };
+  readonly OldResourceProperties?: Partial<ReleaseProperties>;
 }
 
 export interface CustomResourceResult {
@@ -34,7 +35,7 @@ export interface CustomResourceResult {
  * CloudFormation only hands over the version a deploy wants; this decides what that means.
  * - first deploy: route everything to that version, no rollout;
  * - a new version: stop a rollout in flight (its canary to 0 % first), then start a new one;
- * - the version already in flight, or already stable: an unrelated deploy, change nothing;
+ * - the same version as the last deploy, or the version already in flight or stable: change nothing;
  * - the stable version while a canary is in flight (a stack rollback): stop the rollout, canary to 0 %.
  * The physical id never changes, so CloudFormation never deletes the routing on update.
  */
@@ -53,6 +54,12 @@ export async function handler(event: CustomResourceEvent): Promise<CustomResourc
 
   const { created, split } = await target.ensureServing(props.Version);
   if (created) return result(target, props.Version, 'created');
+
+  // A deploy that changed other settings but not the version is not a release: a canary that was
+  // rolled back must not come back because an alert topic changed.
+  if (event.RequestType === 'Update' && event.OldResourceProperties?.Version === props.Version) {
+    return result(target, split.stable, 'unchanged: the deploy did not publish a new version');
+  }
 
   if (split.canary === props.Version && split.stable !== props.Version) {
     return result(target, split.stable, 'unchanged: this version is the canary in flight');

@@ -49,6 +49,14 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
     );
   }
 
+  // Updating an alarm keeps its state: an ALARM from before the update is about the previous version.
+  const carriedOver = alarms.filter((a) => scoped.has(a.name) && a.state === 'ALARM' && a.updatedAt <= a.configuredAt);
+  if (carriedOver.length > 0) {
+    throw new GuardsNotReadyError(
+      `alarms still show the ALARM state of the previous version until CloudWatch evaluates them again: ${carriedOver.map((a) => a.name).join(', ')}`,
+    );
+  }
+
   // An alarm already in ALARM before the canary had any traffic cannot be about the canary.
   const ignoredAlarms = alarms.filter((a) => a.state === 'ALARM' && !scoped.has(a.name)).map((a) => a.name);
   const progress = { ...base, ignoredAlarms };

@@ -16,6 +16,8 @@ export interface AlarmView {
   readonly threshold?: number;
   /** The newest datapoint the alarm evaluated, when CloudWatch says it. */
   readonly value?: number;
+  /** Epoch seconds of the last configuration change (0 if unknown). */
+  readonly configuredAt: number;
   /** Every value of an `ExecutedVersion` / `VariantName` dimension in the alarm's metrics. */
   readonly versions: string[];
 }
@@ -50,6 +52,7 @@ export async function readAlarms(names: string[]): Promise<AlarmReading> {
           state: c.StateValue ?? 'INSUFFICIENT_DATA',
           updatedAt: epochSeconds(c.StateTransitionedTimestamp ?? c.StateUpdatedTimestamp),
           reason: c.StateReason ?? '',
+          configuredAt: epochSeconds(c.AlarmConfigurationUpdatedTimestamp),
           versions: [],
         });
       }
@@ -72,6 +75,7 @@ function viewOfMetricAlarm(a: MetricAlarm): AlarmView {
     reason: a.StateReason ?? '',
     threshold: a.Threshold,
     value: newestValue(a.StateReasonData),
+    configuredAt: epochSeconds(a.AlarmConfigurationUpdatedTimestamp),
     versions: dims.filter((d) => d.Name && VERSION_DIMENSIONS.has(d.Name)).map((d) => d.Value ?? ''),
   };
 }

@@ -95,11 +95,18 @@ describe('promote handler', () => {
   test.each([
     ['rolled_back', alias('5')],
     ['superseded', alias('5', { version: '7', weight: 0.05 })],
-    ['promoted', alias('6')],
   ])('target changed outside (%s): external, no UpdateAlias', async (outcome, current) => {
     lambda.on(GetAliasCommand).resolves(current);
     const out = await handler({ plan: plan(), release: RELEASE, progress: lastStep });
     expect(out).toMatchObject({ decision: 'external', externalOutcome: outcome });
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
+
+  test('a retry after the alias was already promoted (the alert had failed) still alerts, no second UpdateAlias', async () => {
+    lambda.on(GetAliasCommand).resolves(alias('6'));
+    const out = await handler({ plan: plan(), release: RELEASE, progress: lastStep });
+    expect(out).toMatchObject({ decision: 'promote', weightPercent: 100 });
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+    expect(publishedAlerts(sns).map((a) => a.body.event)).toEqual(['PROMOTED']);
   });
 });

@@ -227,3 +227,20 @@ describe('release custom resource', () => {
     expect(new Set([created.PhysicalResourceId, updated.PhysicalResourceId, unrelated.PhysicalResourceId])).toEqual(new Set([PHYSICAL_ID]));
   });
 });
+
+describe('release: a deploy that does not change the version', () => {
+  test('changes nothing, even when the alias has no canary (a rolled-back canary must not come back)', async () => {
+    lambda.on(GetAliasCommand).resolves(alias('5'));
+    const update = { ...event('Update', '6', PHYSICAL_ID), OldResourceProperties: { Version: '6', TopicArn: 'old-topic' } };
+    const out = await handler(update);
+    expect(out.Data).toMatchObject({ StableVersion: '5', Action: expect.stringContaining('did not publish a new version') });
+    expect(changes).toEqual([]);
+  });
+
+  test('a changed version is still released when other settings changed too', async () => {
+    lambda.on(GetAliasCommand).resolves(alias('5'));
+    const update = { ...event('Update', '6', PHYSICAL_ID), OldResourceProperties: { Version: '5', TopicArn: 'old-topic' } };
+    await handler(update);
+    expect(changes).toEqual(['StartExecution']);
+  });
+});

@@ -77,11 +77,18 @@ describe('rollback handler', () => {
     expect(publishedAlerts(sns)[0].body).toMatchObject({ event: 'FAILED', weightPercent: 0 });
   });
 
-  test('weight already 0 (fast path was first): no UpdateAlias, still an alert', async () => {
+  test('weight already 0 (the fast path was first and alerted): no UpdateAlias, no second alert', async () => {
     lambda.on(GetAliasCommand).resolves(alias('5'));
-    await handler({ plan: plan(), release: RELEASE, progress: guardFailed });
+    const out = await handler({ plan: plan(), release: RELEASE, progress: guardFailed });
+    expect(out).toMatchObject({ decision: 'rollback', weightPercent: 0 });
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
-    expect(publishedAlerts(sns)[0].body).toMatchObject({ event: 'ROLLED_BACK', weightPercent: 25 });
+    expect(publishedAlerts(sns)).toEqual([]);
+  });
+
+  test('a guard failing before the canary had any share still alerts', async () => {
+    lambda.on(GetAliasCommand).resolves(alias('5'));
+    await handler({ plan: plan(), release: RELEASE, progress: { ...guardFailed, weightPercent: 0 } });
+    expect(publishedAlerts(sns)[0].body).toMatchObject({ event: 'ROLLED_BACK' });
   });
 
   test('the canary was already promoted: left serving, the alert says so', async () => {

@@ -69,6 +69,19 @@ describe('start handler', () => {
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 
+  test('GuardsNotReady while a version-scoped alarm still shows the ALARM state it had before CloudFormation updated it', async () => {
+    const guards = healthyGuards().map((a) =>
+      a.AlarmName === GUARDS[0]
+        ? { ...a, StateValue: 'ALARM' as const, StateTransitionedTimestamp: new Date((NOW - 600) * 1000), AlarmConfigurationUpdatedTimestamp: new Date((NOW - 60) * 1000) }
+        : a,
+    );
+    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: guards });
+    const err = await errorOf(() => handler(input));
+    expect(err.name).toBe('GuardsNotReady');
+    expect(err.message).toContain('previous version');
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
   test('GuardsNotReady when a version-scoped alarm still watches the previous canary', async () => {
     const guards = healthyGuards().map((a) => (a.AlarmName === GUARDS[0] ? metricAlarm(GUARDS[0], { versions: ['4', '5'] }) : a));
     cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: guards });

@@ -60,6 +60,7 @@ describe('readAlarms', () => {
       reason: 'Threshold Crossed',
       threshold: 0.05,
       value: 0.31,
+      configuredAt: expect.any(Number),
       versions: [],
     });
   });
@@ -135,7 +136,7 @@ describe('newestValue', () => {
 
 describe('firingAlarms', () => {
   const started = NOW - 600;
-  const view = (name: string, state: string, updatedAt: number): AlarmView => ({ name, state, updatedAt, reason: '', versions: [] });
+  const view = (name: string, state: string, updatedAt: number): AlarmView => ({ name, state, updatedAt, reason: '', configuredAt: 0, versions: [] });
 
   test('only alarms in ALARM count', () => {
     const alarms = [view('ok', 'OK', NOW), view('nodata', 'INSUFFICIENT_DATA', NOW), view('bad', 'ALARM', NOW)];

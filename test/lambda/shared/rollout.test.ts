@@ -12,7 +12,7 @@ import type { SplitRelation } from '../../../lambda/shared/target';
 import { NOW, RELEASE, freezeTime, plan, progress } from '../helpers';
 
 function firing(name: string, extra: Partial<AlarmView> = {}): AlarmView {
-  return { name, state: 'ALARM', updatedAt: NOW - 30, reason: `${name} crossed`, threshold: 0.05, value: 0.2, versions: [], ...extra };
+  return { name, state: 'ALARM', updatedAt: NOW - 30, reason: `${name} crossed`, threshold: 0.05, value: 0.2, configuredAt: 0, versions: [], ...extra };
 }
 
 /** Step `stepIndex` started `elapsed` seconds before NOW. */
