@@ -31,7 +31,7 @@ export class ExampleStack extends Stack {
     });
     modelLogs.grantWrite(modelRole);
     const model = new lambda.Function(this, 'SentimentModel', {
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
       code: lambda.Code.fromInline(MODEL_CODE),

@@ -6,7 +6,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { ModelCanaryOptions } from './model-canary-options';
 import { LambdaAliasBinding } from './private/lambda-alias-binding';
-import { RolloutController } from './private/rollout-controller';
+import { optionProblems, RolloutController } from './private/rollout-controller';
 import { throwIfProblems } from './private/validation';
 
 /** Properties of a {@link LambdaModelCanary}. */
@@ -60,6 +60,7 @@ export class LambdaModelCanary extends Construct {
         ? []
         : [`aliasName "${aliasName}" is not a valid alias name: use 1-128 letters, digits, - or _, not only digits`]),
       ...retainedVersionProblems(props.modelFunction),
+      ...optionProblems(props),
     ]);
 
     const version = props.modelFunction.currentVersion;
@@ -70,7 +71,6 @@ export class LambdaModelCanary extends Construct {
       options: props,
       binding,
       canaryVersion: version.version,
-      constructName: 'LambdaModelCanary',
     });
 
     this.aliasName = aliasName;

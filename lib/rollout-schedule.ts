@@ -85,7 +85,12 @@ export class RolloutSchedule {
     return new RolloutSchedule(steps);
   }
 
-  private constructor(public readonly steps: RolloutStep[]) {}
+  /** The steps, in order. Frozen: the presets are shared by every canary in the app. */
+  public readonly steps: RolloutStep[];
+
+  private constructor(steps: RolloutStep[]) {
+    this.steps = Object.freeze(steps.map((s) => Object.freeze({ ...s }))) as RolloutStep[];
+  }
 
   /** Total bake time of all steps: the shortest time a healthy rollout takes. */
   public get totalBake(): Duration {

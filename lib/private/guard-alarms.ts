@@ -29,7 +29,9 @@ const PERIOD = Duration.minutes(1);
  * its minimum request count per step. The p95 guards evaluate low-sample periods
  * (`EvaluateLowSampleCountPercentile: evaluate`): a 5 % canary rarely has the 200 samples per
  * minute a p95 needs, and "ignore" would keep such an alarm OK through a real regression; the
- * window of consecutive breaching minutes keeps one slow request from firing it.
+ * window of consecutive breaching minutes keeps one slow request from firing it. The setting is
+ * documented for percentile alarms only, so the metric-math p95 guard leaves it out (and CloudWatch
+ * evaluates when it is absent).
  *
  * Alarm names are fixed strings (stack, canary, guard) rather than generated: people read them in
  * alerts, and the workflow can name them without depending on the alarm resources.
@@ -101,7 +103,6 @@ export class GuardAlarms extends Construct {
       threshold: props.maxLatencyP95Increase.toMilliseconds() * b.latencyUnitsPerMillisecond,
       minutes,
       description: `Canary p95 latency more than ${props.maxLatencyP95Increase.toMilliseconds()} ms above stable for ${minutes} min`,
-      percentile: true,
     });
   }
 

@@ -17,15 +17,13 @@ import { GuardAlarms } from './guard-alarms';
 import { handlerCode } from './handler-code';
 import { acknowledgeFindings } from './nag-acknowledgements';
 import type { TargetBinding } from './target-binding';
-import { emailProblems, requireRange, scheduleProblems, throwIfProblems } from './validation';
+import { emailProblems, requireRange, scheduleProblems } from './validation';
 
 export interface RolloutControllerProps {
   readonly options: ModelCanaryOptions;
   readonly binding: TargetBinding;
   /** The version this deploy publishes: the canary of the next rollout. */
   readonly canaryVersion: string;
-  /** For error messages: the public construct's name. */
-  readonly constructName: string;
 }
 
 /** Errors Step Functions may retry: our transient AWS failures and Lambda's own service errors. */
@@ -64,23 +62,6 @@ export class RolloutController extends Construct {
     this.canaryName = o.canaryName ?? scope.node.id;
     this.binding = props.binding;
 
-    throwIfProblems(props.constructName, [
-      ...scheduleProblems(schedule),
-      ...requireRange('minRequestsPerStep', minRequests, 1, 1e9, 'give a whole number of requests, at least 1 (no traffic is never evidence)'),
-      ...(Number.isInteger(minRequests) ? [] : [`minRequestsPerStep is ${minRequests}: give a whole number`]),
-      ...requireRange('maxErrorRatePercent', o.maxErrorRatePercent, 0, 100, 'give a percentage from 0 to 100'),
-      ...requireRange('maxErrorRateIncrease', o.maxErrorRateIncrease, 0, 100, 'give percentage points from 0 to 100'),
-      ...requireRange('maxLatencyP95 (ms)', o.maxLatencyP95?.toMilliseconds(), 1, 15 * 60 * 1000, 'give a positive duration of at most 15 minutes'),
-      ...requireRange('maxLatencyP95Increase (ms)', o.maxLatencyP95Increase?.toMilliseconds(), 0, 15 * 60 * 1000, 'give a duration of at most 15 minutes'),
-      ...requireRange('guardWindow (minutes)', guardWindow.toSeconds() / 60, 1, 1440, 'give whole minutes from 1 to 1440 (1-minute metrics)'),
-      ...(guardWindow.toSeconds() % 60 === 0 ? [] : [`guardWindow is ${guardWindow.toSeconds()}s: give whole minutes (metrics come in 1-minute periods)`]),
-      ...requireRange('checkInterval (s)', checkInterval.toSeconds(), 10, 3600, 'give 10 seconds to 1 hour'),
-      ...requireRange('maxHold (s)', maxHold.toSeconds(), 0, 7 * 24 * 3600, 'give at most 7 days'),
-      ...emailProblems(o.alertEmails ?? []),
-      ...(o.preTrafficChecks ?? []).flatMap((c, i) =>
-        requireRange(`preTrafficChecks[${i}].repeat`, c.repeat, 1, 100, 'send each request 1 to 100 times'),
-      ),
-    ]);
 
     // Alerts
     this.topic =
@@ -97,9 +78,17 @@ export class RolloutController extends Construct {
 
     // Release custom resource: owns the routing; its StableVersion scopes the relative guards.
     const releaseFn = this.handler('release', 'ReleaseStep', Duration.minutes(2));
+    // Its own role, writing only to its log group (the default role carries AWSLambdaBasicExecutionRole).
+    const providerLogs = this.logGroup('ReleaseProviderLogs');
+    const providerRole = new iam.Role(this, 'ReleaseProviderRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `cdk-model-canary ${this.canaryName}: custom resource provider framework`,
+    });
+    providerLogs.grantWrite(providerRole);
     const provider = new cr.Provider(this, 'ReleaseProvider', {
       onEventHandler: releaseFn,
-      logGroup: this.logGroup('ReleaseProviderLogs'),
+      logGroup: providerLogs,
+      frameworkOnEventRole: providerRole,
     });
     // The state machine is built below (its plan names the guards, which need StableVersion).
     this.release = new CustomResource(this, 'Release', {
@@ -173,7 +162,7 @@ export class RolloutController extends Construct {
     });
     logGroup.grantWrite(role);
     const fn = new lambda.Function(this, id, {
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       code: handlerCode(name),
       handler: 'index.handler',
@@ -356,6 +345,35 @@ export class RolloutController extends Construct {
       }),
     );
   }
+}
+
+/**
+ * Every problem with the target-independent options, each saying what to change. Public canary
+ * constructs check these before they build anything.
+ */
+export function optionProblems(o: ModelCanaryOptions): string[] {
+  const schedule = o.schedule ?? RolloutSchedule.GRADUAL_5_25_50_100;
+  const guardWindow = o.guardWindow ?? Duration.minutes(5);
+  const checkInterval = o.checkInterval ?? Duration.seconds(30);
+  const maxHold = o.maxHold ?? Duration.hours(6);
+  const minRequests = o.minRequestsPerStep ?? 100;
+  return [
+    ...scheduleProblems(schedule),
+    ...requireRange('minRequestsPerStep', minRequests, 1, 1e9, 'give a whole number of requests, at least 1 (no traffic is never evidence)'),
+    ...(Number.isInteger(minRequests) ? [] : [`minRequestsPerStep is ${minRequests}: give a whole number`]),
+    ...requireRange('maxErrorRatePercent', o.maxErrorRatePercent, 0, 100, 'give a percentage from 0 to 100'),
+    ...requireRange('maxErrorRateIncrease', o.maxErrorRateIncrease, 0, 100, 'give percentage points from 0 to 100'),
+    ...requireRange('maxLatencyP95 (ms)', o.maxLatencyP95?.toMilliseconds(), 1, 15 * 60 * 1000, 'give a positive duration of at most 15 minutes'),
+    ...requireRange('maxLatencyP95Increase (ms)', o.maxLatencyP95Increase?.toMilliseconds(), 0, 15 * 60 * 1000, 'give a duration of at most 15 minutes'),
+    ...requireRange('guardWindow (minutes)', guardWindow.toSeconds() / 60, 1, 1440, 'give whole minutes from 1 to 1440 (1-minute metrics)'),
+    ...(guardWindow.toSeconds() % 60 === 0 ? [] : [`guardWindow is ${guardWindow.toSeconds()}s: give whole minutes (metrics come in 1-minute periods)`]),
+    ...requireRange('checkInterval (s)', checkInterval.toSeconds(), 10, 3600, 'give 10 seconds to 1 hour'),
+    ...requireRange('maxHold (s)', maxHold.toSeconds(), 0, 7 * 24 * 3600, 'give at most 7 days'),
+    ...emailProblems(o.alertEmails ?? []),
+    ...(o.preTrafficChecks ?? []).flatMap((c, i) =>
+      requireRange(`preTrafficChecks[${i}].repeat`, c.repeat, 1, 100, 'send each request 1 to 100 times'),
+    ),
+  ];
 }
 
 function executionArnPattern(sm: sfn.StateMachine): string {

@@ -1,0 +1,710 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { InsufficientTrafficAction, LambdaModelCanary, RolloutSchedule } from '../../lib';
+import {
+  asArray,
+  definitionOf,
+  describeSynth,
+  flatten,
+  grantsOfRole,
+  modelFunction,
+  newStack,
+  onlyResourceOfType,
+  resourcesOfType,
+  roleOfFunction,
+  sorted,
+  STACK_NAME,
+  statementsOfRole,
+  synthCanary,
+  type SynthesizedCanary,
+} from './support';
+
+const GUARDS = ['ErrorRate', 'LatencyP95', 'ErrorRateVsStable', 'LatencyP95VsStable'] as const;
+const TRANSIENT = ['TransientAwsError', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+/** The workflow's Lambda tasks, by state name, and the handler each invokes. */
+const TASK_HANDLERS: Record<string, string> = {
+  Start: 'start',
+  PreTrafficChecks: 'pre-traffic',
+  SetWeight: 'set-weight',
+  Check: 'check',
+  Promote: 'promote',
+  RollBack: 'rollback',
+  RollBackAfterError: 'rollback',
+  AlertRollbackFailed: 'rollback-failed',
+};
+
+/** The alarm resources of a template, by the guard their name ends with. */
+function alarmsByGuard(s: SynthesizedCanary, prefix: string): Record<string, any> {
+  const alarms = Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm'));
+  return Object.fromEntries(
+    GUARDS.map((g) => {
+      const found = alarms.filter((a) => a.Properties.AlarmName === `${prefix}-${g}`);
+      expect(found).toHaveLength(1);
+      return [g, found[0].Properties];
+    }),
+  );
+}
+
+/** Every metric an alarm reads: its own (single-metric alarm) or those of its math expression. */
+function metricsOf(alarm: any): { id: string; namespace: string; metricName: string; stat: string; period: number; dims: Record<string, string> }[] {
+  const dims = (ds: { Name: string; Value: unknown }[]) => Object.fromEntries(ds.map((d) => [d.Name, flatten(d.Value)]));
+  if (alarm.MetricName) {
+    return [{ id: 'single', namespace: alarm.Namespace, metricName: alarm.MetricName, stat: alarm.ExtendedStatistic ?? alarm.Statistic, period: alarm.Period, dims: dims(alarm.Dimensions) }];
+  }
+  return alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => ({
+    id: m.Id,
+    namespace: m.MetricStat.Metric.Namespace,
+    metricName: m.MetricStat.Metric.MetricName,
+    stat: m.MetricStat.Stat,
+    period: m.MetricStat.Period,
+    dims: dims(m.MetricStat.Metric.Dimensions),
+  }));
+}
+
+const alarmArn = (name: string) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}`;
+
+describe('LambdaModelCanary with default options', () => {
+  let s: SynthesizedCanary;
+  let fnId: string;
+  let versionId: string;
+  let releaseId: string;
+  let topicId: string;
+  let stateMachineId: string;
+  const prefix = `${STACK_NAME}-Canary`;
+
+  beforeAll(() => {
+    s = synthCanary({ alertEmails: ['ml-oncall@example.com'] });
+    fnId = s.logicalId(s.fn);
+    versionId = s.logicalId(s.fn.currentVersion);
+    releaseId = onlyResourceOfType(s.json, 'Custom::ModelCanaryRelease').id;
+    topicId = onlyResourceOfType(s.json, 'AWS::SNS::Topic').id;
+    stateMachineId = onlyResourceOfType(s.json, 'AWS::StepFunctions::StateMachine').id;
+  });
+
+  describe('release custom resource', () => {
+    test('targets the alias of the model function, releases its current version and starts this workflow', () => {
+      s.template.resourceCountIs('Custom::ModelCanaryRelease', 1);
+      s.template.hasResourceProperties('Custom::ModelCanaryRelease', {
+        Target: { kind: 'lambda-alias', functionName: { Ref: fnId }, aliasName: 'live' },
+        Version: { 'Fn::GetAtt': [versionId, 'Version'] },
+        StateMachineArn: { Ref: stateMachineId },
+        TopicArn: { Ref: topicId },
+        CanaryName: 'Canary',
+      });
+    });
+
+    test('is served by the provider framework that invokes the release handler', () => {
+      const release = s.json.Resources[releaseId];
+      const serviceToken = flatten(release.Properties.ServiceToken);
+      const frameworkId = /^\$\{(.+)\.Arn\}$/.exec(serviceToken)?.[1];
+      expect(frameworkId).toBeDefined();
+      const env = s.json.Resources[frameworkId!].Properties.Environment.Variables;
+      expect(Object.values(env).map(flatten)).toContain(`\${${s.handlerId('release')}.Arn}`);
+    });
+
+    test('the model version is retained, so the stable version outlives the deploy of its canary', () => {
+      s.template.resourceCountIs('AWS::Lambda::Version', 1);
+      s.template.hasResource('AWS::Lambda::Version', {
+        Properties: { FunctionName: { Ref: fnId } },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+
+    test('the alias is not declared in the template (the release resource owns it)', () => {
+      s.template.resourceCountIs('AWS::Lambda::Alias', 0);
+    });
+
+    test('the alias the construct exposes comes from the release resource, so references wait for it', () => {
+      expect(s.stack.resolve(s.canary.alias.aliasName)).toEqual({ 'Fn::GetAtt': [releaseId, 'TargetName'] });
+      expect(s.canary.aliasName).toBe('live');
+      expect(s.stack.resolve(s.canary.stableVersion)).toEqual({ 'Fn::GetAtt': [releaseId, 'StableVersion'] });
+    });
+  });
+
+  describe('guard alarms', () => {
+    let alarms: Record<string, any>;
+    beforeAll(() => {
+      alarms = alarmsByGuard(s, prefix);
+    });
+
+    test('there are exactly the four guards, named <stack>-<canary>-<guard>', () => {
+      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+      expect(sorted(Object.keys(alarms))).toEqual(sorted([...GUARDS]));
+      expect(s.canary.guardAlarms).toHaveLength(4);
+    });
+
+    test.each(GUARDS)('%s: fires after 5 breaching minutes out of 5, missing data is not breaching', (guard) => {
+      expect(alarms[guard]).toMatchObject({
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        TreatMissingData: 'notBreaching',
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    });
+
+    test('default thresholds: 5 %, 10000 ms, 2 points, 50 ms', () => {
+      expect(alarms.ErrorRate.Threshold).toBe(5);
+      expect(alarms.LatencyP95.Threshold).toBe(10000);
+      expect(alarms.ErrorRateVsStable.Threshold).toBe(2);
+      expect(alarms.LatencyP95VsStable.Threshold).toBe(50);
+    });
+
+    test.each(GUARDS)('%s: every metric is AWS/Lambda, 1 minute, by FunctionName, Resource "<fn>:live" (not an ARN) and ExecutedVersion', (guard) => {
+      const metrics = metricsOf(alarms[guard]);
+      expect(metrics.length).toBeGreaterThan(0);
+      for (const m of metrics) {
+        expect(m.namespace).toBe('AWS/Lambda');
+        expect(m.period).toBe(60);
+        expect(sorted(Object.keys(m.dims))).toEqual(['ExecutedVersion', 'FunctionName', 'Resource']);
+        expect(m.dims.FunctionName).toBe(`\${${fnId}}`);
+        expect(m.dims.Resource).toBe(`\${${fnId}}:live`);
+        expect(m.dims.Resource).not.toMatch(/arn:|\.Arn\}/);
+      }
+    });
+
+    test('the Resource dimension is an Fn::Join of the function name and ":live"', () => {
+      const dims = alarms.LatencyP95.Dimensions as { Name: string; Value: unknown }[];
+      expect(dims.find((d) => d.Name === 'Resource')?.Value).toEqual({ 'Fn::Join': ['', [{ Ref: fnId }, ':live']] });
+    });
+
+    test('absolute guards watch the canary version only', () => {
+      const canary = `\${${versionId}.Version}`;
+      for (const guard of ['ErrorRate', 'LatencyP95']) {
+        for (const m of metricsOf(alarms[guard])) expect(m.dims.ExecutedVersion).toBe(canary);
+      }
+    });
+
+    test('relative guards compare the canary version with the stable version the release resource reports', () => {
+      const canary = `\${${versionId}.Version}`;
+      const stable = `\${${releaseId}.StableVersion}`;
+      for (const guard of ['ErrorRateVsStable', 'LatencyP95VsStable']) {
+        const byId = Object.fromEntries(metricsOf(alarms[guard]).map((m) => [m.id, m.dims.ExecutedVersion]));
+        const canaryIds = Object.keys(byId).filter((id) => id.startsWith('canary'));
+        const stableIds = Object.keys(byId).filter((id) => id.startsWith('stable'));
+        expect(canaryIds.length).toBeGreaterThan(0);
+        expect(stableIds.length).toBe(canaryIds.length);
+        for (const id of canaryIds) expect(byId[id]).toBe(canary);
+        for (const id of stableIds) expect(byId[id]).toBe(stable);
+      }
+    });
+
+    test('error-rate guards divide errors by invocations (Sum), missing errors count as 0', () => {
+      for (const guard of ['ErrorRate', 'ErrorRateVsStable']) {
+        const metrics = metricsOf(alarms[guard]);
+        for (const m of metrics) {
+          expect(m.stat).toBe('Sum');
+          expect(m.metricName).toBe(m.id.endsWith('Errors') ? 'Errors' : 'Invocations');
+        }
+        const expression = alarms[guard].Metrics.find((m: any) => m.Expression);
+        expect(expression.ReturnData).toBe(true);
+        expect(expression.Expression).toContain('100 * FILL(canaryErrors, 0) / canaryRequests');
+      }
+      expect(alarms.ErrorRateVsStable.Metrics.find((m: any) => m.Expression).Expression).toBe(
+        '100 * FILL(canaryErrors, 0) / canaryRequests - 100 * FILL(stableErrors, 0) / stableRequests',
+      );
+    });
+
+    test('p95 guards: ExtendedStatistic p95 on Duration, low-sample percentiles are evaluated', () => {
+      expect(alarms.LatencyP95).toMatchObject({ MetricName: 'Duration', ExtendedStatistic: 'p95', EvaluateLowSampleCountPercentile: 'evaluate' });
+      expect(alarms.LatencyP95.Statistic).toBeUndefined();
+      expect(alarms.LatencyP95VsStable.EvaluateLowSampleCountPercentile).toBeUndefined(); // documented for percentile alarms only; absent means evaluate
+      for (const m of metricsOf(alarms.LatencyP95VsStable)) {
+        expect(m.metricName).toBe('Duration');
+        expect(m.stat).toBe('p95');
+      }
+      expect(alarms.LatencyP95VsStable.Metrics.find((m: any) => m.Expression).Expression).toBe('canaryP95 - stableP95');
+      // The error-rate guards are not percentiles.
+      expect(alarms.ErrorRate.EvaluateLowSampleCountPercentile).toBeUndefined();
+      expect(alarms.ErrorRateVsStable.EvaluateLowSampleCountPercentile).toBeUndefined();
+    });
+  });
+
+  describe('workflow', () => {
+    let def: ReturnType<typeof definitionOf>;
+    beforeAll(() => {
+      def = definitionOf(s.json);
+    });
+
+    test('has the contract states, starting at Plan (no PreTrafficChecks without checks)', () => {
+      expect(def.StartAt).toBe('Plan');
+      expect(sorted(Object.keys(def.States))).toEqual(
+        sorted([
+          'Plan', 'Start', 'Started', 'SetWeight', 'WeightSet', 'Bake', 'Check', 'Decide', 'Promote', 'PromotedOrNot', 'Promoted',
+          'RollBack', 'RolledBack', 'RollBackAfterError', 'RolloutFailed', 'AlertRollbackFailed', 'RollbackFailed',
+          'StoppedOutsideWorkflow', 'Superseded',
+        ]),
+      );
+      expect(def.States.Started.Default).toBe('SetWeight');
+    });
+
+    test('the Plan state carries the default plan', () => {
+      const plan = def.States.Plan;
+      expect(plan.Type).toBe('Pass');
+      expect(plan.ResultPath).toBe('$.plan');
+      expect(plan.Next).toBe('Start');
+      expect(plan.Result).toMatchObject({
+        canaryName: 'Canary',
+        target: { kind: 'lambda-alias', functionName: `\${${fnId}}`, aliasName: 'live' },
+        steps: [
+          { percent: 5, bakeSeconds: 600 },
+          { percent: 25, bakeSeconds: 600 },
+          { percent: 50, bakeSeconds: 600 },
+          { percent: 100, bakeSeconds: 600 },
+        ],
+        checkIntervalSeconds: 30,
+        minRequestsPerStep: 100,
+        insufficientTraffic: 'HOLD',
+        maxHoldSeconds: 6 * 3600,
+        topicArn: `\${${topicId}}`,
+        preTrafficChecks: [],
+      });
+      const names = GUARDS.map((g) => `${prefix}-${g}`);
+      expect(plan.Result.guardAlarmNames).toEqual(names);
+      expect(plan.Result.versionScopedAlarmNames).toEqual(names);
+    });
+
+    test('the plan names exactly the alarms the template declares', () => {
+      const declared = Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName);
+      expect(sorted(def.States.Plan.Result.guardAlarmNames)).toEqual(sorted(declared));
+    });
+
+    test('every task invokes its own handler function directly (payloadResponseOnly) into $.progress (alerts into $.alert)', () => {
+      for (const [state, handler] of Object.entries(TASK_HANDLERS)) {
+        if (!def.States[state]) continue;
+        expect(def.States[state]).toMatchObject({ Type: 'Task', Resource: `\${${s.handlerId(handler)}.Arn}` });
+        expect(def.States[state].ResultPath).toBe(state === 'AlertRollbackFailed' ? '$.alert' : '$.progress');
+        expect(def.States[state].Parameters).toBeUndefined();
+      }
+    });
+
+    test('every task retries transient AWS errors with backoff', () => {
+      for (const state of Object.keys(TASK_HANDLERS).filter((n) => def.States[n])) {
+        const retry = def.States[state].Retry.find((r: any) => r.ErrorEquals.includes('TransientAwsError'));
+        expect(retry).toBeDefined();
+        expect(sorted(retry.ErrorEquals)).toEqual(sorted(TRANSIENT));
+        expect(retry.BackoffRate).toBeGreaterThan(1);
+        expect(retry.MaxAttempts).toBeGreaterThanOrEqual(6);
+      }
+      expect(def.States.Check.Retry).toContainEqual(
+        expect.objectContaining({ ErrorEquals: TRANSIENT, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }),
+      );
+    });
+
+    test('Start also waits for the guards: GuardsNotReady every 15 s, up to 40 times', () => {
+      expect(def.States.Start.Retry).toContainEqual({ ErrorEquals: ['GuardsNotReady'], IntervalSeconds: 15, MaxAttempts: 40, BackoffRate: 1 });
+    });
+
+    test('any error in a rollout step rolls back (Catch States.ALL → RollBackAfterError, error in $.error)', () => {
+      for (const state of ['Start', 'SetWeight', 'Check', 'Promote']) {
+        expect(def.States[state].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RollBackAfterError' }]);
+      }
+      expect(def.States.RollBackAfterError.Next).toBe('RolloutFailed');
+      expect(def.States.RolloutFailed).toMatchObject({ Type: 'Fail', Error: 'RolloutFailed' });
+    });
+
+    test('a failing rollback alerts and ends in RollbackFailed', () => {
+      for (const state of ['RollBack', 'RollBackAfterError']) {
+        expect(def.States[state].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'AlertRollbackFailed' }]);
+      }
+      expect(def.States.AlertRollbackFailed.Next).toBe('RollbackFailed');
+      expect(def.States.AlertRollbackFailed.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'RollbackFailed' })]);
+      expect(def.States.RollbackFailed).toMatchObject({ Type: 'Fail', Error: 'RollbackFailed' });
+    });
+
+    test('transitions follow the contract', () => {
+      const choices = (state: string) => Object.fromEntries(def.States[state].Choices.map((c: any) => [c.StringEquals, c.Next]));
+      expect(def.States.Start.Next).toBe('Started');
+      expect(choices('Started')).toEqual({ external: 'StoppedOutsideWorkflow' });
+      expect(def.States.SetWeight.Next).toBe('WeightSet');
+      expect(choices('WeightSet')).toEqual({ external: 'StoppedOutsideWorkflow', promote: 'Promote' });
+      expect(def.States.WeightSet.Default).toBe('Bake');
+      expect(def.States.Bake).toEqual({ Type: 'Wait', SecondsPath: '$.progress.waitSeconds', Next: 'Check' });
+      expect(def.States.Check.Next).toBe('Decide');
+      expect(choices('Decide')).toEqual({ rollback: 'RollBack', external: 'StoppedOutsideWorkflow', advance: 'SetWeight', promote: 'Promote' });
+      expect(def.States.Decide.Default).toBe('Bake');
+      for (const c of def.States.Decide.Choices) expect(c.Variable).toBe('$.progress.decision');
+      expect(def.States.Promote.Next).toBe('PromotedOrNot');
+      expect(choices('PromotedOrNot')).toEqual({ promote: 'Promoted', external: 'StoppedOutsideWorkflow' });
+      expect(def.States.PromotedOrNot.Default).toBe('RollBack');
+      expect(choices('StoppedOutsideWorkflow')).toEqual({ promoted: 'Promoted', superseded: 'Superseded' });
+      expect(def.States.StoppedOutsideWorkflow.Default).toBe('RolledBack');
+      expect(def.States.RollBack.Next).toBe('RolledBack');
+      expect(def.States.RolledBack).toMatchObject({ Type: 'Fail', Error: 'CanaryRolledBack' });
+      expect(def.States.Promoted.Type).toBe('Succeed');
+      expect(def.States.Superseded.Type).toBe('Succeed');
+    });
+
+    test('logs everything, with execution data, and traces', () => {
+      s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        LoggingConfiguration: {
+          Level: 'ALL',
+          IncludeExecutionData: true,
+          Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } }],
+        },
+        TracingConfiguration: { Enabled: true },
+      });
+    });
+  });
+
+  describe('alerts', () => {
+    test('the topic is encrypted with the AWS managed SNS key', () => {
+      const topic = s.json.Resources[topicId].Properties;
+      expect(flatten(topic.KmsMasterKeyId)).toMatch(/(^|:)alias\/aws\/sns$/);
+    });
+
+    test('every alert email is subscribed', () => {
+      s.template.resourceCountIs('AWS::SNS::Subscription', 1);
+      s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ml-oncall@example.com', TopicArn: { Ref: topicId } });
+    });
+
+    test('the topic policy denies publishing without TLS', () => {
+      s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: topicId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('alarm fast path', () => {
+    test('an EventBridge rule sends ALARM state changes of exactly the guard alarms to the on-alarm function', () => {
+      const { resource: rule } = onlyResourceOfType(s.json, 'AWS::Events::Rule');
+      const pattern = rule.Properties.EventPattern;
+      expect(pattern.source).toEqual(['aws.cloudwatch']);
+      expect(pattern['detail-type']).toEqual(['CloudWatch Alarm State Change']);
+      expect(pattern.detail).toEqual({ state: { value: ['ALARM'] } });
+      expect(pattern.resources.map(flatten)).toEqual(GUARDS.map((g) => alarmArn(`${prefix}-${g}`)));
+      expect(rule.Properties.Targets).toHaveLength(1);
+      expect(flatten(rule.Properties.Targets[0].Arn)).toBe(`\${${s.handlerId('on-alarm')}.Arn}`);
+    });
+
+    test('the rule input names the version-scoped alarms and the target', () => {
+      const { resource: rule } = onlyResourceOfType(s.json, 'AWS::Events::Rule');
+      const input = flatten(rule.Properties.Targets[0].InputTemplate ?? rule.Properties.Targets[0].InputTransformer.InputTemplate);
+      for (const g of GUARDS) expect(input).toContain(`"${prefix}-${g}"`);
+      expect(input).toContain(`\${${fnId}}`);
+      expect(input).toContain(`\${${topicId}}`);
+    });
+
+    test('EventBridge may invoke the on-alarm function', () => {
+      s.template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [s.handlerId('on-alarm'), 'Arn'] },
+      });
+    });
+  });
+
+  describe('IAM', () => {
+    const HANDLERS = ['release', 'start', 'set-weight', 'check', 'promote', 'rollback', 'rollback-failed', 'on-alarm'];
+    let grants: Record<string, Map<string, string[]>>;
+    let fnArn: string;
+    let aliasArn: string;
+
+    beforeAll(() => {
+      grants = Object.fromEntries(HANDLERS.map((h) => [h, grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId(h)))]));
+      fnArn = `\${${fnId}.Arn}`;
+      aliasArn = `${fnArn}:live`;
+    });
+
+    test('every handler has its own role', () => {
+      const roles = HANDLERS.map((h) => roleOfFunction(s.json, s.handlerId(h)));
+      expect(new Set(roles).size).toBe(HANDLERS.length);
+    });
+
+    test('no handler role has a wildcard action; "*" as resource only for cloudwatch:GetMetricData', () => {
+      for (const h of HANDLERS) {
+        for (const [action, resources] of grants[h]) {
+          expect(action).not.toContain('*');
+          if (resources.includes('*')) expect([h, action, resources]).toEqual(['check', 'cloudwatch:GetMetricData', ['*']]);
+          // The one other wildcard: StopExecution on the executions of this workflow (their names are generated).
+          for (const r of resources.filter((r) => r !== '*' && r.includes('*'))) {
+            expect([h, action, r.replace(/^.*:execution:/, ':execution:')]).toEqual(['release', 'states:StopExecution', `:execution:\${${stateMachineId}.Name}:*`]);
+          }
+        }
+      }
+      expect(grants.check.get('cloudwatch:GetMetricData')).toEqual(['*']);
+    });
+
+    test('no handler role has an inline or managed policy beyond its default policy', () => {
+      for (const h of HANDLERS) {
+        const role = s.json.Resources[roleOfFunction(s.json, s.handlerId(h))].Properties;
+        expect(role.ManagedPolicyArns).toBeUndefined();
+        expect(role.Policies).toBeUndefined();
+        expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+          expect.objectContaining({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } }),
+        ]);
+      }
+    });
+
+    test('lambda:UpdateAlias only on the model function and its alias, and only for the steps that move traffic', () => {
+      const shifters = ['release', 'set-weight', 'promote', 'rollback', 'on-alarm'];
+      for (const h of HANDLERS) {
+        const resources = grants[h].get('lambda:UpdateAlias');
+        if (shifters.includes(h)) expect(sorted(resources ?? [])).toEqual(sorted([fnArn, aliasArn]));
+        else expect(resources).toBeUndefined();
+      }
+    });
+
+    test('only the release handler creates or deletes the alias', () => {
+      for (const h of HANDLERS) {
+        for (const action of ['lambda:CreateAlias', 'lambda:DeleteAlias']) {
+          if (h === 'release') expect(sorted(grants[h].get(action)!)).toEqual(sorted([fnArn, aliasArn]));
+          else expect(grants[h].get(action)).toBeUndefined();
+        }
+      }
+    });
+
+    test('lambda:GetAlias only on the model function and its alias', () => {
+      for (const h of HANDLERS) {
+        const resources = grants[h].get('lambda:GetAlias');
+        if (resources) expect(sorted(resources)).toEqual(sorted([fnArn, aliasArn]));
+      }
+      for (const h of ['start', 'check', 'set-weight', 'promote', 'rollback', 'on-alarm', 'release']) expect(grants[h].get('lambda:GetAlias')).toBeDefined();
+    });
+
+    test('cloudwatch:DescribeAlarms only on the guard alarm ARNs', () => {
+      const arns = GUARDS.map((g) => alarmArn(`${prefix}-${g}`));
+      for (const h of ['start', 'check', 'promote']) expect(sorted(grants[h].get('cloudwatch:DescribeAlarms')!)).toEqual(sorted(arns));
+      for (const h of HANDLERS) {
+        const resources = grants[h].get('cloudwatch:DescribeAlarms');
+        if (resources) expect(sorted(resources)).toEqual(sorted(arns));
+      }
+    });
+
+    test('sns:Publish only on the alert topic, for every handler', () => {
+      for (const h of HANDLERS) expect(grants[h].get('sns:Publish')).toEqual([`\${${topicId}}`]);
+    });
+
+    test('states:StartExecution only on the workflow, for the release handler only', () => {
+      for (const h of HANDLERS) {
+        if (h === 'release') expect(grants[h].get('states:StartExecution')).toEqual([`\${${stateMachineId}}`]);
+        else expect(grants[h].get('states:StartExecution')).toBeUndefined();
+      }
+      expect(grants.release.get('states:StopExecution')).toHaveLength(1);
+      expect(grants.release.get('states:StopExecution')![0]).toMatch(new RegExp(`:execution:\\$\\{${stateMachineId}\\.Name\\}:\\*$`));
+    });
+
+    test('logs are written only to each handler\'s own log group', () => {
+      for (const h of HANDLERS) {
+        const fn = s.json.Resources[s.handlerId(h)].Properties;
+        const logGroup = flatten(fn.LoggingConfig.LogGroup);
+        for (const [action, resources] of grants[h]) {
+          if (action.startsWith('logs:')) expect(resources.map((r) => r.replace(/\.Arn\}$/, '}'))).toEqual([logGroup]);
+        }
+        expect(grants[h].get('logs:PutLogEvents')).toBeDefined();
+      }
+    });
+
+    test('the workflow role invokes only the workflow\'s step functions', () => {
+      const roleId = /^\$\{(.+)\.Arn\}$/.exec(flatten(s.json.Resources[stateMachineId].Properties.RoleArn))![1];
+      const invoke = grantsOfRole(s.json, roleId).get('lambda:InvokeFunction')!;
+      const steps = ['start', 'set-weight', 'check', 'promote', 'rollback', 'rollback-failed'].map((h) => `\${${s.handlerId(h)}.Arn}`);
+      expect(sorted(invoke)).toEqual(sorted(steps.flatMap((arn) => [arn, `${arn}:*`])));
+      // Everything else it may do on "*" is log delivery and X-Ray, which have no resource-level permissions.
+      for (const st of statementsOfRole(s.json, roleId)) {
+        if (asArray(st.Resource).includes('*')) {
+          for (const a of asArray(st.Action)) expect(a).toMatch(/^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:\w+)$/);
+        }
+      }
+    });
+  });
+});
+
+describe('LambdaModelCanary with every option set', () => {
+  let s: SynthesizedCanary;
+  let fnId: string;
+  let versionId: string;
+  let businessAlarm: cloudwatch.Alarm;
+  let importedAlarm: cloudwatch.IAlarm;
+  const prefix = `${STACK_NAME}-sentiment`;
+
+  beforeAll(() => {
+    const stack = newStack();
+    const fn = modelFunction(stack);
+    businessAlarm = new cloudwatch.Alarm(stack, 'Business', {
+      alarmName: 'business-kpi-drop',
+      metric: new cloudwatch.Metric({ namespace: 'Shop', metricName: 'Conversions' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+    importedAlarm = cloudwatch.Alarm.fromAlarmArn(stack, 'Imported', 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:other-team-alarm');
+    const canary = new LambdaModelCanary(stack, 'Canary', {
+      modelFunction: fn,
+      aliasName: 'prod',
+      canaryName: 'sentiment',
+      schedule: RolloutSchedule.steps([1, 10, 100], Duration.minutes(3)),
+      minRequestsPerStep: 25,
+      onInsufficientTraffic: InsufficientTrafficAction.ROLL_BACK,
+      maxHold: Duration.hours(2),
+      checkInterval: Duration.minutes(1),
+      maxErrorRatePercent: 1.5,
+      maxLatencyP95: Duration.seconds(2),
+      maxErrorRateIncrease: 0.5,
+      maxLatencyP95Increase: Duration.millis(200),
+      guardWindow: Duration.minutes(3),
+      additionalAlarms: [businessAlarm, importedAlarm],
+      preTrafficChecks: [{ payload: '{"text":"good"}', repeat: 3, expectResponseContains: 'prediction' }, { payload: '{}' }],
+      alertEmails: ['a@example.com', 'b@example.org'],
+    });
+    s = describeSynth(stack, fn, canary);
+    fnId = s.logicalId(fn);
+    versionId = s.logicalId(fn.currentVersion);
+  });
+
+  test('alarm names use canaryName', () => {
+    const names = Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName);
+    expect(sorted(names)).toEqual(sorted([...GUARDS.map((g) => `${prefix}-${g}`), 'business-kpi-drop']));
+  });
+
+  test('thresholds and window follow the props', () => {
+    const alarms = alarmsByGuard(s, prefix);
+    expect(alarms.ErrorRate.Threshold).toBe(1.5);
+    expect(alarms.LatencyP95.Threshold).toBe(2000);
+    expect(alarms.ErrorRateVsStable.Threshold).toBe(0.5);
+    expect(alarms.LatencyP95VsStable.Threshold).toBe(200);
+    for (const g of GUARDS) expect(alarms[g]).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'notBreaching' });
+  });
+
+  test('metrics and the release target use the alias name', () => {
+    const alarms = alarmsByGuard(s, prefix);
+    for (const g of GUARDS) for (const m of metricsOf(alarms[g])) expect(m.dims.Resource).toBe(`\${${fnId}}:prod`);
+    s.template.hasResourceProperties('Custom::ModelCanaryRelease', {
+      Target: { kind: 'lambda-alias', functionName: { Ref: fnId }, aliasName: 'prod' },
+      CanaryName: 'sentiment',
+    });
+  });
+
+  test('the plan carries schedule, traffic rules, guards and pre-traffic checks', () => {
+    const def = definitionOf(s.json);
+    expect(def.States.Plan.Result).toMatchObject({
+      canaryName: 'sentiment',
+      target: { kind: 'lambda-alias', aliasName: 'prod' },
+      steps: [
+        { percent: 1, bakeSeconds: 180 },
+        { percent: 10, bakeSeconds: 180 },
+        { percent: 100, bakeSeconds: 180 },
+      ],
+      checkIntervalSeconds: 60,
+      minRequestsPerStep: 25,
+      insufficientTraffic: 'ROLL_BACK',
+      maxHoldSeconds: 7200,
+      preTrafficChecks: [
+        { payload: '{"text":"good"}', repeat: 3, expectResponseContains: 'prediction' },
+        { payload: '{}', repeat: 1, expectResponseContains: '' },
+      ],
+    });
+  });
+
+  test('additional alarms are guards of the workflow, not version-scoped', () => {
+    const plan = definitionOf(s.json).States.Plan.Result;
+    const own = GUARDS.map((g) => `${prefix}-${g}`);
+    expect(plan.versionScopedAlarmNames).toEqual(own);
+    // Ref of an alarm is its name.
+    expect(plan.guardAlarmNames).toEqual([...own, `\${${s.logicalId(businessAlarm)}}`, 'other-team-alarm']);
+  });
+
+  test('additional alarms trigger the fast path', () => {
+    const { resource: rule } = onlyResourceOfType(s.json, 'AWS::Events::Rule');
+    const resources = rule.Properties.EventPattern.resources.map(flatten);
+    expect(resources).toEqual([
+      ...GUARDS.map((g) => alarmArn(`${prefix}-${g}`)),
+      `\${${s.logicalId(businessAlarm)}.Arn}`,
+      'arn:aws:cloudwatch:us-east-1:123456789012:alarm:other-team-alarm',
+    ]);
+  });
+
+  test('the steps that read alarms may read the additional alarms too, and nothing else', () => {
+    const expected = sorted([
+      ...GUARDS.map((g) => alarmArn(`${prefix}-${g}`)),
+      `\${${s.logicalId(businessAlarm)}.Arn}`,
+      'arn:aws:cloudwatch:us-east-1:123456789012:alarm:other-team-alarm',
+    ]);
+    for (const h of ['start', 'check', 'promote']) {
+      const grants = grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId(h)));
+      expect(sorted(grants.get('cloudwatch:DescribeAlarms')!)).toEqual(expected);
+    }
+  });
+
+  test('pre-traffic checks run between Start and SetWeight, and may invoke the canary version only', () => {
+    const def = definitionOf(s.json);
+    expect(def.States.Started.Default).toBe('PreTrafficChecks');
+    expect(def.States.PreTrafficChecks).toMatchObject({
+      Type: 'Task',
+      Resource: `\${${s.handlerId('pre-traffic')}.Arn}`,
+      Next: 'SetWeight',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RollBackAfterError' }],
+    });
+    expect(def.States.PreTrafficChecks.Retry.map((r: any) => r.ErrorEquals)).toContainEqual(TRANSIENT);
+    const grants = grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId('pre-traffic')));
+    // Ref of an AWS::Lambda::Version is the version's ARN.
+    expect(grants.get('lambda:InvokeFunction')).toEqual([`\${${versionId}}`]);
+    expect(grants.get('lambda:UpdateAlias')).toBeUndefined();
+    expect([...grants.keys()].filter((a) => !a.startsWith('logs:'))).toEqual(['lambda:InvokeFunction']);
+  });
+
+  test('every email gets a subscription', () => {
+    s.template.resourceCountIs('AWS::SNS::Subscription', 2);
+    for (const email of ['a@example.com', 'b@example.org']) {
+      s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email });
+    }
+  });
+});
+
+describe('LambdaModelCanary with an alert topic of its own', () => {
+  let s: SynthesizedCanary;
+  let topic: sns.Topic;
+
+  beforeAll(() => {
+    const stack = newStack();
+    const fn = modelFunction(stack);
+    topic = new sns.Topic(stack, 'TeamTopic');
+    const canary = new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, alertTopic: topic, alertEmails: ['x@example.com'] });
+    s = describeSynth(stack, fn, canary);
+  });
+
+  test('creates no topic and alerts to the given one', () => {
+    s.template.resourceCountIs('AWS::SNS::Topic', 1);
+    const topicId = s.logicalId(topic);
+    expect(s.canary.topic).toBe(topic);
+    expect(definitionOf(s.json).States.Plan.Result.topicArn).toBe(`\${${topicId}}`);
+    s.template.hasResourceProperties('Custom::ModelCanaryRelease', { TopicArn: { Ref: topicId } });
+    s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'x@example.com', TopicArn: { Ref: topicId } });
+    const grants = grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId('rollback')));
+    expect(grants.get('sns:Publish')).toEqual([`\${${topicId}}`]);
+  });
+});
+
+describe('schedule presets end up in the plan', () => {
+  const presets: [string, RolloutSchedule, [number, number][]][] = [
+    ['CANARY_10PERCENT_5MINUTES', RolloutSchedule.CANARY_10PERCENT_5MINUTES, [[10, 300], [100, 0]]],
+    ['CANARY_10PERCENT_30MINUTES', RolloutSchedule.CANARY_10PERCENT_30MINUTES, [[10, 1800], [100, 0]]],
+    ['LINEAR_10PERCENT_EVERY_1MINUTE', RolloutSchedule.LINEAR_10PERCENT_EVERY_1MINUTE, [10, 20, 30, 40, 50, 60, 70, 80, 90].map((p) => [p, 60] as [number, number]).concat([[100, 0]])],
+    ['LINEAR_10PERCENT_EVERY_10MINUTES', RolloutSchedule.LINEAR_10PERCENT_EVERY_10MINUTES, [10, 20, 30, 40, 50, 60, 70, 80, 90].map((p) => [p, 600] as [number, number]).concat([[100, 0]])],
+    ['ALL_AT_ONCE', RolloutSchedule.ALL_AT_ONCE, [[100, 600]]],
+    ['custom', RolloutSchedule.custom([{ percent: 2.5, bake: Duration.minutes(1) }, { percent: 100, bake: Duration.minutes(20) }]), [[2.5, 60], [100, 1200]]],
+  ];
+  let json: SynthesizedCanary['json'];
+
+  beforeAll(() => {
+    // One stack, one model function and canary per preset: a single synthesis.
+    const stack = newStack();
+    let last: SynthesizedCanary | undefined;
+    presets.forEach(([name, schedule], i) => {
+      const fn = modelFunction(stack, `Model${i}`);
+      new LambdaModelCanary(stack, `Canary${i}`, { modelFunction: fn, canaryName: name, schedule });
+      if (i === presets.length - 1) last = describeSynth(stack, fn, stack.node.findChild(`Canary${i}`) as LambdaModelCanary);
+    });
+    json = last!.json;
+  });
+
+  test.each(presets)('%s', (name, _schedule, steps) => {
+    expect(definitionOf(json, name).States.Plan.Result.steps).toEqual(steps.map(([percent, bakeSeconds]) => ({ percent, bakeSeconds })));
+  });
+});

@@ -1,0 +1,186 @@
+import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { LambdaModelCanary, type LambdaModelCanaryProps, RolloutSchedule } from '../../lib';
+import { modelFunction, newStack } from './support';
+
+/** Builds a canary with these props on a fresh stack and returns what it threw (or undefined). */
+function errorOf(props: Partial<LambdaModelCanaryProps>, fnProps = {}): Error | undefined {
+  const stack = newStack();
+  const fn = modelFunction(stack, 'Model', fnProps);
+  try {
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, ...props });
+    return undefined;
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+/** Every message must name the construct and the prop, show the bad value and say what to give instead. */
+function expectProblem(props: Partial<LambdaModelCanaryProps>, ...expected: (string | RegExp)[]): void {
+  const error = errorOf(props);
+  expect(error).toBeInstanceOf(Error);
+  expect(error!.message).toMatch(/^LambdaModelCanary: /);
+  for (const e of expected) expect(error!.message).toMatch(e instanceof RegExp ? e : new RegExp(escape(e)));
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const step = (percent: number, bake: Duration) => ({ percent, bake });
+const m = Duration.minutes;
+
+describe('valid props are accepted', () => {
+  test.each([
+    ['the defaults', {}],
+    ['a canary preset (last step 100 % with no bake)', { schedule: RolloutSchedule.CANARY_10PERCENT_5MINUTES }],
+    ['boundary thresholds', { maxErrorRatePercent: 0, maxErrorRateIncrease: 100, maxLatencyP95: Duration.millis(1), maxLatencyP95Increase: Duration.millis(0) }],
+    ['boundary windows', { guardWindow: m(1), checkInterval: Duration.seconds(10), minRequestsPerStep: 1 }],
+    ['an email with a plus and subdomain', { alertEmails: ['ml+canary@alerts.example.co.uk'] }],
+    ['an alias with dashes and underscores', { aliasName: 'prod_v2-live' }],
+  ] as [string, Partial<LambdaModelCanaryProps>][])('%s', (_name, props) => {
+    expect(errorOf(props)).toBeUndefined();
+  });
+});
+
+describe('fails when the schedule is impossible', () => {
+  test('steps are not strictly increasing', () => {
+    expectProblem({ schedule: RolloutSchedule.steps([5, 25, 25, 100], m(10)) }, 'schedule step 3 (25%) does not raise the share of step 2 (25%)', 'make the steps strictly increasing');
+    expectProblem({ schedule: RolloutSchedule.steps([50, 10, 100], m(10)) }, 'schedule step 2 (10%)', 'strictly increasing');
+  });
+
+  test.each([0, -5, 150])('a step sends %d %% to the canary', (percent) => {
+    const schedule = percent > 100 ? RolloutSchedule.steps([50, percent], m(10)) : RolloutSchedule.steps([percent, 100], m(10));
+    expectProblem({ schedule }, `sends ${percent}% to the canary`, 'use a share more than 0 and at most 100');
+  });
+
+  test('there are no steps', () => {
+    expectProblem({ schedule: RolloutSchedule.custom([]) }, 'schedule has no steps', 'give at least one');
+  });
+
+  test('a step bakes less than the 1-minute metric period', () => {
+    expectProblem({ schedule: RolloutSchedule.steps([10, 100], Duration.seconds(30)) }, 'schedule step 1 bakes 30s', 'bake at least 1 minute');
+  });
+
+  test('a zero bake is only allowed on a last step at 100 %', () => {
+    expectProblem({ schedule: RolloutSchedule.custom([step(10, Duration.seconds(0)), step(100, Duration.seconds(0))]) }, 'schedule step 1 bakes 0s', 'only a last step at 100% may bake 0');
+    expectProblem({ schedule: RolloutSchedule.custom([step(10, m(5)), step(50, Duration.seconds(0))]) }, 'schedule step 2 bakes 0s');
+    expectProblem({ schedule: RolloutSchedule.custom([step(10, m(5)), step(100, Duration.seconds(59))]) }, 'schedule step 2 bakes 59s');
+  });
+});
+
+describe('fails when a threshold is negative or impossible', () => {
+  test.each([-1, 101])('maxErrorRatePercent %d', (v) => {
+    expectProblem({ maxErrorRatePercent: v }, `maxErrorRatePercent is ${v}`, 'give a percentage from 0 to 100');
+  });
+
+  test.each([-1, 100.5])('maxErrorRateIncrease %d', (v) => {
+    expectProblem({ maxErrorRateIncrease: v }, `maxErrorRateIncrease is ${v}`, 'give percentage points from 0 to 100');
+  });
+
+  test('maxErrorRatePercent NaN', () => {
+    expectProblem({ maxErrorRatePercent: Number.NaN }, 'maxErrorRatePercent is NaN', 'give a percentage from 0 to 100');
+  });
+
+  test('maxLatencyP95 0', () => {
+    expectProblem({ maxLatencyP95: Duration.seconds(0) }, 'maxLatencyP95 (ms) is 0', 'give a positive duration');
+  });
+
+  test('maxLatencyP95 longer than a Lambda can run', () => {
+    expectProblem({ maxLatencyP95: m(20) }, 'maxLatencyP95 (ms) is 1200000', 'at most 15 minutes');
+  });
+
+  test('maxLatencyP95Increase longer than a Lambda can run', () => {
+    expectProblem({ maxLatencyP95Increase: m(16) }, 'maxLatencyP95Increase (ms) is 960000', 'at most 15 minutes');
+  });
+
+  test('guardWindow of 90 s (not whole minutes)', () => {
+    expectProblem({ guardWindow: Duration.seconds(90) }, 'guardWindow is 90s', 'give whole minutes');
+  });
+
+  test('guardWindow 0', () => {
+    expectProblem({ guardWindow: Duration.seconds(0) }, 'guardWindow (minutes) is 0', 'give whole minutes from 1 to 1440');
+  });
+
+  test('guardWindow longer than a day', () => {
+    expectProblem({ guardWindow: Duration.hours(25) }, 'guardWindow (minutes) is 1500', 'from 1 to 1440');
+  });
+});
+
+describe('fails when traffic rules are impossible', () => {
+  test('minRequestsPerStep 0', () => {
+    expectProblem({ minRequestsPerStep: 0 }, 'minRequestsPerStep is 0', 'at least 1');
+  });
+
+  test('minRequestsPerStep 1.5', () => {
+    expectProblem({ minRequestsPerStep: 1.5 }, 'minRequestsPerStep is 1.5', 'give a whole number');
+  });
+
+  test('checkInterval 5 s', () => {
+    expectProblem({ checkInterval: Duration.seconds(5) }, 'checkInterval (s) is 5', 'give 10 seconds to 1 hour');
+  });
+
+  test('checkInterval of 2 hours', () => {
+    expectProblem({ checkInterval: Duration.hours(2) }, 'checkInterval (s) is 7200', 'give 10 seconds to 1 hour');
+  });
+
+  test('maxHold longer than a week', () => {
+    expectProblem({ maxHold: Duration.days(8) }, 'maxHold (s) is 691200', 'give at most 7 days');
+  });
+
+  test('a pre-traffic check sent 0 times', () => {
+    expectProblem({ preTrafficChecks: [{ payload: '{}' }, { payload: '{}', repeat: 0 }] }, 'preTrafficChecks[1].repeat is 0', 'send each request 1 to 100 times');
+  });
+});
+
+describe('fails on invalid names and addresses', () => {
+  test.each(['not-an-email', 'a@b', 'two words@example.com', ''])('alertEmails with %j', (email) => {
+    expectProblem({ alertEmails: ['ok@example.com', email] }, `alertEmails has ${JSON.stringify(email)}, which is not an email address`, 'give addresses like');
+  });
+
+  test.each(['123', 'has space', '', 'a'.repeat(129), 'live:1'])('aliasName %j', (aliasName) => {
+    expectProblem({ aliasName }, `aliasName "${aliasName}" is not a valid alias name`, 'use 1-128 letters, digits, - or _, not only digits');
+  });
+
+  test('the model function deletes replaced versions (currentVersionOptions removalPolicy DESTROY)', () => {
+    const error = errorOf({}, { currentVersionOptions: { removalPolicy: RemovalPolicy.DESTROY } });
+    expect(error?.message).toMatch(/^LambdaModelCanary: modelFunction has currentVersionOptions.removalPolicy DESTROY/);
+    expect(error?.message).toContain('remove that option');
+  });
+});
+
+describe('several problems are reported together', () => {
+  test('one message lists every problem, one per line', () => {
+    const error = errorOf({ maxErrorRatePercent: -1, minRequestsPerStep: 0, alertEmails: ['nope'] });
+    const lines = error!.message.split('\n');
+    expect(lines[0]).toBe('LambdaModelCanary: ');
+    expect(lines).toHaveLength(4);
+    expect(lines.slice(1)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^- minRequestsPerStep is 0: /),
+        expect.stringMatching(/^- maxErrorRatePercent is -1: /),
+        expect.stringMatching(/^- alertEmails has "nope"/),
+      ]),
+    );
+  });
+});
+
+describe('a failed construction leaves nothing behind that would deploy', () => {
+  test.each([
+    ['a LambdaModelCanary prop', { aliasName: 'has space' }],
+    ['a rollout prop', { maxErrorRatePercent: 101 }],
+    ['a schedule', { schedule: RolloutSchedule.custom([]) }],
+  ] as [string, Partial<LambdaModelCanaryProps>][])('invalid %s: the constructor throws before creating any resource', (_name, props) => {
+    const stack = newStack();
+    const fn = modelFunction(stack);
+    expect(() => new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, ...props })).toThrow(/^LambdaModelCanary: /);
+
+    // The construct got as far as attaching itself to the tree, but holds no CloudFormation resource.
+    const leftover = stack.node.tryFindChild('Canary');
+    expect(leftover?.node.findAll().filter(CfnResource.isCfnResource) ?? []).toEqual([]);
+
+    // The stack still synthesizes, with the model function and nothing of the canary.
+    const template = Template.fromStack(stack);
+    for (const type of ['Custom::ModelCanaryRelease', 'AWS::CloudWatch::Alarm', 'AWS::StepFunctions::StateMachine', 'AWS::SNS::Topic', 'AWS::Events::Rule']) {
+      template.resourceCountIs(type, 0);
+    }
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+  });
+});
