@@ -1,9 +1,10 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
-import { LambdaModelCanary } from '../lib';
+import { LambdaModelCanary, SageMakerModelCanary } from '../lib';
 
 /** A tiny sentiment model; change MODEL_VERSION (or the code) and deploy to release it as a canary. */
 const MODEL_CODE = `
@@ -16,11 +17,17 @@ exports.handler = async (event) => {
 export interface ExampleStackProps extends StackProps {
   /** Bump to publish a new model version. */
   readonly modelVersion?: string;
+  /** S3 URI of the SageMaker model artifacts; a new URI releases a new model. */
+  readonly sageMakerModelData?: string;
 }
+
+/** A public SageMaker inference image (PyTorch CPU); any image the account can pull works. */
+const INFERENCE_IMAGE = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker';
 
 /** The example app: one model function released through a Lambda canary. */
 export class ExampleStack extends Stack {
   public readonly lambdaCanary: LambdaModelCanary;
+  public readonly sageMakerCanary: SageMakerModelCanary;
 
   constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
     super(scope, id, props);
@@ -46,6 +53,29 @@ export class ExampleStack extends Stack {
       aliasName: 'live',
       alertEmails: ['ml-oncall@example.com'],
       preTrafficChecks: [{ payload: '{"text":"great product"}', repeat: 3, expectResponseContains: '"prediction"' }],
+    });
+
+    // The same release flow on a SageMaker endpoint: a new model (here: new model data) is a release.
+    const modelData = props.sageMakerModelData ?? 's3://example-model-artifacts/summarizer/2026-11-01/model.tar.gz';
+    const sageMakerRole = new iam.Role(this, 'SummarizerModelRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+    });
+    sageMakerRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::example-model-artifacts/summarizer/*'] }),
+    );
+    Validations.of(sageMakerRole).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::example-model-artifacts/summarizer/*]',
+      reason: 'The model reads its artifacts: every object under this one model prefix, read-only.',
+    });
+    const summarizer = new sagemaker.CfnModel(this, 'SummarizerModel', {
+      executionRoleArn: sageMakerRole.roleArn,
+      primaryContainer: { image: INFERENCE_IMAGE, modelDataUrl: modelData },
+    });
+    this.sageMakerCanary = new SageMakerModelCanary(this, 'SummarizerCanary', {
+      model: summarizer,
+      instanceType: 'ml.m5.large',
+      alertEmails: ['ml-oncall@example.com'],
+      preTrafficChecks: [{ payload: '{"inputs":"warm up"}', repeat: 2 }],
     });
   }
 }

@@ -1,3 +1,4 @@
 export * from './rollout-schedule';
 export * from './model-canary-options';
 export * from './lambda-model-canary';
+export * from './sagemaker-model-canary';

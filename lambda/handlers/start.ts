@@ -37,6 +37,9 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
     throw new TargetStateError(`${target.description} already sends ${split.canaryPercent}% to ${release.canaryVersion}`);
   }
 
+  // SageMaker: add the canary variant at weight 0 and wait for InService (EndpointBusy is retried).
+  await target.prepare(release);
+
   const { alarms, missing } = await readAlarms(plan.guardAlarmNames);
   if (missing.length > 0) {
     throw new GuardsNotReadyError(`guard alarms not found: ${missing.join(', ')}`);

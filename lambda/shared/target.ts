@@ -61,6 +61,11 @@ export interface TrafficTarget {
   /** For alerts and logs, e.g. "alias live of function sentiment". */
   readonly description: string;
   read(): Promise<TrafficSplit>;
+  /**
+   * Gets the target ready to route to the canary at weight 0 (SageMaker: adds the canary variant).
+   * Throws EndpointBusy while that is still under way; the workflow retries.
+   */
+  prepare(release: Release): Promise<void>;
   /** Gives the canary `percent` of the traffic, only if the target is still as `expected`. */
   shift(release: Release, percent: number, expected: TrafficSplit): Promise<void>;
   /** The canary serves everything and becomes the stable version. */

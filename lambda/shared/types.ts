@@ -11,7 +11,16 @@ export interface LambdaAliasTargetConfig {
   readonly aliasName: string;
 }
 
-export type TargetConfig = LambdaAliasTargetConfig;
+export interface SageMakerEndpointTargetConfig {
+  readonly kind: 'sagemaker-endpoint';
+  readonly endpointName: string;
+  /** Instance type and count of every variant the library creates. */
+  readonly instanceType: string;
+  /** A number, as CloudFormation passes every custom-resource property as a string. */
+  readonly instanceCount: string;
+}
+
+export type TargetConfig = LambdaAliasTargetConfig | SageMakerEndpointTargetConfig;
 
 export interface StepPlan {
   /** Share of traffic for the canary during this step, in percent (0, 100]. */

@@ -14,6 +14,7 @@ const METRIC_NAMES: Record<GuardSignal, string> = {
 export class LambdaAliasBinding implements TargetBinding {
   public readonly targetConfig: { readonly kind: string; readonly [key: string]: string };
   public readonly latencyUnitsPerMillisecond = 1;
+  public readonly wildcardGrants = [];
 
   constructor(
     private readonly fn: lambda.IFunction,
@@ -41,6 +42,9 @@ export class LambdaAliasBinding implements TargetBinding {
   public grantReadRouting(grantee: iam.IGrantable): void {
     this.grant(grantee, ['lambda:GetAlias']);
   }
+
+  /** A published version needs nothing before it takes weight. */
+  public grantPrepare(_grantee: iam.IGrantable): void {}
 
   public grantShiftTraffic(grantee: iam.IGrantable): void {
     this.grant(grantee, ['lambda:GetAlias', 'lambda:UpdateAlias']);

@@ -27,6 +27,14 @@ export function acknowledgeFindings(controller: RolloutController): void {
   const stack = Stack.of(controller);
   const wildcardResource = (resource: string) => `AwsSolutions-IAM5[Resource::${flattenForNag(stack.resolve(resource))}]`;
 
+  // Wildcards of the target binding, on the roles that prepare and manage the routing.
+  for (const name of ['start', 'release']) {
+    const role = controller.handlers[name]?.role;
+    for (const grant of role ? controller.binding.wildcardGrants : []) {
+      acknowledge(role!, wildcardResource(grant.resource), grant.reason);
+    }
+  }
+
   // The check step reads request counts.
   const check = controller.handlers['check'];
   if (check?.role) {

@@ -48,7 +48,7 @@ export class RolloutController extends Construct {
   public readonly release: CustomResource;
   public readonly handlers: Record<string, lambda.Function> = {};
 
-  private readonly binding: TargetBinding;
+  public readonly binding: TargetBinding;
   private readonly canaryName: string;
 
   constructor(scope: Construct, id: string, props: RolloutControllerProps) {
@@ -154,7 +154,7 @@ export class RolloutController extends Construct {
   }
 
   /** One workflow handler: its own role, its own log group, the prebuilt bundle. */
-  private handler(name: string, id: string, timeout = Duration.seconds(30)): lambda.Function {
+  private handler(name: string, id: string, timeout = Duration.seconds(90)): lambda.Function {
     const logGroup = this.logGroup(`${id}Logs`);
     const role = new iam.Role(this, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -191,6 +191,7 @@ export class RolloutController extends Construct {
     const b = this.binding;
     const start = this.handler('start', 'StartStep');
     b.grantReadRouting(start);
+    b.grantPrepare(start);
     this.guards.grantRead(start);
     this.grantAlerts(start);
 
@@ -227,6 +228,8 @@ export class RolloutController extends Construct {
         resultPath,
       });
     const transient = { errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.seconds(30), jitterStrategy: sfn.JitterType.FULL };
+    // A SageMaker endpoint that is Updating takes minutes, not seconds: wait for it, do not fail.
+    const endpointBusy = { errors: ['EndpointBusy'], interval: Duration.seconds(15), maxAttempts: 40, backoffRate: 1 };
 
     // Terminal states
     const promoted = new sfn.Succeed(this, 'Promoted', { comment: 'The canary serves all traffic.' });
@@ -241,10 +244,12 @@ export class RolloutController extends Construct {
       .next(rollbackFailedEnd);
     const rollbackRetry = { ...transient, interval: Duration.seconds(1), maxAttempts: 10, maxDelay: Duration.seconds(20) };
     const rollBack = task('RollBack', rollback)
+      .addRetry(endpointBusy)
       .addRetry(rollbackRetry)
       .addCatch(alertRollbackFailed, { resultPath: '$.error' })
       .next(rolledBack);
     const rollBackAfterError = task('RollBackAfterError', rollback)
+      .addRetry(endpointBusy)
       .addRetry(rollbackRetry)
       .addCatch(alertRollbackFailed, { resultPath: '$.error' })
       .next(failed);
@@ -254,7 +259,8 @@ export class RolloutController extends Construct {
       .when(sfn.Condition.stringEquals('$.progress.externalOutcome', 'superseded'), superseded)
       .otherwise(rolledBack);
 
-    const guarded = (t: tasks.LambdaInvoke) => t.addRetry(transient).addCatch(rollBackAfterError, { resultPath: '$.error' });
+    const guarded = (t: tasks.LambdaInvoke) =>
+      t.addRetry(endpointBusy).addRetry(transient).addCatch(rollBackAfterError, { resultPath: '$.error' });
 
     const planState = new sfn.Pass(this, 'Plan', {
       comment: 'The rollout plan fixed at synth time: schedule, guards, alerts.',
@@ -263,6 +269,8 @@ export class RolloutController extends Construct {
     });
     const startTask = task('Start', start)
       .addRetry({ errors: ['GuardsNotReady'], interval: Duration.seconds(15), maxAttempts: 40, backoffRate: 1 })
+      // Adding the canary variant to an endpoint takes up to tens of minutes.
+      .addRetry({ errors: ['EndpointBusy'], interval: Duration.seconds(30), maxAttempts: 120, backoffRate: 1 })
       .addRetry(transient)
       .addCatch(rollBackAfterError, { resultPath: '$.error' });
     const setWeightTask = guarded(task('SetWeight', setWeight));

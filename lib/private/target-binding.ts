@@ -18,8 +18,16 @@ export interface TargetBinding {
   /** How many units of the latency metric make one millisecond (Lambda: 1, SageMaker: 1000). */
   readonly latencyUnitsPerMillisecond: number;
 
+  /**
+   * Resources this binding grants with a wildcard, with the reason (acknowledged for cdk-nag on the
+   * roles that get them: the prepare and manage grants).
+   */
+  readonly wildcardGrants: { readonly resource: string; readonly reason: string }[];
+
   /** Read the routing (which version gets what share). */
   grantReadRouting(grantee: iam.IGrantable): void;
+  /** Get the target ready for a canary at weight 0 (SageMaker: add the canary variant). */
+  grantPrepare(grantee: iam.IGrantable): void;
   /** Read and change the shares. */
   grantShiftTraffic(grantee: iam.IGrantable): void;
   /** Create, read, change and delete the routing (the release custom resource). */

@@ -41,6 +41,9 @@ export class LambdaAliasTarget implements TrafficTarget {
     return splitOf(alias);
   }
 
+  /** A published version needs nothing more before it can take weight. */
+  public async prepare(_release: Release): Promise<void> {}
+
   public async shift(release: Release, percent: number, expected: TrafficSplit): Promise<void> {
     await this.update(release.stableVersion, { [release.canaryVersion]: toWeight(percent) }, expected);
   }
