@@ -1,0 +1,256 @@
+/**
+ * `cdk-model-canary/runtime`: per-request model signals, written by the model's own code.
+ *
+ * The guards of a model canary compare the canary version with the stable version on signals that
+ * only the model code can see: tokens, guardrail interventions, output schema failures, response
+ * length and the distribution of predicted classes. {@link ModelSignals} writes them as CloudWatch
+ * embedded metric format (EMF) documents, one JSON line per document on stdout, through
+ * Powertools for AWS Lambda (TypeScript) Metrics. Each document carries the dimensions `Canary`
+ * (the construct's `canaryName`) and `Version` (the version that served the request), which are
+ * what the guard alarms select on.
+ *
+ * Where the data goes:
+ * - Lambda: stdout goes to the function's CloudWatch Logs log group, and CloudWatch Logs extracts
+ *   the EMF documents into metrics. This is the path AWS documents for EMF.
+ * - SageMaker real-time endpoint: the container's stdout goes to the endpoint's log group
+ *   (`/aws/sagemaker/Endpoints/<endpoint>`). AWS documents EMF extraction for Lambda, ECS and the
+ *   CloudWatch agent; whether CloudWatch Logs extracts EMF written to a SageMaker endpoint's log
+ *   group has not been checked by this library. Check it on your account (look for the metrics
+ *   in the namespace after a few requests) before relying on guards fed by it.
+ *
+ * Nothing is buffered: every {@link ModelSignals.record} call writes its documents before it
+ * returns, so there is nothing to flush at the end of a Lambda invocation or when a long-running
+ * container stops, and no handler wrapper or middleware is needed.
+ *
+ * Powertools' switches apply: `POWERTOOLS_METRICS_DISABLED=true`, or `POWERTOOLS_DEV=true` without
+ * `POWERTOOLS_METRICS_DISABLED=false`, turns the output off, and then the guards see no data.
+ *
+ * This entry point imports nothing from aws-cdk-lib or the construct library.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { CANARY_DIMENSION, CLASS_DIMENSION, SIGNAL_NAMESPACE, SIGNALS, VERSION_DIMENSION } from './signal-names';
+
+export { CANARY_DIMENSION, CLASS_DIMENSION, SIGNAL_NAMESPACE, SIGNALS, VERSION_DIMENSION } from './signal-names';
+
+/** Environment variable naming the version that serves requests; wins over the Lambda one. */
+export const VERSION_ENV = 'MODEL_CANARY_VERSION';
+/** Set by the Lambda runtime to the published version being invoked (`$LATEST` when unpublished). */
+export const LAMBDA_VERSION_ENV = 'AWS_LAMBDA_FUNCTION_VERSION';
+
+/** Longest accepted `predictedClass`, after trimming. */
+export const MAX_CLASS_LENGTH = 255;
+/** CloudWatch's limit on a dimension value, applied to `canaryName` and `version`. */
+const MAX_DIMENSION_VALUE_LENGTH = 1024;
+
+export interface ModelSignalsOptions {
+  /**
+   * The canary's name: must equal the `canaryName` of the construct (which defaults to the
+   * construct id). Written as the `Canary` dimension; a different value means the guards never
+   * see these signals.
+   */
+  readonly canaryName: string;
+
+  /**
+   * CloudWatch namespace. Must equal the namespace the construct's guards read.
+   * @default SIGNAL_NAMESPACE ('ModelCanary')
+   */
+  readonly namespace?: string;
+
+  /**
+   * The version serving the requests, written as the `Version` dimension.
+   * - Lambda: leave unset; `AWS_LAMBDA_FUNCTION_VERSION` (set by the runtime) is used.
+   * - SageMaker: the production variant name, which cdk-model-canary sets equal to the model
+   *   name; pass it here or set `MODEL_CANARY_VERSION` in the container's environment.
+   * @default - env `MODEL_CANARY_VERSION`, else env `AWS_LAMBDA_FUNCTION_VERSION`, else an error
+   */
+  readonly version?: string;
+}
+
+/** What one request produced. Fields left out are not emitted (no zero is made up for them). */
+export interface ModelRequestSignals {
+  /** Prompt tokens: a non-negative integer. */
+  readonly inputTokens?: number;
+  /** Completion tokens: a non-negative integer. */
+  readonly outputTokens?: number;
+  /** Whether a guardrail intervened (blocked or masked input or output). */
+  readonly guardrailIntervened?: boolean;
+  /** Whether the response passed the output schema; `false` emits SchemaInvalid = 1. */
+  readonly schemaValid?: boolean;
+  /**
+   * Response length in characters: a non-negative integer, or the response text itself (its
+   * length is counted in Unicode code points, so an emoji counts once).
+   */
+  readonly responseLength?: number | string;
+  /**
+   * The predicted class (classifiers, routers). Trimmed; 1 to 255 characters. Every distinct
+   * value becomes a CloudWatch custom metric of its own, billed as such: use a closed set of labels.
+   */
+  readonly predictedClass?: string;
+}
+
+/**
+ * Writes the model signals of each request as CloudWatch EMF, tagged with the canary and version.
+ *
+ * Create one instance at start-up (module scope in Lambda) and call {@link record} once per request:
+ *
+ * ```ts
+ * import { ModelSignals } from 'cdk-model-canary/runtime';
+ *
+ * const signals = new ModelSignals({ canaryName: 'SentimentCanary' });
+ *
+ * export const handler = async (event: { text: string }) => {
+ *   const result = await classify(event.text);
+ *   signals.record({ inputTokens: result.usage.input, outputTokens: result.usage.output,
+ *     schemaValid: result.valid, responseLength: result.text, predictedClass: result.label });
+ *   return result;
+ * };
+ * ```
+ */
+export class ModelSignals {
+  /** The `Canary` dimension value. */
+  public readonly canaryName: string;
+  /** The `Version` dimension value. */
+  public readonly version: string;
+  /** The CloudWatch namespace. */
+  public readonly namespace: string;
+
+  private readonly metrics: Metrics;
+
+  /** @throws Error when `canaryName`, `namespace` or `version` is empty or cannot be resolved. */
+  constructor(options: ModelSignalsOptions) {
+    this.canaryName = dimensionValue('canaryName', options?.canaryName);
+    this.namespace = nonEmpty('namespace', options?.namespace ?? SIGNAL_NAMESPACE, 255);
+    this.version = resolveVersion(options?.version);
+
+    this.metrics = new Metrics({ namespace: this.namespace });
+    // Powertools adds a `service` dimension to every metric by default. CloudWatch identifies a
+    // metric by its exact dimension set, and the guards select on {Canary, Version} only.
+    this.metrics.clearDefaultDimensions();
+    this.metrics.setDefaultDimensions({ [CANARY_DIMENSION]: this.canaryName, [VERSION_DIMENSION]: this.version });
+  }
+
+  /**
+   * Emits the signals of one request: one EMF document with dimensions {Canary, Version} holding
+   * Requests = 1 and every signal given (InputTokens, OutputTokens, TotalTokens = the sum of the
+   * token counts given, GuardrailIntervened 0/1, SchemaInvalid 0/1, ResponseLength), and, when
+   * `predictedClass` is given, a second document with dimensions {Canary, Version, Class} holding
+   * Prediction = 1. All units are Count. The request is validated in full before anything is
+   * written, so an invalid request writes nothing.
+   *
+   * @throws Error naming the field, for a negative, fractional or non-finite number, a non-boolean
+   *   flag, or an empty or too long class name.
+   */
+  public record(request: ModelRequestSignals = {}): void {
+    const r = validate(request);
+    const m = this.metrics;
+    m.addMetric(SIGNALS.requests, MetricUnit.Count, 1);
+    if (r.inputTokens !== undefined) m.addMetric(SIGNALS.inputTokens, MetricUnit.Count, r.inputTokens);
+    if (r.outputTokens !== undefined) m.addMetric(SIGNALS.outputTokens, MetricUnit.Count, r.outputTokens);
+    if (r.inputTokens !== undefined || r.outputTokens !== undefined) {
+      m.addMetric(SIGNALS.totalTokens, MetricUnit.Count, (r.inputTokens ?? 0) + (r.outputTokens ?? 0));
+    }
+    if (r.guardrailIntervened !== undefined) {
+      m.addMetric(SIGNALS.guardrailIntervened, MetricUnit.Count, r.guardrailIntervened ? 1 : 0);
+    }
+    if (r.schemaValid !== undefined) m.addMetric(SIGNALS.schemaInvalid, MetricUnit.Count, r.schemaValid ? 0 : 1);
+    if (r.responseLength !== undefined) m.addMetric(SIGNALS.responseLength, MetricUnit.Count, r.responseLength);
+    m.publishStoredMetrics();
+
+    if (r.predictedClass !== undefined) {
+      // Request dimensions are cleared by publishStoredMetrics, so Class stays on this document.
+      m.addDimension(CLASS_DIMENSION, r.predictedClass);
+      m.addMetric(SIGNALS.prediction, MetricUnit.Count, 1);
+      m.publishStoredMetrics();
+    }
+  }
+}
+
+interface ValidRequest {
+  inputTokens?: number;
+  outputTokens?: number;
+  guardrailIntervened?: boolean;
+  schemaValid?: boolean;
+  responseLength?: number;
+  predictedClass?: string;
+}
+
+function validate(request: ModelRequestSignals): ValidRequest {
+  if (request === null || typeof request !== 'object') {
+    throw new TypeError(`ModelSignals.record: expected an object of signals, got ${describe(request)}`);
+  }
+  const responseLength = request.responseLength;
+  return {
+    inputTokens: count('inputTokens', request.inputTokens),
+    outputTokens: count('outputTokens', request.outputTokens),
+    guardrailIntervened: flag('guardrailIntervened', request.guardrailIntervened),
+    schemaValid: flag('schemaValid', request.schemaValid),
+    responseLength: typeof responseLength === 'string' ? codePoints(responseLength) : count('responseLength', responseLength),
+    predictedClass: className(request.predictedClass),
+  };
+}
+
+function count(field: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`ModelSignals.record: ${field} must be a non-negative integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function flag(field: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`ModelSignals.record: ${field} must be true or false, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function className(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw new TypeError(`ModelSignals.record: predictedClass must be a string, got ${describe(value)}`);
+  }
+  const trimmed = value.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_CLASS_LENGTH) {
+    throw new RangeError(
+      `ModelSignals.record: predictedClass must be 1 to ${MAX_CLASS_LENGTH} characters after trimming, got ${trimmed.length}`,
+    );
+  }
+  return trimmed;
+}
+
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+function resolveVersion(explicit: string | undefined): string {
+  if (explicit !== undefined) return dimensionValue('version', explicit);
+  for (const name of [VERSION_ENV, LAMBDA_VERSION_ENV]) {
+    const value = process.env[name];
+    if (value !== undefined && value.trim() !== '') return dimensionValue(name, value);
+  }
+  throw new Error(
+    `ModelSignals: cannot tell which version serves the requests. Pass the \`version\` option or set ${VERSION_ENV}` +
+      ` (on a SageMaker endpoint: the production variant name, which cdk-model-canary sets equal to the model name).` +
+      ` On Lambda the runtime sets ${LAMBDA_VERSION_ENV}.`,
+  );
+}
+
+function dimensionValue(field: string, value: unknown): string {
+  return nonEmpty(field, value, MAX_DIMENSION_VALUE_LENGTH);
+}
+
+function nonEmpty(field: string, value: unknown, max: number): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max) {
+    throw new Error(`ModelSignals: ${field} must be a non-blank string of at most ${max} characters, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
+  return typeof value;
+}
