@@ -4,15 +4,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
+import * as path from 'node:path';
 import { LambdaModelCanary, SageMakerModelCanary } from '../lib';
-
-/** A tiny sentiment model; change MODEL_VERSION (or the code) and deploy to release it as a canary. */
-const MODEL_CODE = `
-exports.handler = async (event) => {
-  const text = String((event && event.text) || '');
-  const positive = /good|great|love|excellent/i.test(text);
-  return { modelVersion: process.env.MODEL_VERSION, prediction: positive ? 'positive' : 'negative', confidence: positive ? 0.91 : 0.64 };
-};`;
 
 export interface ExampleStackProps extends StackProps {
   /** Bump to publish a new model version. */
@@ -20,6 +13,21 @@ export interface ExampleStackProps extends StackProps {
   /** S3 URI of the SageMaker model artifacts; a new URI releases a new model. */
   readonly sageMakerModelData?: string;
 }
+
+/**
+ * Every AI-model guard, the same for both canaries: the runtime helper's signals (tokens, guardrail
+ * blocks, schema failures, response length, cost, predicted class) and Bedrock Guardrails' own
+ * metrics for a guardrail whose new version ships with the canary.
+ */
+const MODEL_SIGNAL_GUARDS = {
+  modelSignals: true,
+  inputTokenPricePer1k: 0.003,
+  outputTokenPricePer1k: 0.015,
+  maxCostPerRequest: 0.05,
+  bedrockGuardrailArn: 'arn:aws:bedrock:us-east-1:123456789012:guardrail/example0guardrail',
+  canaryGuardrailVersion: '3',
+  stableGuardrailVersion: '2',
+};
 
 /** A public SageMaker inference image (PyTorch CPU); any image the account can pull works. */
 const INFERENCE_IMAGE = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker';
@@ -41,7 +49,8 @@ export class ExampleStack extends Stack {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: lambda.Code.fromInline(MODEL_CODE),
+      // bin/model/sentiment-model.ts, bundled by `npm run bundle`: it records the model signals.
+      code: lambda.Code.fromAsset(path.join(__dirname, '..', 'assets', 'example-models', 'sentiment-model')),
       role: modelRole,
       logGroup: modelLogs,
       timeout: Duration.seconds(10),
@@ -53,6 +62,8 @@ export class ExampleStack extends Stack {
       aliasName: 'live',
       alertEmails: ['ml-oncall@example.com'],
       preTrafficChecks: [{ payload: '{"text":"great product"}', repeat: 3, expectResponseContains: '"prediction"' }],
+      ...MODEL_SIGNAL_GUARDS,
+      predictionClasses: ['positive', 'negative'],
     });
 
     // The same release flow on a SageMaker endpoint: a new model (here: new model data) is a release.
@@ -67,15 +78,24 @@ export class ExampleStack extends Stack {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::example-model-artifacts/summarizer/*]',
       reason: 'The model reads its artifacts: every object under this one model prefix, read-only.',
     });
+    // An explicit name, so the container can tag its signals with its variant (= model name).
+    const summarizerName = `summarizer-${modelData.split('/').slice(-2, -1)[0] ?? 'v1'}`.replace(/[^a-zA-Z0-9-]/g, '-');
     const summarizer = new sagemaker.CfnModel(this, 'SummarizerModel', {
+      modelName: summarizerName,
       executionRoleArn: sageMakerRole.roleArn,
-      primaryContainer: { image: INFERENCE_IMAGE, modelDataUrl: modelData },
+      primaryContainer: {
+        image: INFERENCE_IMAGE,
+        modelDataUrl: modelData,
+        environment: { MODEL_CANARY_VERSION: summarizerName },
+      },
     });
     this.sageMakerCanary = new SageMakerModelCanary(this, 'SummarizerCanary', {
       model: summarizer,
       instanceType: 'ml.m5.large',
       alertEmails: ['ml-oncall@example.com'],
       preTrafficChecks: [{ payload: '{"inputs":"warm up"}', repeat: 2 }],
+      ...MODEL_SIGNAL_GUARDS,
+      predictionClasses: ['summary', 'refusal'],
     });
   }
 }

@@ -115,6 +115,122 @@ export interface ModelCanaryOptions {
   readonly additionalAlarms?: cloudwatch.IAlarm[];
 
   /**
+   * Guard the AI-model signals that `cdk-model-canary/runtime` emits from the model's own code
+   * (tokens, guardrail interventions, schema validity, response length, predicted class), per
+   * version. Turn on once the model code records them: without data these guards stay quiet.
+   * @default false
+   */
+  readonly modelSignals?: boolean;
+
+  /**
+   * CloudWatch namespace the runtime helper writes to.
+   * @default 'ModelCanary'
+   */
+  readonly signalsNamespace?: string;
+
+  /**
+   * Roll back when the canary's tokens per request exceed this multiple of the stable version's
+   * for `tokensWindow` (the seed guidance: 150 %). Needs `modelSignals`.
+   * @default 1.5
+   */
+  readonly maxTokensPerRequestRatio?: number;
+
+  /**
+   * How long the token guard's condition must hold.
+   * @default Duration.minutes(10)
+   */
+  readonly tokensWindow?: Duration;
+
+  /**
+   * Roll back when guardrails block more than this many canary requests per minute for
+   * `guardWindow` (the seed guidance). Needs `modelSignals`.
+   * @default 10
+   */
+  readonly maxGuardrailBlocksPerMinute?: number;
+
+  /**
+   * Roll back when the canary's guardrail block rate is more than this many percentage points
+   * above the stable version's for `guardWindow`. Needs `modelSignals`.
+   * @default 5
+   */
+  readonly maxGuardrailBlockRateIncrease?: number;
+
+  /**
+   * Roll back when more than this share of canary responses fail the output schema, in percent,
+   * for `guardWindow`. Needs `modelSignals`.
+   * @default 1
+   */
+  readonly maxSchemaFailurePercent?: number;
+
+  /**
+   * Roll back when the canary's median response length differs from the stable version's by
+   * more than this, in percent, for `tokensWindow`. Needs `modelSignals`.
+   * @default 50
+   */
+  readonly maxResponseLengthShiftPercent?: number;
+
+  /**
+   * Price of 1,000 input tokens, in your currency. With `outputTokenPricePer1k` it turns on the
+   * cost-per-request guards. Needs `modelSignals`.
+   * @default - no cost guard
+   */
+  readonly inputTokenPricePer1k?: number;
+
+  /**
+   * Price of 1,000 output tokens, in your currency.
+   * @default - no cost guard
+   */
+  readonly outputTokenPricePer1k?: number;
+
+  /**
+   * Roll back when a canary request costs more than this on average for `tokensWindow`.
+   * @default - no absolute budget, only the ratio to stable
+   */
+  readonly maxCostPerRequest?: number;
+
+  /**
+   * Roll back when a canary request costs more than this multiple of a stable request, for
+   * `tokensWindow`.
+   * @default 1.5
+   */
+  readonly maxCostPerRequestRatio?: number;
+
+  /**
+   * The classes the model predicts (as the runtime helper records them). Turns on the
+   * prediction-shift guard: a population stability index (PSI) of the canary's class shares
+   * against the stable version's, in the step so far.
+   * @default - no prediction-shift guard
+   */
+  readonly predictionClasses?: string[];
+
+  /**
+   * Roll back when the PSI of the class shares exceeds this. 0.1 is the usual "moderate shift"
+   * line; the seed's broken model ("positive" 80 % instead of 60 %) scores 0.196.
+   * @default 0.1
+   */
+  readonly maxPredictionShift?: number;
+
+  /**
+   * Predictions each version must have made in the step before the PSI is judged.
+   * @default 200
+   */
+  readonly minPredictionsForShift?: number;
+
+  /**
+   * A Bedrock guardrail the two versions call in different versions: guards its own block rate
+   * (`AWS/Bedrock/Guardrails` InvocationsIntervened / Invocations) canary against stable. Give
+   * the ARN and both versions.
+   * @default - no Bedrock guardrail guard
+   */
+  readonly bedrockGuardrailArn?: string;
+
+  /** The guardrail version the canary calls. @default - none */
+  readonly canaryGuardrailVersion?: string;
+
+  /** The guardrail version the stable version calls. @default - none */
+  readonly stableGuardrailVersion?: string;
+
+  /**
    * Requests sent to the canary alone before it gets traffic. The first failure ends the rollout
    * before any user request reaches the canary.
    * @default - no pre-traffic check

@@ -67,9 +67,9 @@ export class SageMakerModelCanary extends Construct {
       props.endpointName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/[^a-zA-Z0-9-]/g, '-');
     const instanceCount = props.instanceCount ?? 1;
     throwIfProblems('SageMakerModelCanary', [
-      ...(Token.isUnresolved(endpointName) || ENDPOINT_NAME.test(endpointName)
+      ...(Token.isUnresolved(endpointName) || (ENDPOINT_NAME.test(endpointName) && endpointName.length <= 63)
         ? []
-        : [`endpointName "${endpointName}" is not a valid endpoint name: use 1-63 letters, digits and single hyphens, starting with a letter or digit`]),
+        : [`endpointName "${endpointName}" is not a valid endpoint name: use 1-63 letters, digits and hyphens, starting and ending with a letter or digit`]),
       ...(Token.isUnresolved(props.instanceType) || /^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(props.instanceType)
         ? []
         : [`instanceType "${props.instanceType}" is not a SageMaker instance type: give one like "ml.m5.large"`]),

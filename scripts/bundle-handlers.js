@@ -26,6 +26,19 @@ async function bundleHandlers(options = {}) {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  // The example app's model function (bin/model/), which uses the runtime helper.
+  if (!options.outDir) {
+    await esbuild.build({
+      entryPoints: { 'sentiment-model/index': path.join(root, 'bin', 'model', 'sentiment-model.ts') },
+      outdir: path.join(root, 'assets', 'example-models'),
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      minify: true,
+      logLevel: 'warning',
+    });
+  }
   if (!options.quiet) {
     console.log(`bundled ${entries.length} handlers into ${path.relative(root, target)} in ${Date.now() - started} ms`);
   }

@@ -1,5 +1,5 @@
 import { publishAlert } from '../shared/alerts';
-import { newestValue } from '../shared/alarms';
+import { newestValue, VERSION_DIMENSIONS } from '../shared/alarms';
 import { log, nowSeconds } from '../shared/rollout';
 import { targetFor } from '../shared/targets';
 import type { TargetConfig } from '../shared/types';
@@ -48,7 +48,7 @@ export async function handler(input: AlarmFastPathEvent): Promise<FastPathResult
   if (config.versionScopedAlarmNames.includes(alarmName)) {
     const watched = (event.detail.configuration?.metrics ?? []).flatMap((m) =>
       Object.entries(m.metricStat?.metric?.dimensions ?? {})
-        .filter(([k]) => k === 'ExecutedVersion' || k === 'VariantName')
+        .filter(([k]) => VERSION_DIMENSIONS.has(k))
         .map(([, v]) => v),
     );
     if (watched.length > 0 && !watched.includes(split.canary)) {

@@ -28,7 +28,8 @@ export interface AlarmReading {
   readonly missing: string[];
 }
 
-const VERSION_DIMENSIONS = new Set(['ExecutedVersion', 'VariantName']);
+/** Dimensions that name a model version: Lambda, SageMaker, and the runtime helper's signals. */
+export const VERSION_DIMENSIONS = new Set(['ExecutedVersion', 'VariantName', 'Version']);
 
 export async function readAlarms(names: string[]): Promise<AlarmReading> {
   const alarms: AlarmView[] = [];

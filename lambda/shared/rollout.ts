@@ -36,6 +36,8 @@ export function externalStop(progress: RolloutProgress, relation: Exclude<SplitR
 
 export interface CheckObservation {
   readonly firing: AlarmView[];
+  /** A guard judged in code (not an alarm) that failed, e.g. the prediction shift. */
+  readonly failedGuard?: { readonly name: string; readonly reason: string; readonly value?: number; readonly threshold?: number };
   readonly relation: SplitRelation;
   readonly canaryRequests: number;
   readonly now: number;
@@ -58,6 +60,16 @@ export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: C
       waitSeconds: 0,
       reason: `guard alarm in ALARM: ${names}`,
       alarm: { name: first.name, reason: first.reason, value: first.value, threshold: first.threshold },
+    };
+  }
+  if (obs.failedGuard) {
+    const g = obs.failedGuard;
+    return {
+      ...seen,
+      decision: 'rollback',
+      waitSeconds: 0,
+      reason: `guard ${g.name} failed: ${g.reason}`,
+      alarm: { name: g.name, reason: g.reason, value: g.value, threshold: g.threshold },
     };
   }
   if (obs.relation !== 'ours') return externalStop(seen, obs.relation);

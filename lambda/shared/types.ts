@@ -55,6 +55,18 @@ export interface RolloutPlan {
   readonly versionScopedAlarmNames: string[];
   readonly topicArn: string;
   readonly preTrafficChecks: PreTrafficCheckPlan[];
+  /** The prediction-shift guard, judged by the check step; null when off. */
+  readonly predictionShift?: PredictionShiftPlan | null;
+}
+
+export interface PredictionShiftPlan {
+  readonly namespace: string;
+  readonly canaryName: string;
+  readonly classes: string[];
+  /** Largest population stability index that still passes. */
+  readonly maxPsi: number;
+  /** Predictions each version needs in the step before the PSI is judged. */
+  readonly minSamples: number;
 }
 
 /** What the deploy asks for: move traffic from the stable version to the canary version. */

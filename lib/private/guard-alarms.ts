@@ -19,6 +19,18 @@ export interface GuardAlarmsProps {
 
 const PERIOD = Duration.minutes(1);
 
+/** One guard alarm: fires when every 1-minute datapoint of `minutes` is above `threshold`. */
+export interface GuardSpec {
+  readonly metric: cloudwatch.IMetric;
+  readonly threshold: number;
+  readonly minutes: number;
+  readonly description: string;
+  /** A single-metric percentile: evaluate low-sample periods. */
+  readonly percentile?: boolean;
+  /** Its metrics name the canary version in a dimension (the workflow waits until they do). @default true */
+  readonly versionScoped?: boolean;
+}
+
 /**
  * The guards: CloudWatch alarms scoped to the canary version (and, for the relative guards, to the
  * stable version too). Because the dimensions name this deploy's canary, an alarm left from an
@@ -41,7 +53,7 @@ export class GuardAlarms extends Construct {
   public readonly latencyP95: cloudwatch.Alarm;
   public readonly errorRateVsStable: cloudwatch.Alarm;
   public readonly latencyP95VsStable: cloudwatch.Alarm;
-  private readonly own: { readonly alarm: cloudwatch.Alarm; readonly name: string }[] = [];
+  private readonly own: { readonly alarm: cloudwatch.Alarm; readonly name: string; readonly versionScoped: boolean }[] = [];
   private readonly props: GuardAlarmsProps;
   private readonly extra: cloudwatch.IAlarm[];
 
@@ -110,13 +122,13 @@ export class GuardAlarms extends Construct {
     return this.own.map((o) => o.alarm);
   }
 
-  /** The library's own alarms, by their literal names (no reference to the alarm resources). */
+  /** The library's alarms that name the canary version in a dimension, by their literal names. */
   public get versionScopedAlarmNames(): string[] {
-    return this.own.map((o) => o.name);
+    return this.own.filter((o) => o.versionScoped).map((o) => o.name);
   }
 
   public get allAlarmNames(): string[] {
-    return [...this.versionScopedAlarmNames, ...this.extra.map((a) => a.alarmName)];
+    return [...this.own.map((o) => o.name), ...this.extra.map((a) => a.alarmName)];
   }
 
   public get allAlarmArns(): string[] {
@@ -132,10 +144,12 @@ export class GuardAlarms extends Construct {
     });
   }
 
-  private alarm(
-    guard: string,
-    o: { metric: cloudwatch.IMetric; threshold: number; minutes: number; description: string; percentile?: boolean },
-  ): cloudwatch.Alarm {
+  /** One more guard alarm of the library's own (the AI-model signal guards use this). */
+  public addGuard(guard: string, o: GuardSpec): cloudwatch.Alarm {
+    return this.alarm(guard, o);
+  }
+
+  private alarm(guard: string, o: GuardSpec): cloudwatch.Alarm {
     const name = `${this.props.namePrefix}-${guard}`;
     const alarm = new cloudwatch.Alarm(this, guard, {
       alarmName: name,
@@ -148,7 +162,7 @@ export class GuardAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       evaluateLowSampleCountPercentile: o.percentile ? 'evaluate' : undefined,
     });
-    this.own.push({ alarm, name });
+    this.own.push({ alarm, name, versionScoped: o.versionScoped ?? true });
     return alarm;
   }
 

@@ -15,6 +15,7 @@ import { InsufficientTrafficAction, type ModelCanaryOptions } from '../model-can
 import { RolloutSchedule } from '../rollout-schedule';
 import { GuardAlarms } from './guard-alarms';
 import { handlerCode } from './handler-code';
+import { addModelSignalGuards, predictionShiftPlan } from './signal-guards';
 import { acknowledgeFindings } from './nag-acknowledgements';
 import type { TargetBinding } from './target-binding';
 import { emailProblems, requireRange, scheduleProblems } from './validation';
@@ -117,6 +118,12 @@ export class RolloutController extends Construct {
       maxLatencyP95Increase: o.maxLatencyP95Increase ?? Duration.millis(50),
       additionalAlarms: o.additionalAlarms ?? [],
     });
+    addModelSignalGuards(this.guards, o, {
+      canaryName: this.canaryName,
+      canaryVersion: props.canaryVersion,
+      stableVersion: this.stableVersion,
+      guardWindow,
+    });
 
     const plan = {
       canaryName: this.canaryName,
@@ -129,6 +136,7 @@ export class RolloutController extends Construct {
       guardAlarmNames: this.guards.allAlarmNames,
       versionScopedAlarmNames: this.guards.versionScopedAlarmNames,
       topicArn: this.topic.topicArn,
+      predictionShift: predictionShiftPlan(o, this.canaryName) ?? null,
       preTrafficChecks: (o.preTrafficChecks ?? []).map((c) => ({
         payload: c.payload,
         repeat: c.repeat ?? 1,
@@ -378,6 +386,7 @@ export function optionProblems(o: ModelCanaryOptions): string[] {
     ...requireRange('checkInterval (s)', checkInterval.toSeconds(), 10, 3600, 'give 10 seconds to 1 hour'),
     ...requireRange('maxHold (s)', maxHold.toSeconds(), 0, 7 * 24 * 3600, 'give at most 7 days'),
     ...emailProblems(o.alertEmails ?? []),
+    ...signalProblems(o),
     ...(o.preTrafficChecks ?? []).flatMap((c, i) =>
       requireRange(`preTrafficChecks[${i}].repeat`, c.repeat, 1, 100, 'send each request 1 to 100 times'),
     ),
@@ -392,4 +401,43 @@ function executionArnPattern(sm: sfn.StateMachine): string {
     resourceName: `${sm.stateMachineName}:*`,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
+}
+
+/** Problems with the AI-model signal guard options. */
+function signalProblems(o: ModelCanaryOptions): string[] {
+  const problems = [
+    ...requireRange('maxTokensPerRequestRatio', o.maxTokensPerRequestRatio, 1, 1000, 'give a multiple of the stable version\'s tokens per request, at least 1 (1.5 = 150 %)'),
+    ...requireRange('maxGuardrailBlocksPerMinute', o.maxGuardrailBlocksPerMinute, 0, 1e9, 'give a number of blocked requests per minute, 0 or more'),
+    ...requireRange('maxGuardrailBlockRateIncrease', o.maxGuardrailBlockRateIncrease, 0, 100, 'give percentage points from 0 to 100'),
+    ...requireRange('maxSchemaFailurePercent', o.maxSchemaFailurePercent, 0, 100, 'give a percentage from 0 to 100'),
+    ...requireRange('maxResponseLengthShiftPercent', o.maxResponseLengthShiftPercent, 1, 1e6, 'give a percentage change of the median length, at least 1'),
+    ...requireRange('inputTokenPricePer1k', o.inputTokenPricePer1k, 0, 1e6, 'give a price of 0 or more'),
+    ...requireRange('outputTokenPricePer1k', o.outputTokenPricePer1k, 0, 1e6, 'give a price of 0 or more'),
+    ...requireRange('maxCostPerRequest', o.maxCostPerRequest, 0, 1e6, 'give a cost of 0 or more'),
+    ...requireRange('maxCostPerRequestRatio', o.maxCostPerRequestRatio, 1, 1000, 'give a multiple of the stable version\'s cost, at least 1'),
+    ...requireRange('maxPredictionShift', o.maxPredictionShift, 0.001, 10, 'give a population stability index above 0 (0.1 is a moderate shift)'),
+    ...requireRange('minPredictionsForShift', o.minPredictionsForShift, 1, 1e9, 'give a whole number of predictions, at least 1'),
+    ...requireRange('tokensWindow (minutes)', o.tokensWindow ? o.tokensWindow.toSeconds() / 60 : undefined, 1, 1440, 'give whole minutes from 1 to 1440'),
+  ];
+  const usesSignals =
+    o.maxTokensPerRequestRatio ?? o.maxGuardrailBlocksPerMinute ?? o.maxSchemaFailurePercent ?? o.maxResponseLengthShiftPercent ??
+    o.inputTokenPricePer1k ?? o.outputTokenPricePer1k ?? o.predictionClasses;
+  if (usesSignals !== undefined && !o.modelSignals) {
+    problems.push('model-signal thresholds are set but modelSignals is not: set modelSignals: true (and record the signals with cdk-model-canary/runtime in the model code)');
+  }
+  if ((o.inputTokenPricePer1k === undefined) !== (o.outputTokenPricePer1k === undefined)) {
+    problems.push('give both inputTokenPricePer1k and outputTokenPricePer1k for the cost guards, or neither');
+  }
+  if (o.maxCostPerRequest !== undefined && o.inputTokenPricePer1k === undefined) {
+    problems.push('maxCostPerRequest needs inputTokenPricePer1k and outputTokenPricePer1k to compute a cost');
+  }
+  const classes = o.predictionClasses ?? [];
+  if (o.predictionClasses && (classes.length < 2 || new Set(classes).size !== classes.length)) {
+    problems.push(`predictionClasses is ${JSON.stringify(classes)}: give at least two distinct class names, as the model code records them`);
+  }
+  const bedrock = [o.bedrockGuardrailArn, o.canaryGuardrailVersion, o.stableGuardrailVersion];
+  if (bedrock.some((b) => b !== undefined) && bedrock.some((b) => b === undefined)) {
+    problems.push('the Bedrock guardrail guard needs bedrockGuardrailArn, canaryGuardrailVersion and stableGuardrailVersion together');
+  }
+  return problems;
 }

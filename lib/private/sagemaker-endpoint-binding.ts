@@ -10,6 +10,9 @@ const METRIC_NAMES: Record<GuardSignal, string> = {
   latency: 'ModelLatency',
 };
 
+/** How much of the endpoint name an endpoint config name keeps (the rest is a hash of the model). */
+const CONFIG_PREFIX_LENGTH = 50;
+
 /**
  * A SageMaker real-time endpoint whose production variants are the stable and the canary model,
  * as a rollout target. The release resource owns the endpoint (CloudFormation never updates it, so
@@ -37,9 +40,12 @@ export class SageMakerEndpointBinding implements TargetBinding {
     };
     // SageMaker ARNs carry the resource name in lower case.
     const lower = Token.isUnresolved(endpointName) ? endpointName : endpointName.toLowerCase();
+    // Endpoint config names start with the first 50 characters of the endpoint name (see
+    // endpointConfigName in lambda/shared/targets/sagemaker-endpoint.ts).
+    const configPrefix = Token.isUnresolved(endpointName) ? endpointName : lower.slice(0, CONFIG_PREFIX_LENGTH);
     const stack = Stack.of(scope);
     this.endpointArn = stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: lower, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-    this.endpointConfigArns = stack.formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${lower}-*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    this.endpointConfigArns = stack.formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${configPrefix}-*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     this.wildcardGrants = [
       {
         resource: this.endpointConfigArns,

@@ -27,9 +27,21 @@ const POLL_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Statuses an endpoint leaves by itself: wait for InService. Any other status that is not InService
+ * (Failed, OutOfService, Deleting, UpdateRollbackFailed) needs a person, not a retry.
+ * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html
+ */
+const TRANSITIONAL = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
+
 function isInProgressError(err: unknown): boolean {
   const e = err as { name?: string; message?: string };
   return e?.name === 'ValidationException' && /in-progress|in progress|Updating/i.test(e.message ?? '');
+}
+
+/** "Cannot create already existing endpoint configuration": the name is per endpoint and model, so it is ours. */
+function ignoreAlreadyExists(err: unknown): void {
+  if (!/already exist/i.test((err as Error)?.message ?? '')) throw err;
 }
 
 function isNotFound(err: unknown): boolean {
@@ -66,6 +78,9 @@ export class SageMakerEndpointTarget implements TrafficTarget {
     const names = (endpoint.ProductionVariants ?? []).map((v) => v.VariantName);
     const hasBoth = names.includes(release.stableVersion) && names.includes(release.canaryVersion);
     if (endpoint.EndpointStatus !== 'InService') {
+      if (!TRANSITIONAL.has(endpoint.EndpointStatus ?? '')) {
+        throw new TargetStateError(`${this.description} is ${endpoint.EndpointStatus}: it cannot take a canary variant`);
+      }
       throw new EndpointBusyError(`${this.description} is ${endpoint.EndpointStatus}: waiting for InService`);
     }
     if (hasBoth) return;
@@ -82,9 +97,7 @@ export class SageMakerEndpointTarget implements TrafficTarget {
           ],
         }),
       ),
-    ).catch((err) => {
-      if (!/already exist/i.test((err as Error).message ?? '')) throw err;
-    });
+    ).catch(ignoreAlreadyExists);
     await this.tagStable(endpoint.EndpointArn, release.stableVersion);
     await this.whenIdle('UpdateEndpoint', () =>
       sagemaker.send(new UpdateEndpointCommand({ EndpointName: this.config.endpointName, EndpointConfigName: configName })),
@@ -138,9 +151,10 @@ export class SageMakerEndpointTarget implements TrafficTarget {
       if (!isNotFound(err)) throw err;
     }
     const configName = endpointConfigName(this.config.endpointName, version);
+    // The config of an earlier Create that failed after this call (same endpoint, same model) is reused.
     await awsCall('CreateEndpointConfig', () =>
       sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: configName, ProductionVariants: [this.variant(version, 1)] })),
-    );
+    ).catch(ignoreAlreadyExists);
     await awsCall('CreateEndpoint', () =>
       sagemaker.send(
         new CreateEndpointCommand({
@@ -221,7 +235,7 @@ export class SageMakerEndpointTarget implements TrafficTarget {
         } catch (err) {
           if (!isInProgressError(err)) throw err;
         }
-      } else if (endpoint.EndpointStatus !== 'Updating' && endpoint.EndpointStatus !== 'SystemUpdating') {
+      } else if (!TRANSITIONAL.has(endpoint.EndpointStatus ?? '')) {
         throw new TargetStateError(`${this.description} is ${endpoint.EndpointStatus}: it cannot take weight changes`);
       }
       if (Date.now() + POLL_MS > deadline) {
@@ -251,7 +265,10 @@ function splitOf(endpoint: DescribeEndpointCommandOutput, stableTag: string | un
   };
 }
 
-/** Endpoint config names: at most 63 characters, unique per release. */
+/**
+ * Endpoint config names: at most 63 characters, unique per release. The first 50 characters of the
+ * endpoint name are the prefix the IAM grant allows (lib/private/sagemaker-endpoint-binding.ts).
+ */
 export function endpointConfigName(endpoint: string, model: string): string {
   let hash = 0;
   for (const c of `${endpoint}/${model}`) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;

@@ -1,0 +1,186 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { CANARY_DIMENSION, CLASS_DIMENSION, SIGNAL_NAMESPACE, SIGNALS, VERSION_DIMENSION } from '../../runtime/signal-names';
+import type { ModelCanaryOptions } from '../model-canary-options';
+import type { GuardAlarms } from './guard-alarms';
+
+const PERIOD = Duration.minutes(1);
+
+export interface SignalGuardContext {
+  readonly canaryName: string;
+  readonly canaryVersion: string;
+  readonly stableVersion: string;
+  readonly guardWindow: Duration;
+}
+
+/** What the check step needs to judge the prediction-shift guard (part of the rollout plan). */
+export interface PredictionShiftPlan {
+  readonly namespace: string;
+  readonly canaryName: string;
+  readonly classes: string[];
+  readonly maxPsi: number;
+  readonly minSamples: number;
+}
+
+/**
+ * The AI-model guards, on the per-request signals the runtime helper emits (namespace
+ * `ModelCanary`, dimensions Canary + Version), plus Bedrock Guardrails' own metrics when the two
+ * versions call different guardrail versions. Missing data is not breaching, as for every guard.
+ */
+export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions, ctx: SignalGuardContext): void {
+  if (o.bedrockGuardrailArn && o.canaryGuardrailVersion && o.stableGuardrailVersion) {
+    addBedrockGuardrailGuard(guards, o, ctx);
+  }
+  if (!o.modelSignals) return;
+  const namespace = o.signalsNamespace ?? SIGNAL_NAMESPACE;
+  const signal = (version: string, name: string, statistic: string) =>
+    new cloudwatch.Metric({
+      namespace,
+      metricName: name,
+      dimensionsMap: { [CANARY_DIMENSION]: ctx.canaryName, [VERSION_DIMENSION]: version },
+      statistic,
+      period: PERIOD,
+    });
+  const c = ctx.canaryVersion;
+  const s = ctx.stableVersion;
+  const window = minutes(ctx.guardWindow);
+  const tokensWindow = minutes(o.tokensWindow ?? Duration.minutes(10));
+
+  const tokenRatio = o.maxTokensPerRequestRatio ?? 1.5;
+  guards.addGuard('TokensPerRequestVsStable', {
+    metric: math('canaryTokens / stableTokens', 'canary / stable tokens per request', {
+      canaryTokens: signal(c, SIGNALS.totalTokens, 'Average'),
+      stableTokens: signal(s, SIGNALS.totalTokens, 'Average'),
+    }),
+    threshold: tokenRatio,
+    minutes: tokensWindow,
+    description: `Canary tokens per request above ${pct(tokenRatio)} of stable's for ${tokensWindow} min`,
+  });
+
+  const blocks = o.maxGuardrailBlocksPerMinute ?? 10;
+  guards.addGuard('GuardrailBlocks', {
+    metric: signal(c, SIGNALS.guardrailIntervened, 'Sum'),
+    threshold: blocks,
+    minutes: window,
+    description: `Guardrails blocked more than ${blocks} canary requests a minute for ${window} min`,
+  });
+
+  const blockIncrease = o.maxGuardrailBlockRateIncrease ?? 5;
+  guards.addGuard('GuardrailBlockRateVsStable', {
+    metric: math(
+      '100 * FILL(canaryBlocks, 0) / canaryRequests - 100 * FILL(stableBlocks, 0) / stableRequests',
+      'canary minus stable guardrail block rate (points)',
+      {
+        canaryBlocks: signal(c, SIGNALS.guardrailIntervened, 'Sum'),
+        canaryRequests: signal(c, SIGNALS.requests, 'Sum'),
+        stableBlocks: signal(s, SIGNALS.guardrailIntervened, 'Sum'),
+        stableRequests: signal(s, SIGNALS.requests, 'Sum'),
+      },
+    ),
+    threshold: blockIncrease,
+    minutes: window,
+    description: `Canary guardrail block rate more than ${blockIncrease} points above stable for ${window} min`,
+  });
+
+  const schema = o.maxSchemaFailurePercent ?? 1;
+  guards.addGuard('SchemaFailureRate', {
+    metric: math('100 * canaryInvalid', 'canary schema failure rate (%)', { canaryInvalid: signal(c, SIGNALS.schemaInvalid, 'Average') }),
+    threshold: schema,
+    minutes: window,
+    description: `More than ${schema}% of canary responses failed the output schema for ${window} min`,
+  });
+
+  const lengthShift = o.maxResponseLengthShiftPercent ?? 50;
+  guards.addGuard('ResponseLengthShift', {
+    metric: math('100 * ABS(canaryLength / stableLength - 1)', 'canary vs stable median response length (% change)', {
+      canaryLength: signal(c, SIGNALS.responseLength, 'p50'),
+      stableLength: signal(s, SIGNALS.responseLength, 'p50'),
+    }),
+    threshold: lengthShift,
+    minutes: tokensWindow,
+    description: `Canary median response length more than ${lengthShift}% away from stable's for ${tokensWindow} min`,
+  });
+
+  if (o.inputTokenPricePer1k !== undefined && o.outputTokenPricePer1k !== undefined) {
+    const cost = (version: string, prefix: string) => ({
+      [`${prefix}In`]: signal(version, SIGNALS.inputTokens, 'Average'),
+      [`${prefix}Out`]: signal(version, SIGNALS.outputTokens, 'Average'),
+    });
+    const costOf = (prefix: string) =>
+      `(FILL(${prefix}In, 0) * ${o.inputTokenPricePer1k} + FILL(${prefix}Out, 0) * ${o.outputTokenPricePer1k}) / 1000`;
+    if (o.maxCostPerRequest !== undefined) {
+      guards.addGuard('CostPerRequest', {
+        metric: math(costOf('canary'), 'canary cost per request', cost(c, 'canary')),
+        threshold: o.maxCostPerRequest,
+        minutes: tokensWindow,
+        description: `Canary cost per request above ${o.maxCostPerRequest} for ${tokensWindow} min`,
+      });
+    }
+    const costRatio = o.maxCostPerRequestRatio ?? 1.5;
+    guards.addGuard('CostPerRequestVsStable', {
+      metric: math(`${costOf('canary')} / (${costOf('stable')})`, 'canary / stable cost per request', {
+        ...cost(c, 'canary'),
+        ...cost(s, 'stable'),
+      }),
+      threshold: costRatio,
+      minutes: tokensWindow,
+      description: `Canary cost per request above ${pct(costRatio)} of stable's for ${tokensWindow} min`,
+    });
+  }
+}
+
+/** The prediction-shift guard is judged by the check step (PSI over the step), not by an alarm. */
+export function predictionShiftPlan(o: ModelCanaryOptions, canaryName: string): PredictionShiftPlan | undefined {
+  if (!o.modelSignals || !o.predictionClasses || o.predictionClasses.length === 0) return undefined;
+  return {
+    namespace: o.signalsNamespace ?? SIGNAL_NAMESPACE,
+    canaryName,
+    classes: [...o.predictionClasses],
+    maxPsi: o.maxPredictionShift ?? 0.1,
+    minSamples: o.minPredictionsForShift ?? 200,
+  };
+}
+
+export const PREDICTION_DIMENSIONS = [CANARY_DIMENSION, VERSION_DIMENSION, CLASS_DIMENSION];
+
+function addBedrockGuardrailGuard(guards: GuardAlarms, o: ModelCanaryOptions, ctx: SignalGuardContext): void {
+  const metric = (version: string, name: string) =>
+    new cloudwatch.Metric({
+      namespace: 'AWS/Bedrock/Guardrails',
+      metricName: name,
+      dimensionsMap: { GuardrailArn: o.bedrockGuardrailArn!, GuardrailVersion: version },
+      statistic: 'Sum',
+      period: PERIOD,
+    });
+  const increase = o.maxGuardrailBlockRateIncrease ?? 5;
+  const window = minutes(ctx.guardWindow);
+  guards.addGuard('BedrockGuardrailBlockRateVsStable', {
+    metric: math(
+      '100 * FILL(canaryIntervened, 0) / canaryInvocations - 100 * FILL(stableIntervened, 0) / stableInvocations',
+      'canary minus stable Bedrock guardrail intervention rate (points)',
+      {
+        canaryIntervened: metric(o.canaryGuardrailVersion!, 'InvocationsIntervened'),
+        canaryInvocations: metric(o.canaryGuardrailVersion!, 'Invocations'),
+        stableIntervened: metric(o.stableGuardrailVersion!, 'InvocationsIntervened'),
+        stableInvocations: metric(o.stableGuardrailVersion!, 'Invocations'),
+      },
+    ),
+    threshold: increase,
+    minutes: window,
+    description: `Guardrail version ${o.canaryGuardrailVersion} intervenes more than ${increase} points more often than ${o.stableGuardrailVersion} for ${window} min`,
+    // Scoped to guardrail versions, not to the model version.
+    versionScoped: false,
+  });
+}
+
+function math(expression: string, label: string, usingMetrics: Record<string, cloudwatch.IMetric>): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({ expression, usingMetrics, period: PERIOD, label });
+}
+
+function minutes(d: Duration): number {
+  return Math.max(1, Math.round(d.toSeconds() / 60));
+}
+
+function pct(ratio: number): string {
+  return `${Math.round(ratio * 100)}%`;
+}
