@@ -11,7 +11,10 @@ function snippets(): { name: string; code: string }[] {
   const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
   return blocks.map((code, i) => ({
     name: `snippet-${i + 1}.ts`,
-    code: code.replace(/from 'cdk-model-canary'/g, `from ${JSON.stringify(path.join(root, 'lib'))}`) + '\nexport {};\n',
+    code:
+      code
+        .replace(/from 'cdk-model-canary\/runtime'/g, `from ${JSON.stringify(path.join(root, 'runtime'))}`)
+        .replace(/from 'cdk-model-canary'/g, `from ${JSON.stringify(path.join(root, 'lib'))}`) + '\nexport {};\n',
   }));
 }
 
