@@ -12,11 +12,13 @@ async function bundleHandlers(options = {}) {
   const esbuild = require('esbuild');
   const target = options.outDir ?? outDir;
   const entries = fs.readdirSync(handlersDir).filter((f) => f.endsWith('.ts'));
-  fs.rmSync(target, { recursive: true, force: true });
+  // Build beside the target and swap it in, so a synth running meanwhile never sees a half-built folder.
+  const staging = `${target}.staging-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
   const started = Date.now();
   await esbuild.build({
     entryPoints: Object.fromEntries(entries.map((f) => [path.basename(f, '.ts') + '/index', path.join(handlersDir, f)])),
-    outdir: target,
+    outdir: staging,
     bundle: true,
     platform: 'node',
     target: 'node22',
@@ -26,6 +28,11 @@ async function bundleHandlers(options = {}) {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  const old = `${target}.old-${process.pid}`;
+  if (fs.existsSync(target)) fs.renameSync(target, old);
+  fs.renameSync(staging, target);
+  fs.rmSync(old, { recursive: true, force: true });
+
   // The example app's model function (bin/model/), which uses the runtime helper.
   if (!options.outDir) {
     await esbuild.build({

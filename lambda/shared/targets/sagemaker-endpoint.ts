@@ -87,6 +87,7 @@ export class SageMakerEndpointTarget implements TrafficTarget {
     // Both models as variants, the canary at weight 0: the endpoint keeps serving while SageMaker
     // provisions the new variant, and no user request reaches the canary yet.
     const configName = endpointConfigName(this.config.endpointName, release.canaryVersion);
+    let triedBefore = false;
     await awsCall('CreateEndpointConfig', () =>
       sagemaker.send(
         new CreateEndpointConfigCommand({
@@ -97,9 +98,18 @@ export class SageMakerEndpointTarget implements TrafficTarget {
           ],
         }),
       ),
-    ).catch(ignoreAlreadyExists);
+    ).catch((err) => {
+      ignoreAlreadyExists(err);
+      triedBefore = true;
+    });
+    // A failed UpdateEndpoint leaves the endpoint InService on its old config with a FailureReason:
+    // the canary variant could not be added (say, its container does not start). Trying again would
+    // only fail the same way until the workflow gives up on EndpointBusy.
+    if (triedBefore && endpoint.FailureReason) {
+      throw new TargetStateError(`${this.description} could not add variant ${release.canaryVersion}: ${endpoint.FailureReason}`);
+    }
     await this.tagStable(endpoint.EndpointArn, release.stableVersion);
-    await this.whenIdle('UpdateEndpoint', () =>
+    await this.whenIdle('UpdateEndpoint', undefined, () =>
       sagemaker.send(new UpdateEndpointCommand({ EndpointName: this.config.endpointName, EndpointConfigName: configName })),
     );
     throw new EndpointBusyError(`${this.description} is adding variant ${release.canaryVersion}: waiting for InService`);
@@ -107,12 +117,16 @@ export class SageMakerEndpointTarget implements TrafficTarget {
 
   public async shift(release: Release, percent: number, expected: TrafficSplit): Promise<void> {
     this.expectUnchanged(expected, release);
-    await this.setWeights({ [release.stableVersion]: 100 - percent, [release.canaryVersion]: percent });
+    await this.setWeights({ [release.stableVersion]: 100 - percent, [release.canaryVersion]: percent }, (e) =>
+      this.expectShareAsRead(e, expected, release),
+    );
   }
 
   public async promote(release: Release, expected: TrafficSplit): Promise<void> {
     this.expectUnchanged(expected, release);
-    await this.setWeights({ [release.stableVersion]: 0, [release.canaryVersion]: 100 });
+    await this.setWeights({ [release.stableVersion]: 0, [release.canaryVersion]: 100 }, (e) =>
+      this.expectShareAsRead(e, expected, release),
+    );
     const endpoint = await this.describe();
     await this.tagStable(endpoint.EndpointArn, release.canaryVersion);
   }
@@ -208,9 +222,27 @@ export class SageMakerEndpointTarget implements TrafficTarget {
     }
   }
 
+  /**
+   * SageMaker has no conditional weight update (Lambda has RevisionId): right before changing the
+   * weights, the canary must still have the share the caller read. Otherwise a step that waited out
+   * the Updating status of a fast-path rollback would give the canary its share back.
+   * Not used for rollback: weight 0 is always safe to set.
+   */
+  private expectShareAsRead(endpoint: DescribeEndpointCommandOutput, expected: TrafficSplit, release: Release): void {
+    const asRead =
+      expected.canary === release.canaryVersion ? expected.canaryPercent : expected.canary === undefined ? 0 : undefined;
+    if (asRead === undefined) return;
+    const now = percentOf(variantsOf(endpoint), release.canaryVersion);
+    if (now !== asRead) {
+      throw new TargetStateError(
+        `${this.description} changed while this step waited: ${release.canaryVersion} has ${now}%, not the ${asRead}% it had when read`,
+      );
+    }
+  }
+
   /** Weights in percent per variant; waits for InService and retries "Cannot update in-progress endpoint". */
-  private async setWeights(weights: Record<string, number>): Promise<void> {
-    await this.whenIdle('UpdateEndpointWeightsAndCapacities', () =>
+  private async setWeights(weights: Record<string, number>, precondition?: (endpoint: DescribeEndpointCommandOutput) => void): Promise<void> {
+    await this.whenIdle('UpdateEndpointWeightsAndCapacities', precondition, () =>
       sagemaker.send(
         new UpdateEndpointWeightsAndCapacitiesCommand({
           EndpointName: this.config.endpointName,
@@ -224,11 +256,16 @@ export class SageMakerEndpointTarget implements TrafficTarget {
   }
 
   /** Runs an endpoint update once the endpoint is InService; gives up to the workflow after a deadline. */
-  private async whenIdle(what: string, update: () => Promise<unknown>): Promise<void> {
+  private async whenIdle(
+    what: string,
+    precondition: ((endpoint: DescribeEndpointCommandOutput) => void) | undefined,
+    update: () => Promise<unknown>,
+  ): Promise<void> {
     const deadline = Date.now() + BUSY_DEADLINE_MS;
     for (;;) {
       const endpoint = await this.describe();
       if (endpoint.EndpointStatus === 'InService') {
+        precondition?.(endpoint);
         try {
           await awsCall(what, update);
           return;
@@ -246,16 +283,32 @@ export class SageMakerEndpointTarget implements TrafficTarget {
   }
 }
 
-function splitOf(endpoint: DescribeEndpointCommandOutput, stableTag: string | undefined): TrafficSplit {
-  const variants = (endpoint.ProductionVariants ?? []).map((v) => ({
+interface VariantWeight {
+  readonly name: string;
+  readonly weight: number;
+}
+
+/** Variants with the weight they have or are being given (DesiredWeight while Updating). */
+function variantsOf(endpoint: DescribeEndpointCommandOutput): VariantWeight[] {
+  return (endpoint.ProductionVariants ?? []).map((v) => ({
     name: v.VariantName ?? '',
     weight: v.DesiredWeight ?? v.CurrentWeight ?? 0,
   }));
+}
+
+/** A variant's share = weight / sum of weights, in percent with 4 decimals (0 for a missing variant). */
+function percentOf(variants: VariantWeight[], name: string): number {
   const total = variants.reduce((s, v) => s + v.weight, 0);
+  const weight = variants.find((v) => v.name === name)?.weight ?? 0;
+  return total > 0 ? Math.round((weight / total) * 1_000_000) / 10_000 : 0;
+}
+
+function splitOf(endpoint: DescribeEndpointCommandOutput, stableTag: string | undefined): TrafficSplit {
+  const variants = variantsOf(endpoint);
   const stable =
     variants.find((v) => v.name === stableTag) ?? [...variants].sort((a, b) => b.weight - a.weight)[0];
   const canary = variants.find((v) => v !== stable);
-  const canaryPercent = canary && total > 0 ? Math.round((canary.weight / total) * 1_000_000) / 10_000 : 0;
+  const canaryPercent = canary ? percentOf(variants, canary.name) : 0;
   return {
     stable: stable?.name ?? '',
     // A variant kept at weight 0 after a promotion or rollback is not a canary.

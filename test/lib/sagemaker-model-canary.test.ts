@@ -1,0 +1,403 @@
+import { CfnParameter, CfnResource, Duration, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { RolloutSchedule, SageMakerModelCanary, type SageMakerModelCanaryProps } from '../../lib';
+import type { RolloutController } from '../../lib/private/rollout-controller';
+import {
+  asArray,
+  definitionOf,
+  flatten,
+  grantsOfRole,
+  newStack,
+  onlyResourceOfType,
+  resourcesOfType,
+  roleOfFunction,
+  sorted,
+  STACK_NAME,
+  statementsOfRole,
+  type TemplateJson,
+} from './support';
+
+const GUARDS = ['ErrorRate', 'LatencyP95', 'ErrorRateVsStable', 'LatencyP95VsStable'] as const;
+const HANDLERS = ['release', 'start', 'pre-traffic', 'set-weight', 'check', 'promote', 'rollback', 'rollback-failed', 'on-alarm'];
+const ENDPOINT_NAME = 'Summarizer-Endpoint';
+const ARN_PREFIX = 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}';
+
+/** The model every test canary releases, with the role SageMaker runs it with. */
+function model(stack: Stack, id = 'Model'): sagemaker.CfnModel {
+  const role = new iam.Role(stack, `${id}Role`, { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+  return new sagemaker.CfnModel(stack, id, {
+    executionRoleArn: role.roleArn,
+    primaryContainer: {
+      image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker',
+      modelDataUrl: 's3://example-model-artifacts/summarizer/model.tar.gz',
+    },
+  });
+}
+
+interface Synth {
+  readonly stack: Stack;
+  readonly canary: SageMakerModelCanary;
+  readonly json: TemplateJson;
+  readonly template: Template;
+  readonly modelId: string;
+  readonly releaseId: string;
+  handlerId(name: string): string;
+  grants(handler: string): Map<string, string[]>;
+}
+
+function synth(props: Partial<SageMakerModelCanaryProps> = {}): Synth {
+  const stack = newStack();
+  const m = model(stack);
+  const canary = new SageMakerModelCanary(stack, 'Canary', { model: m, instanceType: 'ml.m5.large', ...props });
+  const template = Template.fromStack(stack);
+  const json = template.toJSON() as TemplateJson;
+  const controller = canary.node.findChild('Rollout') as RolloutController;
+  const handlerId = (name: string) => {
+    const fn = controller.handlers[name];
+    if (!fn) throw new Error(`no handler "${name}"`);
+    return stack.resolve((fn.node.defaultChild as CfnResource).logicalId) as string;
+  };
+  return {
+    stack,
+    canary,
+    json,
+    template,
+    modelId: stack.resolve(m.logicalId),
+    releaseId: onlyResourceOfType(json, 'Custom::ModelCanaryRelease').id,
+    handlerId,
+    grants: (handler) => grantsOfRole(json, roleOfFunction(json, handlerId(handler))),
+  };
+}
+
+/** The guard alarms by guard name. */
+function alarmsByGuard(s: Synth, prefix: string): Record<string, any> {
+  const alarms = Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm'));
+  return Object.fromEntries(
+    GUARDS.map((g) => {
+      const found = alarms.filter((a) => a.Properties.AlarmName === `${prefix}-${g}`);
+      expect(found).toHaveLength(1);
+      return [g, found[0].Properties];
+    }),
+  );
+}
+
+/** Every metric an alarm reads: its own (single-metric alarm) or those of its math expression. */
+function metricsOf(alarm: any): { id: string; namespace: string; metricName: string; stat: string; period: number; dims: Record<string, string> }[] {
+  const dims = (ds: { Name: string; Value: unknown }[]) => Object.fromEntries(ds.map((d) => [d.Name, flatten(d.Value)]));
+  if (alarm.MetricName) {
+    return [{ id: 'single', namespace: alarm.Namespace, metricName: alarm.MetricName, stat: alarm.ExtendedStatistic ?? alarm.Statistic, period: alarm.Period, dims: dims(alarm.Dimensions) }];
+  }
+  return alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => ({
+    id: m.Id,
+    namespace: m.MetricStat.Metric.Namespace,
+    metricName: m.MetricStat.Metric.MetricName,
+    stat: m.MetricStat.Stat,
+    period: m.MetricStat.Period,
+    dims: dims(m.MetricStat.Metric.Dimensions),
+  }));
+}
+
+describe('SageMakerModelCanary on a named endpoint, pre-traffic check, default thresholds', () => {
+  let s: Synth;
+  const prefix = `${STACK_NAME}-Canary`;
+  const endpointArn = `${ARN_PREFIX}:endpoint/summarizer-endpoint`;
+  const configArns = `${ARN_PREFIX}:endpoint-config/summarizer-endpoint-*`;
+
+  beforeAll(() => {
+    s = synth({ endpointName: ENDPOINT_NAME, preTrafficChecks: [{ payload: '{"text":"hello"}' }], alertEmails: ['ml-oncall@example.com'] });
+  });
+
+  describe('model and release resource', () => {
+    test('the model is retained: the stable variant still needs it after a deploy replaces it', () => {
+      s.template.hasResource('AWS::SageMaker::Model', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+
+    test('the release resource targets the endpoint and releases the model by its name', () => {
+      const release = s.json.Resources[s.releaseId].Properties;
+      expect(release.Target).toEqual({ kind: 'sagemaker-endpoint', endpointName: ENDPOINT_NAME, instanceType: 'ml.m5.large', instanceCount: '1' });
+      expect(release.Version).toEqual({ 'Fn::GetAtt': [s.modelId, 'ModelName'] });
+      expect(release.CanaryName).toBe('Canary');
+    });
+
+    test('neither the endpoint nor an endpoint config is declared: the release resource owns them', () => {
+      s.template.resourceCountIs('AWS::SageMaker::Endpoint', 0);
+      s.template.resourceCountIs('AWS::SageMaker::EndpointConfig', 0);
+    });
+
+    test('endpointName and stableVariant come from the release resource, so references wait for it', () => {
+      expect(s.stack.resolve(s.canary.endpointName)).toEqual({ 'Fn::GetAtt': [s.releaseId, 'TargetName'] });
+      expect(s.stack.resolve(s.canary.stableVariant)).toEqual({ 'Fn::GetAtt': [s.releaseId, 'StableVersion'] });
+    });
+
+    test('the plan and the fast path carry the same target', () => {
+      const plan = definitionOf(s.json).States.Plan.Result;
+      expect(plan.target).toEqual({ kind: 'sagemaker-endpoint', endpointName: ENDPOINT_NAME, instanceType: 'ml.m5.large', instanceCount: '1' });
+      const { resource: rule } = onlyResourceOfType(s.json, 'AWS::Events::Rule');
+      const input = JSON.parse(flatten(rule.Properties.Targets[0].InputTransformer?.InputTemplate ?? rule.Properties.Targets[0].Input).replace(/<[^>]+>/g, '0'));
+      expect(input.config.target).toEqual(plan.target);
+    });
+  });
+
+  describe('guard alarms', () => {
+    let alarms: Record<string, any>;
+    beforeAll(() => {
+      alarms = alarmsByGuard(s, prefix);
+    });
+
+    test.each(GUARDS)('%s: every metric is AWS/SageMaker, 1 minute, by EndpointName and VariantName', (guard) => {
+      const metrics = metricsOf(alarms[guard]);
+      expect(metrics.length).toBeGreaterThan(0);
+      for (const m of metrics) {
+        expect(m.namespace).toBe('AWS/SageMaker');
+        expect(m.period).toBe(60);
+        expect(sorted(Object.keys(m.dims))).toEqual(['EndpointName', 'VariantName']);
+        expect(m.dims.EndpointName).toBe(ENDPOINT_NAME);
+      }
+    });
+
+    test('absolute guards watch the canary variant (the model name) only', () => {
+      for (const guard of ['ErrorRate', 'LatencyP95']) {
+        for (const m of metricsOf(alarms[guard])) expect(m.dims.VariantName).toBe(`\${${s.modelId}.ModelName}`);
+      }
+    });
+
+    test('relative guards compare the canary variant with the stable variant the release resource reports', () => {
+      for (const guard of ['ErrorRateVsStable', 'LatencyP95VsStable']) {
+        const metrics = metricsOf(alarms[guard]);
+        const canary = metrics.filter((m) => m.id.startsWith('canary'));
+        const stable = metrics.filter((m) => m.id.startsWith('stable'));
+        expect(canary.length).toBeGreaterThan(0);
+        expect(stable.length).toBe(canary.length);
+        for (const m of canary) expect(m.dims.VariantName).toBe(`\${${s.modelId}.ModelName}`);
+        for (const m of stable) expect(m.dims.VariantName).toBe(`\${${s.releaseId}.StableVersion}`);
+      }
+    });
+
+    test('latency guards read ModelLatency p95 with thresholds in MICROSECONDS (10 s -> 10,000,000; 50 ms -> 50,000)', () => {
+      expect(alarms.LatencyP95).toMatchObject({ MetricName: 'ModelLatency', ExtendedStatistic: 'p95', Threshold: 10_000_000 });
+      for (const m of metricsOf(alarms.LatencyP95VsStable)) expect([m.metricName, m.stat]).toEqual(['ModelLatency', 'p95']);
+      expect(alarms.LatencyP95VsStable.Threshold).toBe(50_000);
+    });
+
+    test('error-rate guards divide Invocation5XXErrors by Invocations (Sum); thresholds stay in percent', () => {
+      for (const guard of ['ErrorRate', 'ErrorRateVsStable']) {
+        for (const m of metricsOf(alarms[guard])) {
+          expect(m.stat).toBe('Sum');
+          expect(m.metricName).toBe(m.id.endsWith('Errors') ? 'Invocation5XXErrors' : 'Invocations');
+        }
+      }
+      expect(alarms.ErrorRate.Threshold).toBe(5);
+      expect(alarms.ErrorRateVsStable.Threshold).toBe(2);
+    });
+  });
+
+  describe('IAM', () => {
+    let grants: Record<string, Map<string, string[]>>;
+    beforeAll(() => {
+      grants = Object.fromEntries(HANDLERS.map((h) => [h, s.grants(h)]));
+    });
+
+    const holders = (action: string) => HANDLERS.filter((h) => grants[h].has(action));
+
+    test('weights change only on the endpoint ARN (lower-case name), only in the steps that move traffic', () => {
+      expect(sorted(holders('sagemaker:UpdateEndpointWeightsAndCapacities'))).toEqual(sorted(['release', 'set-weight', 'promote', 'rollback', 'on-alarm']));
+      for (const h of holders('sagemaker:UpdateEndpointWeightsAndCapacities')) {
+        expect(grants[h].get('sagemaker:UpdateEndpointWeightsAndCapacities')).toEqual([endpointArn]);
+      }
+    });
+
+    test('no grant names the endpoint with its original capitals (SageMaker ARNs are lower-case)', () => {
+      for (const h of HANDLERS) {
+        for (const [action, resources] of grants[h]) {
+          if (action.startsWith('sagemaker:')) for (const r of resources) expect(r).not.toContain(ENDPOINT_NAME);
+        }
+      }
+    });
+
+    test('InvokeEndpoint only for the pre-traffic step, on the endpoint', () => {
+      expect(holders('sagemaker:InvokeEndpoint')).toEqual(['pre-traffic']);
+      expect(grants['pre-traffic'].get('sagemaker:InvokeEndpoint')).toEqual([endpointArn]);
+      expect([...grants['pre-traffic'].keys()].filter((a) => !a.startsWith('logs:'))).toEqual(['sagemaker:InvokeEndpoint']);
+    });
+
+    test('CreateEndpointConfig only on this endpoint\'s configs (endpoint-config/<name>-*), for start and release', () => {
+      expect(sorted(holders('sagemaker:CreateEndpointConfig'))).toEqual(['release', 'start']);
+      for (const h of ['release', 'start']) expect(grants[h].get('sagemaker:CreateEndpointConfig')).toEqual([configArns]);
+    });
+
+    test('UpdateEndpoint (adding the canary variant) only for the start step; create and delete only for the release step', () => {
+      expect(holders('sagemaker:UpdateEndpoint')).toEqual(['start']);
+      expect(sorted(grants.start.get('sagemaker:UpdateEndpoint')!)).toEqual(sorted([endpointArn, configArns]));
+      expect(holders('sagemaker:CreateEndpoint')).toEqual(['release']);
+      expect(sorted(grants.release.get('sagemaker:CreateEndpoint')!)).toEqual(sorted([endpointArn, configArns]));
+      expect(holders('sagemaker:DeleteEndpoint')).toEqual(['release']);
+      expect(grants.release.get('sagemaker:DeleteEndpoint')).toEqual([endpointArn]);
+    });
+
+    test('the steps that read the split may DescribeEndpoint and ListTags on the endpoint only', () => {
+      for (const h of ['release', 'start', 'set-weight', 'check', 'promote', 'rollback', 'on-alarm']) {
+        for (const action of ['sagemaker:DescribeEndpoint', 'sagemaker:ListTags']) {
+          expect([h, action, [...new Set(grants[h].get(action) ?? [])]]).toEqual([h, action, [endpointArn]]);
+        }
+      }
+      expect(holders('sagemaker:AddTags').every((h) => grants[h].get('sagemaker:AddTags')!.every((r) => r === endpointArn))).toBe(true);
+    });
+
+    test('no Lambda alias permissions, no wildcard action, and "*" only for GetMetricData', () => {
+      for (const h of HANDLERS) {
+        for (const [action, resources] of grants[h]) {
+          expect(action).not.toMatch(/^lambda:|\*/);
+          if (resources.includes('*')) expect([h, action]).toEqual(['check', 'cloudwatch:GetMetricData']);
+          if (action.startsWith('sagemaker:')) for (const r of resources) expect([endpointArn, configArns]).toContain(r);
+        }
+      }
+    });
+
+    test('the rollback-failed step touches no endpoint', () => {
+      const actions = statementsOfRole(s.json, roleOfFunction(s.json, s.handlerId('rollback-failed'))).flatMap((st) => asArray(st.Action));
+      expect(actions.filter((a) => a.startsWith('sagemaker:'))).toEqual([]);
+    });
+  });
+
+  describe('workflow', () => {
+    test('Start retries EndpointBusy while the canary variant is added (every 30 s, up to an hour)', () => {
+      const def = definitionOf(s.json);
+      expect(def.States.Start.Retry).toContainEqual({ ErrorEquals: ['EndpointBusy'], IntervalSeconds: 30, MaxAttempts: 120, BackoffRate: 1 });
+      expect(def.States.Start.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: ['GuardsNotReady'] }));
+    });
+
+    test('every step that changes weights retries EndpointBusy before its Catch rolls back', () => {
+      const def = definitionOf(s.json);
+      for (const state of ['PreTrafficChecks', 'SetWeight', 'Check', 'Promote', 'RollBack', 'RollBackAfterError']) {
+        const retry = def.States[state].Retry.find((r: any) => r.ErrorEquals.includes('EndpointBusy'));
+        expect([state, retry]).toEqual([state, expect.objectContaining({ ErrorEquals: ['EndpointBusy'], BackoffRate: 1 })]);
+        expect(retry.IntervalSeconds * retry.MaxAttempts).toBeGreaterThanOrEqual(600);
+      }
+    });
+  });
+});
+
+describe('SageMakerModelCanary with a derived endpoint name and several instances', () => {
+  let s: Synth;
+
+  beforeAll(() => {
+    s = synth({ instanceType: 'ml.g5.2xlarge', instanceCount: 3, maxLatencyP95: Duration.seconds(2), maxLatencyP95Increase: Duration.millis(200) });
+  });
+
+  test('the derived name is a valid endpoint name, and the release target carries it with the instance settings', () => {
+    const target = s.json.Resources[s.releaseId].Properties.Target;
+    expect(target).toMatchObject({ kind: 'sagemaker-endpoint', instanceType: 'ml.g5.2xlarge', instanceCount: '3' });
+    expect(target.endpointName).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/);
+    expect(target.endpointName.length).toBeLessThanOrEqual(63);
+    expect(target.endpointName).toContain('Canary');
+  });
+
+  test('alarms and IAM use the derived name (IAM in lower case)', () => {
+    const name: string = s.json.Resources[s.releaseId].Properties.Target.endpointName;
+    for (const a of Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm'))) {
+      for (const m of metricsOf(a.Properties)) expect(m.dims.EndpointName).toBe(name);
+    }
+    expect(s.grants('set-weight').get('sagemaker:UpdateEndpointWeightsAndCapacities')).toEqual([`${ARN_PREFIX}:endpoint/${name.toLowerCase()}`]);
+  });
+
+  test('latency thresholds follow the props, in microseconds', () => {
+    const alarms = alarmsByGuard(s, `${STACK_NAME}-Canary`);
+    expect(alarms.LatencyP95.Threshold).toBe(2_000_000);
+    expect(alarms.LatencyP95VsStable.Threshold).toBe(200_000);
+  });
+
+  test('without pre-traffic checks nobody may invoke the endpoint', () => {
+    for (const h of HANDLERS.filter((h) => h !== 'pre-traffic')) expect(s.grants(h).get('sagemaker:InvokeEndpoint')).toBeUndefined();
+  });
+});
+
+describe('a long endpoint name', () => {
+  test('the config grant covers the names the target gives configs (the first 50 characters of the endpoint name)', () => {
+    const name = `A${'b'.repeat(61)}C`;
+    const s = synth({ endpointName: name });
+    expect(s.grants('start').get('sagemaker:CreateEndpointConfig')).toEqual([`${ARN_PREFIX}:endpoint-config/a${'b'.repeat(49)}-*`]);
+  });
+});
+
+/** Builds a canary with these props on a fresh stack and returns what it threw (or undefined). */
+function errorOf(props: Partial<SageMakerModelCanaryProps>): Error | undefined {
+  const stack = newStack();
+  try {
+    new SageMakerModelCanary(stack, 'Canary', { model: model(stack), instanceType: 'ml.m5.large', ...props });
+    return undefined;
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+function expectProblem(props: Partial<SageMakerModelCanaryProps>, ...expected: string[]): void {
+  const error = errorOf(props);
+  expect(error).toBeInstanceOf(Error);
+  expect(error!.message).toMatch(/^SageMakerModelCanary: /);
+  for (const e of expected) expect(error!.message).toContain(e);
+}
+
+describe('valid SageMaker props are accepted', () => {
+  test.each([
+    ['an endpoint name with double hyphens', { endpointName: 'a--b' }],
+    ['a 63-character endpoint name', { endpointName: 'e'.repeat(63) }],
+    ['a large instance type', { instanceType: 'ml.p4d.24xlarge' }],
+    ['many instances', { instanceCount: 10 }],
+  ] as [string, Partial<SageMakerModelCanaryProps>][])('%s', (_name, props) => {
+    expect(errorOf(props)).toBeUndefined();
+  });
+
+  test('an endpoint name from a parameter (a token) is not checked at synth time', () => {
+    const stack = newStack();
+    const name = new CfnParameter(stack, 'EndpointName').valueAsString;
+    expect(() => new SageMakerModelCanary(stack, 'Canary', { model: model(stack), instanceType: 'ml.m5.large', endpointName: name })).not.toThrow();
+  });
+});
+
+describe('SageMakerModelCanary fails when', () => {
+  test.each(['has_underscore', '-leading', 'trailing-', 'has space', 'e'.repeat(64), `a${'-b'.repeat(40)}`])('endpointName is %j', (endpointName) => {
+    expectProblem({ endpointName }, `endpointName "${endpointName}" is not a valid endpoint name`, 'use 1-63 letters, digits and hyphens');
+  });
+
+  test.each(['m5.large', 'ml.m5', 'ML.M5.LARGE', ''])('instanceType is %j', (instanceType) => {
+    expectProblem({ instanceType }, `instanceType "${instanceType}" is not a SageMaker instance type`, 'give one like "ml.m5.large"');
+  });
+
+  test('instanceCount is 0', () => {
+    expectProblem({ instanceCount: 0 }, 'instanceCount is 0', 'at least 1');
+  });
+
+  test('instanceCount is 1.5', () => {
+    expectProblem({ instanceCount: 1.5 }, 'instanceCount is 1.5: give a whole number');
+  });
+
+  test('a shared option is wrong too (the schedule): every problem is listed, one per line', () => {
+    const error = errorOf({ instanceType: 'm5.large', schedule: RolloutSchedule.custom([]) });
+    const lines = error!.message.split('\n');
+    expect(lines[0]).toBe('SageMakerModelCanary: ');
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^- instanceType "m5.large" is not a SageMaker instance type/),
+      expect.stringMatching(/^- schedule has no steps: give at least one/),
+    ]);
+  });
+
+  test('a shared option alone (maxErrorRatePercent) is reported under the SageMaker construct', () => {
+    expectProblem({ maxErrorRatePercent: 101 }, 'maxErrorRatePercent is 101', 'give a percentage from 0 to 100');
+  });
+
+  test('a failed construction creates nothing and leaves the model as it was', () => {
+    const stack = newStack();
+    const m = model(stack);
+    expect(() => new SageMakerModelCanary(stack, 'Canary', { model: m, instanceType: 'ml.m5.large', instanceCount: 0 })).toThrow(/^SageMakerModelCanary: /);
+    const leftover = stack.node.tryFindChild('Canary');
+    expect(leftover?.node.findAll().filter(CfnResource.isCfnResource) ?? []).toEqual([]);
+    const template = Template.fromStack(stack);
+    for (const type of ['Custom::ModelCanaryRelease', 'AWS::CloudWatch::Alarm', 'AWS::StepFunctions::StateMachine', 'AWS::Lambda::Function']) {
+      template.resourceCountIs(type, 0);
+    }
+    const json = template.toJSON() as TemplateJson;
+    expect(json.Resources[stack.resolve(m.logicalId)].DeletionPolicy).toBeUndefined();
+  });
+});
