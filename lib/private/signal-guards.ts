@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { CANARY_DIMENSION, CLASS_DIMENSION, SIGNAL_NAMESPACE, SIGNALS, VERSION_DIMENSION } from '../../runtime/signal-names';
 import type { ModelCanaryOptions } from '../model-canary-options';
@@ -54,7 +54,7 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
     }),
     threshold: tokenRatio,
     minutes: tokensWindow,
-    description: `Canary tokens per request above ${pct(tokenRatio)} of stable's for ${tokensWindow} min`,
+    description: `Canary tokens per request above ${ofStable(tokenRatio)} for ${tokensWindow} min`,
   });
 
   const blocks = o.maxGuardrailBlocksPerMinute ?? 10;
@@ -124,7 +124,7 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
       }),
       threshold: costRatio,
       minutes: tokensWindow,
-      description: `Canary cost per request above ${pct(costRatio)} of stable's for ${tokensWindow} min`,
+      description: `Canary cost per request above ${ofStable(costRatio)} for ${tokensWindow} min`,
     });
   }
 }
@@ -181,6 +181,10 @@ function minutes(d: Duration): number {
   return Math.max(1, Math.round(d.toSeconds() / 60));
 }
 
-function pct(ratio: number): string {
-  return `${Math.round(ratio * 100)}%`;
+/**
+ * "150% of stable's"; "<ratio> times stable's" when the ratio is a token (a CfnParameter, say),
+ * which cannot be multiplied at synth time.
+ */
+function ofStable(ratio: number): string {
+  return Token.isUnresolved(ratio) ? `${ratio} times stable's` : `${Math.round(ratio * 100)}% of stable's`;
 }
