@@ -211,8 +211,10 @@ export interface ModelCanaryOptions {
   readonly maxPredictionShift?: number;
 
   /**
-   * Predictions each version must have made in the step before the PSI is judged.
-   * @default 200
+   * Predictions each version must have made in the step before the PSI is judged. Keep it at most
+   * `minRequestsPerStep`, so every step below 100 % is judged before it can pass (at 100 % the
+   * stable version has no traffic to compare with).
+   * @default 100
    */
   readonly minPredictionsForShift?: number;
 

@@ -406,38 +406,64 @@ function executionArnPattern(sm: sfn.StateMachine): string {
 /** Problems with the AI-model signal guard options. */
 function signalProblems(o: ModelCanaryOptions): string[] {
   const problems = [
-    ...requireRange('maxTokensPerRequestRatio', o.maxTokensPerRequestRatio, 1, 1000, 'give a multiple of the stable version\'s tokens per request, at least 1 (1.5 = 150 %)'),
+    ...requireRange('maxTokensPerRequestRatio', o.maxTokensPerRequestRatio, 1, 1000, 'give a multiple of the stable version\'s tokens per request from 1 to 1000 (1.5 = 150 %)'),
     ...requireRange('maxGuardrailBlocksPerMinute', o.maxGuardrailBlocksPerMinute, 0, 1e9, 'give a number of blocked requests per minute, 0 or more'),
     ...requireRange('maxGuardrailBlockRateIncrease', o.maxGuardrailBlockRateIncrease, 0, 100, 'give percentage points from 0 to 100'),
     ...requireRange('maxSchemaFailurePercent', o.maxSchemaFailurePercent, 0, 100, 'give a percentage from 0 to 100'),
-    ...requireRange('maxResponseLengthShiftPercent', o.maxResponseLengthShiftPercent, 1, 1e6, 'give a percentage change of the median length, at least 1'),
+    ...requireRange('maxResponseLengthShiftPercent', o.maxResponseLengthShiftPercent, 1, 1e6, 'give a percentage change of the median length from 1 to 1,000,000'),
     ...requireRange('inputTokenPricePer1k', o.inputTokenPricePer1k, 0, 1e6, 'give a price of 0 or more'),
     ...requireRange('outputTokenPricePer1k', o.outputTokenPricePer1k, 0, 1e6, 'give a price of 0 or more'),
     ...requireRange('maxCostPerRequest', o.maxCostPerRequest, 0, 1e6, 'give a cost of 0 or more'),
-    ...requireRange('maxCostPerRequestRatio', o.maxCostPerRequestRatio, 1, 1000, 'give a multiple of the stable version\'s cost, at least 1'),
-    ...requireRange('maxPredictionShift', o.maxPredictionShift, 0.001, 10, 'give a population stability index above 0 (0.1 is a moderate shift)'),
+    ...requireRange('maxCostPerRequestRatio', o.maxCostPerRequestRatio, 1, 1000, 'give a multiple of the stable version\'s cost from 1 to 1000'),
+    ...requireRange('maxPredictionShift', o.maxPredictionShift, 0.001, 10, 'give a population stability index from 0.001 to 10 (0.1 is a moderate shift)'),
     ...requireRange('minPredictionsForShift', o.minPredictionsForShift, 1, 1e9, 'give a whole number of predictions, at least 1'),
+    ...(o.minPredictionsForShift === undefined || Number.isInteger(o.minPredictionsForShift) ? [] : [`minPredictionsForShift is ${o.minPredictionsForShift}: give a whole number`]),
     ...requireRange('tokensWindow (minutes)', o.tokensWindow ? o.tokensWindow.toSeconds() / 60 : undefined, 1, 1440, 'give whole minutes from 1 to 1440'),
+    ...(o.tokensWindow === undefined || o.tokensWindow.toSeconds() % 60 === 0 ? [] : [`tokensWindow is ${o.tokensWindow.toSeconds()}s: give whole minutes (metrics come in 1-minute periods)`]),
   ];
-  const usesSignals =
-    o.maxTokensPerRequestRatio ?? o.maxGuardrailBlocksPerMinute ?? o.maxSchemaFailurePercent ?? o.maxResponseLengthShiftPercent ??
-    o.inputTokenPricePer1k ?? o.outputTokenPricePer1k ?? o.predictionClasses;
-  if (usesSignals !== undefined && !o.modelSignals) {
-    problems.push('model-signal thresholds are set but modelSignals is not: set modelSignals: true (and record the signals with cdk-model-canary/runtime in the model code)');
+  const signalProps = {
+    maxTokensPerRequestRatio: o.maxTokensPerRequestRatio,
+    tokensWindow: o.tokensWindow,
+    maxGuardrailBlocksPerMinute: o.maxGuardrailBlocksPerMinute,
+    maxSchemaFailurePercent: o.maxSchemaFailurePercent,
+    maxResponseLengthShiftPercent: o.maxResponseLengthShiftPercent,
+    inputTokenPricePer1k: o.inputTokenPricePer1k,
+    outputTokenPricePer1k: o.outputTokenPricePer1k,
+    maxCostPerRequestRatio: o.maxCostPerRequestRatio,
+    predictionClasses: o.predictionClasses,
+    maxPredictionShift: o.maxPredictionShift,
+    minPredictionsForShift: o.minPredictionsForShift,
+    signalsNamespace: o.signalsNamespace,
+  };
+  const set = Object.entries(signalProps).filter(([, v]) => v !== undefined).map(([k]) => k);
+  const bedrock = [o.bedrockGuardrailArn, o.canaryGuardrailVersion, o.stableGuardrailVersion];
+  if (o.maxGuardrailBlockRateIncrease !== undefined && !o.modelSignals && bedrock.every((b) => b === undefined)) {
+    set.push('maxGuardrailBlockRateIncrease');
+  }
+  if (set.length > 0 && !o.modelSignals) {
+    problems.push(`${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set but modelSignals is not: set modelSignals: true (and record the signals with cdk-model-canary/runtime in the model code)`);
   }
   if ((o.inputTokenPricePer1k === undefined) !== (o.outputTokenPricePer1k === undefined)) {
     problems.push('give both inputTokenPricePer1k and outputTokenPricePer1k for the cost guards, or neither');
   }
-  if (o.maxCostPerRequest !== undefined && o.inputTokenPricePer1k === undefined) {
-    problems.push('maxCostPerRequest needs inputTokenPricePer1k and outputTokenPricePer1k to compute a cost');
+  if ((o.maxCostPerRequest !== undefined || o.maxCostPerRequestRatio !== undefined) && o.inputTokenPricePer1k === undefined) {
+    problems.push('maxCostPerRequest and maxCostPerRequestRatio need inputTokenPricePer1k and outputTokenPricePer1k to compute a cost');
+  }
+  if ((o.maxPredictionShift !== undefined || o.minPredictionsForShift !== undefined) && !o.predictionClasses) {
+    problems.push('maxPredictionShift and minPredictionsForShift need predictionClasses (the class names the model records)');
   }
   const classes = o.predictionClasses ?? [];
-  if (o.predictionClasses && (classes.length < 2 || new Set(classes).size !== classes.length)) {
-    problems.push(`predictionClasses is ${JSON.stringify(classes)}: give at least two distinct class names, as the model code records them`);
+  if (o.predictionClasses) {
+    const bad = classes.filter((k) => k.trim() !== k || k.length < 1 || k.length > 255);
+    if (classes.length < 2 || new Set(classes).size !== classes.length || bad.length > 0 || classes.length > 100) {
+      problems.push(`predictionClasses is ${JSON.stringify(classes.slice(0, 10))}${classes.length > 10 ? '…' : ''}: give 2 to 100 distinct class names of 1-255 characters without surrounding spaces, as the model code records them`);
+    }
   }
-  const bedrock = [o.bedrockGuardrailArn, o.canaryGuardrailVersion, o.stableGuardrailVersion];
   if (bedrock.some((b) => b !== undefined) && bedrock.some((b) => b === undefined)) {
     problems.push('the Bedrock guardrail guard needs bedrockGuardrailArn, canaryGuardrailVersion and stableGuardrailVersion together');
+  }
+  if (o.canaryGuardrailVersion !== undefined && o.canaryGuardrailVersion === o.stableGuardrailVersion) {
+    problems.push(`canaryGuardrailVersion and stableGuardrailVersion are both ${o.canaryGuardrailVersion}: the Bedrock guard compares two different guardrail versions (leave these props out when both versions call the same one)`);
   }
   return problems;
 }

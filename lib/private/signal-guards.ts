@@ -106,8 +106,10 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
       [`${prefix}In`]: signal(version, SIGNALS.inputTokens, 'Average'),
       [`${prefix}Out`]: signal(version, SIGNALS.outputTokens, 'Average'),
     });
+    // No FILL on input tokens: a version without data must give no datapoint, never a cost of 0
+    // (the stable side is the denominator of the ratio, and has no traffic at a 100 % step).
     const costOf = (prefix: string) =>
-      `(FILL(${prefix}In, 0) * ${o.inputTokenPricePer1k} + FILL(${prefix}Out, 0) * ${o.outputTokenPricePer1k}) / 1000`;
+      `(${prefix}In * ${o.inputTokenPricePer1k} + FILL(${prefix}Out, 0) * ${o.outputTokenPricePer1k}) / 1000`;
     if (o.maxCostPerRequest !== undefined) {
       guards.addGuard('CostPerRequest', {
         metric: math(costOf('canary'), 'canary cost per request', cost(c, 'canary')),
@@ -137,7 +139,7 @@ export function predictionShiftPlan(o: ModelCanaryOptions, canaryName: string): 
     canaryName,
     classes: [...o.predictionClasses],
     maxPsi: o.maxPredictionShift ?? 0.1,
-    minSamples: o.minPredictionsForShift ?? 200,
+    minSamples: o.minPredictionsForShift ?? 100,
   };
 }
 
