@@ -57,7 +57,15 @@ export async function handler(input: AlarmFastPathEvent): Promise<FastPathResult
   }
 
   const release = { stableVersion: split.stable, canaryVersion: split.canary };
-  await target.rollback(release, split);
+  try {
+    await target.rollback(release, split);
+  } catch (err) {
+    // Two guards often fire in the same minute: the other invocation may have won the race.
+    if ((err as Error).name !== 'TargetStateMismatch') throw err;
+    const now = await target.read();
+    if (!now.canary || now.canaryPercent === 0) return ignore(`the canary ${split.canary} is already at 0%`);
+    throw err;
+  }
   const threshold = thresholdOf(state.reasonData);
   log('fast-path rollback', { alarmName, release, weightPercent: split.canaryPercent });
   await publishAlert(config.topicArn, {

@@ -90,7 +90,9 @@ export class GuardAlarms extends Construct {
 
     this.errorRateVsStable = this.alarm('ErrorRateVsStable', {
       metric: new cloudwatch.MathExpression({
-        expression: '100 * FILL(canaryErrors, 0) / canaryRequests - 100 * FILL(stableErrors, 0) / stableRequests',
+        // IF(stable…): where the stable version has no data (the 100 % step) a missing value would
+        // count as 0 and the canary's own rate would be compared with the increase threshold.
+        expression: 'IF(stableRequests, 100 * FILL(canaryErrors, 0) / canaryRequests - 100 * FILL(stableErrors, 0) / stableRequests)',
         usingMetrics: {
           canaryErrors: m(canary, 'errors', 'Sum'),
           canaryRequests: m(canary, 'requests', 'Sum'),
@@ -107,7 +109,7 @@ export class GuardAlarms extends Construct {
 
     this.latencyP95VsStable = this.alarm('LatencyP95VsStable', {
       metric: new cloudwatch.MathExpression({
-        expression: 'canaryP95 - stableP95',
+        expression: 'IF(stableP95, canaryP95 - stableP95)',
         usingMetrics: { canaryP95: m(canary, 'latency', 'p95'), stableP95: m(stable, 'latency', 'p95') },
         period: PERIOD,
         label: 'canary minus stable p95 latency',

@@ -429,6 +429,7 @@ function signalProblems(o: ModelCanaryOptions): string[] {
     maxResponseLengthShiftPercent: o.maxResponseLengthShiftPercent,
     inputTokenPricePer1k: o.inputTokenPricePer1k,
     outputTokenPricePer1k: o.outputTokenPricePer1k,
+    maxCostPerRequest: o.maxCostPerRequest,
     maxCostPerRequestRatio: o.maxCostPerRequestRatio,
     predictionClasses: o.predictionClasses,
     maxPredictionShift: o.maxPredictionShift,
@@ -451,6 +452,10 @@ function signalProblems(o: ModelCanaryOptions): string[] {
   }
   if ((o.maxPredictionShift !== undefined || o.minPredictionsForShift !== undefined) && !o.predictionClasses) {
     problems.push('maxPredictionShift and minPredictionsForShift need predictionClasses (the class names the model records)');
+  }
+  const minRequests = o.minRequestsPerStep ?? 100;
+  if (o.predictionClasses && (o.minPredictionsForShift ?? 100) > minRequests) {
+    problems.push(`minPredictionsForShift (${o.minPredictionsForShift ?? 100}) is above minRequestsPerStep (${minRequests}): a step could pass before the prediction shift is judged; lower it or raise minRequestsPerStep`);
   }
   const classes = o.predictionClasses ?? [];
   if (o.predictionClasses) {

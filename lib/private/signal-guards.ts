@@ -48,7 +48,7 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
 
   const tokenRatio = o.maxTokensPerRequestRatio ?? 1.5;
   guards.addGuard('TokensPerRequestVsStable', {
-    metric: math('canaryTokens / stableTokens', 'canary / stable tokens per request', {
+    metric: math('IF(stableTokens, canaryTokens / stableTokens)', 'canary / stable tokens per request', {
       canaryTokens: signal(c, SIGNALS.totalTokens, 'Average'),
       stableTokens: signal(s, SIGNALS.totalTokens, 'Average'),
     }),
@@ -58,17 +58,29 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
   });
 
   const blocks = o.maxGuardrailBlocksPerMinute ?? 10;
+  // Blocks a minute grow with the canary's share of traffic: count them only in minutes where the
+  // canary is blocked more often than stable, so a canary that behaves like stable never fires as
+  // its share grows (at a 100 % step there is no stable traffic to blame it against: 0).
   guards.addGuard('GuardrailBlocks', {
-    metric: signal(c, SIGNALS.guardrailIntervened, 'Sum'),
+    metric: math(
+      'IF(stableRequests AND canaryBlocks / canaryRequests > FILL(stableBlocks, 0) / stableRequests, canaryBlocks, 0)',
+      'canary guardrail blocks a minute (where its block rate is above stable\'s)',
+      {
+        canaryBlocks: signal(c, SIGNALS.guardrailIntervened, 'Sum'),
+        canaryRequests: signal(c, SIGNALS.requests, 'Sum'),
+        stableBlocks: signal(s, SIGNALS.guardrailIntervened, 'Sum'),
+        stableRequests: signal(s, SIGNALS.requests, 'Sum'),
+      },
+    ),
     threshold: blocks,
     minutes: window,
-    description: `Guardrails blocked more than ${blocks} canary requests a minute for ${window} min`,
+    description: `Guardrails blocked more than ${blocks} canary requests a minute, at a higher rate than stable, for ${window} min`,
   });
 
   const blockIncrease = o.maxGuardrailBlockRateIncrease ?? 5;
   guards.addGuard('GuardrailBlockRateVsStable', {
     metric: math(
-      '100 * FILL(canaryBlocks, 0) / canaryRequests - 100 * FILL(stableBlocks, 0) / stableRequests',
+      'IF(stableRequests, 100 * FILL(canaryBlocks, 0) / canaryRequests - 100 * FILL(stableBlocks, 0) / stableRequests)',
       'canary minus stable guardrail block rate (points)',
       {
         canaryBlocks: signal(c, SIGNALS.guardrailIntervened, 'Sum'),
@@ -92,7 +104,7 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
 
   const lengthShift = o.maxResponseLengthShiftPercent ?? 50;
   guards.addGuard('ResponseLengthShift', {
-    metric: math('100 * ABS(canaryLength / stableLength - 1)', 'canary vs stable median response length (% change)', {
+    metric: math('IF(stableLength, 100 * ABS(canaryLength / stableLength - 1))', 'canary vs stable median response length (% change)', {
       canaryLength: signal(c, SIGNALS.responseLength, 'p50'),
       stableLength: signal(s, SIGNALS.responseLength, 'p50'),
     }),
@@ -106,10 +118,10 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
       [`${prefix}In`]: signal(version, SIGNALS.inputTokens, 'Average'),
       [`${prefix}Out`]: signal(version, SIGNALS.outputTokens, 'Average'),
     });
-    // No FILL on input tokens: a version without data must give no datapoint, never a cost of 0
-    // (the stable side is the denominator of the ratio, and has no traffic at a 100 % step).
+    // No FILL: a minute whose signals have not arrived must give no datapoint, never a cost of 0
+    // (a 0 would keep an every-minute-breaches alarm OK); IF(stableIn…) drops minutes without stable data.
     const costOf = (prefix: string) =>
-      `(${prefix}In * ${o.inputTokenPricePer1k} + FILL(${prefix}Out, 0) * ${o.outputTokenPricePer1k}) / 1000`;
+      `(${prefix}In * ${o.inputTokenPricePer1k} + ${prefix}Out * ${o.outputTokenPricePer1k}) / 1000`;
     if (o.maxCostPerRequest !== undefined) {
       guards.addGuard('CostPerRequest', {
         metric: math(costOf('canary'), 'canary cost per request', cost(c, 'canary')),
@@ -120,7 +132,7 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
     }
     const costRatio = o.maxCostPerRequestRatio ?? 1.5;
     guards.addGuard('CostPerRequestVsStable', {
-      metric: math(`${costOf('canary')} / (${costOf('stable')})`, 'canary / stable cost per request', {
+      metric: math(`IF(stableIn, ${costOf('canary')} / (${costOf('stable')}))`, 'canary / stable cost per request', {
         ...cost(c, 'canary'),
         ...cost(s, 'stable'),
       }),
@@ -158,7 +170,7 @@ function addBedrockGuardrailGuard(guards: GuardAlarms, o: ModelCanaryOptions, ct
   const window = minutes(ctx.guardWindow);
   guards.addGuard('BedrockGuardrailBlockRateVsStable', {
     metric: math(
-      '100 * FILL(canaryIntervened, 0) / canaryInvocations - 100 * FILL(stableIntervened, 0) / stableInvocations',
+      'IF(stableInvocations, 100 * FILL(canaryIntervened, 0) / canaryInvocations - 100 * FILL(stableIntervened, 0) / stableInvocations)',
       'canary minus stable Bedrock guardrail intervention rate (points)',
       {
         canaryIntervened: metric(o.canaryGuardrailVersion!, 'InvocationsIntervened'),

@@ -1,0 +1,495 @@
+import type {
+  DescribeAlarmsCommandInput,
+  DescribeAlarmsCommandOutput,
+  GetMetricDataCommandInput,
+  GetMetricDataCommandOutput,
+  MetricAlarm,
+  MetricDataQuery,
+  MetricDataResult,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  type AlarmState,
+  comparator,
+  comparisonText,
+  evaluateAlarm,
+  type Evaluation,
+  type RangePoint,
+  type TreatMissingData,
+} from './alarm-evaluation';
+import { awsError } from './aws-errors';
+import { evaluateExpression, type TimeSeries } from './metric-math';
+import { type Datapoint, lowSampleThreshold, type MetricId, MetricStore, percentileOf } from './metrics';
+import { ACCOUNT, PARTITION, REGION } from './template';
+
+/** An AWS::CloudWatch::Alarm's properties, resolved (CloudFormation's spelling). */
+export interface AlarmDefinition {
+  readonly AlarmName: string;
+  readonly AlarmDescription?: string;
+  readonly ActionsEnabled?: boolean;
+  readonly ComparisonOperator: string;
+  readonly Threshold: number;
+  readonly EvaluationPeriods: number;
+  readonly DatapointsToAlarm?: number;
+  readonly TreatMissingData?: string;
+  readonly EvaluateLowSampleCountPercentile?: string;
+  // single metric
+  readonly Namespace?: string;
+  readonly MetricName?: string;
+  readonly Dimensions?: { Name: string; Value: string }[];
+  readonly Period?: number;
+  readonly Statistic?: string;
+  readonly ExtendedStatistic?: string;
+  readonly Unit?: string;
+  // metric math
+  readonly Metrics?: CfnMetricDataQuery[];
+}
+
+export interface CfnMetricDataQuery {
+  readonly Id: string;
+  readonly Expression?: string;
+  readonly Label?: string;
+  readonly ReturnData?: boolean;
+  readonly Period?: number;
+  readonly MetricStat?: {
+    readonly Metric: { readonly Namespace: string; readonly MetricName: string; readonly Dimensions?: { Name: string; Value: string }[] };
+    readonly Period: number;
+    readonly Stat: string;
+    readonly Unit?: string;
+  };
+}
+
+export interface AlarmTransition {
+  readonly at: number;
+  readonly alarmName: string;
+  readonly from: AlarmState;
+  readonly to: AlarmState;
+  readonly reason: string;
+  readonly reasonData?: string;
+}
+
+export interface AlarmRecord {
+  definition: AlarmDefinition;
+  state: AlarmState;
+  reason: string;
+  reasonData?: string;
+  /** Last change of the state value (or creation). */
+  transitionedAt: number;
+  /** Last update of the state (value or evaluation state). */
+  updatedAt: number;
+  configurationUpdatedAt: number;
+  /** The last evaluation, for inspection. */
+  lastEvaluation?: { at: number; points: RangePoint[]; result: Evaluation };
+}
+
+export interface CloudWatchOptions {
+  /** Extra periods retrieved beyond EvaluationPeriods (the evaluation range). The documented example uses 2. */
+  readonly evaluationRangeExtra?: number;
+}
+
+const DEFAULT_MAX_RECORDS = 50;
+
+export function alarmArn(name: string): string {
+  return `arn:${PARTITION}:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
+}
+
+function dims(list: { Name: string; Value: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((list ?? []).map((d) => [d.Name, d.Value]));
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+function shortTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${String(d.getUTCFullYear()).slice(2)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+/**
+ * CloudWatch metrics and metric alarms: GetMetricData over the metric store, DescribeAlarms, and
+ * alarm evaluation once per period the way CloudWatch documents it (see alarm-evaluation.ts).
+ * An alarm whose metric (namespace, name, exact dimension set) receives no data never sees a
+ * datapoint, so with notBreaching it stays OK forever, as it would on AWS.
+ */
+export class CloudWatchSim {
+  public readonly alarms = new Map<string, AlarmRecord>();
+  public readonly transitions: AlarmTransition[] = [];
+  private readonly rangeExtra: number;
+
+  constructor(
+    public readonly store: MetricStore,
+    private readonly now: () => number,
+    private readonly onTransition: (alarm: AlarmRecord, transition: AlarmTransition, previous: { state: AlarmState; reason: string; reasonData?: string; at: number }) => void,
+    options: CloudWatchOptions = {},
+  ) {
+    this.rangeExtra = options.evaluationRangeExtra ?? 2;
+  }
+
+  /** PutMetricAlarm: a new alarm starts in INSUFFICIENT_DATA; an update keeps the state and replaces the configuration. */
+  public putMetricAlarm(definition: AlarmDefinition): void {
+    this.validate(definition);
+    const now = this.now();
+    const existing = this.alarms.get(definition.AlarmName);
+    if (existing) {
+      existing.definition = definition;
+      existing.configurationUpdatedAt = now;
+      return;
+    }
+    this.alarms.set(definition.AlarmName, {
+      definition,
+      state: 'INSUFFICIENT_DATA',
+      reason: 'Unchecked: Initial alarm creation',
+      transitionedAt: now,
+      updatedAt: now,
+      configurationUpdatedAt: now,
+    });
+  }
+
+  public deleteAlarm(name: string): void {
+    this.alarms.delete(name);
+  }
+
+  /** SetAlarmState: lasts until the next evaluation, as on AWS. */
+  public setAlarmState(name: string, state: AlarmState, reason: string, reasonData?: string): void {
+    const alarm = this.alarms.get(name);
+    if (!alarm) throw awsError('cloudwatch', 'ResourceNotFound', 404, `Alarm ${name} not found`);
+    this.transition(alarm, state, reason, reasonData);
+  }
+
+  /** Evaluates every alarm whose period ends now. */
+  public evaluateDue(): void {
+    const now = this.now();
+    for (const alarm of this.alarms.values()) {
+      const periodMs = this.periodOf(alarm.definition) * 1000;
+      if (Math.floor(now / 1000) % (periodMs / 1000) === 0) this.evaluate(alarm);
+    }
+  }
+
+  /** One evaluation of one alarm at the current time. */
+  public evaluate(alarm: AlarmRecord): Evaluation {
+    const now = this.now();
+    const def = alarm.definition;
+    const period = this.periodOf(def);
+    const periodMs = period * 1000;
+    const n = def.EvaluationPeriods;
+    const m = def.DatapointsToAlarm ?? n;
+    const rangeLength = n + this.rangeExtra;
+    const newest = Math.floor(now / periodMs) * periodMs - periodMs;
+    const oldest = newest - (rangeLength - 1) * periodMs;
+    const grid = Array.from({ length: rangeLength }, (_, i) => oldest + i * periodMs);
+    const { series, lowSample } = this.alarmSeries(def, grid, now);
+    const points: RangePoint[] = grid.map((t) => ({
+      timestamp: t,
+      value: series.get(t)?.value,
+      sampleCount: series.get(t)?.sampleCount,
+      lowSample: lowSample.has(t),
+    }));
+    const result = evaluateAlarm({
+      points,
+      evaluationPeriods: n,
+      datapointsToAlarm: m,
+      treatMissingData: (def.TreatMissingData ?? 'missing') as TreatMissingData,
+      breaches: comparator(def.ComparisonOperator, def.Threshold),
+      current: alarm.state,
+      ignoreLowSample: def.EvaluateLowSampleCountPercentile === 'ignore',
+    });
+    alarm.lastEvaluation = { at: now, points, result };
+    if (result.state !== alarm.state) {
+      const { reason, reasonData } = this.explain(def, result, points, now, grid[0], alarm.state);
+      this.transition(alarm, result.state, reason, reasonData);
+    }
+    return result;
+  }
+
+  private transition(alarm: AlarmRecord, state: AlarmState, reason: string, reasonData?: string): void {
+    const now = this.now();
+    const previous = { state: alarm.state, reason: alarm.reason, reasonData: alarm.reasonData, at: alarm.transitionedAt };
+    const changed = state !== alarm.state;
+    alarm.state = state;
+    alarm.reason = reason;
+    alarm.reasonData = reasonData;
+    alarm.updatedAt = now;
+    if (!changed) return;
+    alarm.transitionedAt = now;
+    const transition: AlarmTransition = { at: now, alarmName: alarm.definition.AlarmName, from: previous.state, to: state, reason, reasonData };
+    this.transitions.push(transition);
+    this.onTransition(alarm, transition, previous);
+  }
+
+  private explain(
+    def: AlarmDefinition,
+    result: Evaluation,
+    points: RangePoint[],
+    now: number,
+    startDate: number,
+    from: AlarmState,
+  ): { reason: string; reasonData: string } {
+    const n = def.EvaluationPeriods;
+    const m = def.DatapointsToAlarm ?? n;
+    const thr = def.Threshold;
+    const evaluated = [...result.evaluated];
+    const list = [...evaluated].reverse().map((p) => `${p.value} (${shortTime(p.timestamp)})`).join(', ');
+    let reason: string;
+    if (result.kind === 'allMissing') {
+      reason =
+        result.state === 'INSUFFICIENT_DATA'
+          ? `Insufficient Data: ${n} datapoints were unknown.`
+          : `Threshold Crossed: no datapoints were received for ${n} periods and ${n} missing datapoints were treated as [${def.TreatMissingData === 'breaching' ? 'Breaching' : 'NonBreaching'}].`;
+    } else if (result.state === 'INSUFFICIENT_DATA') {
+      reason = `Insufficient Data: ${result.filled || n - evaluated.length} datapoints were unknown.`;
+    } else {
+      const cmp = comparisonText(def.ComparisonOperator);
+      const filled = result.filled > 0 ? ` and ${result.filled} missing datapoint${result.filled === 1 ? ' was' : 's were'} treated as [${def.TreatMissingData === 'breaching' ? 'Breaching' : 'NonBreaching'}]` : '';
+      reason =
+        result.state === 'ALARM'
+          ? `Threshold Crossed: ${Math.min(result.breaching, evaluated.length)} out of the last ${evaluated.length} datapoints [${list}] were ${cmp} the threshold (${thr})${filled} (minimum ${m} datapoint${m === 1 ? '' : 's'} for ${from} -> ALARM transition).`
+          : `Threshold Crossed: ${evaluated.length - Math.min(result.breaching, evaluated.length)} out of the last ${evaluated.length} datapoints [${list}] were not ${cmp} the threshold (${thr})${filled} (minimum ${n - m + 1} datapoint${n - m + 1 === 1 ? '' : 's'} for ${from} -> OK transition).`;
+    }
+    const stat = def.Metrics ? undefined : (def.ExtendedStatistic ?? def.Statistic);
+    const reasonData = JSON.stringify({
+      version: '1.0',
+      queryDate: iso(now),
+      startDate: iso(startDate),
+      ...(stat ? { statistic: stat } : {}),
+      ...(def.Unit ? { unit: def.Unit } : {}),
+      period: this.periodOf(def),
+      recentDatapoints: evaluated.map((p) => p.value),
+      threshold: thr,
+      evaluatedDatapoints: [...points]
+        .reverse()
+        .filter((p) => evaluated.includes(p))
+        .map((p) => ({ timestamp: iso(p.timestamp), ...(p.sampleCount !== undefined ? { sampleCount: p.sampleCount } : {}), value: p.value })),
+    });
+    return { reason, reasonData };
+  }
+
+  private periodOf(def: AlarmDefinition): number {
+    if (def.Period) return def.Period;
+    const stat = def.Metrics?.find((q) => q.MetricStat)?.MetricStat;
+    return stat?.Period ?? def.Metrics?.find((q) => q.Period)?.Period ?? 60;
+  }
+
+  /** The alarm's datapoints over the grid, and which timestamps are low-sample for a percentile. */
+  private alarmSeries(def: AlarmDefinition, grid: number[], now: number): { series: Map<number, Datapoint>; lowSample: Set<number> } {
+    const periodMs = this.periodOf(def) * 1000;
+    const start = grid[0];
+    const end = grid[grid.length - 1] + periodMs;
+    const lowSample = new Set<number>();
+    const markLow = (stat: string, points: Datapoint[]) => {
+      const p = percentileOf(stat);
+      if (p === undefined) return;
+      const threshold = lowSampleThreshold(p);
+      for (const dp of points) if (dp.sampleCount < threshold) lowSample.add(dp.timestamp);
+    };
+    if (!def.Metrics) {
+      const id: MetricId = { namespace: def.Namespace ?? '', metricName: def.MetricName ?? '', dimensions: dims(def.Dimensions) };
+      const stat = def.ExtendedStatistic ?? def.Statistic ?? 'Average';
+      const points = this.store.series(id, stat, this.periodOf(def), start, end, now);
+      markLow(stat, points);
+      return { series: new Map(points.map((p) => [p.timestamp, p])), lowSample };
+    }
+    const result = this.queries(def.Metrics, grid, periodMs, now, markLow);
+    const returned = def.Metrics.filter((q) => q.ReturnData !== false);
+    if (returned.length !== 1) throw new Error(`Alarm ${def.AlarmName}: exactly one query must return data`);
+    const ts = result.get(returned[0].Id) ?? new Map();
+    return { series: new Map([...ts].map(([t, value]) => [t, { timestamp: t, value, sampleCount: NaN }])), lowSample };
+  }
+
+  /** Evaluates a set of metric data queries (metrics and expressions) over a grid of periods. */
+  private queries(
+    queries: readonly CfnMetricDataQuery[],
+    grid: number[],
+    periodMs: number,
+    now: number,
+    onMetric?: (stat: string, points: Datapoint[]) => void,
+  ): Map<string, TimeSeries> {
+    const start = grid[0];
+    const end = grid[grid.length - 1] + periodMs;
+    const byId = new Map(queries.map((q) => [q.Id, q]));
+    const done = new Map<string, TimeSeries>();
+    const inProgress = new Set<string>();
+    const seriesOf = (id: string): TimeSeries => {
+      const cached = done.get(id);
+      if (cached) return cached;
+      const q = byId.get(id);
+      if (!q) throw awsError('cloudwatch', 'ValidationError', 400, `Metric math: unknown id ${id}`);
+      if (inProgress.has(id)) throw awsError('cloudwatch', 'ValidationError', 400, `Metric math: circular reference at ${id}`);
+      inProgress.add(id);
+      let ts: TimeSeries;
+      if (q.MetricStat) {
+        const metric = q.MetricStat.Metric;
+        const points = this.store.series(
+          { namespace: metric.Namespace, metricName: metric.MetricName, dimensions: dims(metric.Dimensions) },
+          q.MetricStat.Stat,
+          q.MetricStat.Period,
+          start,
+          end,
+          now,
+        );
+        onMetric?.(q.MetricStat.Stat, points);
+        ts = new Map(points.map((p) => [p.timestamp, p.value]));
+      } else if (q.Expression) {
+        const value = evaluateExpression(q.Expression, { grid, series: seriesOf });
+        if (value.kind !== 'ts') throw awsError('cloudwatch', 'ValidationError', 400, `The expression ${q.Expression} must return a time series`);
+        ts = value.points;
+      } else {
+        throw awsError('cloudwatch', 'ValidationError', 400, `Query ${id} has neither MetricStat nor Expression`);
+      }
+      inProgress.delete(id);
+      done.set(id, ts);
+      return ts;
+    };
+    for (const q of queries) seriesOf(q.Id);
+    return done;
+  }
+
+  private validate(def: AlarmDefinition): void {
+    const invalid = (message: string) => awsError('cloudwatch', 'ValidationError', 400, message);
+    if (!def.AlarmName) throw invalid('AlarmName is required');
+    if (def.Metrics && (def.MetricName || def.Statistic || def.ExtendedStatistic)) {
+      throw invalid('Metrics cannot be combined with MetricName/Statistic/ExtendedStatistic');
+    }
+    if (!def.Metrics && !def.MetricName) throw invalid('Either MetricName or Metrics is required');
+    if (def.DatapointsToAlarm !== undefined && def.DatapointsToAlarm > def.EvaluationPeriods) {
+      throw invalid('DatapointsToAlarm must be less than or equal to EvaluationPeriods');
+    }
+    for (const q of def.Metrics ?? []) {
+      if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) throw invalid(`Invalid metrics list: the id ${q.Id} must start with a lowercase letter`);
+    }
+    comparator(def.ComparisonOperator, def.Threshold);
+  }
+
+  // --- API ---
+
+  public describeAlarms(input: DescribeAlarmsCommandInput): DescribeAlarmsCommandOutput {
+    const names = input.AlarmNames;
+    if (names && names.length > 100) throw awsError('cloudwatch', 'ValidationError', 400, 'AlarmNames: at most 100 names');
+    const max = input.MaxRecords ?? DEFAULT_MAX_RECORDS;
+    if (max < 1 || max > 100) throw awsError('cloudwatch', 'ValidationError', 400, 'MaxRecords must be between 1 and 100');
+    const types = input.AlarmTypes ?? ['MetricAlarm'];
+    let matched = [...this.alarms.values()]
+      .filter((a) => !names || names.includes(a.definition.AlarmName))
+      .filter((a) => !input.AlarmNamePrefix || a.definition.AlarmName.startsWith(input.AlarmNamePrefix))
+      .filter((a) => !input.StateValue || a.state === input.StateValue)
+      .sort((a, b) => (a.definition.AlarmName < b.definition.AlarmName ? -1 : 1));
+    if (!types.includes('MetricAlarm')) matched = [];
+    const offset = input.NextToken ? Number(input.NextToken) : 0;
+    if (!Number.isInteger(offset) || offset < 0) throw awsError('cloudwatch', 'InvalidNextToken', 400, 'The next token is invalid');
+    const page = matched.slice(offset, offset + max);
+    const next = offset + max < matched.length ? String(offset + max) : undefined;
+    return {
+      $metadata: { httpStatusCode: 200 },
+      MetricAlarms: page.map((a) => this.toMetricAlarm(a)),
+      CompositeAlarms: [],
+      NextToken: next,
+    };
+  }
+
+  private toMetricAlarm(a: AlarmRecord): MetricAlarm {
+    const d = a.definition;
+    return {
+      AlarmName: d.AlarmName,
+      AlarmArn: alarmArn(d.AlarmName),
+      AlarmDescription: d.AlarmDescription,
+      AlarmConfigurationUpdatedTimestamp: new Date(a.configurationUpdatedAt),
+      ActionsEnabled: d.ActionsEnabled ?? true,
+      OKActions: [],
+      AlarmActions: [],
+      InsufficientDataActions: [],
+      StateValue: a.state,
+      StateReason: a.reason,
+      StateReasonData: a.reasonData,
+      StateUpdatedTimestamp: new Date(a.updatedAt),
+      StateTransitionedTimestamp: new Date(a.transitionedAt),
+      MetricName: d.MetricName,
+      Namespace: d.Namespace,
+      Statistic: d.Statistic as MetricAlarm['Statistic'],
+      ExtendedStatistic: d.ExtendedStatistic,
+      Dimensions: d.Dimensions?.map((x) => ({ ...x })),
+      Period: d.Period,
+      Unit: d.Unit as MetricAlarm['Unit'],
+      EvaluationPeriods: d.EvaluationPeriods,
+      DatapointsToAlarm: d.DatapointsToAlarm,
+      Threshold: d.Threshold,
+      ComparisonOperator: d.ComparisonOperator as MetricAlarm['ComparisonOperator'],
+      TreatMissingData: d.TreatMissingData,
+      EvaluateLowSampleCountPercentile: d.EvaluateLowSampleCountPercentile,
+      Metrics: d.Metrics?.map(
+        (q): MetricDataQuery => ({
+          Id: q.Id,
+          Expression: q.Expression,
+          Label: q.Label,
+          ReturnData: q.ReturnData,
+          Period: q.Period,
+          MetricStat: q.MetricStat
+            ? {
+                Metric: {
+                  Namespace: q.MetricStat.Metric.Namespace,
+                  MetricName: q.MetricStat.Metric.MetricName,
+                  Dimensions: q.MetricStat.Metric.Dimensions?.map((x) => ({ ...x })),
+                },
+                Period: q.MetricStat.Period,
+                Stat: q.MetricStat.Stat,
+                Unit: q.MetricStat.Unit as never,
+              }
+            : undefined,
+        }),
+      ),
+    };
+  }
+
+  public getMetricData(input: GetMetricDataCommandInput): GetMetricDataCommandOutput {
+    const start = input.StartTime ? new Date(input.StartTime).getTime() : NaN;
+    const end = input.EndTime ? new Date(input.EndTime).getTime() : NaN;
+    if (!Number.isFinite(start) || !Number.isFinite(end)) throw awsError('cloudwatch', 'ValidationError', 400, 'StartTime and EndTime are required');
+    if (start >= end) throw awsError('cloudwatch', 'ValidationError', 400, 'The parameter StartTime must be less than the parameter EndTime');
+    const queries = input.MetricDataQueries ?? [];
+    if (queries.length === 0 || queries.length > 500) throw awsError('cloudwatch', 'ValidationError', 400, 'MetricDataQueries: 1 to 500 queries');
+    const cfnQueries: CfnMetricDataQuery[] = queries.map((q) => {
+      if (!q.Id || !/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) {
+        throw awsError('cloudwatch', 'ValidationError', 400, `The value ${q.Id} for parameter MetricDataQueries.member.Id is not valid`);
+      }
+      if (q.MetricStat && !q.MetricStat.Period) throw awsError('cloudwatch', 'ValidationError', 400, `Query ${q.Id}: Period is required`);
+      return {
+        Id: q.Id,
+        Expression: q.Expression,
+        Label: q.Label,
+        ReturnData: q.ReturnData,
+        Period: q.Period,
+        MetricStat: q.MetricStat
+          ? {
+              Metric: {
+                Namespace: q.MetricStat.Metric?.Namespace ?? '',
+                MetricName: q.MetricStat.Metric?.MetricName ?? '',
+                Dimensions: (q.MetricStat.Metric?.Dimensions ?? []).map((d) => ({ Name: d.Name ?? '', Value: d.Value ?? '' })),
+              },
+              Period: q.MetricStat.Period!,
+              Stat: q.MetricStat.Stat ?? 'Average',
+            }
+          : undefined,
+      };
+    });
+    const period = cfnQueries.find((q) => q.MetricStat)?.MetricStat?.Period ?? cfnQueries.find((q) => q.Period)?.Period ?? 60;
+    const periodMs = period * 1000;
+    const first = Math.floor(start / periodMs) * periodMs;
+    const grid: number[] = [];
+    for (let t = first; t < end; t += periodMs) grid.push(t);
+    const now = this.now();
+    const series = this.queries(cfnQueries, grid, periodMs, now);
+    const descending = input.ScanBy !== 'TimestampAscending';
+    const results: MetricDataResult[] = cfnQueries
+      .filter((q) => q.ReturnData !== false)
+      .map((q) => {
+        const points = [...(series.get(q.Id) ?? new Map<number, number>())].sort(([a], [b]) => (descending ? b - a : a - b));
+        return {
+          Id: q.Id,
+          Label: q.Label ?? q.Id,
+          Timestamps: points.map(([t]) => new Date(t)),
+          Values: points.map(([, v]) => v),
+          StatusCode: 'Complete',
+        };
+      });
+    return { $metadata: { httpStatusCode: 200 }, MetricDataResults: results, Messages: [] };
+  }
+}

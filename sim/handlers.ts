@@ -1,0 +1,77 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as check from '../lambda/handlers/check';
+import * as onAlarm from '../lambda/handlers/on-alarm';
+import * as preTraffic from '../lambda/handlers/pre-traffic';
+import * as promote from '../lambda/handlers/promote';
+import * as release from '../lambda/handlers/release';
+import * as rollbackFailed from '../lambda/handlers/rollback-failed';
+import * as rollback from '../lambda/handlers/rollback';
+import * as setWeight from '../lambda/handlers/set-weight';
+import * as start from '../lambda/handlers/start';
+
+/** A handler as Lambda calls it: an event in, a result (or a thrown error) out. */
+export type Handler = (event: never) => Promise<unknown>;
+
+/**
+ * The real handler code, by the file name in lambda/handlers/ (which is also what each function's
+ * Description names: `cdk-model-canary <canary>: <handler-name>`). Static imports, so the same module
+ * instances (and their module-scope SDK clients) serve every simulated invocation.
+ */
+export const HANDLERS: Readonly<Record<string, Handler>> = {
+  check: check.handler as Handler,
+  'on-alarm': onAlarm.handler as Handler,
+  'pre-traffic': preTraffic.handler as Handler,
+  promote: promote.handler as Handler,
+  release: release.handler as Handler,
+  'rollback-failed': rollbackFailed.handler as Handler,
+  rollback: rollback.handler as Handler,
+  'set-weight': setWeight.handler as Handler,
+  start: start.handler as Handler,
+};
+
+/** Fails loudly when lambda/handlers/ gained a handler the registry above does not know. */
+export function assertRegistryComplete(): void {
+  const dir = path.resolve(__dirname, '..', 'lambda', 'handlers');
+  if (!fs.existsSync(dir)) return;
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => path.basename(f, '.ts'));
+  const missing = files.filter((f) => !(f in HANDLERS));
+  if (missing.length > 0) {
+    throw new Error(`sim/handlers.ts does not import lambda/handlers/${missing.join(', ')}: add them to HANDLERS`);
+  }
+}
+
+const DESCRIPTION = /^cdk-model-canary (.+): ([a-z0-9-]+)$/;
+
+/** The canary and handler named by a function's Description, if it is one of the library's. */
+export function handlerOf(description: unknown): { canaryName: string; handlerName: string } | undefined {
+  if (typeof description !== 'string') return undefined;
+  const m = DESCRIPTION.exec(description);
+  return m ? { canaryName: m[1], handlerName: m[2] } : undefined;
+}
+
+export function handlerNameOf(description: unknown): string | undefined {
+  return handlerOf(description)?.handlerName;
+}
+
+/** What Lambda reports for an error thrown by a Node.js handler (errorType is the error's name). */
+export interface LambdaErrorPayload {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly trace: string[];
+}
+
+export function lambdaErrorPayload(err: unknown): LambdaErrorPayload {
+  if (err instanceof Error || (typeof err === 'object' && err !== null && 'message' in err)) {
+    const e = err as Error;
+    return {
+      errorType: e.name || 'Error',
+      errorMessage: e.message ?? '',
+      trace: (e.stack ?? '').split('\n').slice(0, 10),
+    };
+  }
+  return { errorType: typeof err, errorMessage: String(err), trace: [] };
+}

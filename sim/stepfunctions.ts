@@ -1,0 +1,245 @@
+import './polyfills';
+import type {
+  DescribeExecutionCommandInput,
+  DescribeExecutionCommandOutput,
+  ExecutionListItem,
+  ListExecutionsCommandInput,
+  ListExecutionsCommandOutput,
+  StartExecutionCommandInput,
+  StartExecutionCommandOutput,
+  StopExecutionCommandInput,
+  StopExecutionCommandOutput,
+} from '@aws-sdk/client-sfn';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { awsError } from './aws-errors';
+import { ACCOUNT, PARTITION, REGION } from './template';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** One entry of aws-local-stepfunctions' event log, as recorded. */
+export interface WorkflowEvent {
+  readonly type: string;
+  /** Virtual epoch ms. */
+  readonly timestamp: number;
+  readonly state?: { readonly name: string; readonly type: string; readonly input?: unknown; readonly output?: unknown };
+  readonly Error?: string;
+  readonly Cause?: unknown;
+  readonly retry?: { readonly attempt: number; readonly retrier: { readonly ErrorEquals: string[] } };
+  readonly output?: unknown;
+}
+
+export interface ExecutionRecord {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly stateMachineArn: string;
+  readonly input: string;
+  readonly startDate: number;
+  status: ExecutionStatus;
+  stopDate?: number;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  readonly events: WorkflowEvent[];
+  abort?: () => void;
+  /** Settles when the execution has ended, whatever the outcome. */
+  done: Promise<void>;
+}
+
+/** Runs one Task state: the function ARN in Resource, the state's effective input. */
+export type TaskRunner = (functionArn: string, input: unknown, stateName: string, execution: ExecutionRecord) => Promise<unknown>;
+
+interface MachineRecord {
+  readonly arn: string;
+  readonly name: string;
+  definition: StateMachineDefinition;
+}
+
+/** Task states without TimeoutSeconds: AWS's default is 99999999 s (the local library would use 60 s). The largest a timer can hold. */
+const DEFAULT_TASK_TIMEOUT_SECONDS = 2_000_000;
+
+export function stateMachineArn(name: string): string {
+  return `arn:${PARTITION}:states:${REGION}:${ACCOUNT}:stateMachine:${name}`;
+}
+
+/**
+ * Step Functions: state machines and their executions, run by aws-local-stepfunctions with every
+ * Task state routed to `runTask` (the simulated Lambda), on the virtual clock.
+ */
+export class StepFunctionsSim {
+  public readonly machines = new Map<string, MachineRecord>();
+  public readonly executions = new Map<string, ExecutionRecord>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly runTask: TaskRunner,
+  ) {}
+
+  public putStateMachine(name: string, definition: StateMachineDefinition): string {
+    const arn = stateMachineArn(name);
+    const patched = withTaskTimeouts(definition);
+    // Validate now, as CreateStateMachine/UpdateStateMachine would (once per definition: the ASL
+    // schema compilation costs about 100 ms).
+    const key = JSON.stringify(patched);
+    if (!validated.has(key)) {
+      new StateMachine(patched, { validationOptions: { checkArn: false } });
+      validated.add(key);
+    }
+    const existing = this.machines.get(arn);
+    if (existing) existing.definition = patched;
+    else this.machines.set(arn, { arn, name, definition: patched });
+    return arn;
+  }
+
+  public startExecution(input: StartExecutionCommandInput): StartExecutionCommandOutput {
+    const machine = this.machines.get(input.stateMachineArn ?? '');
+    if (!machine) throw awsError('sfn', 'StateMachineDoesNotExist', 400, `State Machine Does Not Exist: '${input.stateMachineArn}'`);
+    const name = input.name ?? `exec-${this.executions.size + 1}`;
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw awsError('sfn', 'InvalidName', 400, `Invalid Name: '${name}'`);
+    const executionArn = `arn:${PARTITION}:states:${REGION}:${ACCOUNT}:execution:${machine.name}:${name}`;
+    const rawInput = input.input ?? '{}';
+    if (Buffer.byteLength(rawInput) > 256 * 1024) {
+      throw awsError('sfn', 'InvalidExecutionInput', 400, 'The input exceeds the maximum number of bytes service limit (262144 bytes)');
+    }
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === rawInput) {
+        return { $metadata: { httpStatusCode: 200 }, executionArn, startDate: new Date(existing.startDate) };
+      }
+      throw awsError('sfn', 'ExecutionAlreadyExists', 400, `Execution Already Exists: '${executionArn}'`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawInput);
+    } catch {
+      throw awsError('sfn', 'InvalidExecutionInput', 400, 'Invalid State Machine Execution Input');
+    }
+    const record: ExecutionRecord = {
+      executionArn,
+      name,
+      stateMachineArn: machine.arn,
+      input: rawInput,
+      startDate: this.now(),
+      status: 'RUNNING',
+      events: [],
+      done: Promise.resolve(),
+    };
+    this.executions.set(executionArn, record);
+    record.done = this.run(machine, record, parsed);
+    return { $metadata: { httpStatusCode: 200 }, executionArn, startDate: new Date(record.startDate) };
+  }
+
+  private run(machine: MachineRecord, record: ExecutionRecord, input: unknown): Promise<void> {
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, state] of Object.entries(machine.definition.States)) {
+      if (state.Type === 'Task') {
+        const resource = (state as { Resource: string }).Resource;
+        handlers[stateName] = (taskInput) => this.runTask(resource, taskInput, stateName, record);
+      }
+    }
+    // Validated by putStateMachine already.
+    const sm = new StateMachine(machine.definition, { validationOptions: { noValidate: true } });
+    const execution = sm.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+      context: {
+        Execution: { Id: record.executionArn, Name: record.name, RoleArn: `arn:${PARTITION}:iam::${ACCOUNT}:role/sim` },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+      },
+    });
+    record.abort = execution.abort;
+    const collect = (async () => {
+      for await (const ev of execution.eventLogs) record.events.push(JSON.parse(JSON.stringify(ev)) as WorkflowEvent);
+    })();
+    const settle = execution.result.then(
+      (output) => {
+        record.status = 'SUCCEEDED';
+        record.output = output;
+      },
+      (err: Error & { cause?: { name?: string; message?: string } }) => {
+        if (record.status === 'ABORTED') return;
+        if (err.name === 'ExecutionAbortedError') {
+          record.status = 'ABORTED';
+        } else if (err.name === 'ExecutionTimeoutError') {
+          record.status = 'TIMED_OUT';
+          record.error = 'States.Timeout';
+        } else {
+          record.status = 'FAILED';
+          record.error = err.cause?.name ?? err.name;
+          record.cause = err.cause?.message ?? err.message;
+        }
+      },
+    );
+    return Promise.all([settle, collect.catch(() => undefined)]).then(() => {
+      record.stopDate ??= this.now();
+    });
+  }
+
+  public stopExecution(input: StopExecutionCommandInput): StopExecutionCommandOutput {
+    const record = this.executions.get(input.executionArn ?? '');
+    if (!record) throw awsError('sfn', 'ExecutionDoesNotExist', 400, `Execution Does Not Exist: '${input.executionArn}'`);
+    if (record.status === 'RUNNING') {
+      record.status = 'ABORTED';
+      record.error = input.error;
+      record.cause = input.cause;
+      record.stopDate = this.now();
+      record.abort?.();
+    }
+    return { $metadata: { httpStatusCode: 200 }, stopDate: new Date(record.stopDate ?? this.now()) };
+  }
+
+  public listExecutions(input: ListExecutionsCommandInput): ListExecutionsCommandOutput {
+    const machine = this.machines.get(input.stateMachineArn ?? '');
+    if (!machine) throw awsError('sfn', 'StateMachineDoesNotExist', 400, `State Machine Does Not Exist: '${input.stateMachineArn}'`);
+    const max = input.maxResults || 100;
+    const all = [...this.executions.values()]
+      .filter((e) => e.stateMachineArn === machine.arn)
+      .filter((e) => !input.statusFilter || e.status === input.statusFilter)
+      .sort((a, b) => b.startDate - a.startDate);
+    const offset = input.nextToken ? Number(input.nextToken) : 0;
+    const page = all.slice(offset, offset + max);
+    return {
+      $metadata: { httpStatusCode: 200 },
+      executions: page.map(
+        (e): ExecutionListItem => ({
+          executionArn: e.executionArn,
+          stateMachineArn: e.stateMachineArn,
+          name: e.name,
+          status: e.status,
+          startDate: new Date(e.startDate),
+          stopDate: e.stopDate !== undefined ? new Date(e.stopDate) : undefined,
+        }),
+      ),
+      nextToken: offset + max < all.length ? String(offset + max) : undefined,
+    };
+  }
+
+  public describeExecution(input: DescribeExecutionCommandInput): DescribeExecutionCommandOutput {
+    const e = this.executions.get(input.executionArn ?? '');
+    if (!e) throw awsError('sfn', 'ExecutionDoesNotExist', 400, `Execution Does Not Exist: '${input.executionArn}'`);
+    return {
+      $metadata: { httpStatusCode: 200 },
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: new Date(e.startDate),
+      stopDate: e.stopDate !== undefined ? new Date(e.stopDate) : undefined,
+      input: e.input,
+      output: e.output !== undefined ? JSON.stringify(e.output) : undefined,
+      error: e.error,
+      cause: e.cause,
+    };
+  }
+}
+
+const validated = new Set<string>();
+
+function withTaskTimeouts(definition: StateMachineDefinition): StateMachineDefinition {
+  const copy = JSON.parse(JSON.stringify(definition)) as StateMachineDefinition;
+  for (const state of Object.values(copy.States)) {
+    const s = state as { Type: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string };
+    if (s.Type === 'Task' && s.TimeoutSeconds === undefined && s.TimeoutSecondsPath === undefined) {
+      s.TimeoutSeconds = DEFAULT_TASK_TIMEOUT_SECONDS;
+    }
+  }
+  return copy;
+}

@@ -1,0 +1,72 @@
+/**
+ * Shared setup for the workflow simulations: the example app's synthesized stack, scenarios, the
+ * and readers for a run's outcome.
+ */
+import { type RunResult, type Scenario, SimWorld, type SimWorldOptions, type SynthesizedStack, synthesizeExampleStack } from '../../sim';
+
+export const STACK = 'ModelCanaryExample';
+export const ALARMS = {
+  errorRate: `${STACK}-SentimentCanary-ErrorRate`,
+  latencyP95: `${STACK}-SentimentCanary-LatencyP95`,
+  errorRateVsStable: `${STACK}-SentimentCanary-ErrorRateVsStable`,
+  latencyP95VsStable: `${STACK}-SentimentCanary-LatencyP95VsStable`,
+};
+
+/** A model that behaves: 0.1 % errors, p50 80 ms, p95 150 ms (a typical small model on Lambda). */
+export const HEALTHY = { errorRate: 0.001, latencyMs: { p50: 80, p95: 150 } };
+
+export function healthyScenario(overrides: Partial<Scenario> = {}): Scenario {
+  return { requestsPerSecond: 10, versions: { '1': HEALTHY, '2': HEALTHY }, ...overrides };
+}
+
+/** The example stack exactly as bin/example-stack.ts synthesizes it. */
+export function exampleStack(): SynthesizedStack {
+  return synthesizeExampleStack();
+}
+
+/** First deploy (alias on v1), two minutes of stable traffic, then the deploy of v2 that starts the rollout. */
+export async function startRollout(world: SimWorld): Promise<void> {
+  await world.deploy('1');
+  await world.advance(120);
+  const second = await world.deploy('2');
+  if (!second.executionArn) throw new Error(`deploy of v2 started no rollout: ${second.action}`);
+}
+
+export async function simulate(
+  stack: SynthesizedStack,
+  options: SimWorldOptions,
+  during?: (world: SimWorld) => Promise<void>,
+  maxMinutes = 90,
+): Promise<{ world: SimWorld; result: RunResult }> {
+  const world = SimWorld.fromStack(stack, { seed: 42, ...options });
+  try {
+    await startRollout(world);
+    if (during) await during(world);
+    const result = await world.runUntilDone({ maxMinutes });
+    return { world, result };
+  } catch (err) {
+    world.dispose();
+    throw err;
+  }
+}
+
+/** The alert events in order (STARTED, STEP, ...). */
+export function alertEvents(result: RunResult): string[] {
+  return result.alerts.map((a) => a.event ?? '?');
+}
+
+/** The canary's share after each weight change the set-weight step made, in percent. */
+export function stepWeights(result: RunResult): number[] {
+  return result.aliasHistory.filter((h) => h.by === 'set-weight').map((h) => h.extraPercent);
+}
+
+/** The names of the states the execution entered, in order. */
+export function statesEntered(result: RunResult): string[] {
+  return result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state?.name ?? '?');
+}
+
+export function retriesOf(result: RunResult, stateName: string): { attempt: number; errors: string[] }[] {
+  return result.events
+    .filter((e) => e.type === 'StateRetried' && e.state?.name === stateName)
+    .map((e) => ({ attempt: e.retry?.attempt ?? 0, errors: e.retry?.retrier.ErrorEquals ?? [] }));
+}
