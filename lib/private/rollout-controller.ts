@@ -1,4 +1,4 @@
-import { ArnFormat, CustomResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -454,7 +454,8 @@ function signalProblems(o: ModelCanaryOptions): string[] {
     problems.push('maxPredictionShift and minPredictionsForShift need predictionClasses (the class names the model records)');
   }
   const minRequests = o.minRequestsPerStep ?? 100;
-  if (o.predictionClasses && (o.minPredictionsForShift ?? 100) > minRequests) {
+  const minPredictions = o.minPredictionsForShift ?? 100;
+  if (o.predictionClasses && !Token.isUnresolved(minRequests) && !Token.isUnresolved(minPredictions) && minPredictions > minRequests) {
     problems.push(`minPredictionsForShift (${o.minPredictionsForShift ?? 100}) is above minRequestsPerStep (${minRequests}): a step could pass before the prediction shift is judged; lower it or raise minRequestsPerStep`);
   }
   const classes = o.predictionClasses ?? [];

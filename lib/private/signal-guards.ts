@@ -60,10 +60,10 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
   const blocks = o.maxGuardrailBlocksPerMinute ?? 10;
   // Blocks a minute grow with the canary's share of traffic: count them only in minutes where the
   // canary is blocked more often than stable, so a canary that behaves like stable never fires as
-  // its share grows (at a 100 % step there is no stable traffic to blame it against: 0).
+  // its share grows (at a 100 % step there is no stable traffic to blame it against: no datapoint).
   guards.addGuard('GuardrailBlocks', {
     metric: math(
-      'IF(stableRequests AND canaryBlocks / canaryRequests > FILL(stableBlocks, 0) / stableRequests, canaryBlocks, 0)',
+      'IF(stableRequests, IF(canaryBlocks / canaryRequests > FILL(stableBlocks, 0) / stableRequests, canaryBlocks, 0))',
       'canary guardrail blocks a minute (where its block rate is above stable\'s)',
       {
         canaryBlocks: signal(c, SIGNALS.guardrailIntervened, 'Sum'),

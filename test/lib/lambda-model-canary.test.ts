@@ -202,8 +202,9 @@ describe('LambdaModelCanary with default options', () => {
         expect(expression.ReturnData).toBe(true);
         expect(expression.Expression).toContain('100 * FILL(canaryErrors, 0) / canaryRequests');
       }
+      // Only in minutes where stable has requests: without stable data there is no datapoint.
       expect(alarms.ErrorRateVsStable.Metrics.find((m: any) => m.Expression).Expression).toBe(
-        '100 * FILL(canaryErrors, 0) / canaryRequests - 100 * FILL(stableErrors, 0) / stableRequests',
+        'IF(stableRequests, 100 * FILL(canaryErrors, 0) / canaryRequests - 100 * FILL(stableErrors, 0) / stableRequests)',
       );
     });
 
@@ -215,7 +216,8 @@ describe('LambdaModelCanary with default options', () => {
         expect(m.metricName).toBe('Duration');
         expect(m.stat).toBe('p95');
       }
-      expect(alarms.LatencyP95VsStable.Metrics.find((m: any) => m.Expression).Expression).toBe('canaryP95 - stableP95');
+      // Only in minutes where stable has a p95: without stable data there is no datapoint.
+      expect(alarms.LatencyP95VsStable.Metrics.find((m: any) => m.Expression).Expression).toBe('IF(stableP95, canaryP95 - stableP95)');
       // The error-rate guards are not percentiles.
       expect(alarms.ErrorRate.EvaluateLowSampleCountPercentile).toBeUndefined();
       expect(alarms.ErrorRateVsStable.EvaluateLowSampleCountPercentile).toBeUndefined();

@@ -103,24 +103,131 @@ function expressionOf(alarm: any): string {
 }
 
 /**
- * Evaluates a CloudWatch metric-math expression of the shapes these guards use (+ - * /, ABS,
- * FILL(x, 0)) for one datapoint. `undefined` stands for a metric with no datapoint: FILL turns it
- * into the fill value, anything else makes the result missing (undefined).
+ * Evaluates a CloudWatch metric-math expression of the shapes these guards use for one minute
+ * (one timestamp): numbers, metric ids, + - * /, unary -, comparisons (> < >= <= == !=), AND / OR
+ * (also && / ||), ABS(x), FILL(x, n) and IF(condition, a[, b]). `undefined` stands for a metric
+ * with no datapoint that minute, and an `undefined` result for "no datapoint".
+ *
+ * How a missing value travels (the per-timestamp rules of metric math on time series):
+ * - a metric with no datapoint combined with a constant (`m * 2`) gives no datapoint;
+ * - between two time series, a value missing on one side counts as 0 (`a - b` with `b` missing
+ *   is `a`), and missing on both sides gives no datapoint. The AWS docs state this for `a - b`;
+ *   this evaluator applies it to every binary operator (so `a / b` with `b` missing is `a / 0`,
+ *   Infinity or NaN here: a value, never "no datapoint");
+ * - FILL(x, n) is a time series with n where x has no datapoint;
+ * - IF(c, a[, b]) has a datapoint only where c has one: a where c is not 0, else b, and no
+ *   datapoint where c is 0 and b is left out. Comparisons and AND / OR give 1 or 0.
  */
+type Operand = { readonly value: number | undefined; readonly series: boolean };
+
 function evaluate(expression: string, values: Record<string, number | undefined>): number | undefined {
-  let js = expression.replace(/FILL\(\s*([a-zA-Z]\w*)\s*,\s*([\d.]+)\s*\)/g, (_m, id: string, fill: string) =>
-    values[id] === undefined ? fill : `(${values[id]})`,
-  );
-  js = js.replace(/\bABS\(/g, 'Math.abs(');
-  let missing = false;
-  js = js.replace(/\b([a-z]\w*)\b/g, (id: string) => {
-    if (id === 'abs') return id;
-    if (!(id in values)) throw new Error(`expression ${expression} uses ${id}, which the test gave no value`);
-    if (values[id] === undefined) missing = true;
-    return `(${values[id] ?? 0})`;
-  });
-  if (!/^[\d\s.+\-*/()Math.abs]*$/.test(js)) throw new Error(`cannot evaluate ${expression} (${js})`);
-  return missing ? undefined : (new Function(`return (${js});`)() as number);
+  const tokens = expression.match(/\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[A-Za-z_]\w*|&&|\|\||[<>=!]=|\S/g) ?? [];
+  let at = 0;
+  const peek = () => tokens[at];
+  const fail = (why: string): never => {
+    throw new Error(`cannot evaluate ${expression}: ${why} at token ${at} (${peek() ?? 'end'})`);
+  };
+  const take = (expected?: string): string => {
+    const t = tokens[at];
+    if (t === undefined || (expected !== undefined && t !== expected)) fail(`expected ${expected ?? 'a token'}`);
+    at++;
+    return t;
+  };
+  const scalar = (value: number): Operand => ({ value, series: false });
+  const missing: Operand = { value: undefined, series: true };
+
+  /** A binary operator per timestamp, with the missing-value rules above. */
+  const combine = (l: Operand, r: Operand, f: (a: number, b: number) => number): Operand => {
+    const series = l.series || r.series;
+    if (l.value === undefined && r.value === undefined) return missing;
+    if (l.value === undefined || r.value === undefined) {
+      // A constant next to a missing datapoint: no datapoint. Two series: the missing side is 0.
+      if (!l.series || !r.series) return missing;
+      return { value: f(l.value ?? 0, r.value ?? 0), series };
+    }
+    return { value: f(l.value, r.value), series };
+  };
+  const truth = (b: boolean) => (b ? 1 : 0);
+  const BINARY: Record<string, [number, (a: number, b: number) => number]> = {
+    OR: [1, (a, b) => truth(a !== 0 || b !== 0)],
+    '||': [1, (a, b) => truth(a !== 0 || b !== 0)],
+    AND: [2, (a, b) => truth(a !== 0 && b !== 0)],
+    '&&': [2, (a, b) => truth(a !== 0 && b !== 0)],
+    '==': [3, (a, b) => truth(a === b)],
+    '!=': [3, (a, b) => truth(a !== b)],
+    '>': [4, (a, b) => truth(a > b)],
+    '<': [4, (a, b) => truth(a < b)],
+    '>=': [4, (a, b) => truth(a >= b)],
+    '<=': [4, (a, b) => truth(a <= b)],
+    '+': [5, (a, b) => a + b],
+    '-': [5, (a, b) => a - b],
+    '*': [6, (a, b) => a * b],
+    '/': [6, (a, b) => a / b],
+  };
+
+  const args = (): Operand[] => {
+    take('(');
+    const list = [binary(0)];
+    while (peek() === ',') {
+      take(',');
+      list.push(binary(0));
+    }
+    take(')');
+    return list;
+  };
+
+  const primary = (): Operand => {
+    const t = take();
+    if (/^\d/.test(t)) return scalar(Number(t));
+    if (t === '(') {
+      const inner = binary(0);
+      take(')');
+      return inner;
+    }
+    if (t === '-') {
+      const o = primary();
+      return { value: o.value === undefined ? undefined : -o.value, series: o.series };
+    }
+    if (/^[a-z]\w*$/.test(t)) {
+      if (!(t in values)) throw new Error(`expression ${expression} uses ${t}, which the test gave no value`);
+      return { value: values[t], series: true };
+    }
+    if (t === 'ABS') {
+      const a = args();
+      if (a.length !== 1) fail('ABS takes one argument');
+      return { value: a[0].value === undefined ? undefined : Math.abs(a[0].value), series: a[0].series };
+    }
+    if (t === 'FILL') {
+      const a = args();
+      if (a.length !== 2 || a[1].series || a[1].value === undefined) fail('FILL takes a metric and a number');
+      return { value: a[0].value ?? a[1].value, series: true };
+    }
+    if (t === 'IF') {
+      const a = args();
+      if (a.length < 2 || a.length > 3) fail('IF takes a condition and one or two values');
+      const [condition, then, otherwise] = a;
+      if (condition.value === undefined) return missing;
+      const chosen = condition.value !== 0 ? then : otherwise;
+      return { value: chosen?.value, series: true };
+    }
+    return fail(`unknown token ${t}`);
+  };
+
+  /** Precedence climbing over BINARY (all left-associative). */
+  const binary = (minPrecedence: number): Operand => {
+    let left = primary();
+    for (;;) {
+      const op = peek();
+      const entry = op === undefined ? undefined : BINARY[op];
+      if (!entry || entry[0] < minPrecedence) return left;
+      take();
+      left = combine(left, binary(entry[0] + 1), entry[1]);
+    }
+  };
+
+  const result = binary(0);
+  if (at !== tokens.length) fail('unexpected token');
+  return result.value;
 }
 
 /** Window and threshold of a guard alarm, and the fixed settings every guard shares. */
@@ -147,13 +254,93 @@ function ruleAlarmArns(json: TemplateJson): string[] {
   return rule.Properties.EventPattern.resources.map(flatten);
 }
 
+/** The guards that compare the canary with the stable version, and so have no datapoint without stable data. */
+const VS_STABLE_GUARDS = [
+  'ErrorRateVsStable',
+  'LatencyP95VsStable',
+  'TokensPerRequestVsStable',
+  'GuardrailBlockRateVsStable',
+  'ResponseLengthShift',
+  'CostPerRequestVsStable',
+  BEDROCK_GUARD,
+];
+
+/** A minute where every canary metric of an alarm has a datapoint and no stable metric has one. */
+function stableMissing(alarm: any, canaryValue = 100): Record<string, number | undefined> {
+  const ids = Object.keys(metricsOf(alarm));
+  expect(ids.some((id) => id.startsWith('stable'))).toBe(true);
+  return Object.fromEntries(ids.map((id) => [id, id.startsWith('stable') ? undefined : canaryValue]));
+}
+
+/** The expression without its outer IF(stable…, …) (fails when there is none). */
+function withoutStableGuard(expression: string): string {
+  const m = /^IF\(\s*(stable\w*)\s*,\s*([\s\S]*)\)$/.exec(expression);
+  expect(m).not.toBeNull();
+  return m![2];
+}
+
 describe('the expression evaluator of this file', () => {
   // The checks below lean on it: make sure it computes and refuses what it should.
-  test('computes arithmetic, ABS and FILL, and reports a missing metric', () => {
+  test('computes arithmetic with the usual precedence, ABS and FILL', () => {
     expect(evaluate('100 * ABS(a / b - 1)', { a: 50, b: 100 })).toBeCloseTo(50);
+    expect(evaluate('1 + 2 * 3 - 4 / 2', {})).toBe(5);
+    expect(evaluate('(1 + 2) * -3', {})).toBe(-9);
+    expect(evaluate('10 - 4 - 3', {})).toBe(3);
+    expect(evaluate('a * 1e-3', { a: 2000 })).toBeCloseTo(2);
     expect(evaluate('FILL(a, 0) / b', { a: undefined, b: 4 })).toBe(0);
-    expect(evaluate('a / b', { a: 1, b: undefined })).toBeUndefined();
+    expect(evaluate('FILL(a, 0) / b', { a: 2, b: 4 })).toBe(0.5);
+  });
+
+  test('a missing metric: no datapoint next to a constant, 0 next to another series, no datapoint when both miss', () => {
+    expect(evaluate('a * 2', { a: undefined })).toBeUndefined();
+    expect(evaluate('ABS(a)', { a: undefined })).toBeUndefined();
+    expect(evaluate('a - b', { a: 5, b: undefined })).toBe(5);
+    expect(evaluate('a - b', { a: undefined, b: 5 })).toBe(-5);
+    expect(evaluate('a + b', { a: undefined, b: undefined })).toBeUndefined();
+    expect(evaluate('a / b', { a: 1, b: undefined })).toBe(Number.POSITIVE_INFINITY);
+    // Without FILL, a minute with neither metric has no datapoint; FILL makes it a 0 instead.
+    expect(evaluate('(a * 2 + b * 3) / 10', { a: undefined, b: undefined })).toBeUndefined();
+    expect(evaluate('(a * 2 + FILL(b, 0) * 3) / 10', { a: undefined, b: undefined })).toBe(0);
+    expect(evaluate('(a * 2 + b * 3) / 10', { a: undefined, b: 5 })).toBeCloseTo(1.5);
+    expect(evaluate('(a * 2 + b * 3) / 10', { a: 5, b: undefined })).toBeCloseTo(1);
+  });
+
+  test('comparisons and AND / OR give 1 or 0', () => {
+    expect(evaluate('a > b', { a: 2, b: 1 })).toBe(1);
+    expect(evaluate('a > b', { a: 1, b: 1 })).toBe(0);
+    expect(evaluate('a < b', { a: 1, b: 2 })).toBe(1);
+    expect(evaluate('a < b', { a: 2, b: 2 })).toBe(0);
+    expect(evaluate('a == b', { a: 2, b: 2 })).toBe(1);
+    expect(evaluate('a == b', { a: 2, b: 3 })).toBe(0);
+    expect(evaluate('a >= b', { a: 2, b: 2 })).toBe(1);
+    expect(evaluate('a != b', { a: 2, b: 2 })).toBe(0);
+    // Arithmetic binds tighter than comparisons, comparisons tighter than AND, AND tighter than OR.
+    expect(evaluate('a / 2 > 1 + 1', { a: 6 })).toBe(1);
+    expect(evaluate('a AND b > 1', { a: 1, b: 2 })).toBe(1);
+    expect(evaluate('a AND b > 1', { a: 0, b: 2 })).toBe(0);
+    expect(evaluate('a AND b > 1', { a: 1, b: 1 })).toBe(0);
+    expect(evaluate('a OR b AND 0', { a: 1, b: 1 })).toBe(1);
+    expect(evaluate('a && b || 0', { a: 1, b: 0 })).toBe(0);
+  });
+
+  test('IF(c, a[, b]): a where c is not 0, else b or no datapoint; no datapoint where c has none', () => {
+    expect(evaluate('IF(c, a)', { c: 1, a: 7 })).toBe(7);
+    expect(evaluate('IF(c, a)', { c: 0, a: 7 })).toBeUndefined();
+    expect(evaluate('IF(c, a)', { c: undefined, a: 7 })).toBeUndefined();
+    expect(evaluate('IF(c, a)', { c: 1, a: undefined })).toBeUndefined();
+    expect(evaluate('IF(c, a, 0)', { c: 0, a: 7 })).toBe(0);
+    expect(evaluate('IF(c, a, 0)', { c: undefined, a: 7 })).toBeUndefined();
+    expect(evaluate('IF(a > b, a - b, b - a)', { a: 2, b: 5 })).toBe(3);
+    expect(evaluate('IF(c, a - b)', { c: 3, a: 10, b: undefined })).toBe(10);
+  });
+
+  test('refuses what it does not know', () => {
     expect(() => evaluate('a / c', { a: 1 })).toThrow(/uses c/);
+    expect(() => evaluate('SUM(a)', { a: 1 })).toThrow(/unknown token SUM/);
+    expect(() => evaluate('(a + 1', { a: 1 })).toThrow(/expected \)/);
+    expect(() => evaluate('a 1', { a: 1 })).toThrow(/unexpected token/);
+    expect(() => evaluate('IF(a)', { a: 1 })).toThrow(/IF takes/);
+    expect(() => evaluate('FILL(a, b)', { a: 1, b: 2 })).toThrow(/FILL takes/);
   });
 });
 
@@ -218,9 +405,27 @@ describe('LambdaModelCanary with modelSignals, prices, a cost budget, prediction
     expectGuardShape(alarm, 1.5, 10);
   });
 
-  test('GuardrailBlocks: Sum of the canary\'s GuardrailIntervened, above 10 a minute for 5 minutes', () => {
+  test('GuardrailBlocks: Sum of the canary\'s GuardrailIntervened in minutes where its block rate is above stable\'s, above 10 a minute for 5 minutes', () => {
     const alarm = alarmOf(s.json, name('GuardrailBlocks'));
-    expectSignalMetrics(alarm, { single: ['GuardrailIntervened', 'Sum', 'canary'] });
+    expectSignalMetrics(alarm, {
+      canaryBlocks: ['GuardrailIntervened', 'Sum', 'canary'],
+      canaryRequests: ['Requests', 'Sum', 'canary'],
+      stableBlocks: ['GuardrailIntervened', 'Sum', 'stable'],
+      stableRequests: ['Requests', 'Sum', 'stable'],
+    });
+    const e = expressionOf(alarm);
+    // Blocked as often as stable (10 %): 0, however many blocks that is at the canary's share.
+    expect(evaluate(e, { canaryBlocks: 10, canaryRequests: 100, stableBlocks: 20, stableRequests: 200 })).toBe(0);
+    expect(evaluate(e, { canaryBlocks: 50, canaryRequests: 500, stableBlocks: 50, stableRequests: 500 })).toBe(0);
+    // Blocked less often than stable: 0.
+    expect(evaluate(e, { canaryBlocks: 3, canaryRequests: 100, stableBlocks: 20, stableRequests: 200 })).toBe(0);
+    // Blocked more often than stable (12 % against 5 %): the canary's block count.
+    expect(evaluate(e, { canaryBlocks: 12, canaryRequests: 100, stableBlocks: 10, stableRequests: 200 })).toBe(12);
+    // Stable served requests without a single block (no GuardrailIntervened datapoint): a 0 % rate to beat.
+    expect(evaluate(e, { canaryBlocks: 4, canaryRequests: 100, stableBlocks: undefined, stableRequests: 200 })).toBe(4);
+    // No stable data at all (the 100 % step): no datapoint ("no stable traffic to blame it against").
+    expect(evaluate(e, { canaryBlocks: 12, canaryRequests: 100, stableBlocks: undefined, stableRequests: undefined })).toBeUndefined();
+    expect(alarm.AlarmDescription).toContain('at a higher rate than stable');
     expectGuardShape(alarm, 10, 5);
   });
 
@@ -267,6 +472,9 @@ describe('LambdaModelCanary with modelSignals, prices, a cost budget, prediction
     // 1,000 input tokens at 0.003 + 500 output tokens at 0.015, per 1,000 tokens.
     expect(evaluate(expressionOf(alarm), { canaryIn: 1000, canaryOut: 500 })).toBeCloseTo(0.003 + 0.0075, 10);
     expect(evaluate(expressionOf(alarm), { canaryIn: 2000, canaryOut: undefined })).toBeCloseTo(0.006, 10);
+    // A minute without canary data is no datapoint (not a cost of 0): no FILL anywhere.
+    expect(evaluate(expressionOf(alarm), { canaryIn: undefined, canaryOut: undefined })).toBeUndefined();
+    expect(expressionOf(alarm)).not.toContain('FILL(');
     expectGuardShape(alarm, 0.02, 10);
   });
 
@@ -282,7 +490,19 @@ describe('LambdaModelCanary with modelSignals, prices, a cost budget, prediction
     expect(evaluate(expressionOf(alarm), { canaryIn: 1000, canaryOut: 500, stableIn: 1000, stableOut: 200 })).toBeCloseTo(1.75, 10);
     // Output tokens cost five times input tokens here: the same token count costs more as output.
     expect(evaluate(expressionOf(alarm), { canaryIn: 0, canaryOut: 1000, stableIn: 1000, stableOut: 0 })).toBeCloseTo(5, 10);
+    // A minute without output tokens on one side counts them as 0 (input tokens carry the datapoint).
+    expect(evaluate(expressionOf(alarm), { canaryIn: 1000, canaryOut: 500, stableIn: 1000, stableOut: undefined })).toBeCloseTo(3.5, 10);
     expectGuardShape(alarm, 1.5, 10);
+  });
+
+  test('CostPerRequestVsStable: a side without data never gives a ratio against a cost of 0', () => {
+    const e = expressionOf(alarmOf(s.json, name('CostPerRequestVsStable')));
+    // The stable version without traffic (a 100 % step): no datapoint, which is not breaching.
+    expect(evaluate(e, { canaryIn: 1000, canaryOut: 500, stableIn: undefined, stableOut: undefined })).toBeUndefined();
+    // The canary without traffic: its missing cost counts as 0 against stable's, a ratio of 0 (not breaching).
+    expect(evaluate(e, { canaryIn: undefined, canaryOut: undefined, stableIn: 1000, stableOut: 200 })).toBe(0);
+    // Token counts are read as they are: nothing is FILLed, on either side.
+    expect(e).not.toContain('FILL(');
   });
 
   test('BedrockGuardrailBlockRateVsStable: AWS/Bedrock/Guardrails InvocationsIntervened / Invocations of guardrail version 3 minus version 2', () => {
@@ -308,15 +528,48 @@ describe('LambdaModelCanary with modelSignals, prices, a cost budget, prediction
     expectGuardShape(alarm, 5, 5);
   });
 
-  test('the plan carries the prediction-shift guard with the seed defaults (PSI 0.1, 200 predictions)', () => {
+  test.each([
+    ['ErrorRateVsStable', { canaryErrors: 3, canaryRequests: 100, stableErrors: 1, stableRequests: 100 }, 2],
+    ['LatencyP95VsStable', { canaryP95: 900, stableP95: 700 }, 200],
+    ['TokensPerRequestVsStable', { canaryTokens: 330, stableTokens: 200 }, 1.65],
+    ['GuardrailBlockRateVsStable', { canaryBlocks: 12, canaryRequests: 100, stableBlocks: 10, stableRequests: 200 }, 7],
+    ['ResponseLengthShift', { canaryLength: 180, stableLength: 120 }, 50],
+    ['CostPerRequestVsStable', { canaryIn: 1000, canaryOut: 500, stableIn: 1000, stableOut: 200 }, 1.75],
+    [BEDROCK_GUARD, { canaryIntervened: 30, canaryInvocations: 200, stableIntervened: 10, stableInvocations: 200 }, 10],
+  ] as [string, Record<string, number>, number][])('%s: no datapoint in a minute without stable data (the 100 %% step)', (guard, both, expected) => {
+    const alarm = alarmOf(s.json, name(guard));
+    const e = expressionOf(alarm);
+    expect(evaluate(e, both)).toBeCloseTo(expected, 10);
+    const minute = Object.fromEntries(Object.entries(both).map(([id, v]) => [id, id.startsWith('stable') ? undefined : v]));
+    expect(evaluate(e, minute)).toBeUndefined();
+    // Without the IF(stable…) the missing stable side would count as 0 and the minute would have a value.
+    expect(evaluate(withoutStableGuard(e), minute)).toBeDefined();
+  });
+
+  test('every alarm that reads a stable metric is a vs-stable guard without a datapoint when stable has none, or GuardrailBlocks', () => {
+    const readingStable = Object.entries(alarmsByName(s.json))
+      .filter(([, alarm]) => Object.keys(metricsOf(alarm)).some((id) => id.startsWith('stable')))
+      .map(([alarmName]) => alarmName);
+    expect(sorted(readingStable)).toEqual(sorted([...VS_STABLE_GUARDS, 'GuardrailBlocks'].map(name)));
+    for (const guard of VS_STABLE_GUARDS) {
+      const alarm = alarmOf(s.json, name(guard));
+      expect({ guard, value: evaluate(expressionOf(alarm), stableMissing(alarm)) }).toEqual({ guard, value: undefined });
+    }
+    const blocks = alarmOf(s.json, name('GuardrailBlocks'));
+    expect(evaluate(expressionOf(blocks), stableMissing(blocks))).toBeUndefined();
+  });
+
+  test('the plan carries the prediction-shift guard with the defaults (PSI 0.1, 100 predictions = the default minRequestsPerStep)', () => {
     const plan = definitionOf(s.json).States.Plan.Result;
     expect(plan.predictionShift).toEqual({
       namespace: 'ModelCanary',
       canaryName: 'sentiment',
       classes: ['positive', 'negative'],
       maxPsi: 0.1,
-      minSamples: 200,
+      minSamples: 100,
     });
+    // Judged by the time a step has its minimum requests, so no step below 100 % passes unjudged.
+    expect(plan.predictionShift.minSamples).toBeLessThanOrEqual(plan.minRequestsPerStep);
   });
 
   test('the plan names every guard; the version-scoped ones are all but the Bedrock guard (it is scoped to guardrail versions)', () => {
@@ -402,6 +655,7 @@ describe('LambdaModelCanary with every signal threshold set', () => {
     const e = expressionOf(alarmOf(s.json, name('CostPerRequestVsStable')));
     // canary: 1000 output tokens = 2; stable: 1000 input tokens = 0.5.
     expect(evaluate(e, { canaryIn: 0, canaryOut: 1000, stableIn: 1000, stableOut: 0 })).toBeCloseTo(4, 10);
+    expect(evaluate(e, { canaryIn: 0, canaryOut: 1000, stableIn: undefined, stableOut: undefined })).toBeUndefined();
   });
 
   test('the plan carries the given classes, PSI limit, minimum predictions and namespace', () => {
@@ -429,7 +683,9 @@ describe('LambdaModelCanary with modelSignals alone', () => {
   });
 
   test('the Canary dimension defaults to the construct id, as the alarm names do', () => {
-    expect(metricsOf(alarmOf(s.json, name('GuardrailBlocks'))).single.dims.Canary).toBe('Canary');
+    const metrics = metricsOf(alarmOf(s.json, name('GuardrailBlocks')));
+    expect(Object.keys(metrics).length).toBeGreaterThan(0);
+    for (const m of Object.values(metrics)) expect(m.dims.Canary).toBe('Canary');
   });
 
   test('no prediction classes: the plan has no prediction-shift guard', () => {
@@ -544,9 +800,19 @@ describe('SageMakerModelCanary with modelSignals', () => {
     }
   });
 
+  test('the vs-stable guards (base and signal) have no datapoint in a minute without stable data', () => {
+    const guards = VS_STABLE_GUARDS.filter((g) => g !== BEDROCK_GUARD);
+    for (const guard of guards) {
+      const alarm = alarmOf(json, name(guard));
+      const minute = stableMissing(alarm);
+      expect({ guard, value: evaluate(expressionOf(alarm), minute) }).toEqual({ guard, value: undefined });
+      expect({ guard, value: evaluate(withoutStableGuard(expressionOf(alarm)), minute) }).not.toEqual({ guard, value: undefined });
+    }
+  });
+
   test('the plan carries the prediction-shift guard and names the signal guards as version-scoped', () => {
     const plan = definitionOf(json).States.Plan.Result;
-    expect(plan.predictionShift).toEqual({ namespace: 'ModelCanary', canaryName: 'summarizer', classes: ['short', 'long'], maxPsi: 0.1, minSamples: 200 });
+    expect(plan.predictionShift).toEqual({ namespace: 'ModelCanary', canaryName: 'summarizer', classes: ['short', 'long'], maxPsi: 0.1, minSamples: 100 });
     for (const guard of SIGNAL_GUARDS.filter((g) => g !== 'CostPerRequest')) {
       expect(plan.versionScopedAlarmNames).toContain(name(guard));
       expect(fastPathScopedNames(json)).toContain(name(guard));
@@ -579,7 +845,7 @@ describe('LambdaModelCanary with signal thresholds and prices given as deploy-ti
 
   test('the cost expression references the price parameter', () => {
     const expression = flatten(alarmOf(json, name('CostPerRequestVsStable')).Metrics[0].Expression);
-    expect(expression).toContain('FILL(canaryIn, 0) * ${InputPrice} + FILL(canaryOut, 0) * 0.015');
+    expect(expression).toBe('IF(stableIn, (canaryIn * ${InputPrice} + canaryOut * 0.015) / 1000 / ((stableIn * ${InputPrice} + stableOut * 0.015) / 1000))');
   });
 
   test('the descriptions name the ratio parameters instead of a made-up percentage', () => {

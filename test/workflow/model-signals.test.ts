@@ -42,7 +42,7 @@ describe('a canary whose predictions shift (positive 90% instead of 60%)', () =>
   });
 });
 
-describe('healthy signals on both versions (B1 fix applied)', () => {
+describe('healthy signals on both versions ', () => {
   let world: SimWorld;
   let result: RunResult;
 
@@ -57,7 +57,9 @@ describe('healthy signals on both versions (B1 fix applied)', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(alertEvents(result)).toEqual(['STARTED', 'STEP', 'STEP', 'STEP', 'STEP', 'PROMOTED']);
     expect(fired(result)).toEqual([]);
-    for (const guard of ['TokensPerRequestVsStable', 'GuardrailBlocks', 'SchemaFailureRate', 'ResponseLengthShift', 'CostPerRequest']) {
+    // GuardrailBlocks has no datapoint at the 100 % step (no stable traffic to compare the block rate
+    // with), where this last evaluation happens; test/workflow/signal-rollbacks.test.ts shows it firing.
+    for (const guard of ['TokensPerRequestVsStable', 'SchemaFailureRate', 'ResponseLengthShift', 'CostPerRequest']) {
       const evaluated = world.alarm(ALARM(guard))!.lastEvaluation!.points.filter((p) => p.value !== undefined);
       expect({ guard, withData: evaluated.length > 0 }).toEqual({ guard, withData: true });
     }
