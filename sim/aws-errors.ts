@@ -1,9 +1,11 @@
 import * as cw from '@aws-sdk/client-cloudwatch';
 import * as lambda from '@aws-sdk/client-lambda';
+import * as sagemaker from '@aws-sdk/client-sagemaker';
+import * as sagemakerRuntime from '@aws-sdk/client-sagemaker-runtime';
 import * as sfn from '@aws-sdk/client-sfn';
 import * as sns from '@aws-sdk/client-sns';
 
-export type ServiceName = 'lambda' | 'cloudwatch' | 'sns' | 'sfn';
+export type ServiceName = 'lambda' | 'cloudwatch' | 'sns' | 'sfn' | 'sagemaker' | 'sagemaker-runtime';
 
 type ServiceExceptionClass = new (opts: {
   name: string;
@@ -17,6 +19,11 @@ const MODULES: Record<ServiceName, { base: ServiceExceptionClass; exports: Recor
   cloudwatch: { base: cw.CloudWatchServiceException as unknown as ServiceExceptionClass, exports: cw },
   sns: { base: sns.SNSServiceException as unknown as ServiceExceptionClass, exports: sns },
   sfn: { base: sfn.SFNServiceException as unknown as ServiceExceptionClass, exports: sfn },
+  sagemaker: { base: sagemaker.SageMakerServiceException as unknown as ServiceExceptionClass, exports: sagemaker },
+  'sagemaker-runtime': {
+    base: sagemakerRuntime.SageMakerRuntimeServiceException as unknown as ServiceExceptionClass,
+    exports: sagemakerRuntime,
+  },
 };
 
 let requestCounter = 0;
@@ -59,6 +66,8 @@ export function faultError(service: ServiceName, operation: string, kind: FaultK
         cloudwatch: ['Throttling', 400, 'Rate exceeded'],
         sns: ['ThrottledException', 400, 'Rate exceeded'],
         sfn: ['ThrottlingException', 400, 'Rate exceeded'],
+        sagemaker: ['ThrottlingException', 400, 'Rate exceeded'],
+        'sagemaker-runtime': ['ThrottlingException', 400, 'Rate exceeded'],
       } as const;
       const [name, status, message] = spec[service];
       return awsError(service, name, status, `${operation}: ${message} (simulated)`);
@@ -69,6 +78,8 @@ export function faultError(service: ServiceName, operation: string, kind: FaultK
         cloudwatch: ['InternalServiceFault', 500],
         sns: ['InternalErrorException', 500],
         sfn: ['InternalFailure', 500],
+        sagemaker: ['InternalFailure', 500],
+        'sagemaker-runtime': ['InternalFailure', 500],
       } as const;
       const [name, status] = spec[service];
       return awsError(service, name, status, `${operation}: internal error (simulated)`);
@@ -79,6 +90,8 @@ export function faultError(service: ServiceName, operation: string, kind: FaultK
         cloudwatch: 'AccessDenied',
         sns: 'AuthorizationErrorException',
         sfn: 'AccessDeniedException',
+        sagemaker: 'AccessDeniedException',
+        'sagemaker-runtime': 'AccessDeniedException',
       } as const;
       return awsError(service, spec[service], 403, `User is not authorized to perform: ${operation} (simulated)`);
     }

@@ -16,6 +16,15 @@ export { LambdaSim, type AliasState, type AliasChange } from './lambda';
 export { evaluateExpression, referencedIds } from './metric-math';
 export { MetricStore, statistic, percentile, lowSampleThreshold, type MetricId } from './metrics';
 export { Random } from './random';
+export {
+  SageMakerSim,
+  DEFAULT_SAGEMAKER_TIMINGS,
+  endpointArn,
+  type EndpointChange,
+  type EndpointRecord,
+  type SageMakerTimings,
+  type VariantState,
+} from './sagemaker';
 export { SnsSim } from './sns';
 export { StepFunctionsSim, type ExecutionRecord, type WorkflowEvent } from './stepfunctions';
 export { IntrinsicResolver, synthesizeStack, synthesizeExampleStack, type CfnTemplate, type SynthesizedStack } from './template';

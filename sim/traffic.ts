@@ -138,6 +138,15 @@ export class TrafficModel {
       }
       return 0;
     };
+    this.observeShare(share, now);
+  }
+
+  /** Latches `whenCanaryPercent` changes against each version's share of the traffic now, in percent (a SageMaker endpoint's variants). */
+  public observeShares(shares: Readonly<Record<string, number>>, now: number): void {
+    this.observeShare((version) => shares[version] ?? 0, now);
+  }
+
+  private observeShare(share: (version: string) => number, now: number): void {
     for (const [version, spec] of Object.entries(this.scenario.versions ?? {})) {
       (spec.changes ?? []).forEach((c, i) => {
         const key = `${version}#${i}`;

@@ -18,7 +18,23 @@ import {
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  AddTagsCommand,
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  DeleteEndpointCommand,
+  DescribeEndpointCommand,
+  ListTagsCommand,
+  SageMakerClient,
+  UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+} from '@aws-sdk/client-sagemaker';
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandInput,
+  type InvokeEndpointCommandOutput,
+  SageMakerRuntimeClient,
+} from '@aws-sdk/client-sagemaker-runtime';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -32,6 +48,7 @@ import { assertRegistryComplete, type Handler, HANDLERS, handlerOf, type LambdaE
 import { type AliasChange, type AliasState, type FunctionRecord, LambdaSim } from './lambda';
 import { type MetricId, MetricStore } from './metrics';
 import { Random } from './random';
+import { type EndpointChange, type EndpointRecord, SageMakerSim, type SageMakerTimings } from './sagemaker';
 import { type PublishedMessage, SnsSim } from './sns';
 import { type ExecutionRecord, type ExecutionStatus, StepFunctionsSim, stateMachineArn, type WorkflowEvent } from './stepfunctions';
 import {
@@ -84,11 +101,14 @@ export interface SimWorldOptions {
   /** Print handler logs instead of capturing them in `world.logs`. */
   readonly printLogs?: boolean;
   /**
-   * The Lambda-alias canary to simulate (its CanaryName), when the stack has several. Resources
-   * that belong only to other canaries (their release resource and the alarms that read it) are not
-   * deployed. Default: the first Lambda-alias canary.
+   * The canary to simulate (its CanaryName), when the stack has several: a Lambda-alias canary or a
+   * SageMaker-endpoint canary. Resources that belong only to other canaries (their release resource
+   * and the alarms that read it) are not deployed. Default: the first Lambda-alias canary (the first
+   * SageMaker one when the stack has no Lambda-alias canary).
    */
   readonly canaryName?: string;
+  /** How long SageMaker endpoint operations stay Creating/Updating/Deleting, in virtual seconds (see SageMakerTimings). */
+  readonly sageMaker?: Partial<SageMakerTimings>;
   /** Replaces handlers by name (what-if runs: a broken fast path, a slow step). The real code runs otherwise. */
   readonly handlers?: Readonly<Record<string, Handler>>;
 }
@@ -159,6 +179,8 @@ export interface RunResult {
   readonly execution: ExecutionRecord;
   readonly alerts: Alert[];
   readonly aliasHistory: AliasSnapshot[];
+  /** Every change of the SageMaker endpoint (API calls and their completion), oldest first; empty for a Lambda canary. */
+  readonly endpointHistory: EndpointChange[];
   readonly events: WorkflowEvent[];
   readonly alarmTransitions: AlarmTransition[];
   readonly invocations: Invocation[];
@@ -197,6 +219,7 @@ export class SimWorld {
   public readonly faults = new FaultInjector();
   public readonly metrics: MetricStore;
   public readonly lambda: LambdaSim;
+  public readonly sagemaker: SageMakerSim;
   public readonly cloudwatch: CloudWatchSim;
   public readonly sns: SnsSim;
   public readonly events: EventBridgeSim;
@@ -219,7 +242,9 @@ export class SimWorld {
   private readonly customResources = new Map<string, { physicalId: string; data: Record<string, unknown>; properties: unknown }>();
   private readonly functionsByLogicalId = new Map<string, FunctionRecord>();
   private readonly restoreGlobals: (() => void)[] = [];
-  private readonly model: { functionName: string; aliasName: string; canaryName: string; releaseLogicalId: string; functionLogicalId?: string };
+  private readonly model: ModelTarget;
+  /** The model name each AWS::SageMaker::Model has now (what `deploy` last gave it). */
+  private readonly modelNamesByLogicalId = new Map<string, string>();
   private pendingAsync = 0;
   private disposed = false;
 
@@ -247,6 +272,7 @@ export class SimWorld {
       this.installGlobals();
       this.metrics = new MetricStore((options.metricPublishDelaySeconds ?? 0) * 1000);
       this.lambda = new LambdaSim(this.random, now);
+      this.sagemaker = new SageMakerSim(this.random, now, options.sageMaker);
       this.cloudwatch = new CloudWatchSim(this.metrics, now, (a, t, p) => this.onAlarmTransition(a, t, p), {
         evaluationRangeExtra: options.evaluationRangeExtra,
       });
@@ -289,8 +315,29 @@ export class SimWorld {
     return this.model.aliasName;
   }
 
+  /** What the simulated canary routes: a Lambda alias or a SageMaker endpoint. */
+  public get targetKind(): ModelTarget['kind'] {
+    return this.model.kind;
+  }
+
+  /** The SageMaker canary's endpoint name ('' for a Lambda canary). */
+  public get endpointName(): string {
+    return this.model.endpointName ?? '';
+  }
+
+  /** The SageMaker canary's endpoint as it is now (undefined for a Lambda canary or before the first deploy). */
+  public endpoint(): EndpointRecord | undefined {
+    return this.model.endpointName ? this.sagemaker.endpoint(this.model.endpointName) : undefined;
+  }
+
+  /** Every change of the SageMaker canary's endpoint, oldest first. */
+  public endpointHistory(): EndpointChange[] {
+    return this.sagemaker.history.filter((c) => c.endpointName === this.model.endpointName);
+  }
+
   /**
-   * One CloudFormation deploy of the stack with the model function at `version`: publishes the
+   * One CloudFormation deploy of the stack with the model function at `version` (for a SageMaker
+   * canary: the model named `version`, which CloudFormation creates): publishes the
    * version, updates the state machine, sends Create/Update to the release custom resource (the
    * real release handler; it may start a rollout), then, after `cfnDependentsDelaySeconds` of
    * virtual time, updates the resources that depend on the release (the guard alarms).
@@ -302,6 +349,13 @@ export class SimWorld {
       if (fn.name !== this.model.functionName) continue;
       this.lambda.publishVersion(fn.name, version);
       this.versionsByLogicalId.set(logicalId, version);
+    }
+    if (this.model.kind === 'sagemaker-endpoint') {
+      if (!this.model.modelLogicalId) {
+        throw new Error(`${this.model.canaryName}: the release resource's Version is not the ModelName of an AWS::SageMaker::Model`);
+      }
+      this.sagemaker.addModel(version);
+      this.modelNamesByLogicalId.set(this.model.modelLogicalId, version);
     }
     for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::StepFunctions::StateMachine')) {
       if (this.belongsToOtherCanary(resource)) continue;
@@ -385,6 +439,7 @@ export class SimWorld {
       execution,
       alerts: this.alerts(),
       aliasHistory: this.aliasHistory(),
+      endpointHistory: this.endpointHistory(),
       events: [...execution.events],
       alarmTransitions: [...this.cloudwatch.transitions],
       invocations: [...this.invocations],
@@ -496,6 +551,9 @@ export class SimWorld {
             const name = resource.Properties?.AlarmName;
             return typeof name === 'string' ? name : this.physicalName(logicalId);
           }
+          case 'AWS::SageMaker::Model':
+            // Ref of a model is its ARN (lower-case name).
+            return `arn:${PARTITION}:sagemaker:${REGION}:${ACCOUNT}:model/${this.modelName(logicalId, resource).toLowerCase()}`;
           default:
             if (isCustomResource(resource)) {
               const cr = this.customResources.get(logicalId);
@@ -531,6 +589,9 @@ export class SimWorld {
           case 'AWS::IAM::Role':
             if (attribute === 'Arn') return `arn:${PARTITION}:iam::${ACCOUNT}:role/${this.physicalName(logicalId)}`;
             break;
+          case 'AWS::SageMaker::Model':
+            if (attribute === 'ModelName') return this.modelName(logicalId, resource);
+            break;
           default:
             if (isCustomResource(resource)) {
               const cr = this.customResources.get(logicalId);
@@ -544,6 +605,14 @@ export class SimWorld {
         return `arn:${PARTITION}:sim:${REGION}:${ACCOUNT}:${logicalId}/${attribute}`;
       },
     };
+  }
+
+  /** A SageMaker model's name: the version the last deploy gave it, else the template's ModelName. */
+  private modelName(logicalId: string, resource: CfnResource): string {
+    const deployed = this.modelNamesByLogicalId.get(logicalId);
+    if (deployed) return deployed;
+    const name = resource.Properties?.ModelName;
+    return typeof name === 'string' ? name : this.physicalName(logicalId);
   }
 
   private topicArn(logicalId: string, resource: CfnResource): string {
@@ -582,29 +651,45 @@ export class SimWorld {
     }
   }
 
-  /** The simulated canary: a release custom resource whose Target is a Lambda alias. */
-  private findModelTarget(): SimWorld['model'] {
-    const candidates: SimWorld['model'][] = [];
+  /** The simulated canary: a release custom resource whose Target is a Lambda alias or a SageMaker endpoint. */
+  private findModelTarget(): ModelTarget {
+    const candidates: ModelTarget[] = [];
     for (const [logicalId, resource] of Object.entries(this.template.Resources)) {
       if (!isCustomResource(resource)) continue;
       const props = resource.Properties ?? {};
-      const target = props.Target as { kind?: unknown; functionName?: unknown; aliasName?: unknown } | undefined;
-      if (target?.kind !== 'lambda-alias' || !target.functionName || !target.aliasName) continue;
-      candidates.push({
-        functionName: this.resolver.resolve<string>(target.functionName),
-        aliasName: this.resolver.resolve<string>(target.aliasName),
-        canaryName: this.resolver.resolve<string>(props.CanaryName),
-        releaseLogicalId: logicalId,
-        functionLogicalId: (target.functionName as { Ref?: string }).Ref,
-      });
+      const target = props.Target as { kind?: unknown; functionName?: unknown; aliasName?: unknown; endpointName?: unknown } | undefined;
+      if (target?.kind === 'lambda-alias' && target.functionName && target.aliasName) {
+        candidates.push({
+          kind: 'lambda-alias',
+          functionName: this.resolver.resolve<string>(target.functionName),
+          aliasName: this.resolver.resolve<string>(target.aliasName),
+          canaryName: this.resolver.resolve<string>(props.CanaryName),
+          releaseLogicalId: logicalId,
+          functionLogicalId: (target.functionName as { Ref?: string }).Ref,
+        });
+      } else if (target?.kind === 'sagemaker-endpoint' && target.endpointName) {
+        const getAtt = (props.Version as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+        const modelId = Array.isArray(getAtt) ? String(getAtt[0]) : undefined;
+        candidates.push({
+          kind: 'sagemaker-endpoint',
+          functionName: '',
+          aliasName: '',
+          endpointName: this.resolver.resolve<string>(target.endpointName),
+          canaryName: this.resolver.resolve<string>(props.CanaryName),
+          releaseLogicalId: logicalId,
+          modelLogicalId: modelId && this.template.Resources[modelId]?.Type === 'AWS::SageMaker::Model' ? modelId : undefined,
+        });
+      }
     }
     const wanted = this.options.canaryName;
-    const chosen = wanted ? candidates.find((c) => c.canaryName === wanted) : candidates[0];
+    const chosen = wanted
+      ? candidates.find((c) => c.canaryName === wanted)
+      : (candidates.find((c) => c.kind === 'lambda-alias') ?? candidates[0]);
     if (!chosen) {
       throw new Error(
         wanted
-          ? `The template has no Lambda-alias canary named ${wanted} (found: ${candidates.map((c) => c.canaryName).join(', ') || 'none'})`
-          : 'The template has no release custom resource with a Lambda-alias Target',
+          ? `The template has no canary named ${wanted} (found: ${candidates.map((c) => c.canaryName).join(', ') || 'none'})`
+          : 'The template has no release custom resource with a Lambda-alias or SageMaker-endpoint Target',
       );
     }
     return chosen;
@@ -625,7 +710,14 @@ export class SimWorld {
     visit(resource.Properties);
     return [...ids].some((id) => {
       const r = this.template.Resources[id];
-      return r !== undefined && isCustomResource(r) && id !== this.model.releaseLogicalId;
+      if (r === undefined) return false;
+      if (isCustomResource(r)) return id !== this.model.releaseLogicalId;
+      // A Lambda version of a function other than the simulated model's is never published here.
+      if (r.Type === 'AWS::Lambda::Version') {
+        const fnId = (r.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref;
+        return fnId === undefined || this.functionsByLogicalId.get(fnId)?.name !== this.model.functionName;
+      }
+      return false;
     });
   }
 
@@ -675,9 +767,9 @@ export class SimWorld {
     const cw = mockClient(CloudWatchClient);
     const sns = mockClient(SNSClient);
     const sfn = mockClient(SFNClient);
-    // Not simulated yet: fail loudly instead of reaching for real credentials.
     const sagemaker = mockClient(SageMakerClient);
-    this.mocks.push(lambda, cw, sns, sfn, sagemaker);
+    const runtime = mockClient(SageMakerRuntimeClient);
+    this.mocks.push(lambda, cw, sns, sfn, sagemaker, runtime);
     const unsupported = (service: string) => () => {
       throw new Error(`The simulator does not implement this ${service} command`);
     };
@@ -686,6 +778,7 @@ export class SimWorld {
     sns.onAnyCommand().callsFake(unsupported('SNS'));
     sfn.onAnyCommand().callsFake(unsupported('Step Functions'));
     sagemaker.onAnyCommand().callsFake(unsupported('SageMaker'));
+    runtime.onAnyCommand().callsFake(unsupported('SageMaker Runtime'));
 
     lambda.on(GetAliasCommand).callsFake((i) => this.call('lambda', 'GetAlias', () => this.lambda.getAlias(i)));
     lambda.on(CreateAliasCommand).callsFake((i) => this.call('lambda', 'CreateAlias', (by) => this.lambda.createAlias(i, by)));
@@ -711,6 +804,18 @@ export class SimWorld {
     sfn.on(StopExecutionCommand).callsFake((i) => this.call('sfn', 'StopExecution', () => this.sfn.stopExecution(i)));
     sfn.on(ListExecutionsCommand).callsFake((i) => this.call('sfn', 'ListExecutions', () => this.sfn.listExecutions(i)));
     sfn.on(DescribeExecutionCommand).callsFake((i) => this.call('sfn', 'DescribeExecution', () => this.sfn.describeExecution(i)));
+    const sm = this.sagemaker;
+    sagemaker.on(CreateEndpointConfigCommand).callsFake((i) => this.call('sagemaker', 'CreateEndpointConfig', () => sm.createEndpointConfig(i)));
+    sagemaker.on(CreateEndpointCommand).callsFake((i) => this.call('sagemaker', 'CreateEndpoint', (by) => sm.createEndpoint(i, by)));
+    sagemaker.on(DescribeEndpointCommand).callsFake((i) => this.call('sagemaker', 'DescribeEndpoint', () => sm.describeEndpoint(i)));
+    sagemaker.on(UpdateEndpointCommand).callsFake((i) => this.call('sagemaker', 'UpdateEndpoint', (by) => sm.updateEndpoint(i, by)));
+    sagemaker
+      .on(UpdateEndpointWeightsAndCapacitiesCommand)
+      .callsFake((i) => this.call('sagemaker', 'UpdateEndpointWeightsAndCapacities', (by) => sm.updateEndpointWeightsAndCapacities(i, by)));
+    sagemaker.on(DeleteEndpointCommand).callsFake((i) => this.call('sagemaker', 'DeleteEndpoint', (by) => sm.deleteEndpoint(i, by)));
+    sagemaker.on(AddTagsCommand).callsFake((i) => this.call('sagemaker', 'AddTags', () => sm.addTags(i)));
+    sagemaker.on(ListTagsCommand).callsFake((i) => this.call('sagemaker', 'ListTags', () => sm.listTags(i)));
+    runtime.on(InvokeEndpointCommand).callsFake((i) => this.call('sagemaker-runtime', 'InvokeEndpoint', () => this.invokeEndpoint(i)));
   }
 
   /**
@@ -756,6 +861,52 @@ export class SimWorld {
   }
 
   // ---------------------------------------------------------------- Lambda invocations
+
+  /** InvokeEndpoint (pre-traffic checks): one request to a variant (TargetVariant) or by weight; ModelError when the model fails. */
+  private invokeEndpoint(input: InvokeEndpointCommandInput): InvokeEndpointCommandOutput {
+    const endpoint = this.sagemaker.endpoint(input.EndpointName ?? '');
+    const notFound = () => awsError('sagemaker-runtime', 'ValidationError', 400, `Endpoint ${input.EndpointName} of account ${ACCOUNT} not found.`);
+    if (!endpoint) throw notFound();
+    if (!this.sagemaker.serving(endpoint)) {
+      const { name, status } = endpoint as EndpointRecord;
+      throw awsError('sagemaker-runtime', 'ValidationError', 400, `Endpoint ${name} of account ${ACCOUNT} is not in service (${status}).`);
+    }
+    let variant: string | undefined;
+    if (input.TargetVariant !== undefined) {
+      variant = endpoint.variants.find((v) => v.name === input.TargetVariant)?.name;
+      if (!variant) {
+        throw awsError('sagemaker-runtime', 'ValidationError', 400, `Variant ${input.TargetVariant} not found for endpoint ${endpoint.name}.`);
+      }
+    } else {
+      variant = this.sagemaker.route(endpoint);
+      if (!variant) throw awsError('sagemaker-runtime', 'ValidationError', 400, `Endpoint ${endpoint.name} has no variant with a weight above 0.`);
+    }
+    const now = this.now();
+    const outcome = this.traffic.serve(variant, now);
+    this.recordEndpointRequest(endpoint.name, variant, outcome.error, outcome.durationMs, now);
+    if (outcome.signals) this.recordSignals(variant, outcome.signals, now);
+    if (outcome.error) {
+      throw Object.assign(
+        awsError('sagemaker-runtime', 'ModelError', 424, `Received server error (500) from primary with message "simulated failure of variant ${variant}".`),
+        { OriginalStatusCode: 500 },
+      );
+    }
+    const raw = input.Body;
+    const text = raw === undefined ? '' : typeof raw === 'string' ? raw : new TextDecoder().decode(raw as Uint8Array);
+    let event: unknown;
+    try {
+      event = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      event = text;
+    }
+    const body = (this.traffic.behaviour(variant, now).respond ?? defaultResponse)(event, variant);
+    return {
+      $metadata: { httpStatusCode: 200 },
+      ContentType: 'application/json',
+      InvokedProductionVariant: variant,
+      Body: new TextEncoder().encode(JSON.stringify(body)) as InvokeEndpointCommandOutput['Body'],
+    };
+  }
 
   /** Invoke of the model function (pre-traffic checks): a version, an alias, or $LATEST. */
   private invokeModel(input: InvokeCommandInput): InvokeCommandOutput {
@@ -958,6 +1109,10 @@ export class SimWorld {
   }
 
   private generateTraffic(now: number): void {
+    if (this.model.kind === 'sagemaker-endpoint') {
+      this.generateEndpointTraffic(now);
+      return;
+    }
     const alias = this.alias();
     this.traffic.observeAlias(alias, now);
     const n = this.traffic.arrivals(now);
@@ -969,6 +1124,41 @@ export class SimWorld {
       this.recordRequest(this.model.functionName, resource, version, outcome.error, outcome.durationMs, now);
       if (outcome.signals) this.recordSignals(version, outcome.signals, now);
     }
+  }
+
+  /** Requests to the SageMaker endpoint, split over the variants by CurrentWeight / sum of weights. */
+  private generateEndpointTraffic(now: number): void {
+    const endpoint = this.endpoint();
+    const serving = this.sagemaker.serving(endpoint);
+    if (serving) this.traffic.observeShares(this.sagemaker.shares(endpoint), now);
+    const n = this.traffic.arrivals(now);
+    if (!serving || n === 0) return;
+    for (let i = 0; i < n; i++) {
+      const variant = this.sagemaker.route(endpoint);
+      if (!variant) return;
+      const outcome = this.traffic.serve(variant, now);
+      this.recordEndpointRequest(endpoint.name, variant, outcome.error, outcome.durationMs, now);
+      const s = this.served.get(variant) ?? { requests: 0, errors: 0 };
+      s.requests++;
+      if (outcome.error) s.errors++;
+      this.served.set(variant, s);
+      if (outcome.signals) this.recordSignals(variant, outcome.signals, now);
+    }
+  }
+
+  /** SageMaker's per-request endpoint metrics under {EndpointName, VariantName}: Invocations, Invocation5XXErrors, ModelLatency (µs). */
+  private recordEndpointRequest(endpointName: string, variant: string, error: boolean, durationMs: number, at: number): void {
+    const key = `sagemaker|${endpointName}|${variant}`;
+    let ids = this.metricIdCache.get(key);
+    if (!ids) {
+      const dimensions = { EndpointName: endpointName, VariantName: variant };
+      ids = [['Invocations', 'Invocation5XXErrors', 'ModelLatency'].map((metricName): MetricId => ({ namespace: 'AWS/SageMaker', metricName, dimensions }))];
+      this.metricIdCache.set(key, ids);
+    }
+    const [invocations, errors, latency] = ids[0];
+    this.metrics.put(invocations, at, 1);
+    this.metrics.put(errors, at, error ? 1 : 0);
+    this.metrics.put(latency, at, Math.round(durationMs * 1000));
   }
 
   /** The EMF documents the runtime helper writes for one request, as the metrics CloudWatch Logs extracts. */
@@ -1065,6 +1255,21 @@ function sdkRetryable(e: SdkError): boolean {
     ['TimeoutError', 'RequestTimeout', 'RequestTimeoutException'].includes(e.name) ||
     (status >= 500 && status <= 599)
   );
+}
+
+/** The canary the world simulates: its release resource and what it routes. */
+interface ModelTarget {
+  readonly kind: 'lambda-alias' | 'sagemaker-endpoint';
+  /** The model function ('' for a SageMaker canary). */
+  readonly functionName: string;
+  /** The alias ('' for a SageMaker canary). */
+  readonly aliasName: string;
+  readonly canaryName: string;
+  readonly releaseLogicalId: string;
+  readonly functionLogicalId?: string;
+  readonly endpointName?: string;
+  /** The AWS::SageMaker::Model whose ModelName is the release's Version. */
+  readonly modelLogicalId?: string;
 }
 
 function isCustomResource(resource: CfnResource): boolean {

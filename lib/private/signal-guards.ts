@@ -104,7 +104,7 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
 
   const lengthShift = o.maxResponseLengthShiftPercent ?? 50;
   guards.addGuard('ResponseLengthShift', {
-    metric: math('IF(stableLength, 100 * ABS(canaryLength / stableLength - 1))', 'canary vs stable median response length (% change)', {
+    metric: math('IF(stableLength, IF(canaryLength, 100 * ABS(canaryLength / stableLength - 1)))', 'canary vs stable median response length (% change)', {
       canaryLength: signal(c, SIGNALS.responseLength, 'p50'),
       stableLength: signal(s, SIGNALS.responseLength, 'p50'),
     }),
