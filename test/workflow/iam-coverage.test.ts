@@ -1,0 +1,313 @@
+/**
+ * Least privilege, both ways, for the Lambda canary (SentimentCanary): every AWS call a handler
+ * makes in simulated runs (healthy, guard rollback with the fast path, rollback after an error,
+ * failed rollback, superseded rollout, release Create/Update/Delete) is allowed by that handler's
+ * role as synthesized, and every action the roles grant is used by some run.
+ *
+ * The policies come from the synthesized template, their tokens resolved by the simulator's own
+ * resolver (the same physical ids the simulated calls use). IAM matching: actions case-insensitive
+ * with `*`/`?`, resources case-sensitive with `*`/`?` (a wildcard spans `:` and `/`).
+ */
+import { type CfnTemplate, DeployError, type IntrinsicResolver, SimWorld, type SynthesizedStack } from '../../sim';
+import type { LambdaErrorPayload } from '../../sim/handlers';
+import type { FunctionRecord } from '../../sim/lambda';
+import { type AuthorizedCall, CallRecorder } from '../../sim/recording';
+import { exampleStack, HEALTHY, healthyScenario, startRollout } from './helpers';
+
+const CANARY = 'SentimentCanary';
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action?: string | string[];
+  readonly Resource?: string | string[];
+  readonly NotAction?: unknown;
+  readonly NotResource?: unknown;
+  readonly Condition?: unknown;
+}
+
+interface Grant {
+  readonly actions: string[];
+  readonly resources: string[];
+}
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** IAM wildcard matching: `*` any run of characters, `?` one character. */
+function wildcard(pattern: string, value: string, caseInsensitive: boolean): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, caseInsensitive ? 'i' : '');
+  return re.test(value);
+}
+
+function allows(grants: Grant[], action: string, resource: string): boolean {
+  return grants.some((g) => g.actions.some((a) => wildcard(a, action, true)) && g.resources.some((r) => wildcard(r, resource, false)));
+}
+
+/** The simulator's resolver (SimWorld keeps it private: the physical ids are the world's). */
+function resolverOf(world: SimWorld): IntrinsicResolver {
+  return (world as unknown as { resolver: IntrinsicResolver }).resolver;
+}
+
+/** handler name → the Allow statements of its role, tokens resolved. */
+function handlerGrants(world: SimWorld, template: CfnTemplate): Map<string, Grant[]> {
+  const resolver = resolverOf(world);
+  const roleOf = new Map<string, string>();
+  for (const r of Object.values(template.Resources)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    const m = /^cdk-model-canary (.+): ([a-z0-9-]+)$/.exec(String(r.Properties?.Description ?? ''));
+    if (!m || m[1] !== CANARY) continue;
+    const role = (r.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+    if (!role) throw new Error(`${m[2]} has no role of its own`);
+    roleOf.set(role, m[2]);
+  }
+  const out = new Map<string, Grant[]>([...roleOf.values()].map((h) => [h, []]));
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type === 'AWS::IAM::Role' && roleOf.has(id)) {
+      expect({ role: id, managed: r.Properties?.ManagedPolicyArns ?? [], inline: r.Properties?.Policies ?? [] }).toEqual({ role: id, managed: [], inline: [] });
+    }
+    if (r.Type !== 'AWS::IAM::Policy') continue;
+    const roles = ((r.Properties?.Roles as { Ref?: string }[] | undefined) ?? []).map((x) => x.Ref ?? '');
+    const handlers = roles.filter((x) => roleOf.has(x)).map((x) => roleOf.get(x)!);
+    if (handlers.length === 0) continue;
+    const doc = resolver.resolve<{ Statement: Statement[] }>(r.Properties?.PolicyDocument);
+    for (const s of doc.Statement) {
+      // Only plain Allow statements: anything else would need a real policy evaluator.
+      expect({ policy: id, Effect: s.Effect, NotAction: s.NotAction, NotResource: s.NotResource, Condition: s.Condition }).toEqual({ policy: id, Effect: 'Allow' });
+      for (const h of handlers) out.get(h)!.push({ actions: list(s.Action), resources: list(s.Resource) });
+    }
+  }
+  return out;
+}
+
+/** The role policies as one deploy left them, from the time that deploy started. */
+interface GrantSnapshot {
+  readonly from: number;
+  readonly grants: Map<string, Grant[]>;
+}
+
+/** The policies in force at a time: those of the latest deploy started by then. */
+function grantsAt(snapshots: GrantSnapshot[], at: number): Map<string, Grant[]> {
+  const s = [...snapshots].reverse().find((x) => x.from <= at);
+  if (!s) throw new Error(`no deploy before ${new Date(at).toISOString()}`);
+  return s.grants;
+}
+
+/**
+ * Runs one scenario with a recorder attached. Every deploy re-resolves the policies (the canary
+ * version a pre-traffic check may invoke changes with each deploy): calls are judged by the
+ * policies of the deploy in force when they were made.
+ */
+async function recorded(
+  stack: SynthesizedStack,
+  options: ConstructorParameters<typeof SimWorld>[1],
+  run: (world: SimWorld) => Promise<void>,
+): Promise<{ calls: AuthorizedCall[]; snapshots: GrantSnapshot[]; unattributed: number }> {
+  const world = SimWorld.fromStack(stack, { seed: 7, ...options });
+  try {
+    const recorder = new CallRecorder(world);
+    const snapshots: GrantSnapshot[] = [];
+    const deploy = world.deploy.bind(world);
+    world.deploy = async (version: string) => {
+      const from = world.now();
+      const out = await deploy(version);
+      snapshots.push({ from, grants: handlerGrants(world, stack.template) });
+      return out;
+    };
+    await run(world);
+    return { calls: recorder.calls, snapshots, unattributed: recorder.unattributed.filter((c) => !c.error).length };
+  } finally {
+    world.dispose();
+  }
+}
+
+/** CloudFormation deleting the release custom resource (SimWorld has no stack deletion: this sends Delete to the real handler). */
+async function deleteRelease(world: SimWorld): Promise<void> {
+  const w = world as unknown as {
+    customResources: Map<string, { physicalId: string; properties: Record<string, unknown> }>;
+    model: { releaseLogicalId: string; canaryName: string };
+    invokeHandler(fn: FunctionRecord, event: unknown, async: boolean): Promise<{ error?: LambdaErrorPayload }>;
+  };
+  const logicalId = w.model.releaseLogicalId;
+  const existing = w.customResources.get(logicalId);
+  const fn = [...world.lambda.functions.values()].find((f) => f.handlerName === 'release' && f.canaryName === w.model.canaryName);
+  if (!existing || !fn) throw new Error('nothing to delete');
+  const invocation = await world.drive(
+    w.invokeHandler(
+      fn,
+      {
+        RequestType: 'Delete',
+        ServiceToken: existing.properties.ServiceToken,
+        ResponseURL: 'https://cloudformation-custom-resource-response.sim/',
+        StackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/${world.stackName}/sim`,
+        RequestId: 'delete-1',
+        LogicalResourceId: logicalId,
+        ResourceType: world.template.Resources[logicalId].Type,
+        PhysicalResourceId: existing.physicalId,
+        ResourceProperties: existing.properties,
+      },
+      false,
+    ),
+  );
+  if (invocation.error) throw new DeployError(`Delete failed: ${invocation.error.errorType}: ${invocation.error.errorMessage}`, invocation.error);
+}
+
+/**
+ * Grants no run uses, with the reason each is kept. Everything else a role grants must be called.
+ * Key: `handler action resource`.
+ */
+const UNUSED_BY_DESIGN: Record<string, string> = {};
+
+/** Whether a grant is the role's own logging (CDK's logGroup.grantWrite) or tracing: not the workflow's business. */
+const isLogging = (action: string) => /^(logs|xray):/i.test(action);
+
+describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
+  /** Each run checked against the grants as resolved in that run (the canary version differs between runs). */
+  const runs: { name: string; calls: AuthorizedCall[]; snapshots: GrantSnapshot[] }[] = [];
+  const calls: AuthorizedCall[] = [];
+  let grants: Map<string, Grant[]>;
+  let unattributed = 0;
+
+  beforeAll(async () => {
+    const stack = exampleStack();
+    const add = (name: string, r: Awaited<ReturnType<typeof recorded>>) => {
+      runs.push({ name, calls: r.calls, snapshots: r.snapshots });
+      calls.push(...r.calls);
+      unattributed += r.unattributed;
+      for (const s of r.snapshots) {
+        grants ??= s.grants;
+        expect([...s.grants.keys()].sort()).toEqual([...grants.keys()].sort());
+      }
+    };
+    // Healthy rollout with pre-traffic checks, then a deploy that stops and deletes (release Create, Update, Delete).
+    add(
+      'healthy + delete',
+      await recorded(stack, { scenario: healthyScenario() }, async (w) => {
+        await startRollout(w);
+        const r = await w.runUntilDone({ maxMinutes: 90 });
+        expect(r.status).toBe('SUCCEEDED');
+        await deleteRelease(w);
+        expect(w.alias()).toBeUndefined();
+      }),
+    );
+    // Guard alarm: the fast path sets the canary to 0, the workflow ends rolled back.
+    add(
+      'guard rollback (fast path)',
+      await recorded(
+        stack,
+        { scenario: healthyScenario({ versions: { '1': HEALTHY, '2': { ...HEALTHY, changes: [{ whenCanaryPercent: 25, errorRate: 0.3 }] } } }) },
+        async (w) => {
+          await startRollout(w);
+          const r = await w.runUntilDone({ maxMinutes: 90 });
+          expect(r.error).toBe('CanaryRolledBack');
+        },
+      ),
+    );
+    // An error mid-rollout: the rollback step itself moves the alias.
+    add(
+      'rollback after error',
+      await recorded(stack, { scenario: healthyScenario() }, async (w) => {
+        await startRollout(w);
+        await w.runUntil(() => w.alias()?.weights['2'] === 0.05);
+        w.faults.always('GetMetricData@check', 'accessDenied');
+        const r = await w.runUntilDone({ maxMinutes: 90 });
+        expect(r.error).toBe('RolloutFailed');
+        expect(r.aliasHistory.some((h) => h.by === 'rollback')).toBe(true);
+      }),
+    );
+    // The rollback cannot move the alias: rollback-failed alerts.
+    add(
+      'rollback failed',
+      await recorded(stack, { scenario: healthyScenario() }, async (w) => {
+        await startRollout(w);
+        await w.runUntil(() => w.alias()?.weights['2'] === 0.05);
+        w.faults.always('GetMetricData@check', 'accessDenied');
+        w.faults.always('UpdateAlias@rollback', '5xx');
+        const r = await w.runUntilDone({ maxMinutes: 90 });
+        expect(r.error).toBe('RollbackFailed');
+      }),
+    );
+    // Too little traffic: the check step alerts HOLDING (its only Publish).
+    add(
+      'holding (no traffic)',
+      await recorded(stack, { scenario: healthyScenario({ requestsPerSecond: 0 }) }, async (w) => {
+        await startRollout(w);
+        expect(await w.runUntil(() => w.alerts().some((a) => a.event === 'HOLDING' && a.by === 'check'), { maxMinutes: 30 })).toBe(true);
+      }),
+    );
+    // A deploy of v3 during the rollout of v2: the release stops the running execution.
+    add(
+      'superseded',
+      await recorded(stack, { scenario: { requestsPerSecond: 10, versions: { '1': HEALTHY, '2': HEALTHY, '3': HEALTHY } } }, async (w) => {
+        await startRollout(w);
+        await w.runUntil(() => w.alias()?.weights['2'] === 0.25);
+        const third = await w.deploy('3');
+        expect(third.action).toMatch(/^rollout started/);
+        const r = await w.runUntilDone({ maxMinutes: 90 });
+        expect(r.status).toBe('SUCCEEDED');
+      }),
+    );
+  });
+
+  it('knows every step handler of the canary and its role', () => {
+    expect([...grants.keys()].sort()).toEqual(
+      ['check', 'on-alarm', 'pre-traffic', 'promote', 'release', 'rollback', 'rollback-failed', 'set-weight', 'start'].sort(),
+    );
+  });
+
+  it('attributes every successful call to a handler and a resource', () => {
+    expect(calls.length).toBeGreaterThan(100);
+    expect(unattributed).toBe(0);
+  });
+
+  it('every call a handler made is allowed by its role', () => {
+    const denied = new Set<string>();
+    for (const run of runs) {
+      for (const c of run.calls) {
+        for (const resource of c.resources) {
+          if (!allows(grantsAt(run.snapshots, c.at).get(c.caller) ?? [], c.action, resource)) denied.add(`${c.caller}: ${c.action} on ${resource} (${run.name})`);
+        }
+      }
+    }
+    expect([...denied].sort()).toEqual([]);
+  });
+
+  it('every action a role grants is used by some run (no unused grants)', () => {
+    // A grant (handler, action, resource as resolved in a run) is used when some run that has it calls it.
+    const all = new Set<string>();
+    const used = new Set<string>();
+    for (const run of runs) {
+      for (const [i, snapshot] of run.snapshots.entries()) {
+       const until = run.snapshots[i + 1]?.from ?? Number.POSITIVE_INFINITY;
+       const inForce = run.calls.filter((c) => c.at >= snapshot.from && c.at < until);
+       for (const [handler, gs] of snapshot.grants) {
+        for (const g of gs) {
+          for (const action of g.actions) {
+            if (isLogging(action)) continue;
+            for (const resource of g.resources) {
+              // The published version differs per deploy (the first deploy starts no rollout, so its version is never invoked).
+              const key = `${handler} ${action} ${resource.replace(/(:function:[^:]+):\d+$/, '$1:<deployed version>')}`;
+              all.add(key);
+              if (inForce.some((c) => c.caller === handler && wildcard(action, c.action, true) && c.resources.some((r) => wildcard(resource, r, false)))) used.add(key);
+            }
+          }
+        }
+       }
+      }
+    }
+    const unused = [...all].filter((k) => !used.has(k) && !(k in UNUSED_BY_DESIGN));
+    expect(unused.sort()).toEqual([]);
+  });
+
+  it('the matcher follows IAM wildcard semantics', () => {
+    // So the two checks above can fail: a wrong action, a wider resource, a different case.
+    expect(wildcard('lambda:getalias', 'lambda:GetAlias', true)).toBe(true);
+    expect(wildcard('arn:aws:lambda:us-east-1:1:function:f', 'arn:aws:lambda:us-east-1:1:function:f:2', false)).toBe(false);
+    expect(wildcard('arn:aws:lambda:us-east-1:1:function:f:*', 'arn:aws:lambda:us-east-1:1:function:f:2', false)).toBe(true);
+    expect(wildcard('arn:aws:states:*:execution:M:*', 'arn:aws:states:us-east-1:1:execution:M:x', false)).toBe(true);
+    expect(wildcard('arn:aws:sns:*:Topic', 'arn:aws:sns:us-east-1:1:topic', false)).toBe(false);
+    expect(allows([{ actions: ['sns:Publish'], resources: ['*'] }], 'sns:Subscribe', 'x')).toBe(false);
+  });
+
+  afterAll(() => {
+    process.stderr.write(`iam-coverage: ${calls.length} calls from ${runs.length} runs (${runs.map((r) => r.name).join(', ')})\n`);
+  });
+});
