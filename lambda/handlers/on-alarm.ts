@@ -1,6 +1,5 @@
-import { publishAlert } from '../shared/alerts';
-import { newestValue, VERSION_DIMENSIONS } from '../shared/alarms';
-import { log, nowSeconds } from '../shared/rollout';
+import { VERSION_DIMENSIONS } from '../shared/alarms';
+import { log } from '../shared/rollout';
 import { targetFor } from '../shared/targets';
 import type { TargetConfig } from '../shared/types';
 
@@ -9,7 +8,6 @@ export interface AlarmFastPathEvent {
   readonly config: {
     readonly canaryName: string;
     readonly target: TargetConfig;
-    readonly topicArn: string;
     readonly versionScopedAlarmNames: string[];
   };
   readonly event: {
@@ -33,8 +31,8 @@ export interface FastPathResult {
 
 /**
  * Immediate rollback: a guard alarm entered ALARM, so the canary weight goes to 0 now, without
- * waiting for the workflow's next check. The workflow notices at its next check and ends as
- * rolled back. Only the canary that currently holds a share is touched.
+ * waiting for the workflow's next check. The workflow notices at its next check, sends the
+ * rollback alert and ends as rolled back. Only the canary that currently holds a share is touched.
  */
 export async function handler(input: AlarmFastPathEvent): Promise<FastPathResult> {
   const { config, event } = input;
@@ -66,31 +64,13 @@ export async function handler(input: AlarmFastPathEvent): Promise<FastPathResult
     if (!now.canary || now.canaryPercent === 0) return ignore(`the canary ${split.canary} is already at 0%`);
     throw err;
   }
-  const threshold = thresholdOf(state.reasonData);
+  // The alert comes from the workflow's rollback step, which sees the same alarm at its next check
+  // (one source of alerts: an alert failing here could not be told apart from one never sent).
   log('fast-path rollback', { alarmName, release, weightPercent: split.canaryPercent });
-  await publishAlert(config.topicArn, {
-    event: 'ROLLED_BACK',
-    canaryName: config.canaryName,
-    target: target.description,
-    stableVersion: split.stable,
-    canaryVersion: split.canary,
-    weightPercent: split.canaryPercent,
-    reason: `alarm ${alarmName} entered ALARM; the canary weight was set to 0 at once`,
-    alarm: { name: alarmName, reason: state.reason, value: newestValue(state.reasonData), threshold },
-    at: nowSeconds(),
-  });
   return { action: 'rolled_back', reason: `alarm ${alarmName}` };
 }
 
 function ignore(reason: string): FastPathResult {
   log('fast path: nothing to do', { reason });
   return { action: 'ignored', reason };
-}
-
-function thresholdOf(reasonData: string | undefined): number | undefined {
-  try {
-    return reasonData ? (JSON.parse(reasonData) as { threshold?: number }).threshold : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,5 @@
 import { firingAlarms, readAlarms } from '../shared/alarms';
-import { publishAlert } from '../shared/alerts';
+import { publishAlertAfterTheFact } from '../shared/alerts';
 import { TargetStateError } from '../shared/errors';
 import { alertFacts, externalStop, log, progressOf } from '../shared/rollout';
 import { relate } from '../shared/target';
@@ -36,6 +36,7 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   if (relation === 'ours') await target.promote(release, split);
   const promoted: RolloutProgress = { ...progress, weightPercent: 100, decision: 'promote', reason: undefined };
   log('canary promoted', { release });
-  await publishAlert(plan.topicArn, alertFacts({ ...state, progress: promoted }, target, 'PROMOTED'));
+  // The promotion happened: failing the step now would report a rollback that did not happen.
+  await publishAlertAfterTheFact(plan.topicArn, alertFacts({ ...state, progress: promoted }, target, 'PROMOTED'));
   return promoted;
 }

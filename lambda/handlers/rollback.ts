@@ -31,9 +31,6 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   if (relation === 'ours') await target.rollback(release, split);
 
   const failed = state.error !== undefined;
-  // The alarm fast path (or an operator) already set a share that the canary had to 0 and alerted:
-  // do not send a second mail about the same rollback.
-  const alreadyRolledBack = !failed && relation === 'idle' && progress.weightPercent > 0;
   const reason = failed ? caughtErrorText(state.error) : (progress.reason ?? 'a guard failed');
   const done: RolloutProgress = { ...progress, decision: 'rollback', weightPercent: 0, reason };
   const note =
@@ -42,8 +39,7 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
       : relation === 'superseded'
         ? ' (another release owns the target now; it was left alone)'
         : '';
-  log(failed ? 'rollout failed, canary at 0%' : 'canary rolled back', { release, reason, relation, alreadyRolledBack });
-  if (alreadyRolledBack) return done;
+  log(failed ? 'rollout failed, canary at 0%' : 'canary rolled back', { release, reason, relation });
   await publishAlert(
     plan.topicArn,
     alertFacts({ ...state, progress: done }, target, failed ? 'FAILED' : 'ROLLED_BACK', {

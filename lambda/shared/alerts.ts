@@ -1,5 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { awsCall } from './errors';
+import { awsCall, TransientAwsError } from './errors';
 
 const sns = new SNSClient({});
 
@@ -131,4 +131,22 @@ export async function publishAlert(topicArn: string, facts: AlertFacts): Promise
     sns.send(new PublishCommand({ TopicArn: topicArn, Subject: alert.subject, Message: alert.message })),
   );
   return alert;
+}
+
+/**
+ * For an alert after the fact (the promotion already happened): retries transient failures a few
+ * times, then logs and gives up rather than failing a step whose work is done.
+ */
+export async function publishAlertAfterTheFact(topicArn: string, facts: AlertFacts, attempts = 4): Promise<Alert | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await publishAlert(topicArn, facts);
+    } catch (err) {
+      if (!(err instanceof TransientAwsError) || attempt >= attempts) {
+        console.log(JSON.stringify({ level: 'ERROR', message: `${facts.event} alert not sent`, error: String(err) }));
+        return undefined;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** (attempt - 1)));
+    }
+  }
 }

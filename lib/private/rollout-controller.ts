@@ -265,7 +265,8 @@ export class RolloutController extends Construct {
     const external = new sfn.Choice(this, 'StoppedOutsideWorkflow')
       .when(sfn.Condition.stringEquals('$.progress.externalOutcome', 'promoted'), promoted)
       .when(sfn.Condition.stringEquals('$.progress.externalOutcome', 'superseded'), superseded)
-      .otherwise(rolledBack);
+      // Rolled back by the alarm fast path (or a person): the rollback step confirms and alerts.
+      .otherwise(rollBack);
 
     const guarded = (t: tasks.LambdaInvoke) =>
       t.addRetry(endpointBusy).addRetry(transient).addCatch(rollBackAfterError, { resultPath: '$.error' });
@@ -335,7 +336,6 @@ export class RolloutController extends Construct {
   private fastPath(plan: Record<string, unknown>): void {
     const onAlarm = this.handler('on-alarm', 'AlarmFastPath');
     this.binding.grantShiftTraffic(onAlarm);
-    this.grantAlerts(onAlarm);
     const rule = new events.Rule(this, 'GuardAlarmRule', {
       description: `cdk-model-canary ${this.canaryName}: a guard alarm entered ALARM`,
       eventPattern: {
@@ -351,7 +351,6 @@ export class RolloutController extends Construct {
           config: {
             canaryName: plan.canaryName,
             target: plan.target,
-            topicArn: plan.topicArn,
             versionScopedAlarmNames: plan.versionScopedAlarmNames,
           },
           event: { time: events.EventField.time, detail: events.EventField.fromPath('$.detail') },

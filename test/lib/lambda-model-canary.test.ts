@@ -332,7 +332,8 @@ describe('LambdaModelCanary with default options', () => {
       expect(choices('PromotedOrNot')).toEqual({ promote: 'Promoted', external: 'StoppedOutsideWorkflow' });
       expect(def.States.PromotedOrNot.Default).toBe('RollBack');
       expect(choices('StoppedOutsideWorkflow')).toEqual({ promoted: 'Promoted', superseded: 'Superseded' });
-      expect(def.States.StoppedOutsideWorkflow.Default).toBe('RolledBack');
+      // Rolled back outside the workflow (fast path): the rollback step confirms and sends the alert.
+      expect(def.States.StoppedOutsideWorkflow.Default).toBe('RollBack');
       expect(def.States.RollBack.Next).toBe('RolledBack');
       expect(def.States.RolledBack).toMatchObject({ Type: 'Fail', Error: 'CanaryRolledBack' });
       expect(def.States.Promoted.Type).toBe('Succeed');
@@ -391,7 +392,7 @@ describe('LambdaModelCanary with default options', () => {
       const input = flatten(rule.Properties.Targets[0].InputTemplate ?? rule.Properties.Targets[0].InputTransformer.InputTemplate);
       for (const g of GUARDS) expect(input).toContain(`"${prefix}-${g}"`);
       expect(input).toContain(`\${${fnId}}`);
-      expect(input).toContain(`\${${topicId}}`);
+      expect(input).not.toContain(`\${${topicId}}`);
     });
 
     test('EventBridge may invoke the on-alarm function', () => {
@@ -480,8 +481,11 @@ describe('LambdaModelCanary with default options', () => {
       }
     });
 
-    test('sns:Publish only on the alert topic, for every handler', () => {
-      for (const h of HANDLERS) expect(grants[h].get('sns:Publish')).toEqual([`\${${topicId}}`]);
+    test('sns:Publish only on the alert topic, for every handler but the fast path (the workflow alerts)', () => {
+      for (const h of HANDLERS) {
+        if (h === 'on-alarm') expect(grants[h].get('sns:Publish')).toBeUndefined();
+        else expect(grants[h].get('sns:Publish')).toEqual([`\${${topicId}}`]);
+      }
     });
 
     test('states:StartExecution only on the workflow, for the release handler only', () => {

@@ -19,7 +19,6 @@ import {
   NOW,
   RELEASE,
   SCOPED,
-  TOPIC_ARN,
   alias,
   errorOf,
   freezeTime,
@@ -267,7 +266,7 @@ describe('start handler with signal alarms', () => {
 describe('on-alarm fast path with signal alarms', () => {
   function signalEvent(alarmName: string, versions: string[]): AlarmFastPathEvent {
     return {
-      config: { canaryName: 'sentiment', target: plan().target, topicArn: TOPIC_ARN, versionScopedAlarmNames: [...SCOPED, TOKENS, BLOCKS] },
+      config: { canaryName: 'sentiment', target: plan().target, versionScopedAlarmNames: [...SCOPED, TOKENS, BLOCKS] },
       event: {
         time: '2025-01-01T00:00:00Z',
         detail: {
@@ -295,9 +294,7 @@ describe('on-alarm fast path with signal alarms', () => {
     const out = await onAlarm(signalEvent(BLOCKS, ['6']));
     expect(out).toEqual({ action: 'rolled_back', reason: `alarm ${BLOCKS}` });
     expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionVersion: '5', RoutingConfig: { AdditionalVersionWeights: {} }, RevisionId: 'rev-40' });
-    const alerts = publishedAlerts(sns);
-    expect(alerts).toHaveLength(1);
-    expect(alerts[0].body).toMatchObject({ event: 'ROLLED_BACK', canaryVersion: '6', alarm: { name: BLOCKS, value: 1.9, threshold: 1.5 } });
+    expect(publishedAlerts(sns)).toEqual([]);
   });
 
   test('a relative signal alarm watching canary and stable rolls back', async () => {

@@ -2,7 +2,7 @@ import { GetAliasCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/clie
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, type AlarmFastPathEvent } from '../../../lambda/handlers/on-alarm';
-import { ALIAS_NAME, FUNCTION_NAME, NOW, SCOPED, TOPIC_ARN, alias, freezeTime, plan, publishedAlerts, quietLogs } from '../helpers';
+import { ALIAS_NAME, FUNCTION_NAME, NOW, SCOPED, alias, freezeTime, plan, quietLogs } from '../helpers';
 
 const lambda = mockClient(LambdaClient);
 const sns = mockClient(SNSClient);
@@ -21,7 +21,7 @@ function alarmEvent(
   opts: { state?: string; versions?: string[] } = {},
 ): AlarmFastPathEvent {
   return {
-    config: { canaryName: 'sentiment', target: plan().target, topicArn: TOPIC_ARN, versionScopedAlarmNames: SCOPED },
+    config: { canaryName: 'sentiment', target: plan().target, versionScopedAlarmNames: SCOPED },
     event: {
       time: '2025-01-01T00:00:00Z',
       detail: {
@@ -76,7 +76,7 @@ describe('on-alarm fast path', () => {
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 
-  test('a version-scoped alarm on the canary: weight 0 at once, conditionally, and a ROLLED_BACK alert with the alarm facts', async () => {
+  test('a version-scoped alarm on the canary: weight 0 at once, conditionally, and no alert of its own', async () => {
     const out = await handler(alarmEvent(SCOPED[0], { versions: ['6', '5'] }));
     expect(out).toEqual({ action: 'rolled_back', reason: `alarm ${SCOPED[0]}` });
     expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 1);
@@ -87,21 +87,8 @@ describe('on-alarm fast path', () => {
       RoutingConfig: { AdditionalVersionWeights: {} },
       RevisionId: 'rev-40',
     });
-    const alerts = publishedAlerts(sns);
-    expect(alerts).toHaveLength(1);
-    expect(alerts[0].topicArn).toBe(TOPIC_ARN);
-    expect(alerts[0].body).toMatchObject({
-      event: 'ROLLED_BACK',
-      canary: 'sentiment',
-      stableVersion: '5',
-      canaryVersion: '6',
-      weightPercent: 25,
-      alarm: { name: SCOPED[0], value: 0.27, threshold: 0.05 },
-      at: '2025-01-01T00:00:00.000Z',
-    });
-    expect(alerts[0].body.alarm?.reason).toContain('Threshold Crossed');
-    expect(alerts[0].subject).toContain(SCOPED[0]);
-    expect(alerts[0].subject).toContain('25%');
+    // The workflow's rollback step sends the alert (one source of alerts).
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 
   test("a user's alarm (not version-scoped) rolls back whatever canary has weight", async () => {
@@ -109,7 +96,7 @@ describe('on-alarm fast path', () => {
     const out = await handler(alarmEvent('user-5xx-alarm', { versions: ['4'] }));
     expect(out.action).toBe('rolled_back');
     expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionVersion: '8', RoutingConfig: { AdditionalVersionWeights: {} }, RevisionId: 'rev-41' });
-    expect(publishedAlerts(sns)[0].body).toMatchObject({ stableVersion: '8', canaryVersion: '9', weightPercent: 5, alarm: { name: 'user-5xx-alarm' } });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 
   test('a version-scoped alarm without version dimensions still rolls back', async () => {

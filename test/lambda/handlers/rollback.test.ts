@@ -77,12 +77,12 @@ describe('rollback handler', () => {
     expect(publishedAlerts(sns)[0].body).toMatchObject({ event: 'FAILED', weightPercent: 0 });
   });
 
-  test('weight already 0 (the fast path was first and alerted): no UpdateAlias, no second alert', async () => {
+  test('weight already 0 (the fast path was first): no UpdateAlias, the ROLLED_BACK alert with the alarm and the weight it had', async () => {
     lambda.on(GetAliasCommand).resolves(alias('5'));
     const out = await handler({ plan: plan(), release: RELEASE, progress: guardFailed });
     expect(out).toMatchObject({ decision: 'rollback', weightPercent: 0 });
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
-    expect(publishedAlerts(sns)).toEqual([]);
+    expect(publishedAlerts(sns).map((a) => a.body)).toEqual([expect.objectContaining({ event: 'ROLLED_BACK', weightPercent: 25 })]);
   });
 
   test('a guard failing before the canary had any share still alerts', async () => {

@@ -1,0 +1,424 @@
+/**
+ * Runs one scenario file on a SimWorld (the example app's synthesized stack, the real handlers) and
+ * reads the outcome, a per-minute timeline and the events a chart marks.
+ */
+import type { FaultKind } from './aws-errors';
+import type { MetricId } from './metrics';
+import { LAMBDA_VERSIONS, regressionOnsetMinute, type ScenarioFile, ScenarioError, type ScenarioTarget, type SimVersions, toSimScenario } from './scenario';
+import { synthesizeExampleStack } from './template';
+import { type RunResult, SimWorld } from './world';
+
+export const STRATEGIES = ['model-canary'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export type Outcome = 'promoted' | 'rolled_back' | 'held' | 'failed';
+
+export interface FaultSpec {
+  readonly operation: string;
+  readonly kinds: FaultKind[];
+  /** Fail every call (the kind list has one entry). */
+  readonly always: boolean;
+}
+
+const FAULT_KINDS = ['throttle', '5xx', 'timeout', 'accessDenied'] as const;
+
+/**
+ * `--faults "UpdateAlias:throttle,throttle;GetMetricData:5xx;DescribeAlarms:timeout*"`: per
+ * operation (optionally `@handler`, or `TaskInvoke:<State>`), the failures its next calls return in
+ * order; `kind*` fails every call.
+ */
+export function parseFaults(text: string): FaultSpec[] {
+  return text
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((part) => {
+      const at = part.lastIndexOf(':');
+      const operation = at > 0 ? part.slice(0, at).trim() : '';
+      const list = at > 0 ? part.slice(at + 1).split(',').map((k) => k.trim()).filter((k) => k !== '') : [];
+      if (!/^[A-Za-z]+(:[A-Za-z0-9_-]+)?(@[a-z-]+)?$/.test(operation) || list.length === 0) {
+        throw new ScenarioError(`--faults: "${part}" is not OPERATION:KIND[,KIND...] (e.g. UpdateAlias:throttle,5xx)`);
+      }
+      const always = list.some((k) => k.endsWith('*'));
+      const kinds = list.map((k) => k.replace(/\*$/, ''));
+      for (const k of kinds) {
+        if (!(FAULT_KINDS as readonly string[]).includes(k)) {
+          throw new ScenarioError(`--faults: unknown fault kind "${k}" in "${part}" (valid: ${FAULT_KINDS.join(', ')})`);
+        }
+      }
+      if (always && kinds.length !== 1) throw new ScenarioError(`--faults: "${part}": a kind with * (every call) must be the operation's only kind`);
+      return { operation, kinds: kinds as FaultKind[], always };
+    });
+}
+
+export interface RunOptions {
+  readonly seed?: number;
+  readonly strategy?: Strategy;
+  readonly faults?: readonly FaultSpec[];
+  /** Called once a virtual minute while the rollout runs. */
+  readonly onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  /** Seconds since the deploy of the canary. */
+  readonly atSeconds: number;
+  readonly state: string;
+  readonly canaryPercent: number;
+  readonly alarms: { readonly name: string; readonly state: string }[];
+}
+
+export interface AlertSummary {
+  readonly atSeconds: number;
+  readonly subject?: string;
+  readonly event?: string;
+}
+
+export interface Summary {
+  readonly scenario: string;
+  readonly target: string;
+  readonly strategy: Strategy;
+  readonly seed: number;
+  readonly outcome: Outcome;
+  /** The execution's status and error (CanaryRolledBack, RolloutFailed, ...). */
+  readonly status: string;
+  readonly error: string | null;
+  readonly cause: string | null;
+  readonly promotedAtSeconds: number | null;
+  readonly rollbackAtSeconds: number | null;
+  readonly regressionOnsetSeconds: number | null;
+  /** What makes the canary worse at the onset (errorRate, latencyMs.p95, ...). */
+  readonly regression: string[];
+  readonly canaryRequests: number;
+  readonly canaryFailedRequests: number;
+  readonly stableRequests: number;
+  readonly maxCanaryWeight: number;
+  readonly alarmsFired: { readonly atSeconds: number; readonly alarm: string }[];
+  readonly alerts: AlertSummary[];
+  readonly faultsInjected: number;
+  /** Virtual seconds from the canary's deploy to the end of the rollout (or of the scenario). */
+  readonly rolloutSeconds: number;
+  readonly realMs: number;
+}
+
+export interface VersionMinute {
+  readonly requests: number;
+  readonly errors: number;
+  readonly errorRate: number | null;
+  readonly p95LatencyMs: number | null;
+  readonly tokensPerRequest: number | null;
+  readonly guardrailBlocks: number;
+}
+
+export interface TimelineMinute {
+  /** Minutes since the deploy of the canary (the minute's start; negative: before). */
+  readonly minute: number;
+  /** The canary's share of requests served in this minute, in percent. */
+  readonly canaryShare: number | null;
+  readonly stable: VersionMinute;
+  readonly canary: VersionMinute;
+}
+
+export type EventKind = 'change' | 'step' | 'alarm' | 'rollback' | 'promote' | 'hold' | 'alert' | 'end';
+
+export interface TimelineEvent {
+  readonly atSeconds: number;
+  readonly kind: EventKind;
+  readonly label: string;
+}
+
+export interface Timeline {
+  readonly scenario: string;
+  readonly description?: string;
+  readonly seed: number;
+  readonly deployedAt: string;
+  readonly minutes: TimelineMinute[];
+  readonly events: TimelineEvent[];
+  readonly summary: Summary;
+}
+
+interface TargetProfile extends SimVersions {
+  /** The example app's canary to simulate. */
+  readonly canaryName: string;
+  /** Minutes from the first deploy to the canary's (stable-only traffic; a SageMaker endpoint is Creating for 5). */
+  readonly warmUpMinutes: number;
+}
+
+/** The example app's canaries (bin/example-stack.ts). */
+const PROFILES: Record<ScenarioTarget, TargetProfile> = {
+  lambda: { ...LAMBDA_VERSIONS, canaryName: 'SentimentCanary', warmUpMinutes: 3 },
+  sagemaker: {
+    canaryName: 'SummarizerCanary',
+    stable: 'summarizer-v1',
+    canary: 'summarizer-v2',
+    defaultClasses: { summary: 0.95, refusal: 0.05 },
+    // Known: ResponseLengthShift fires on a healthy SageMaker canary with response-length signals
+    // (test/workflow/sagemaker.test.ts): left out so the scenarios show the other guards.
+    responseLength: false,
+    warmUpMinutes: 8,
+  },
+};
+/** Minutes simulated after the rollout ends, so a chart shows where traffic settled. */
+const TAIL_MINUTES = 5;
+const MINUTE = 60_000;
+
+export async function runScenario(file: ScenarioFile, options: RunOptions = {}): Promise<{ summary: Summary; timeline: Timeline; result?: RunResult }> {
+  const strategy = options.strategy ?? 'model-canary';
+  if (!(STRATEGIES as readonly string[]).includes(strategy)) {
+    throw new ScenarioError(`Unknown strategy "${strategy}" (valid: ${STRATEGIES.join(', ')})`);
+  }
+  const profile = PROFILES[file.target];
+  const seed = options.seed ?? 1;
+  const world = SimWorld.fromStack(synthesizeExampleStack(), {
+    seed,
+    canaryName: profile.canaryName,
+    scenario: toSimScenario(file, profile.warmUpMinutes, profile),
+  });
+  try {
+    return await drive(world, file, seed, strategy, options, profile);
+  } finally {
+    world.dispose();
+  }
+}
+
+/** The canary's share of traffic after each change of the alias or endpoint, in percent. */
+interface ShareChange {
+  readonly at: number;
+  readonly by?: string;
+  readonly percent: number;
+  /** The canary became the only version (Lambda: the alias's version; SageMaker: promote's update). */
+  readonly promoted: boolean;
+}
+
+function shareChanges(world: SimWorld, result: RunResult, p: TargetProfile): ShareChange[] {
+  if (world.targetKind === 'lambda-alias') {
+    return result.aliasHistory.map((h) => ({
+      at: h.at,
+      by: h.by,
+      percent: h.functionVersion === p.canary ? 100 : h.extraVersion === p.canary ? h.extraPercent : 0,
+      promoted: h.functionVersion === p.canary,
+    }));
+  }
+  return result.endpointHistory
+    .filter((h) => !h.operation.endsWith(':done'))
+    .map((h) => {
+      const weights = h.desiredWeights ?? Object.fromEntries(h.variants.map((v) => [v.name, v.desiredWeight]));
+      const total = Object.values(weights).reduce((a, b) => a + b, 0);
+      const percent = total > 0 ? Math.round(((weights[p.canary] ?? 0) / total) * 1000) / 10 : 0;
+      return { at: h.at, by: h.by, percent, promoted: h.by === 'promote' && percent === 100 };
+    });
+}
+
+function currentPercent(world: SimWorld, p: TargetProfile): number {
+  if (world.targetKind === 'lambda-alias') {
+    const alias = world.alias();
+    if (!alias) return 0;
+    if (alias.functionVersion === p.canary) return 100;
+    return Math.round((alias.weights[p.canary] ?? 0) * 1000) / 10;
+  }
+  const variants = world.endpoint()?.variants ?? [];
+  const total = variants.reduce((a, v) => a + v.currentWeight, 0);
+  const canary = variants.filter((v) => v.name === p.canary).reduce((a, v) => a + v.currentWeight, 0);
+  return total > 0 ? Math.round((canary / total) * 1000) / 10 : 0;
+}
+
+async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy: Strategy, options: RunOptions, profile: TargetProfile) {
+  const realStart = performance.now();
+  const STABLE_VERSION = profile.stable;
+  const CANARY_VERSION = profile.canary;
+  const WARM_UP_MINUTES = profile.warmUpMinutes;
+  await world.deploy(STABLE_VERSION);
+  const deployAt = world.startMs + WARM_UP_MINUTES * MINUTE;
+  if (world.targetKind === 'sagemaker-endpoint') {
+    await world.runUntil(() => world.endpoint()?.status === 'InService', { maxMinutes: WARM_UP_MINUTES });
+    if (world.endpoint()?.status !== 'InService') throw new Error(`The endpoint is not InService ${WARM_UP_MINUTES} minutes after its creation`);
+  }
+  if (world.now() > deployAt) throw new Error(`The first deploy took longer than the ${WARM_UP_MINUTES}-minute warm-up`);
+  await world.advance((deployAt - world.now()) / 1000);
+  for (const f of options.faults ?? []) {
+    if (f.always) world.faults.always(f.operation, f.kinds[0]);
+    else world.faults.add(f.operation, f.kinds);
+  }
+  const deployed = await world.deploy(CANARY_VERSION);
+  if (!deployed.executionArn) throw new Error(`The deploy of the canary started no rollout (release action: ${deployed.action})`);
+  const execution = world.sfn.executions.get(deployed.executionArn)!;
+  const end = deployAt + file.durationMinutes * MINUTE;
+  const seconds = (ms: number) => Math.round((ms - deployAt) / 100) / 10;
+
+  const progress = () => {
+    const entered = execution.events.filter((e) => e.type === 'StateEntered');
+    options.onProgress?.({
+      atSeconds: seconds(world.now()),
+      state: entered[entered.length - 1]?.state?.name ?? '-',
+      canaryPercent: currentPercent(world, profile),
+      alarms: [...world.cloudwatch.alarms.values()].map((a) => ({ name: a.definition.AlarmName, state: a.state })),
+    });
+  };
+  let servedAtEnd: Map<string, { requests: number; errors: number }> | undefined;
+  let lastProgress = world.now();
+  progress();
+  while (world.now() < end && execution.status === 'RUNNING') {
+    await world.advance(1);
+    if (world.now() - lastProgress >= MINUTE) {
+      lastProgress = world.now();
+      progress();
+    }
+  }
+  if (execution.status !== 'RUNNING') {
+    servedAtEnd = cloneServed(world.served);
+    progress();
+  }
+  // A held rollout never ends: read it as it is (runUntilDone would wait for its end).
+  const result =
+    execution.status === 'RUNNING'
+      ? world.result(execution, performance.now() - realStart)
+      : await world.runUntilDone({ executionArn: execution.executionArn, maxMinutes: Math.max(1, (end - world.now()) / MINUTE) });
+  const rolloutEnd = execution.stopDate ?? world.now();
+  const tail = Math.min(TAIL_MINUTES * MINUTE, end - world.now());
+  if (tail > 0) await world.advance(tail / 1000);
+  // Let the last minute's metrics become visible.
+  const chartEnd = world.now();
+  await world.advance(61);
+  servedAtEnd ??= cloneServed(world.served);
+
+  const history = shareChanges(world, result, profile).filter((h) => h.at >= deployAt);
+  const promote = history.find((h) => h.promoted);
+  let everCanary = false;
+  const rollback = history.find((h) => {
+    if (h.percent > 0) everCanary = true;
+    return everCanary && h.percent === 0 && h.by !== 'set-weight';
+  });
+  const outcome: Outcome =
+    execution.status === 'RUNNING'
+      ? 'held'
+      : execution.status === 'SUCCEEDED' && promote
+        ? 'promoted'
+        : execution.status === 'FAILED' && execution.error === 'CanaryRolledBack'
+          ? 'rolled_back'
+          : 'failed';
+  const onset = regressionOnsetMinute(file);
+  const canary = servedAtEnd.get(CANARY_VERSION) ?? { requests: 0, errors: 0 };
+  const stable = servedAtEnd.get(STABLE_VERSION) ?? { requests: 0, errors: 0 };
+  const maxCanaryWeight = Math.max(
+    0,
+    ...history.map((h) => h.percent),
+  );
+  const alarmsFired = result.alarmTransitions.filter((t) => t.to === 'ALARM').map((t) => ({ atSeconds: seconds(t.at), alarm: shortAlarm(t.alarmName) }));
+  const summary: Summary = {
+    scenario: file.name,
+    target: file.target,
+    strategy,
+    seed,
+    outcome,
+    status: execution.status,
+    error: execution.error ?? null,
+    cause: execution.cause ?? null,
+    promotedAtSeconds: promote ? seconds(promote.at) : null,
+    rollbackAtSeconds: outcome !== 'promoted' && rollback ? seconds(rollback.at) : null,
+    regressionOnsetSeconds: onset ? onset.minute * 60 : null,
+    regression: onset?.what ?? [],
+    canaryRequests: canary.requests,
+    canaryFailedRequests: canary.errors,
+    stableRequests: stable.requests,
+    maxCanaryWeight,
+    alarmsFired,
+    alerts: result.alerts.map((a) => ({ atSeconds: seconds(a.at), subject: a.subject, event: a.event })),
+    faultsInjected: world.faults.injected.length,
+    rolloutSeconds: seconds(rolloutEnd),
+    realMs: Math.round(performance.now() - realStart),
+  };
+
+  const events: TimelineEvent[] = [];
+  for (const c of file.changes ?? []) {
+    const what = [c.canary ? `canary ${describe(c.canary)}` : '', c.stable ? `stable ${describe(c.stable)}` : '', c.requestsPerSecond !== undefined ? `${c.requestsPerSecond} req/s` : '']
+      .filter((s) => s)
+      .join(', ');
+    events.push({ atSeconds: c.atMinute * 60, kind: 'change', label: `scenario: ${what}` });
+  }
+  for (const h of history) {
+    if (h.by === 'set-weight') events.push({ atSeconds: seconds(h.at), kind: 'step', label: `step: canary ${h.percent}%` });
+  }
+  for (const a of alarmsFired) events.push({ atSeconds: a.atSeconds, kind: 'alarm', label: `ALARM ${a.alarm}` });
+  if (rollback && outcome !== 'promoted') events.push({ atSeconds: seconds(rollback.at), kind: 'rollback', label: `rolled back (${rollback.by ?? '?'})` });
+  if (promote) events.push({ atSeconds: seconds(promote.at), kind: 'promote', label: 'promoted' });
+  for (const a of result.alerts) if (a.event === 'HOLDING') events.push({ atSeconds: seconds(a.at), kind: 'hold', label: 'holding: not enough traffic' });
+  if (outcome === 'held') events.push({ atSeconds: seconds(rolloutEnd), kind: 'end', label: 'scenario ends, rollout still held' });
+  events.sort((a, b) => a.atSeconds - b.atSeconds);
+
+  const timeline: Timeline = {
+    scenario: file.name,
+    description: file.description,
+    seed,
+    deployedAt: new Date(deployAt).toISOString(),
+    minutes: minutesOf(world, profile, deployAt - WARM_UP_MINUTES * MINUTE, chartEnd, deployAt),
+    events,
+    summary,
+  };
+  return { summary, timeline, result };
+}
+
+function cloneServed(m: Map<string, { requests: number; errors: number }>) {
+  return new Map([...m].map(([k, v]) => [k, { ...v }]));
+}
+
+/** `ModelCanaryExample-SentimentCanary-ErrorRate` → `ErrorRate`. */
+export function shortAlarm(name: string): string {
+  return name.split('-').pop() ?? name;
+}
+
+function describe(v: object): string {
+  return Object.entries(v)
+    .map(([k, x]) => `${k} ${typeof x === 'object' ? JSON.stringify(x).replace(/"/g, '') : x}`)
+    .join(', ');
+}
+
+/** Per-minute numbers read back from the simulated CloudWatch (what a dashboard would show). */
+function minutesOf(world: SimWorld, profile: TargetProfile, from: number, to: number, deployAt: number): TimelineMinute[] {
+  const fn = world.modelFunctionName;
+  const resource = `${fn}:${world.aliasName}`;
+  const sageMaker = world.targetKind === 'sagemaker-endpoint';
+  /** The endpoint's metric names, and ModelLatency in µs. */
+  const SM: Record<string, string> = { Invocations: 'Invocations', Errors: 'Invocation5XXErrors', Duration: 'ModelLatency' };
+  const canaryName = world.metrics.list().find((m) => m.namespace === 'ModelCanary' && m.dimensions.Canary)?.dimensions.Canary ?? '';
+  const now = world.now();
+  const lambda = (version: string, metricName: string): MetricId =>
+    sageMaker
+      ? { namespace: 'AWS/SageMaker', metricName: SM[metricName], dimensions: { EndpointName: world.endpointName, VariantName: version } }
+      : { namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: fn, Resource: resource, ExecutedVersion: version } };
+  const signal = (version: string, metricName: string) => ({ namespace: 'ModelCanary', metricName, dimensions: { Canary: canaryName, Version: version } });
+  const byMinute = (version: string, metricName: string, stat: string, ns: 'lambda' | 'signal') => {
+    const id = ns === 'lambda' ? lambda(version, metricName) : signal(version, metricName);
+    return new Map(world.metrics.series(id, stat, 60, from, to, now).map((d) => [d.timestamp, d.value]));
+  };
+  const read = (version: string) => ({
+    requests: byMinute(version, 'Invocations', 'Sum', 'lambda'),
+    errors: byMinute(version, 'Errors', 'Sum', 'lambda'),
+    p95: sageMaker
+      ? new Map([...byMinute(version, 'Duration', 'p95', 'lambda')].map(([t, us]) => [t, us / 1000]))
+      : byMinute(version, 'Duration', 'p95', 'lambda'),
+    tokens: byMinute(version, 'TotalTokens', 'Average', 'signal'),
+    blocks: byMinute(version, 'GuardrailIntervened', 'Sum', 'signal'),
+  });
+  const s = read(profile.stable);
+  const c = read(profile.canary);
+  const out: TimelineMinute[] = [];
+  const round = (x: number | undefined, digits = 2) => (x === undefined ? null : Math.round(x * 10 ** digits) / 10 ** digits);
+  const version = (r: ReturnType<typeof read>, t: number): VersionMinute => {
+    const requests = r.requests.get(t) ?? 0;
+    const errors = r.errors.get(t) ?? 0;
+    return {
+      requests,
+      errors,
+      errorRate: requests > 0 ? round(errors / requests, 4) : null,
+      p95LatencyMs: round(r.p95.get(t), 1),
+      tokensPerRequest: round(r.tokens.get(t), 1),
+      guardrailBlocks: r.blocks.get(t) ?? 0,
+    };
+  };
+  for (let t = Math.floor(from / MINUTE) * MINUTE; t < to; t += MINUTE) {
+    const st = version(s, t);
+    const ca = version(c, t);
+    const total = st.requests + ca.requests;
+    out.push({ minute: (t - deployAt) / MINUTE, canaryShare: total > 0 ? round((ca.requests / total) * 100, 1) : null, stable: st, canary: ca });
+  }
+  return out;
+}
