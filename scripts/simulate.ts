@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadScenario } from '../sim/scenario';
 import { renderChart } from './chart';
-import { type FaultSpec, parseFaults, type Progress, runScenario, shortAlarm, STRATEGIES, type Strategy, type Summary, type Timeline } from '../sim/scenario-run';
+import { type FaultSpec, parseFaults, type Progress, runScenario, shortAlarm, type Summary, type Timeline } from '../sim/scenario-run';
+import { ALL_STRATEGIES, type AnyStrategy, isAnchor, runStrategy, type StrategyRun } from '../sim/strategies';
 
 export interface Io {
   out(line: string): void;
@@ -24,7 +25,7 @@ const STDIO: Io = {
 export interface Args {
   readonly scenario: string;
   readonly seed: number;
-  readonly strategy: Strategy;
+  readonly strategy: AnyStrategy;
   readonly json: boolean;
   readonly faults: FaultSpec[];
   readonly out?: string;
@@ -39,8 +40,8 @@ export function parseArgs(argv: readonly string[], io: Io = STDIO): Args {
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('give a whole number, 0 or more');
       return n;
     }, 1)
-    .option('--strategy <name>', `rollout strategy (${STRATEGIES.join(', ')})`, (v) => {
-      if (!(STRATEGIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`unknown strategy "${v}"; valid: ${STRATEGIES.join(', ')}`);
+    .option('--strategy <name>', `rollout strategy (${ALL_STRATEGIES.join(', ')}; the others than model-canary are the anchors of sim/strategies.ts, Lambda scenarios only, without --faults or --out)`, (v) => {
+      if (!(ALL_STRATEGIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`unknown strategy "${v}"; valid: ${ALL_STRATEGIES.join(', ')}`);
       return v;
     }, 'model-canary')
     .option('--json', 'no progress lines; the last line of output is the summary as one JSON object', false)
@@ -55,7 +56,7 @@ export function parseArgs(argv: readonly string[], io: Io = STDIO): Args {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   program.parse([...argv], { from: 'user' });
-  const o = program.opts<{ scenario: string; seed: number; strategy: Strategy; json: boolean; faults: FaultSpec[]; out?: string }>();
+  const o = program.opts<{ scenario: string; seed: number; strategy: AnyStrategy; json: boolean; faults: FaultSpec[]; out?: string }>();
   return { scenario: o.scenario, seed: o.seed, strategy: o.strategy, json: o.json, faults: o.faults, out: o.out };
 }
 
@@ -97,14 +98,50 @@ export async function writeOutputs(dir: string, timeline: Timeline, prefix = '')
   return files;
 }
 
-/** The CLI in-process: resolves to the summary; throws on bad arguments or a scenario that cannot run. */
+export function anchorSummaryLines(r: StrategyRun): string[] {
+  const at = (x: number | null) => (x === null ? '-' : `${clock(x)} (${x} s)`);
+  return [
+    `scenario ${r.scenario}: ${r.outcome.toUpperCase()} (strategy ${r.strategy})`,
+    ...(r.reason ? [`  reason: ${r.reason}`] : []),
+    `  regression onset ${at(r.regressionOnsetSeconds)}${r.regression.length ? ` [${r.regression.join(', ')}]` : ''}, weight 0 ${at(r.weightZeroAtSeconds)}, 100 % ${at(r.promotedAtSeconds)}`,
+    `  steps: ${r.steps.map((s) => `${s.percent}% at ${clock(s.atSeconds)}`).join(', ')}`,
+    `  canary: ${r.canaryRequests} requests, ${r.canaryFailedRequests} failed, max weight ${r.maxCanaryWeight}%; after the onset until 0 %: ${r.blastRadiusRequests} requests, ${r.blastRadiusFailed} failed`,
+    `  ${Math.round(r.simulatedSeconds / 60)} virtual minutes in ${(r.realMs / 1000).toFixed(1)} s`,
+  ];
+}
+
+/** An anchor strategy (sim/strategies.ts) on one scenario: progress lines, then the summary or its JSON. */
+export async function runAnchor(args: Args, io: Io = STDIO): Promise<StrategyRun> {
+  if (args.faults.length > 0 || args.out) throw new Error(`--faults and --out work with --strategy model-canary only, not ${args.strategy}`);
+  const file = loadScenario(args.scenario);
+  if (!args.json) io.out(`scenario ${file.name} (${args.scenario}), seed ${args.seed}, strategy ${args.strategy}${file.description ? `\n  ${file.description}` : ''}`);
+  const r = await runStrategy(file, {
+    seed: args.seed,
+    strategy: args.strategy,
+    onProgress: args.json
+      ? undefined
+      : (p) => io.out(`[${clock(p.atSeconds)}] canary ${String(p.canaryPercent).padStart(5)}%  alarms: ${p.alarmsInAlarm.map(shortAlarm).join(', ') || 'none'} in ALARM${p.note ? `  ${p.note}` : ''}`),
+  });
+  if (args.json) io.out(JSON.stringify(r));
+  else for (const line of anchorSummaryLines(r)) io.out(line);
+  return r;
+}
+
+/** The CLI in-process: an anchor strategy's run, or this library's summary (see run()). */
+export async function runCli(argv: readonly string[], io: Io = STDIO): Promise<Summary | StrategyRun> {
+  const args = parseArgs(argv, io);
+  return isAnchor(args.strategy) ? runAnchor(args, io) : run(argv, io);
+}
+
+/** The CLI in-process for model-canary: resolves to the summary; throws on bad arguments, an anchor strategy (use runCli) or a scenario that cannot run. */
 export async function run(argv: readonly string[], io: Io = STDIO): Promise<Summary> {
   const args = parseArgs(argv, io);
+  if (isAnchor(args.strategy)) throw new Error(`run() runs model-canary; use runCli() for ${args.strategy}`);
   const file = loadScenario(args.scenario);
   if (!args.json) io.out(`scenario ${file.name} (${args.scenario}), seed ${args.seed}, strategy ${args.strategy}${file.description ? `\n  ${file.description}` : ''}`);
   const { summary, timeline } = await runScenario(file, {
     seed: args.seed,
-    strategy: args.strategy,
+    strategy: 'model-canary',
     faults: args.faults,
     onProgress: args.json ? undefined : (p) => io.out(progressLine(p)),
   });
@@ -123,7 +160,7 @@ if (require.main === module) {
     process.stderr.write('simulate: the simulation stopped without finishing (nothing left to wait for)\n');
     process.exit(1);
   });
-  run(process.argv.slice(2)).then(
+  runCli(process.argv.slice(2)).then(
     () => process.exit(0),
     (err: unknown) => {
       if (err instanceof CommanderError) process.exit(err.exitCode);
