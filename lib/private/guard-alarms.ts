@@ -19,6 +19,9 @@ export interface GuardAlarmsProps {
 
 const PERIOD = Duration.minutes(1);
 
+/** Canary requests a minute needs before its p95 is compared with stable's. */
+export const MIN_P95_REQUESTS = 100;
+
 /** One guard alarm: fires when every 1-minute datapoint of `minutes` is above `threshold`. */
 export interface GuardSpec {
   readonly metric: cloudwatch.IMetric;
@@ -109,8 +112,14 @@ export class GuardAlarms extends Construct {
 
     this.latencyP95VsStable = this.alarm('LatencyP95VsStable', {
       metric: new cloudwatch.MathExpression({
-        expression: 'IF(stableP95, canaryP95 - stableP95)',
-        usingMetrics: { canaryP95: m(canary, 'latency', 'p95'), stableP95: m(stable, 'latency', 'p95') },
+        // A p95 of a few dozen requests is noise: compare only minutes where the canary served at
+        // least MIN_P95_REQUESTS (the absolute p95 guard still watches every minute).
+        expression: `IF(stableP95, IF(canaryRequests >= ${MIN_P95_REQUESTS}, canaryP95 - stableP95))`,
+        usingMetrics: {
+          canaryP95: m(canary, 'latency', 'p95'),
+          stableP95: m(stable, 'latency', 'p95'),
+          canaryRequests: m(canary, 'requests', 'Sum'),
+        },
         period: PERIOD,
         label: 'canary minus stable p95 latency',
       }),

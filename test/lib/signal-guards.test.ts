@@ -530,7 +530,7 @@ describe('LambdaModelCanary with modelSignals, prices, a cost budget, prediction
 
   test.each([
     ['ErrorRateVsStable', { canaryErrors: 3, canaryRequests: 100, stableErrors: 1, stableRequests: 100 }, 2],
-    ['LatencyP95VsStable', { canaryP95: 900, stableP95: 700 }, 200],
+    ['LatencyP95VsStable', { canaryP95: 900, stableP95: 700, canaryRequests: 150 }, 200],
     ['TokensPerRequestVsStable', { canaryTokens: 330, stableTokens: 200 }, 1.65],
     ['GuardrailBlockRateVsStable', { canaryBlocks: 12, canaryRequests: 100, stableBlocks: 10, stableRequests: 200 }, 7],
     ['ResponseLengthShift', { canaryLength: 180, stableLength: 120 }, 50],
@@ -544,6 +544,12 @@ describe('LambdaModelCanary with modelSignals, prices, a cost budget, prediction
     expect(evaluate(e, minute)).toBeUndefined();
     // Without the IF(stable…) the missing stable side would count as 0 and the minute would have a value.
     expect(evaluate(withoutStableGuard(e), minute)).toBeDefined();
+  });
+
+  test('LatencyP95VsStable compares p95s only in minutes where the canary served at least 100 requests', () => {
+    const e = expressionOf(alarmOf(s.json, name('LatencyP95VsStable')));
+    expect(evaluate(e, { canaryP95: 900, stableP95: 700, canaryRequests: 100 })).toBeCloseTo(200, 10);
+    expect(evaluate(e, { canaryP95: 900, stableP95: 700, canaryRequests: 24 })).toBeUndefined();
   });
 
   test('every alarm that reads a stable metric is a vs-stable guard without a datapoint when stable has none, or GuardrailBlocks', () => {
