@@ -60,6 +60,11 @@ export interface Scenario {
   /** For versions not listed in `versions`. */
   readonly defaultBehaviour?: VersionBehaviour;
   readonly versions?: Readonly<Record<string, VersionBehaviour & { readonly changes?: readonly BehaviourChange[] }>>;
+  /**
+   * The Bedrock guardrail version each model version uses (sim/bedrock.ts). @default the latest
+   * deploy's version uses the canary's canaryGuardrailVersion, every other one stableGuardrailVersion
+   */
+  readonly guardrailVersions?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_BEHAVIOUR: Required<Omit<VersionBehaviour, 'respond' | 'signals'>> = {

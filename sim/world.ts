@@ -40,6 +40,7 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AlarmState } from './alarm-evaluation';
 import { awsError, type FaultKind, faultError, type ServiceName } from './aws-errors';
+import { BedrockGuardrailsSim, type GuardrailVersions, guardrailVersionsOf } from './bedrock';
 import { VirtualClock } from './clock';
 import { type AlarmDefinition, type AlarmRecord, type AlarmTransition, alarmArn, CloudWatchSim } from './cloudwatch';
 import { type BusEvent, type Delivery, EventBridgeSim, type RuleDefinition } from './eventbridge';
@@ -225,6 +226,7 @@ export class SimWorld {
   public readonly events: EventBridgeSim;
   public readonly sfn: StepFunctionsSim;
   public readonly traffic: TrafficModel;
+  public readonly bedrock: BedrockGuardrailsSim;
   public readonly template: CfnTemplate;
   public readonly stackName: string;
   public readonly startMs: number;
@@ -281,6 +283,7 @@ export class SimWorld {
       this.sfn = new StepFunctionsSim(now, (arn, input, state) => this.runTask(arn, input, state));
       this.traffic = new TrafficModel(options.scenario ?? { requestsPerSecond: 0 }, this.random, this.startMs);
       this.resolver = new IntrinsicResolver(this.template, this.stackName, this.physicalIds());
+      this.bedrock = new BedrockGuardrailsSim(this.metrics, () => this.bedrockGuardrail(), options.scenario?.guardrailVersions);
       this.createResources();
       this.model = this.findModelTarget();
       this.wireMocks();
@@ -344,6 +347,7 @@ export class SimWorld {
    */
   public async deploy(version: string): Promise<DeployResult> {
     const before = new Set(this.sfn.executions.keys());
+    this.bedrock.deployed(version);
     for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::Lambda::Version')) {
       const fn = this.functionFor(resource.Properties?.FunctionName);
       if (fn.name !== this.model.functionName) continue;
@@ -1184,6 +1188,21 @@ export class SimWorld {
     put('SchemaInvalid', s.schemaValid === undefined ? undefined : s.schemaValid ? 0 : 1);
     put('ResponseLength', s.responseLength);
     if (s.predictedClass !== undefined) put('Prediction', 1, s.predictedClass);
+    if (s.guardrailIntervened !== undefined) this.bedrock.record(version, s.guardrailIntervened, at);
+  }
+
+  private guardrailCache?: { value: GuardrailVersions | undefined };
+
+  /** The guardrail and versions this canary's BedrockGuardrailBlockRateVsStable alarm watches (none without that alarm). */
+  private bedrockGuardrail(): GuardrailVersions | undefined {
+    if (!this.guardrailCache) {
+      const name = `${this.stackName}-${this.model.canaryName}-BedrockGuardrailBlockRateVsStable`;
+      const found = resourcesOfType(this.template, 'AWS::CloudWatch::Alarm').find(
+        ([, r]) => !this.belongsToOtherCanary(r) && this.resolver.resolve<unknown>(r.Properties?.AlarmName) === name,
+      );
+      this.guardrailCache = { value: guardrailVersionsOf(found && this.resolver.resolve<AlarmDefinition>(found[1].Properties ?? {})) };
+    }
+    return this.guardrailCache.value;
   }
 
   private readonly metricIdCache = new Map<string, MetricId[][]>();

@@ -1,0 +1,61 @@
+import type { AlarmDefinition } from './cloudwatch';
+import type { MetricId, MetricStore } from './metrics';
+
+/** The guardrail a canary's BedrockGuardrailBlockRateVsStable alarm watches, read from its metrics. */
+export interface GuardrailVersions {
+  readonly guardrailArn: string;
+  readonly canaryGuardrailVersion: string;
+  readonly stableGuardrailVersion: string;
+}
+
+/** Reads GuardrailArn and the canary / stable GuardrailVersion from the alarm's `canaryInvocations` / `stableInvocations` metrics. */
+export function guardrailVersionsOf(alarm: AlarmDefinition | undefined): GuardrailVersions | undefined {
+  const dimsOf = (id: string) => {
+    const m = alarm?.Metrics?.find((q) => q.Id === id)?.MetricStat?.Metric;
+    return Object.fromEntries((m?.Dimensions ?? []).map((d) => [d.Name, d.Value])) as Record<string, string | undefined>;
+  };
+  const canary = dimsOf('canaryInvocations');
+  const stable = dimsOf('stableInvocations');
+  if (!canary.GuardrailArn || !canary.GuardrailVersion || !stable.GuardrailVersion) return undefined;
+  return { guardrailArn: canary.GuardrailArn, canaryGuardrailVersion: canary.GuardrailVersion, stableGuardrailVersion: stable.GuardrailVersion };
+}
+
+/**
+ * Bedrock Guardrails' own metrics (namespace AWS/Bedrock/Guardrails, {GuardrailArn, GuardrailVersion}):
+ * per request of a model version whose signals include a guardrail, Invocations = 1 and
+ * InvocationsIntervened = 0/1. The model version of the latest deploy uses the canary guardrail
+ * version, every other one the stable version, unless `modelToGuardrailVersion` says otherwise.
+ */
+export class BedrockGuardrailsSim {
+  private latestDeploy: string | undefined;
+  private readonly ids = new Map<string, [MetricId, MetricId]>();
+
+  constructor(
+    private readonly store: MetricStore,
+    private readonly guardrail: () => GuardrailVersions | undefined,
+    private readonly modelToGuardrailVersion?: Readonly<Record<string, string>>,
+  ) {}
+
+  public deployed(modelVersion: string): void {
+    this.latestDeploy = modelVersion;
+  }
+
+  public record(modelVersion: string, intervened: boolean, at: number): void {
+    const g = this.guardrail();
+    if (!g) return;
+    const version =
+      this.modelToGuardrailVersion?.[modelVersion] ?? (modelVersion === this.latestDeploy ? g.canaryGuardrailVersion : g.stableGuardrailVersion);
+    const key = `${g.guardrailArn}|${version}`;
+    let ids = this.ids.get(key);
+    if (!ids) {
+      const dimensions = { GuardrailArn: g.guardrailArn, GuardrailVersion: version };
+      ids = [
+        { namespace: 'AWS/Bedrock/Guardrails', metricName: 'Invocations', dimensions },
+        { namespace: 'AWS/Bedrock/Guardrails', metricName: 'InvocationsIntervened', dimensions },
+      ];
+      this.ids.set(key, ids);
+    }
+    this.store.put(ids[0], at, 1);
+    this.store.put(ids[1], at, intervened ? 1 : 0);
+  }
+}

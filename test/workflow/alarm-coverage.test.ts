@@ -1,0 +1,157 @@
+/**
+ * Every alarm the library creates for the example app's canaries receives data in a healthy
+ * rollout on the simulator (issue 4), replayed over the whole run: the vs-stable guards have no
+ * datapoint at the 100 % step, so the last evaluation alone would not show it. And the converse: an
+ * alarm whose dimensions match nothing the simulator emits gets no datapoint at all.
+ */
+import type { GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { type AlarmDefinition, type ModelSignalBehaviour, type RunResult, SimWorld, type SynthesizedStack } from '../../sim';
+import { exampleStack, HEALTHY, simulate } from './helpers';
+
+const SIGNALS: ModelSignalBehaviour = {
+  inputTokens: { mean: 400, sd: 50 },
+  outputTokens: { mean: 120, sd: 30 },
+  guardrailInterventionRate: 0.01,
+  schemaFailureRate: 0.001,
+  responseLength: { mean: 600, sd: 100 },
+  classes: { positive: 0.6, negative: 0.4 },
+};
+
+/** The canary's alarm names in the synthesized template. */
+function templateAlarms(stack: SynthesizedStack, canary: string): string[] {
+  const prefix = `${stack.stackName}-${canary}-`;
+  return Object.values(stack.template.Resources)
+    .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+    .map((r) => (r.Properties as { AlarmName?: unknown } | undefined)?.AlarmName)
+    .filter((n): n is string => typeof n === 'string' && n.startsWith(prefix))
+    .sort();
+}
+
+/** The alarm's metric or expression over the whole run, minute by minute, as GetMetricData answers it at the end. */
+function replay(world: SimWorld, def: AlarmDefinition): number[] {
+  const queries: GetMetricDataCommandInput['MetricDataQueries'] = def.Metrics
+    ? (def.Metrics as never)
+    : [
+        {
+          Id: 'm',
+          MetricStat: {
+            Metric: { Namespace: def.Namespace, MetricName: def.MetricName, Dimensions: def.Dimensions },
+            Period: def.Period ?? 60,
+            Stat: def.ExtendedStatistic ?? def.Statistic,
+          },
+        },
+      ];
+  const returned = def.Metrics ? def.Metrics.find((q) => q.ReturnData !== false)!.Id : 'm';
+  const out = world.cloudwatch.getMetricData({ StartTime: new Date(world.startMs), EndTime: new Date(world.now()), MetricDataQueries: queries });
+  return out.MetricDataResults?.find((r) => r.Id === returned)?.Values ?? [];
+}
+
+function coverage(world: SimWorld, names: string[]): { alarm: string; datapoints: number }[] {
+  return names.map((alarm) => ({ alarm, datapoints: replay(world, world.alarm(alarm)!.definition).length }));
+}
+
+const fired = (result: RunResult) => [...new Set(result.alarmTransitions.filter((t) => t.to === 'ALARM').map((t) => t.alarmName))];
+
+describe('a healthy SentimentCanary (Lambda) rollout with model signals on both versions', () => {
+  let stack: SynthesizedStack;
+  let world: SimWorld;
+  let result: RunResult;
+
+  beforeAll(async () => {
+    stack = exampleStack();
+    ({ world, result } = await simulate(stack, {
+      scenario: { requestsPerSecond: 10, versions: { '1': { ...HEALTHY, signals: SIGNALS }, '2': { ...HEALTHY, signals: SIGNALS } } },
+    }));
+  });
+  afterAll(() => world?.dispose());
+
+  it('promotes, and every alarm of the canary in the template had data at some minute', () => {
+    expect(result.status).toBe('SUCCEEDED');
+    expect(fired(result)).toEqual([]);
+    const names = templateAlarms(stack, 'SentimentCanary');
+    expect(names).toContain(`${stack.stackName}-SentimentCanary-BedrockGuardrailBlockRateVsStable`);
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    const missing = coverage(world, names).filter((c) => c.datapoints === 0);
+    expect(missing).toEqual([]);
+  });
+
+  it('emits Bedrock Guardrails metrics under the canary and stable guardrail versions the alarm reads', () => {
+    const def = world.alarm(`${stack.stackName}-SentimentCanary-BedrockGuardrailBlockRateVsStable`)!.definition;
+    for (const id of ['canaryInvocations', 'stableInvocations', 'canaryIntervened', 'stableIntervened']) {
+      const metric = def.Metrics!.find((q) => q.Id === id)!;
+      const values = replay(world, { ...def, Metrics: [{ ...metric, ReturnData: true }] });
+      expect({ id, withData: values.length > 0 }).toEqual({ id, withData: true });
+    }
+  });
+
+  it('an alarm whose dimension matches nothing the simulator emits gets no datapoint', () => {
+    const errorRate = world.alarm(`${stack.stackName}-SentimentCanary-ErrorRate`)!.definition;
+    const bedrock = world.alarm(`${stack.stackName}-SentimentCanary-BedrockGuardrailBlockRateVsStable`)!.definition;
+    const wrongVersion = (def: AlarmDefinition): AlarmDefinition => ({
+      ...def,
+      Metrics: def.Metrics!.map((q) =>
+        q.MetricStat
+          ? {
+              ...q,
+              MetricStat: {
+                ...q.MetricStat,
+                Metric: {
+                  ...q.MetricStat.Metric,
+                  Dimensions: q.MetricStat.Metric.Dimensions?.map((d) => (d.Name === 'GuardrailVersion' ? { ...d, Value: '99' } : d)),
+                },
+              },
+            }
+          : q,
+      ),
+    });
+    // The originals have data (so the variants lose it only through the dimension).
+    expect(replay(world, bedrock).length).toBeGreaterThan(0);
+    expect(replay(world, wrongVersion(bedrock))).toEqual([]);
+    expect(errorRate.Metrics).toBeDefined();
+    {
+      const wrongFunction: AlarmDefinition = {
+        ...errorRate,
+        Metrics: errorRate.Metrics!.map((q) =>
+          q.MetricStat
+            ? { ...q, MetricStat: { ...q.MetricStat, Metric: { ...q.MetricStat.Metric, Dimensions: q.MetricStat.Metric.Dimensions?.map((d) => ({ ...d, Value: `${d.Value}-nope` })) } } }
+            : q,
+        ),
+      };
+      expect(replay(world, errorRate).length).toBeGreaterThan(0);
+      expect(replay(world, wrongFunction)).toEqual([]);
+    }
+    // And the alarm itself, evaluated, sees only missing datapoints.
+    world.cloudwatch.putMetricAlarm({ ...wrongVersion(bedrock), AlarmName: 'WrongGuardrailVersion' });
+    const evaluation = world.cloudwatch.evaluate(world.alarm('WrongGuardrailVersion')!);
+    expect(evaluation.kind).toBe('allMissing');
+  });
+});
+
+describe('a healthy SummarizerCanary (SageMaker) rollout with model signals on both variants', () => {
+  const V1 = 'summarizer-v1';
+  const V2 = 'summarizer-v2';
+  const healthy = { errorRate: 0.001, latencyMs: { p50: 300, p95: 800 }, signals: { ...SIGNALS, classes: { summary: 0.95, refusal: 0.05 } } };
+  let stack: SynthesizedStack;
+  let world: SimWorld;
+  let result: RunResult;
+
+  beforeAll(async () => {
+    stack = exampleStack();
+    world = SimWorld.fromStack(stack, { seed: 42, canaryName: 'SummarizerCanary', scenario: { requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: healthy } } });
+    await world.deploy(V1);
+    await world.runUntil(() => world.endpoint()?.status === 'InService', { maxMinutes: 30 });
+    await world.advance(120);
+    const second = await world.deploy(V2);
+    if (!second.executionArn) throw new Error(`deploy of ${V2} started no rollout: ${second.action}`);
+    result = await world.runUntilDone({ maxMinutes: 150, settleSeconds: 60 });
+  });
+  afterAll(() => world?.dispose());
+
+  it('promotes, and every alarm of the canary in the template had data at some minute', () => {
+    expect(result.status).toBe('SUCCEEDED');
+    const names = templateAlarms(stack, 'SummarizerCanary');
+    expect(names.length).toBeGreaterThanOrEqual(4);
+    const missing = coverage(world, names).filter((c) => c.datapoints === 0);
+    expect(missing).toEqual([]);
+  });
+});
