@@ -280,16 +280,15 @@ const DISCUSSION = [
   '- "The best anchor" is ambiguous: the verdict table gives the reading where it is the anchor with the smallest blast radius',
   '  (Flagger here, which rolls back most healthy canaries), the false rollbacks against the anchor with the fewest, and the blast',
   '  radius against the best anchor that rolls back healthy canaries no more often than this library.',
-  '- This library\'s false rollbacks are on noisy-healthy (8 → 4 → 10 requests a second): the LatencyP95VsStable alarm compares',
-  '  per-minute p95s of a canary that gets about 25 requests a minute at 5 %, and a noisy minute can trip it. CodeDeploy\'s presets',
-  '  have none partly because they stop watching after 5–9 minutes. With 15 healthy runs per strategy, one false rollback against',
-  '  zero is not a measured difference in rates; more seeds would be needed to tell.',
+  '- The LatencyP95VsStable guard compares only minutes where the canary served at least 100 requests: before that rule, a',
+  '  per-minute p95 of about 25 canary requests (noisy-healthy at 5 %) tripped it on noise. With 15 healthy runs per strategy,',
+  '  small differences in false rollbacks are not measured differences in rates; more seeds would be needed to tell.',
   '- What would have to change in this library\'s design for a clear margin on detection itself: its blast radius is the requests',
   '  served between the onset and the first alarm evaluation that fires (about five minutes: the alarms\' evaluation periods and the',
   '  1-minute metric delay). Cutting that needs a faster decision on fewer requests: a sequential test in the check step (an',
   '  anytime-valid comparison of canary and stable counts each minute, e.g. a mixture SPRT on error counts), so a large difference',
   '  ends the step after one or two minutes instead of waiting out fixed evaluation periods, with the false-rollback rate bounded',
-  '  however often it looks, and percentile-vs-stable guards that require a minimum sample before they may fire.',
+  '  however often it looks.',
 ];
 
 export function markdown(report: BenchReport, command: string): string {
