@@ -1,6 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { CANARY_DIMENSION, CLASS_DIMENSION, SIGNAL_NAMESPACE, SIGNALS, VERSION_DIMENSION } from '../../runtime/signal-names';
+import { CANARY_DIMENSION, SIGNAL_NAMESPACE, SIGNALS, VERSION_DIMENSION } from '../../runtime/signal-names';
 import type { ModelCanaryOptions } from '../model-canary-options';
 import type { GuardAlarms } from './guard-alarms';
 
@@ -154,8 +154,6 @@ export function predictionShiftPlan(o: ModelCanaryOptions, canaryName: string): 
     minSamples: o.minPredictionsForShift ?? 100,
   };
 }
-
-export const PREDICTION_DIMENSIONS = [CANARY_DIMENSION, VERSION_DIMENSION, CLASS_DIMENSION];
 
 function addBedrockGuardrailGuard(guards: GuardAlarms, o: ModelCanaryOptions, ctx: SignalGuardContext): void {
   const metric = (version: string, name: string) =>
