@@ -9,6 +9,11 @@ export const SIGNAL_NAMESPACE = 'ModelCanary';
 /** Dimensions of every signal: which canary, and which version served the request. */
 export const CANARY_DIMENSION = 'Canary';
 export const VERSION_DIMENSION = 'Version';
+/**
+ * Which stack the canary belongs to: two stacks of one account may hold canaries of the same name,
+ * and their signals must not mix. The value is the stack name.
+ */
+export const STACK_DIMENSION = 'Stack';
 /** Extra dimension of the per-class prediction counts. */
 export const CLASS_DIMENSION = 'Class';
 
@@ -29,3 +34,10 @@ export const SIGNALS = {
   /** 1 per request, with the Class dimension. */
   prediction: 'Prediction',
 } as const;
+
+/**
+ * Environment variables the canary construct sets on the model function (and documents for a
+ * SageMaker container), so the runtime helper needs no hard-coded names.
+ */
+export const CANARY_NAME_ENV = 'MODEL_CANARY_NAME';
+export const CANARY_STACK_ENV = 'MODEL_CANARY_STACK';
