@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Who owns a routing (a Lambda alias, a SageMaker endpoint): the release custom resource, named by
+ * its stack and logical id. CloudFormation gives a renamed or moved construct a new logical id: it
+ * creates the new release resource, then deletes the old one. Both carry the same physical id, so
+ * the physical id alone cannot tell "the stack is gone" from "the resource moved". The record on
+ * the routing can:
+ * - `owner`: the release resource that serves the routing now;
+ * - `previousOwner`: the one it took over from, until CloudFormation deletes that one (rename
+ *   done) or deletes the new one (stack rollback of the rename: ownership goes back).
+ * A routing that exists without a record was made by someone else (an `AWS::Lambda::Alias`, a
+ * CodeDeploy deployment group, a person): it is adopted only when the user says so.
+ */
+export interface OwnerRecord {
+  readonly owner?: string;
+  readonly previousOwner?: string;
+}
+
+/** The owner id of a release resource: short, stable, and fits in an alias description or a tag. */
+export function ownerId(stackId: string, logicalResourceId: string): string {
+  return createHash('sha256').update(`${stackId}|${logicalResourceId}`).digest('hex').slice(0, 16);
+}
+
+export type ClaimDecision =
+  /** nothing to write: the routing is ours already */
+  | { readonly action: 'keep' }
+  /** write this record (a new routing, a rename taking over, or an adoption the user asked for) */
+  | { readonly action: 'claim'; readonly record: OwnerRecord }
+  /** the routing belongs to someone else: fail the deploy with `reason` */
+  | { readonly action: 'refuse'; readonly reason: string };
+
+/**
+ * Create or Update of a release resource. `existing` is undefined when the routing does not exist
+ * yet (the target creates it), else the record read from it (`{}` when it has none).
+ */
+export function decideClaim(existing: OwnerRecord | undefined, me: string, adoptExisting: boolean): ClaimDecision {
+  if (existing === undefined) return { action: 'claim', record: { owner: me } };
+  if (existing.owner === me) return { action: 'keep' };
+  if (existing.owner) return { action: 'claim', record: { owner: me, previousOwner: existing.owner } };
+  if (adoptExisting) return { action: 'claim', record: { owner: me } };
+  return {
+    action: 'refuse',
+    reason:
+      'it exists and was not created by cdk-model-canary (an AWS::Lambda::Alias, a CodeDeploy deployment group or a person made it). ' +
+      'If a CloudFormation resource declares it, set its removal policy to RETAIN and deploy once, then remove that resource; ' +
+      'then set adoptExisting: true on the canary and deploy (see "Adopting an existing alias" in the README)',
+  };
+}
+
+export type ReleaseDecision =
+  /** the last owner is going: stop rollouts and remove the routing */
+  | { readonly action: 'remove' }
+  /** leave the routing serving; write `record` when given */
+  | { readonly action: 'leave'; readonly record?: OwnerRecord };
+
+/** Delete of a release resource: remove the routing only when nobody else still owns it. */
+export function decideRelease(existing: OwnerRecord | undefined, me: string): ReleaseDecision {
+  if (existing === undefined) return { action: 'leave' };
+  if (existing.owner === me) {
+    // A stack rollback deletes the new resource while the old one still exists: hand it back.
+    if (existing.previousOwner) return { action: 'leave', record: { owner: existing.previousOwner } };
+    return { action: 'remove' };
+  }
+  // The rename completed and CloudFormation deletes the old resource: the new owner stays alone.
+  if (existing.previousOwner === me) return { action: 'leave', record: { owner: existing.owner } };
+  return { action: 'leave' };
+}
