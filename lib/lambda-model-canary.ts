@@ -1,19 +1,25 @@
-import { CfnDeletionPolicy, CfnResource, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, CfnResource, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { IModelCanary } from './model-canary';
 import type { ModelCanaryOptions } from './model-canary-options';
+import { CanaryAlias, declaredAliasProblems } from './private/canary-alias';
 import { LambdaAliasBinding } from './private/lambda-alias-binding';
 import { optionProblems, RolloutController } from './private/rollout-controller';
+import { defaultCanaryName, registerCanary } from './private/uniqueness';
 import { throwIfProblems } from './private/validation';
+import { CANARY_NAME_ENV, CANARY_STACK_ENV } from '../runtime/signal-names';
 
 /** Properties of a {@link LambdaModelCanary}. */
 export interface LambdaModelCanaryProps extends ModelCanaryOptions {
   /**
    * The function that serves the model. Every deploy that changes its code or configuration
    * publishes a new version (`currentVersion`), and that version is released as a canary.
+   * The canary adds `MODEL_CANARY_NAME` and `MODEL_CANARY_STACK` to its environment.
    */
   readonly modelFunction: lambda.Function;
 
@@ -22,6 +28,16 @@ export interface LambdaModelCanaryProps extends ModelCanaryOptions {
    * @default 'live'
    */
   readonly aliasName?: string;
+
+  /**
+   * Take over an alias of this name that exists already but was not created by this library (an
+   * `AWS::Lambda::Alias`, a CodeDeploy deployment group, one made by hand). Its traffic stays as
+   * it is; the canary manages it from then on. Without this, such an alias fails the deploy.
+   * If a CloudFormation resource declares the alias, give it `RemovalPolicy.RETAIN` and deploy
+   * once, then remove it from the app and add the canary with `adoptExisting: true`.
+   * @default false
+   */
+  readonly adoptExisting?: boolean;
 }
 
 const ALIAS_NAME = /^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/;
@@ -35,10 +51,15 @@ const ALIAS_NAME = /^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/;
  *
  * @see https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
  */
-export class LambdaModelCanary extends Construct {
-  /** The alias to invoke; it depends on the release resource, so references wait for it to exist. */
+export class LambdaModelCanary extends Construct implements IModelCanary {
+  /**
+   * The alias to invoke. Use it like a `lambda.Alias` (permissions, function URLs, event sources,
+   * grants, metrics); references to it wait for the release resource that creates it.
+   */
   public readonly alias: lambda.IAlias;
   public readonly aliasName: string;
+  /** Unique in the stack: in alarm names, alerts and the model-signal `Canary` dimension. */
+  public readonly canaryName: string;
   /** Receives every alert. */
   public readonly topic: sns.ITopic;
   /** The rollout workflow. */
@@ -54,30 +75,46 @@ export class LambdaModelCanary extends Construct {
 
   constructor(scope: Construct, id: string, props: LambdaModelCanaryProps) {
     super(scope, id);
+    const fn = requireFunction(props);
     const aliasName = props.aliasName ?? 'live';
+    const canaryName = props.canaryName ?? defaultCanaryName(this);
     throwIfProblems('LambdaModelCanary', [
       ...(Token.isUnresolved(aliasName) || ALIAS_NAME.test(aliasName)
         ? []
         : [`aliasName "${aliasName}" is not a valid alias name: use 1-128 letters, digits, - or _, not only digits`]),
-      ...retainedVersionProblems(props.modelFunction),
+      ...retainedVersionProblems(fn),
       ...optionProblems(props),
     ]);
+    const fnKey = Token.isUnresolved(fn.functionName) ? fn.node.path : fn.functionName;
+    registerCanary(this, {
+      canaryName,
+      targetKey: `lambda:${fnKey}:${aliasName}`,
+      targetDescription: `alias "${aliasName}" of function ${fn.node.path}`,
+    });
+    this.node.addValidation({ validate: () => declaredAliasProblems(fn, aliasName, this.node.path) });
 
-    const version = props.modelFunction.currentVersion;
+    // The runtime helper reads these: no hard-coded canary name in the model code.
+    fn.addEnvironment(CANARY_NAME_ENV, canaryName);
+    fn.addEnvironment(CANARY_STACK_ENV, Stack.of(this).stackName);
+
+    const version = fn.currentVersion;
     // CDK deletes a replaced version by default; the stable version must outlive the deploy of its canary.
     version.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    const binding = new LambdaAliasBinding(props.modelFunction, aliasName, version);
+    const binding = new LambdaAliasBinding(fn, aliasName, version);
     const controller = new RolloutController(this, 'Rollout', {
-      options: props,
+      options: { ...props, canaryName },
       binding,
       canaryVersion: version.version,
     });
 
     this.aliasName = aliasName;
+    this.canaryName = controller.canaryName;
     // The alias name comes back from the release resource, so anything using the alias is created after it.
-    this.alias = lambda.Alias.fromAliasAttributes(this, 'Alias', {
-      aliasName: controller.release.getAttString('TargetName'),
-      aliasVersion: version,
+    this.alias = new CanaryAlias(this, 'Alias', {
+      fn,
+      version,
+      aliasName,
+      aliasNameAfterRelease: controller.release.getAttString('TargetName'),
     });
     this.topic = controller.topic;
     this.stateMachine = controller.stateMachine;
@@ -88,6 +125,26 @@ export class LambdaModelCanary extends Construct {
     this.errorRateVsStableAlarm = controller.guards.errorRateVsStable;
     this.latencyP95VsStableAlarm = controller.guards.latencyP95VsStable;
   }
+
+  /** lambda:InvokeFunction on the alias (what callers invoke), not on the function or a version. */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.alias.grantInvoke(grantee);
+  }
+}
+
+/** Plain-JavaScript callers get no type check: say which prop is wrong before anything reads it. */
+function requireFunction(props: LambdaModelCanaryProps): lambda.Function {
+  const fn = (props as { modelFunction?: unknown } | undefined)?.modelFunction;
+  // Duck-typed, not instanceof: a second copy of aws-cdk-lib in node_modules is still a Function.
+  const isFunction = fn instanceof lambda.Function || (typeof fn === 'object' && fn !== null && typeof (fn as lambda.Function).addEnvironment === 'function' && 'currentVersion' in fn);
+  if (!isFunction) {
+    const got = fn === undefined ? 'nothing' : fn === null ? 'null' : (fn as object).constructor?.name ?? typeof fn;
+    throw new Error(
+      `LambdaModelCanary: modelFunction must be a lambda.Function defined in this app (got ${got}). ` +
+        'An imported function (Function.fromFunctionArn) or a version or alias cannot publish new versions: pass the lambda.Function (or NodejsFunction) itself.',
+    );
+  }
+  return fn as lambda.Function;
 }
 
 /** The stable version must survive the deploy that publishes the canary. */

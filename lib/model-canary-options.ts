@@ -27,6 +27,15 @@ export interface PreTrafficCheck {
    * @default - any response without an error passes
    */
   readonly expectResponseContains?: string;
+
+  /**
+   * How many failed requests of this check are sent again (after 1 s, 2 s, 4 s...), in all. A
+   * healthy model with a 2 % transient error rate fails a check of 3 requests in about 6 releases
+   * of 100 without retries, and practically never with 2; a model that keeps failing still fails.
+   * A response without `expectResponseContains` fails at once (it is not transient).
+   * @default 2
+   */
+  readonly retries?: number;
 }
 
 /**

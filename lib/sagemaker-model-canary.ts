@@ -1,13 +1,17 @@
-import { Names, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { IModelCanary } from './model-canary';
 import type { ModelCanaryOptions } from './model-canary-options';
 import { optionProblems, RolloutController } from './private/rollout-controller';
 import { SageMakerEndpointBinding } from './private/sagemaker-endpoint-binding';
+import { registerCanary } from './private/uniqueness';
 import { requireRange, throwIfProblems } from './private/validation';
+import { CANARY_NAME_ENV, CANARY_STACK_ENV } from '../runtime/signal-names';
 
 /** Properties of a {@link SageMakerModelCanary}. */
 export interface SageMakerModelCanaryProps extends ModelCanaryOptions {
@@ -25,7 +29,10 @@ export interface SageMakerModelCanaryProps extends ModelCanaryOptions {
   readonly instanceType: string;
 
   /**
-   * Instances per variant.
+   * Instances per variant. While a release adds its canary variant, SageMaker runs the old fleet
+   * (each variant it has) and the new one (stable and canary): three times this count at once, four
+   * times when the last release left a variant at weight 0 (the old model after a promotion, the
+   * canary after a rollback).
    * @default 1
    */
   readonly instanceCount?: number;
@@ -47,10 +54,34 @@ const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
  * new model adds it as a second variant at weight 0 (the endpoint keeps serving), then the rollout
  * moves weight to it step by step, waiting for InService before every change.
  *
+ * Capacity: adding the canary variant is an UpdateEndpoint, which deploys the new configuration to
+ * a new fleet for every variant (the stable one too), shifts traffic, then deletes the old
+ * instances. A release therefore needs instance quota for both fleets while it runs, and the
+ * stable variant serves from new (cold) instances after it.
+ *
  * @see https://docs.aws.amazon.com/sagemaker/latest/dg/model-ab-testing.html
+ * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
  */
-export class SageMakerModelCanary extends Construct {
+export class SageMakerModelCanary extends Construct implements IModelCanary {
+  /** The canary's name: in alarm names, alerts and the model-signal `Canary` dimension. */
+  public readonly canaryName: string;
+  /** The endpoint's name. A reference to it waits until the release resource has created the endpoint. */
   public readonly endpointName: string;
+  /**
+   * The endpoint's ARN, as SageMaker reports it (the name in lower case). A reference to it waits
+   * until the release resource has created the endpoint.
+   */
+  public readonly endpointArn: string;
+  /**
+   * Environment variables for the model's container, so the runtime helper (`ModelSignals`) finds
+   * the canary and stack without hard-coded names. The canary does not set them on `model`:
+   * changing a model's `Environment` replaces the model, which is a new release. Add them yourself,
+   * in the deploy that releases your next model; they are plain strings, so
+   * `model.addPropertyOverride('PrimaryContainer.Environment', canary.modelEnvironment)` after
+   * creating the canary makes no reference cycle. The variant (version) a container serves is its
+   * model name: give it to the helper as `version`.
+   */
+  public readonly modelEnvironment: { [key: string]: string };
   public readonly topic: sns.ITopic;
   public readonly stateMachine: sfn.IStateMachine;
   public readonly guardAlarms: cloudwatch.IAlarm[];
@@ -60,6 +91,7 @@ export class SageMakerModelCanary extends Construct {
   public readonly latencyP95VsStableAlarm: cloudwatch.IAlarm;
   /** The variant (model name) that served before this deploy, at deploy time. */
   public readonly stableVariant: string;
+  private readonly binding: SageMakerEndpointBinding;
 
   constructor(scope: Construct, id: string, props: SageMakerModelCanaryProps) {
     super(scope, id);
@@ -86,7 +118,18 @@ export class SageMakerModelCanary extends Construct {
       binding,
       canaryVersion: props.model.attrModelName,
     });
+    this.binding = binding;
+    this.canaryName = controller.canaryName;
+    registerCanary(this, {
+      canaryName: this.canaryName,
+      targetKey: endpointKey(this, endpointName),
+      targetDescription: `endpoint ${endpointName}`,
+    });
     this.endpointName = controller.release.getAttString('TargetName');
+    // Fn::Select over a list holding the release's attribute: the literal ARN, but CloudFormation
+    // waits for the release resource (the endpoint exists) before anything that references it.
+    this.endpointArn = Fn.select(0, [binding.endpointArn, this.endpointName]);
+    this.modelEnvironment = { [CANARY_NAME_ENV]: this.canaryName, [CANARY_STACK_ENV]: Stack.of(this).stackName };
     this.topic = controller.topic;
     this.stateMachine = controller.stateMachine;
     this.stableVariant = controller.stableVersion;
@@ -96,4 +139,24 @@ export class SageMakerModelCanary extends Construct {
     this.errorRateVsStableAlarm = controller.guards.errorRateVsStable;
     this.latencyP95VsStableAlarm = controller.guards.latencyP95VsStable;
   }
+
+  /**
+   * Lets `grantee` send requests to the endpoint: `sagemaker:InvokeEndpoint` on this endpoint only.
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.binding.grantInvoke(grantee);
+  }
+}
+
+/**
+ * The endpoint's identity for the synth-time clash check: names are unique per account and Region
+ * and case-insensitive in CreateEndpoint, so "Summarizer" and "summarizer" are one endpoint.
+ * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html
+ */
+function endpointKey(scope: Construct, endpointName: string): string {
+  const { account, region } = Stack.of(scope);
+  const env = Token.isUnresolved(account) || Token.isUnresolved(region) ? '' : `${account}/${region}/`;
+  const name = Token.isUnresolved(endpointName) ? endpointName : endpointName.toLowerCase();
+  return `sagemaker:endpoint:${env}${name}`;
 }

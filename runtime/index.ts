@@ -6,8 +6,10 @@
  * length and the distribution of predicted classes. {@link ModelSignals} writes them as CloudWatch
  * embedded metric format (EMF) documents, one JSON line per document on stdout, through
  * Powertools for AWS Lambda (TypeScript) Metrics. Each document carries the dimensions `Canary`
- * (the construct's `canaryName`) and `Version` (the version that served the request), which are
- * what the guard alarms select on.
+ * (the construct's `canaryName`), `Stack` (the canary's stack, so two stacks' canaries of one name
+ * do not mix) and `Version` (the version that served the request), which are what the guard
+ * alarms select on. The canary construct sets `MODEL_CANARY_NAME` and `MODEL_CANARY_STACK` on the
+ * model function, so `new ModelSignals()` needs no names in the code.
  *
  * Where the data goes:
  * - Lambda: stdout goes to the function's CloudWatch Logs log group, and CloudWatch Logs extracts
@@ -28,14 +30,40 @@
  * This entry point imports nothing from aws-cdk-lib or the construct library.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { CANARY_DIMENSION, CLASS_DIMENSION, SIGNAL_NAMESPACE, SIGNALS, VERSION_DIMENSION } from './signal-names';
+import {
+  CANARY_DIMENSION,
+  CANARY_NAME_ENV,
+  CANARY_STACK_ENV,
+  CLASS_DIMENSION,
+  SIGNAL_NAMESPACE,
+  SIGNALS,
+  STACK_DIMENSION,
+  VERSION_DIMENSION,
+} from './signal-names';
 
-export { CANARY_DIMENSION, CLASS_DIMENSION, SIGNAL_NAMESPACE, SIGNALS, VERSION_DIMENSION } from './signal-names';
+export {
+  CANARY_DIMENSION,
+  CANARY_NAME_ENV,
+  CANARY_STACK_ENV,
+  CLASS_DIMENSION,
+  SIGNAL_NAMESPACE,
+  SIGNALS,
+  STACK_DIMENSION,
+  VERSION_DIMENSION,
+} from './signal-names';
 
 /** Environment variable naming the version that serves requests; wins over the Lambda one. */
 export const VERSION_ENV = 'MODEL_CANARY_VERSION';
-/** Set by the Lambda runtime to the published version being invoked (`$LATEST` when unpublished). */
+/**
+ * Set by the Lambda runtime to the version being invoked (`$LATEST` when unpublished).
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+ */
 export const LAMBDA_VERSION_ENV = 'AWS_LAMBDA_FUNCTION_VERSION';
+/**
+ * The version used when none is given or set (a model's local unit tests): Lambda's own name for
+ * unpublished code. No guard selects on it, so such signals never count for a release.
+ */
+export const DEFAULT_VERSION = '$LATEST';
 
 /** Longest accepted `predictedClass`, after trimming. */
 export const MAX_CLASS_LENGTH = 255;
@@ -44,11 +72,17 @@ const MAX_DIMENSION_VALUE_LENGTH = 1024;
 
 export interface ModelSignalsOptions {
   /**
-   * The canary's name: must equal the `canaryName` of the construct (which defaults to the
-   * construct id). Written as the `Canary` dimension; a different value means the guards never
-   * see these signals.
+   * The canary's name: must equal the `canaryName` of the construct. Written as the `Canary`
+   * dimension; a different value means the guards never see these signals.
+   * @default - env `MODEL_CANARY_NAME` (the canary construct sets it on the model function), else an error
    */
-  readonly canaryName: string;
+  readonly canaryName?: string;
+
+  /**
+   * The name of the stack that holds the canary. Written as the `Stack` dimension.
+   * @default - env `MODEL_CANARY_STACK` (the canary construct sets it on the model function), else an error
+   */
+  readonly stackName?: string;
 
   /**
    * CloudWatch namespace. Must equal the namespace the construct's guards read.
@@ -61,7 +95,8 @@ export interface ModelSignalsOptions {
    * - Lambda: leave unset; `AWS_LAMBDA_FUNCTION_VERSION` (set by the runtime) is used.
    * - SageMaker: the production variant name, which cdk-model-canary sets equal to the model
    *   name; pass it here or set `MODEL_CANARY_VERSION` in the container's environment.
-   * @default - env `MODEL_CANARY_VERSION`, else env `AWS_LAMBDA_FUNCTION_VERSION`, else an error
+   * @default - env `MODEL_CANARY_VERSION`, else env `AWS_LAMBDA_FUNCTION_VERSION`, else `$LATEST`
+   *   (with a process warning), as in a model's local unit tests
    */
   readonly version?: string;
 }
@@ -96,7 +131,8 @@ export interface ModelRequestSignals {
  * ```ts
  * import { ModelSignals } from 'cdk-model-canary/runtime';
  *
- * const signals = new ModelSignals({ canaryName: 'SentimentCanary' });
+ * // Canary and stack come from MODEL_CANARY_NAME / MODEL_CANARY_STACK, which the canary sets.
+ * const signals = new ModelSignals();
  *
  * export const handler = async (event: { text: string }) => {
  *   const result = await classify(event.text);
@@ -109,6 +145,8 @@ export interface ModelRequestSignals {
 export class ModelSignals {
   /** The `Canary` dimension value. */
   public readonly canaryName: string;
+  /** The `Stack` dimension value. */
+  public readonly stackName: string;
   /** The `Version` dimension value. */
   public readonly version: string;
   /** The CloudWatch namespace. */
@@ -116,24 +154,32 @@ export class ModelSignals {
 
   private readonly metrics: Metrics;
 
-  /** @throws Error when `canaryName`, `namespace` or `version` is empty or cannot be resolved. */
-  constructor(options: ModelSignalsOptions) {
-    this.canaryName = dimensionValue('canaryName', options?.canaryName);
+  /**
+   * @throws Error when the canary or stack name is neither given nor set in the environment, or
+   *   when a name, the namespace or the version is blank or too long. Nothing throws at import.
+   */
+  constructor(options: ModelSignalsOptions = {}) {
+    this.canaryName = resolveName('canaryName', options?.canaryName, CANARY_NAME_ENV);
+    this.stackName = resolveName('stackName', options?.stackName, CANARY_STACK_ENV);
     this.namespace = nonEmpty('namespace', options?.namespace ?? SIGNAL_NAMESPACE, 255);
     this.version = resolveVersion(options?.version);
 
     this.metrics = new Metrics({ namespace: this.namespace });
     // Powertools adds a `service` dimension to every metric by default. CloudWatch identifies a
-    // metric by its exact dimension set, and the guards select on {Canary, Version} only.
+    // metric by its exact dimension set, and the guards select on {Canary, Stack, Version} only.
     this.metrics.clearDefaultDimensions();
-    this.metrics.setDefaultDimensions({ [CANARY_DIMENSION]: this.canaryName, [VERSION_DIMENSION]: this.version });
+    this.metrics.setDefaultDimensions({
+      [CANARY_DIMENSION]: this.canaryName,
+      [STACK_DIMENSION]: this.stackName,
+      [VERSION_DIMENSION]: this.version,
+    });
   }
 
   /**
-   * Emits the signals of one request: one EMF document with dimensions {Canary, Version} holding
+   * Emits the signals of one request: one EMF document with dimensions {Canary, Stack, Version} holding
    * Requests = 1 and every signal given (InputTokens, OutputTokens, TotalTokens = the sum of the
    * token counts given, GuardrailIntervened 0/1, SchemaInvalid 0/1, ResponseLength), and, when
-   * `predictedClass` is given, a second document with dimensions {Canary, Version, Class} holding
+   * `predictedClass` is given, a second document with dimensions {Canary, Stack, Version, Class} holding
    * Prediction = 1. All units are Count. The request is validated in full before anything is
    * written, so an invalid request writes nothing.
    *
@@ -225,17 +271,37 @@ function codePoints(text: string): number {
   return n;
 }
 
+/** An explicit option wins; else the variable the canary construct sets; else an error naming both. */
+function resolveName(option: string, explicit: string | undefined, envName: string): string {
+  if (explicit !== undefined) return dimensionValue(option, explicit);
+  const value = process.env[envName];
+  if (value !== undefined && value.trim() !== '') return dimensionValue(envName, value);
+  throw new Error(
+    `ModelSignals: no ${option}. Set ${envName} (the canary construct sets it on the model function it releases;` +
+      ` in a SageMaker container or a unit test set it yourself) or pass the \`${option}\` option.`,
+  );
+}
+
+let warnedDefaultVersion = false;
+
 function resolveVersion(explicit: string | undefined): string {
   if (explicit !== undefined) return dimensionValue('version', explicit);
   for (const name of [VERSION_ENV, LAMBDA_VERSION_ENV]) {
     const value = process.env[name];
     if (value !== undefined && value.trim() !== '') return dimensionValue(name, value);
   }
-  throw new Error(
-    `ModelSignals: cannot tell which version serves the requests. Pass the \`version\` option or set ${VERSION_ENV}` +
-      ` (on a SageMaker endpoint: the production variant name, which cdk-model-canary sets equal to the model name).` +
-      ` On Lambda the runtime sets ${LAMBDA_VERSION_ENV}.`,
-  );
+  // Not on Lambda and not configured (a unit test, or a container missing its variable): say so on
+  // stderr once, since on a SageMaker endpoint the guards would then see no canary signals.
+  if (!warnedDefaultVersion) {
+    warnedDefaultVersion = true;
+    process.emitWarning(
+      `ModelSignals: neither ${VERSION_ENV} nor ${LAMBDA_VERSION_ENV} is set, so signals are recorded as version` +
+        ` "${DEFAULT_VERSION}", which no guard selects on. On a SageMaker endpoint set ${VERSION_ENV} to the` +
+        ` production variant name (cdk-model-canary sets it equal to the model name), or pass the \`version\` option.`,
+      { type: 'ModelCanaryWarning', code: 'MODEL_CANARY_DEFAULT_VERSION' },
+    );
+  }
+  return DEFAULT_VERSION;
 }
 
 function dimensionValue(field: string, value: unknown): string {

@@ -1,7 +1,7 @@
 /**
  * How CloudWatch turns the datapoints of an alarm's evaluation range into a state, as documented in
- * "Configuring how CloudWatch alarms treat missing data" (CloudWatch User Guide, "How alarm state is
- * evaluated when data is missing", including both of its example tables):
+ * "How alarm state is evaluated when data is missing" and "Avoiding premature transitions to alarm
+ * state" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html):
  *
  * - CloudWatch retrieves more periods than EvaluationPeriods (the evaluation range).
  * - At least N real datapoints in the range: the most recent N real ones are evaluated and
@@ -9,9 +9,10 @@
  * - Fewer: the missing ones are filled per TreatMissingData, every real datapoint in the range is
  *   included, and fills are used as few times as possible. `breaching`/`notBreaching` fill with
  *   breaching/non-breaching points. `missing` and `ignore` cannot fill: a non-breaching real point
- *   decides OK; otherwise `ignore` keeps the state and `missing` goes to INSUFFICIENT_DATA, except
- *   that a breaching point at the oldest end of the range goes to ALARM (the documented
- *   "X - - - -" row).
+ *   decides by count; otherwise `ignore` keeps the state and `missing` goes to INSUFFICIENT_DATA,
+ *   unless the premature-alarm rule applies: the oldest breaching point is at least
+ *   DatapointsToAlarm periods old and every newer point is breaching or missing, which is ALARM
+ *   whatever M is (the documented `- - X - -` 3-of-3 and `- - - X -` 2-of-3 rows).
  * - Then: at least DatapointsToAlarm breaching among the N evaluated → ALARM, else OK.
  */
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -43,7 +44,7 @@ export interface Evaluation {
   /** The real datapoints that were evaluated, oldest first. */
   readonly evaluated: readonly RangePoint[];
   readonly breaching: number;
-  /** How many missing datapoints were filled (counted) per TreatMissingData. */
+  /** How many of the N evaluated datapoints had to be filled (the docs' "# of data points that must be filled"). */
   readonly filled: number;
   readonly kind: 'datapoints' | 'allMissing' | 'partial' | 'lowSampleIgnored';
 }
@@ -92,11 +93,13 @@ export function evaluateAlarm(input: EvaluationInput): Evaluation {
         return { state: realBreaching >= m ? 'ALARM' : 'OK', evaluated: real, breaching: realBreaching, filled: fills, kind: 'partial' };
       }
       if (input.treatMissingData === 'ignore') {
-        return { state: input.current, evaluated: real, breaching: realBreaching, filled: 0, kind: 'partial' };
+        return { state: input.current, evaluated: real, breaching: realBreaching, filled: fills, kind: 'partial' };
       }
-      const oldest = input.points[0];
-      const oldestBreaching = oldest?.value !== undefined && input.breaches(oldest.value);
-      return { state: oldestBreaching ? 'ALARM' : 'INSUFFICIENT_DATA', evaluated: real, breaching: realBreaching, filled: 0, kind: 'partial' };
+      // Only breaching and missing points remain: ALARM once the oldest breaching one is M periods old.
+      const points = input.points;
+      const oldestBreaching = points.findIndex((p) => p.value !== undefined && input.breaches(p.value));
+      const age = points.length - oldestBreaching;
+      return { state: age >= m ? 'ALARM' : 'INSUFFICIENT_DATA', evaluated: real, breaching: realBreaching, filled: fills, kind: 'partial' };
     }
   }
 }

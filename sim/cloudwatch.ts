@@ -10,12 +10,14 @@ import type {
 import {
   type AlarmState,
   comparator,
-  comparisonText,
   evaluateAlarm,
   type Evaluation,
   type RangePoint,
   type TreatMissingData,
 } from './alarm-evaluation';
+import { explainEvaluation } from './alarm-reason';
+import { validateAlarmDefinition } from './alarm-validation';
+import { evaluationGrid, windowSeries } from './alarm-windows';
 import { awsError } from './aws-errors';
 import { evaluateExpression, type TimeSeries } from './metric-math';
 import { type Datapoint, lowSampleThreshold, type MetricId, MetricStore, percentileOf } from './metrics';
@@ -96,19 +98,10 @@ function dims(list: { Name: string; Value: string }[] | undefined): Record<strin
   return Object.fromEntries((list ?? []).map((d) => [d.Name, d.Value]));
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', '+0000');
-}
-
-function shortTime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${String(d.getUTCFullYear()).slice(2)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
-}
-
 /**
  * CloudWatch metrics and metric alarms: GetMetricData over the metric store, DescribeAlarms, and
- * alarm evaluation once per period the way CloudWatch documents it (see alarm-evaluation.ts).
+ * alarm evaluation every minute over sliding periods, the way CloudWatch documents it (alarm-evaluation.ts,
+ * alarm-windows.ts), and PutMetricAlarm's limits (alarm-validation.ts).
  * An alarm whose metric (namespace, name, exact dimension set) receives no data never sees a
  * datapoint, so with notBreaching it stays OK forever, as it would on AWS.
  */
@@ -157,13 +150,13 @@ export class CloudWatchSim {
     this.transition(alarm, state, reason, reasonData);
   }
 
-  /** Evaluates every alarm whose period ends now. */
+  /**
+   * Evaluates every alarm: "for any period of one minute or longer, an alarm is evaluated every
+   * minute" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation),
+   * so the caller ticks once a minute; the periods slide with it (alarm-windows.ts).
+   */
   public evaluateDue(): void {
-    const now = this.now();
-    for (const alarm of this.alarms.values()) {
-      const periodMs = this.periodOf(alarm.definition) * 1000;
-      if (Math.floor(now / 1000) % (periodMs / 1000) === 0) this.evaluate(alarm);
-    }
+    for (const alarm of this.alarms.values()) this.evaluate(alarm);
   }
 
   /** One evaluation of one alarm at the current time. */
@@ -171,13 +164,9 @@ export class CloudWatchSim {
     const now = this.now();
     const def = alarm.definition;
     const period = this.periodOf(def);
-    const periodMs = period * 1000;
     const n = def.EvaluationPeriods;
     const m = def.DatapointsToAlarm ?? n;
-    const rangeLength = n + this.rangeExtra;
-    const newest = Math.floor(now / periodMs) * periodMs - periodMs;
-    const oldest = newest - (rangeLength - 1) * periodMs;
-    const grid = Array.from({ length: rangeLength }, (_, i) => oldest + i * periodMs);
+    const grid = evaluationGrid(now, period, n + this.rangeExtra);
     const { series, lowSample } = this.alarmSeries(def, grid, now);
     const points: RangePoint[] = grid.map((t) => ({
       timestamp: t,
@@ -196,7 +185,7 @@ export class CloudWatchSim {
     });
     alarm.lastEvaluation = { at: now, points, result };
     if (result.state !== alarm.state) {
-      const { reason, reasonData } = this.explain(def, result, points, now, grid[0], alarm.state);
+      const { reason, reasonData } = explainEvaluation(def, result, points, now, grid[0], alarm.state, period);
       this.transition(alarm, result.state, reason, reasonData);
     }
     return result;
@@ -217,53 +206,6 @@ export class CloudWatchSim {
     this.onTransition(alarm, transition, previous);
   }
 
-  private explain(
-    def: AlarmDefinition,
-    result: Evaluation,
-    points: RangePoint[],
-    now: number,
-    startDate: number,
-    from: AlarmState,
-  ): { reason: string; reasonData: string } {
-    const n = def.EvaluationPeriods;
-    const m = def.DatapointsToAlarm ?? n;
-    const thr = def.Threshold;
-    const evaluated = [...result.evaluated];
-    const list = [...evaluated].reverse().map((p) => `${p.value} (${shortTime(p.timestamp)})`).join(', ');
-    let reason: string;
-    if (result.kind === 'allMissing') {
-      reason =
-        result.state === 'INSUFFICIENT_DATA'
-          ? `Insufficient Data: ${n} datapoints were unknown.`
-          : `Threshold Crossed: no datapoints were received for ${n} periods and ${n} missing datapoints were treated as [${def.TreatMissingData === 'breaching' ? 'Breaching' : 'NonBreaching'}].`;
-    } else if (result.state === 'INSUFFICIENT_DATA') {
-      reason = `Insufficient Data: ${result.filled || n - evaluated.length} datapoints were unknown.`;
-    } else {
-      const cmp = comparisonText(def.ComparisonOperator);
-      const filled = result.filled > 0 ? ` and ${result.filled} missing datapoint${result.filled === 1 ? ' was' : 's were'} treated as [${def.TreatMissingData === 'breaching' ? 'Breaching' : 'NonBreaching'}]` : '';
-      reason =
-        result.state === 'ALARM'
-          ? `Threshold Crossed: ${Math.min(result.breaching, evaluated.length)} out of the last ${evaluated.length} datapoints [${list}] were ${cmp} the threshold (${thr})${filled} (minimum ${m} datapoint${m === 1 ? '' : 's'} for ${from} -> ALARM transition).`
-          : `Threshold Crossed: ${evaluated.length - Math.min(result.breaching, evaluated.length)} out of the last ${evaluated.length} datapoints [${list}] were not ${cmp} the threshold (${thr})${filled} (minimum ${n - m + 1} datapoint${n - m + 1 === 1 ? '' : 's'} for ${from} -> OK transition).`;
-    }
-    const stat = def.Metrics ? undefined : (def.ExtendedStatistic ?? def.Statistic);
-    const reasonData = JSON.stringify({
-      version: '1.0',
-      queryDate: iso(now),
-      startDate: iso(startDate),
-      ...(stat ? { statistic: stat } : {}),
-      ...(def.Unit ? { unit: def.Unit } : {}),
-      period: this.periodOf(def),
-      recentDatapoints: evaluated.map((p) => p.value),
-      threshold: thr,
-      evaluatedDatapoints: [...points]
-        .reverse()
-        .filter((p) => evaluated.includes(p))
-        .map((p) => ({ timestamp: iso(p.timestamp), ...(p.sampleCount !== undefined ? { sampleCount: p.sampleCount } : {}), value: p.value })),
-    });
-    return { reason, reasonData };
-  }
-
   private periodOf(def: AlarmDefinition): number {
     if (def.Period) return def.Period;
     const stat = def.Metrics?.find((q) => q.MetricStat)?.MetricStat;
@@ -273,8 +215,6 @@ export class CloudWatchSim {
   /** The alarm's datapoints over the grid, and which timestamps are low-sample for a percentile. */
   private alarmSeries(def: AlarmDefinition, grid: number[], now: number): { series: Map<number, Datapoint>; lowSample: Set<number> } {
     const periodMs = this.periodOf(def) * 1000;
-    const start = grid[0];
-    const end = grid[grid.length - 1] + periodMs;
     const lowSample = new Set<number>();
     const markLow = (stat: string, points: Datapoint[]) => {
       const p = percentileOf(stat);
@@ -285,11 +225,11 @@ export class CloudWatchSim {
     if (!def.Metrics) {
       const id: MetricId = { namespace: def.Namespace ?? '', metricName: def.MetricName ?? '', dimensions: dims(def.Dimensions) };
       const stat = def.ExtendedStatistic ?? def.Statistic ?? 'Average';
-      const points = this.store.series(id, stat, this.periodOf(def), start, end, now);
+      const points = windowSeries(this.store, id, stat, this.periodOf(def), grid, now);
       markLow(stat, points);
       return { series: new Map(points.map((p) => [p.timestamp, p])), lowSample };
     }
-    const result = this.queries(def.Metrics, grid, periodMs, now, markLow);
+    const result = this.queries(def.Metrics, grid, periodMs, now, true, markLow);
     const returned = def.Metrics.filter((q) => q.ReturnData !== false);
     if (returned.length !== 1) throw new Error(`Alarm ${def.AlarmName}: exactly one query must return data`);
     const ts = result.get(returned[0].Id) ?? new Map();
@@ -302,6 +242,7 @@ export class CloudWatchSim {
     grid: number[],
     periodMs: number,
     now: number,
+    sliding: boolean,
     onMetric?: (stat: string, points: Datapoint[]) => void,
   ): Map<string, TimeSeries> {
     const start = grid[0];
@@ -319,14 +260,10 @@ export class CloudWatchSim {
       let ts: TimeSeries;
       if (q.MetricStat) {
         const metric = q.MetricStat.Metric;
-        const points = this.store.series(
-          { namespace: metric.Namespace, metricName: metric.MetricName, dimensions: dims(metric.Dimensions) },
-          q.MetricStat.Stat,
-          q.MetricStat.Period,
-          start,
-          end,
-          now,
-        );
+        const id: MetricId = { namespace: metric.Namespace, metricName: metric.MetricName, dimensions: dims(metric.Dimensions) };
+        const points = sliding
+          ? windowSeries(this.store, id, q.MetricStat.Stat, q.MetricStat.Period, grid, now)
+          : this.store.series(id, q.MetricStat.Stat, q.MetricStat.Period, start, end, now);
         onMetric?.(q.MetricStat.Stat, points);
         ts = new Map(points.map((p) => [p.timestamp, p.value]));
       } else if (q.Expression) {
@@ -345,18 +282,7 @@ export class CloudWatchSim {
   }
 
   private validate(def: AlarmDefinition): void {
-    const invalid = (message: string) => awsError('cloudwatch', 'ValidationError', 400, message);
-    if (!def.AlarmName) throw invalid('AlarmName is required');
-    if (def.Metrics && (def.MetricName || def.Statistic || def.ExtendedStatistic)) {
-      throw invalid('Metrics cannot be combined with MetricName/Statistic/ExtendedStatistic');
-    }
-    if (!def.Metrics && !def.MetricName) throw invalid('Either MetricName or Metrics is required');
-    if (def.DatapointsToAlarm !== undefined && def.DatapointsToAlarm > def.EvaluationPeriods) {
-      throw invalid('DatapointsToAlarm must be less than or equal to EvaluationPeriods');
-    }
-    for (const q of def.Metrics ?? []) {
-      if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) throw invalid(`Invalid metrics list: the id ${q.Id} must start with a lowercase letter`);
-    }
+    validateAlarmDefinition(def);
     comparator(def.ComparisonOperator, def.Threshold);
   }
 
@@ -476,7 +402,7 @@ export class CloudWatchSim {
     const grid: number[] = [];
     for (let t = first; t < end; t += periodMs) grid.push(t);
     const now = this.now();
-    const series = this.queries(cfnQueries, grid, periodMs, now);
+    const series = this.queries(cfnQueries, grid, periodMs, now, false);
     const descending = input.ScanBy !== 'TimestampAscending';
     const results: MetricDataResult[] = cfnQueries
       .filter((q) => q.ReturnData !== false)

@@ -36,6 +36,13 @@ export interface Delivery {
   readonly input: unknown;
 }
 
+/** EventBridge's default event pattern size quota, in characters. */
+export const MAX_EVENT_PATTERN_CHARS = 2048;
+
+export class EventPatternTooLargeError extends Error {
+  public override readonly name = 'LimitExceededException';
+}
+
 export function ruleArn(name: string): string {
   return `arn:${PARTITION}:events:${REGION}:${ACCOUNT}:rule/${name}`;
 }
@@ -56,6 +63,13 @@ export class EventBridgeSim {
   ) {}
 
   public putRule(rule: RuleDefinition): void {
+    // "Event pattern size: 2,048 characters" (default quota, adjustable):
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+    // The error code AWS returns is not documented there; the deploy fails either way.
+    const size = rule.EventPattern ? JSON.stringify(rule.EventPattern).length : 0;
+    if (size > MAX_EVENT_PATTERN_CHARS) {
+      throw new EventPatternTooLargeError(`Rule ${rule.name}: the event pattern has ${size} characters, more than the ${MAX_EVENT_PATTERN_CHARS} EventBridge allows`);
+    }
     this.rules.set(rule.name, rule);
   }
 

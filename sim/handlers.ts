@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as check from '../lambda/handlers/check';
 import * as onAlarm from '../lambda/handlers/on-alarm';
+import * as onExecutionEnd from '../lambda/handlers/on-execution-end';
 import * as preTraffic from '../lambda/handlers/pre-traffic';
 import * as promote from '../lambda/handlers/promote';
 import * as release from '../lambda/handlers/release';
@@ -21,6 +22,7 @@ export type Handler = (event: never) => Promise<unknown>;
 export const HANDLERS: Readonly<Record<string, Handler>> = {
   check: check.handler as Handler,
   'on-alarm': onAlarm.handler as Handler,
+  'on-execution-end': onExecutionEnd.handler as Handler,
   'pre-traffic': preTraffic.handler as Handler,
   promote: promote.handler as Handler,
   release: release.handler as Handler,

@@ -2,7 +2,9 @@ import type {
   AliasConfiguration,
   CreateAliasCommandInput,
   DeleteAliasCommandInput,
+  FunctionConfiguration,
   GetAliasCommandInput,
+  GetFunctionConfigurationCommandInput,
   UpdateAliasCommandInput,
 } from '@aws-sdk/client-lambda';
 import { awsError } from './aws-errors';
@@ -39,8 +41,21 @@ export interface FunctionRecord {
   readonly handlerName?: string;
   /** The canary a library function belongs to. */
   readonly canaryName?: string;
-  readonly versions: Map<string, { publishedAt: number }>;
+  readonly versions: Map<string, PublishedVersion>;
   readonly aliases: Map<string, AliasState>;
+}
+
+/** A published version and the configuration weighted routing compares. */
+export interface PublishedVersion {
+  readonly publishedAt: number;
+  /** Execution role ARN (default: the function's `<name>-role`). */
+  readonly role: string;
+  readonly deadLetterTargetArn?: string;
+}
+
+export interface VersionConfig {
+  readonly role?: string;
+  readonly deadLetterTargetArn?: string;
 }
 
 const ALIAS_NAME = /^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/;
@@ -70,10 +85,17 @@ export class LambdaSim {
     return record;
   }
 
-  public publishVersion(functionName: string, version: string): void {
+  /** Publishes `version` with the function's configuration of the moment (`config`: its role and DLQ). */
+  public publishVersion(functionName: string, version: string, config: VersionConfig = {}): void {
     const fn = this.fn(functionName);
     if (!/^\d+$/.test(version)) throw new Error(`A published version is a number, got ${version}`);
-    if (!fn.versions.has(version)) fn.versions.set(version, { publishedAt: this.now() });
+    if (!fn.versions.has(version)) {
+      fn.versions.set(version, {
+        publishedAt: this.now(),
+        role: config.role ?? `arn:aws:iam::${ACCOUNT}:role/${fn.name}-role`,
+        ...(config.deadLetterTargetArn ? { deadLetterTargetArn: config.deadLetterTargetArn } : {}),
+      });
+    }
   }
 
   public findByArn(arn: string): FunctionRecord | undefined {
@@ -111,6 +133,26 @@ export class LambdaSim {
   }
 
   // --- API ---
+
+  /** The configuration of one version (Qualifier) or of $LATEST; only what the library reads. */
+  public getFunctionConfiguration(input: GetFunctionConfigurationCommandInput): FunctionConfiguration {
+    const fn = this.fn(input.FunctionName);
+    const arnQualifier = this.resolveName(input.FunctionName ?? '').qualifier;
+    const qualifier = input.Qualifier ?? arnQualifier ?? '$LATEST';
+    const version = fn.versions.get(qualifier) ?? (qualifier === '$LATEST' ? undefined : fn.versions.get(fn.aliases.get(qualifier)?.functionVersion ?? ''));
+    if (!version && qualifier !== '$LATEST') {
+      throw awsError('lambda', 'ResourceNotFoundException', 404, `Function not found: ${fn.arn}:${qualifier}`);
+    }
+    const latest = [...fn.versions.values()].pop();
+    const shown = version ?? latest;
+    return {
+      FunctionName: fn.name,
+      FunctionArn: `${fn.arn}:${qualifier}`,
+      Version: fn.versions.has(qualifier) ? qualifier : '$LATEST',
+      Role: shown?.role ?? `arn:aws:iam::${ACCOUNT}:role/${fn.name}-role`,
+      ...(shown?.deadLetterTargetArn ? { DeadLetterConfig: { TargetArn: shown.deadLetterTargetArn } } : {}),
+    };
+  }
 
   public getAlias(input: GetAliasCommandInput): AliasConfiguration {
     const fn = this.fn(input.FunctionName);
@@ -208,6 +250,17 @@ export class LambdaSim {
     }
     if (version === primary) throw invalid(`The additional version ${version} must differ from the alias's FunctionVersion`);
     if (!fn.versions.has(version)) throw invalid(`Version ${version} of function ${fn.name} does not exist`);
+    // Both versions of a weighted alias need the same execution role and the same DLQ setting:
+    // https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
+    // (the error's code and text are not documented; InvalidParameterValueException is assumed.)
+    const a = fn.versions.get(primary);
+    const b = fn.versions.get(version)!;
+    if (a && a.role !== b.role) {
+      throw invalid(`Versions ${primary} and ${version} of function ${fn.name} have different execution roles: an alias can route between them only when they are the same`);
+    }
+    if (a && a.deadLetterTargetArn !== b.deadLetterTargetArn) {
+      throw invalid(`Versions ${primary} and ${version} of function ${fn.name} have different dead-letter queue configurations: an alias can route between them only when they are the same`);
+    }
     return { [version]: weight };
   }
 

@@ -5,7 +5,9 @@
  *   value missing on one side counts as 0;
  * - a division by zero drops that datapoint;
  * - FILL(ts, x) fills every period of the queried range that has no value;
- * - comparisons give 0/1, missing values count as 0; IF(cond, a, b) per timestamp of cond.
+ * - comparisons give 0/1, missing values count as 0; IF(cond, a, b) per timestamp of cond;
+ * - "All functions must be written in uppercase letters (such as AVG)": `fill(m1, 0)` is rejected
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html).
  */
 export type TimeSeries = Map<number, number>;
 export type MathValue = { readonly kind: 'scalar'; readonly value: number } | { readonly kind: 'ts'; readonly points: TimeSeries };
@@ -181,6 +183,30 @@ class Parser {
   }
 }
 
+/** Functions the simulator evaluates, spelled as AWS requires (uppercase). */
+export const SUPPORTED_FUNCTIONS: readonly string[] = ['FILL', 'IF', 'ABS', 'CEIL', 'FLOOR', 'LOG', 'LOG10', 'SUM', 'AVG', 'MIN', 'MAX'];
+
+/**
+ * The functions an expression calls, as written; throws on a syntax error. The caller decides
+ * what to reject (PutMetricAlarm validation).
+ */
+export function calledFunctions(expression: string): string[] {
+  const fns = new Set<string>();
+  const visit = (n: Node): void => {
+    if (n.k === 'neg') visit(n.a);
+    if (n.k === 'bin') {
+      visit(n.a);
+      visit(n.b);
+    }
+    if (n.k === 'call') {
+      fns.add(n.fn);
+      n.args.forEach(visit);
+    }
+  };
+  visit(new Parser(tokenize(expression), expression).parse());
+  return [...fns];
+}
+
 /** The ids an expression reads. */
 export function referencedIds(expression: string): string[] {
   const ids = new Set<string>();
@@ -280,7 +306,7 @@ function asSeries(v: MathValue, fn: string): TimeSeries {
 }
 
 function call(n: Extract<Node, { k: 'call' }>, ctx: MathContext): MathValue {
-  const fn = n.fn.toUpperCase();
+  const fn = n.fn;
   switch (fn) {
     case 'FILL': {
       const series = asSeries(evaluate(n.args[0], ctx), fn);
@@ -349,6 +375,7 @@ function call(n: Extract<Node, { k: 'call' }>, ctx: MathContext): MathValue {
       return scalar({ SUM: sum, AVG: sum / values.length, MIN: Math.min(...values), MAX: Math.max(...values) }[fn]);
     }
     default:
+      if (SUPPORTED_FUNCTIONS.includes(fn.toUpperCase())) throw new Error(`Metric math: ${fn} must be written in uppercase letters (${fn.toUpperCase()})`);
       throw new Error(`Metric math: function ${fn} is not supported by the simulator`);
   }
 }

@@ -107,6 +107,18 @@ export class MetricStore {
     }
     return out;
   }
+
+  /** One datapoint over exactly [startMs, endMs) (whole minutes), as of `now`; absent when nothing is visible. */
+  public window(id: MetricId, stat: string, startMs: number, endMs: number, now: number): Datapoint | undefined {
+    const metric = this.metrics.get(metricKey(id));
+    if (!metric) return undefined;
+    const values: number[] = [];
+    for (let m = startMs; m < endMs; m += RESOLUTION_MS) {
+      const bucket = metric.buckets.get(m);
+      if (bucket && now >= this.visibleAt(m)) values.push(...bucket.values);
+    }
+    return values.length ? { timestamp: startMs, value: statistic(stat, values), sampleCount: values.length } : undefined;
+  }
 }
 
 /** CloudWatch statistics over raw values: Sum, SampleCount, Average, Minimum, Maximum, pNN(.NN). */

@@ -3,6 +3,7 @@ import type {
   CreateEndpointCommandInput,
   CreateEndpointConfigCommandInput,
   DeleteEndpointCommandInput,
+  DeleteTagsCommandInput,
   DescribeEndpointCommandInput,
   DescribeEndpointCommandOutput,
   ListTagsCommandInput,
@@ -12,76 +13,18 @@ import type {
 import { awsError } from './aws-errors';
 import type { Random } from './random';
 import { ACCOUNT, PARTITION, REGION } from './template';
+import {
+  DEFAULT_SAGEMAKER_TIMINGS,
+  type EndpointChange,
+  type EndpointConfigRecord,
+  type EndpointOperation,
+  type EndpointRecord,
+  type SageMakerTimings,
+  type VariantState,
+} from './sagemaker-types';
 
-export type EndpointStatus = 'Creating' | 'InService' | 'Updating' | 'Deleting' | 'Failed';
-
-export interface VariantState {
-  readonly name: string;
-  readonly modelName: string;
-  /** The weight traffic is routed by now. */
-  readonly currentWeight: number;
-  /** The weight an update in progress is moving to (= currentWeight when InService). */
-  readonly desiredWeight: number;
-  readonly instanceType?: string;
-  readonly instanceCount: number;
-}
-
-export interface EndpointConfigRecord {
-  readonly name: string;
-  readonly arn: string;
-  readonly createdAt: number;
-  readonly variants: readonly { readonly name: string; readonly modelName: string; readonly weight: number; readonly instanceType?: string; readonly instanceCount: number }[];
-}
-
-export interface EndpointRecord {
-  readonly name: string;
-  readonly arn: string;
-  status: EndpointStatus;
-  configName: string;
-  /** What serves now; while Updating through UpdateEndpoint, the old config's variants keep serving. */
-  variants: VariantState[];
-  readonly tags: Map<string, string>;
-  readonly createdAt: number;
-  lastModified: number;
-  failureReason?: string;
-  /** The update in progress and when it ends (virtual ms). */
-  pending?: { readonly operation: EndpointOperation; readonly until: number; readonly timer: ReturnType<typeof setTimeout> };
-}
-
-export type EndpointOperation = 'CreateEndpoint' | 'UpdateEndpoint' | 'UpdateEndpointWeightsAndCapacities' | 'DeleteEndpoint';
-
-export interface EndpointChange {
-  /** Virtual epoch ms. */
-  readonly at: number;
-  readonly endpointName: string;
-  /** An API call, or `<operation>:done` when SageMaker finishes it. */
-  readonly operation: EndpointOperation | `${EndpointOperation}:done`;
-  /** The function (handler name) that made the call, when known. */
-  readonly by?: string;
-  readonly status: EndpointStatus | 'Deleted';
-  readonly variants: readonly VariantState[];
-  /** For UpdateEndpointWeightsAndCapacities: the weights asked for, by variant. */
-  readonly desiredWeights?: Readonly<Record<string, number>>;
-  readonly configName?: string;
-}
-
-export interface SageMakerTimings {
-  /** Virtual seconds CreateEndpoint stays Creating (default 300). */
-  createEndpointSeconds: number;
-  /** Virtual seconds UpdateEndpoint stays Updating while the new variants are provisioned (default 480). */
-  updateEndpointSeconds: number;
-  /** Virtual seconds UpdateEndpointWeightsAndCapacities stays Updating (default 30). */
-  updateWeightsSeconds: number;
-  /** Virtual seconds DeleteEndpoint stays Deleting (default 60). */
-  deleteEndpointSeconds: number;
-}
-
-export const DEFAULT_SAGEMAKER_TIMINGS: SageMakerTimings = {
-  createEndpointSeconds: 300,
-  updateEndpointSeconds: 480,
-  updateWeightsSeconds: 30,
-  deleteEndpointSeconds: 60,
-};
+export * from './sagemaker-types';
+export { invocationMetrics, MODEL_RESPONSE_LIMIT_MS } from './sagemaker-invocations';
 
 export function endpointArn(name: string): string {
   // SageMaker ARNs carry the resource name in lower case.
@@ -100,7 +43,10 @@ const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
  * new configuration while the old variants keep serving (Updating for `updateEndpointSeconds`);
  * UpdateEndpointWeightsAndCapacities moves DesiredWeight at once and CurrentWeight when the update
  * ends. Any update of an endpoint that is not InService fails with "Cannot update in-progress
- * endpoint". Timers run on the simulation's virtual clock.
+ * endpoint". A CreateEndpoint can be made to end Failed (`failNextCreate`); a Failed endpoint
+ * then accepts only DeleteEndpoint
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html).
+ * Timers run on the simulation's virtual clock.
  */
 export class SageMakerSim {
   public readonly models = new Set<string>();
@@ -108,6 +54,8 @@ export class SageMakerSim {
   public readonly endpoints = new Map<string, EndpointRecord>();
   public readonly history: EndpointChange[] = [];
   public readonly timings: SageMakerTimings;
+  /** Failure reasons for the next CreateEndpoint calls: each ends Failed instead of InService. */
+  private readonly createFailures: string[] = [];
 
   constructor(
     private readonly random: Random,
@@ -120,6 +68,14 @@ export class SageMakerSim {
   /** A model (AWS::SageMaker::Model) exists: CloudFormation created it. Models are retained, never deleted. */
   public addModel(name: string): void {
     this.models.add(name);
+  }
+
+  /**
+   * The next CreateEndpoint ends `Failed` with this FailureReason (a container that does not start,
+   * no capacity for the instance type) after `createEndpointSeconds`.
+   */
+  public failNextCreate(reason: string): void {
+    this.createFailures.push(reason);
   }
 
   public endpoint(name: string): EndpointRecord | undefined {
@@ -189,20 +145,28 @@ export class SageMakerSim {
     if (this.endpoints.has(name)) throw invalid(`Cannot create already existing endpoint "${endpointArn(name)}".`);
     const config = this.config(input.EndpointConfigName);
     const now = this.now();
+    const tags = input.Tags ?? [];
+    validateTags(tags);
     const endpoint: EndpointRecord = {
       name,
       arn: endpointArn(name),
       status: 'Creating',
       configName: config.name,
       variants: variantsOf(config),
-      tags: new Map((input.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+      tags: new Map(tags.map((t) => [t.Key ?? '', t.Value ?? ''])),
       createdAt: now,
       lastModified: now,
     };
     this.endpoints.set(name, endpoint);
     this.record(endpoint, 'CreateEndpoint', by);
+    const failure = this.createFailures.shift();
     this.schedule(endpoint, 'CreateEndpoint', this.timings.createEndpointSeconds, () => {
-      endpoint.status = 'InService';
+      if (failure === undefined) {
+        endpoint.status = 'InService';
+      } else {
+        endpoint.status = 'Failed';
+        endpoint.failureReason = failure;
+      }
     });
     return { EndpointArn: endpoint.arn };
   }
@@ -288,8 +252,22 @@ export class SageMakerSim {
 
   public addTags(input: AddTagsCommandInput): { Tags: { Key: string; Value: string }[] } {
     const endpoint = this.byArn(input.ResourceArn);
+    validateTags(input.Tags ?? []);
     for (const t of input.Tags ?? []) endpoint.tags.set(t.Key ?? '', t.Value ?? '');
     return { Tags: (input.Tags ?? []).map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' })) };
+  }
+
+  /**
+   * Removes the keys (1 to 50 of them). A key the endpoint does not carry is ignored (not stated in
+   * the docs; the target only deletes keys it has read).
+   * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteTags.html
+   */
+  public deleteTags(input: DeleteTagsCommandInput): Record<string, never> {
+    const endpoint = this.byArn(input.ResourceArn);
+    const keys = input.TagKeys ?? [];
+    if (keys.length < 1 || keys.length > 50) throw invalid('TagKeys: 1 to 50 keys');
+    for (const k of keys) endpoint.tags.delete(k);
+    return {};
   }
 
   public listTags(input: ListTagsCommandInput): { Tags: { Key: string; Value: string }[] } {
@@ -361,6 +339,21 @@ export class SageMakerSim {
     const endpoint = [...this.endpoints.values()].find((e) => e.arn === arn);
     if (!endpoint) throw invalid(`Could not find resource "${arn ?? ''}".`);
     return endpoint;
+  }
+}
+
+/**
+ * Tag keys 1-128 and values 0-256 characters of letters, digits, spaces and `_.:/=+-@`.
+ * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html
+ */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+function validateTags(tags: readonly { Key?: string; Value?: string }[]): void {
+  for (const t of tags) {
+    const key = t.Key ?? '';
+    const value = t.Value ?? '';
+    if (key.length < 1 || key.length > 128 || !TAG_TEXT.test(key)) throw invalid(`Invalid tag key "${key}": 1-128 characters of letters, digits, spaces and _.:/=+-@`);
+    if (value.length > 256 || !TAG_TEXT.test(value)) throw invalid(`Invalid value for tag "${key}": up to 256 characters of letters, digits, spaces and _.:/=+-@`);
   }
 }
 

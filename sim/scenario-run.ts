@@ -384,7 +384,7 @@ function minutesOf(world: SimWorld, profile: TargetProfile, from: number, to: nu
     sageMaker
       ? { namespace: 'AWS/SageMaker', metricName: SM[metricName], dimensions: { EndpointName: world.endpointName, VariantName: version } }
       : { namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: fn, Resource: resource, ExecutedVersion: version } };
-  const signal = (version: string, metricName: string) => ({ namespace: 'ModelCanary', metricName, dimensions: { Canary: canaryName, Version: version } });
+  const signal = (version: string, metricName: string) => ({ namespace: 'ModelCanary', metricName, dimensions: { Canary: canaryName, Stack: world.stackName, Version: version } });
   const byMinute = (version: string, metricName: string, stat: string, ns: 'lambda' | 'signal') => {
     const id = ns === 'lambda' ? lambda(version, metricName) : signal(version, metricName);
     return new Map(world.metrics.series(id, stat, 60, from, to, now).map((d) => [d.timestamp, d.value]));

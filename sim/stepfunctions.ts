@@ -40,7 +40,13 @@ export interface ExecutionRecord {
   error?: string;
   cause?: string;
   readonly events: WorkflowEvent[];
+  /** Events AWS would have written to this execution's history so far. */
+  historyEvents: number;
   abort?: () => void;
+  /** Set once the end of the execution has been reported to onStatusChange. */
+  statusReported?: boolean;
+  /** Set when the execution failed for its history size. */
+  historyLimitReached?: boolean;
   /** Settles when the execution has ended, whatever the outcome. */
   done: Promise<void>;
 }
@@ -52,6 +58,32 @@ interface MachineRecord {
   readonly arn: string;
   readonly name: string;
   definition: StateMachineDefinition;
+}
+
+/**
+ * An execution history holds at most 25,000 events; past that the execution fails and no Catch
+ * runs: https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ */
+export const MAX_HISTORY_EVENTS = 25_000;
+
+/**
+ * AWS history events one event of the local library stands for: a Task state's attempt writes
+ * TaskScheduled, TaskStarted and TaskSucceeded/TaskFailed besides the state's entered/exited events
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html).
+ */
+function historyEventsOf(ev: WorkflowEvent): number {
+  const task = ev.state?.type === 'Task';
+  switch (ev.type) {
+    case 'StateEntered':
+      return task ? 4 : 1;
+    case 'StateRetried':
+      return task ? 3 : 0;
+    case 'StateCaught':
+    case 'StateFailed':
+      return 0;
+    default:
+      return 1;
+  }
 }
 
 /** Task states without TimeoutSeconds: AWS's default is 99999999 s (the local library would use 60 s). The largest a timer can hold. */
@@ -72,6 +104,8 @@ export class StepFunctionsSim {
   constructor(
     private readonly now: () => number,
     private readonly runTask: TaskRunner,
+    /** Called when an execution starts and when it ends (EventBridge's "Step Functions Execution Status Change"). */
+    private readonly onStatusChange: (execution: ExecutionRecord) => void = () => undefined,
   ) {}
 
   public putStateMachine(name: string, definition: StateMachineDefinition): string {
@@ -121,10 +155,12 @@ export class StepFunctionsSim {
       startDate: this.now(),
       status: 'RUNNING',
       events: [],
+      historyEvents: 0,
       done: Promise.resolve(),
     };
     this.executions.set(executionArn, record);
     record.done = this.run(machine, record, parsed);
+    this.onStatusChange(record);
     return { $metadata: { httpStatusCode: 200 }, executionArn, startDate: new Date(record.startDate) };
   }
 
@@ -147,15 +183,31 @@ export class StepFunctionsSim {
     });
     record.abort = execution.abort;
     const collect = (async () => {
-      for await (const ev of execution.eventLogs) record.events.push(JSON.parse(JSON.stringify(ev)) as WorkflowEvent);
+      for await (const ev of execution.eventLogs) {
+        const event = JSON.parse(JSON.stringify(ev)) as WorkflowEvent;
+        record.events.push(event);
+        record.historyEvents += historyEventsOf(event);
+        if (record.historyEvents > MAX_HISTORY_EVENTS && record.status === 'RUNNING') {
+          // The quota page does not name the error; States.Runtime is Step Functions' error for
+          // failures outside the states' own. The execution ends without running any Catch.
+          record.status = 'FAILED';
+          record.error = 'States.Runtime';
+          record.cause = `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`;
+          record.stopDate = this.now();
+          record.historyLimitReached = true;
+          this.reportEnd(record);
+          execution.abort();
+        }
+      }
     })();
     const settle = execution.result.then(
       (output) => {
         record.status = 'SUCCEEDED';
         record.output = output;
+        this.reportEnd(record);
       },
       (err: Error & { cause?: { name?: string; message?: string } }) => {
-        if (record.status === 'ABORTED') return;
+        if (record.status === 'ABORTED' || record.historyLimitReached) return;
         if (err.name === 'ExecutionAbortedError') {
           record.status = 'ABORTED';
         } else if (err.name === 'ExecutionTimeoutError') {
@@ -166,11 +218,20 @@ export class StepFunctionsSim {
           record.error = err.cause?.name ?? err.name;
           record.cause = err.cause?.message ?? err.message;
         }
+        this.reportEnd(record);
       },
     );
     return Promise.all([settle, collect.catch(() => undefined)]).then(() => {
-      record.stopDate ??= this.now();
+      this.reportEnd(record);
     });
+  }
+
+  /** The end of an execution, reported once, as soon as its status is final. */
+  private reportEnd(record: ExecutionRecord): void {
+    if (record.status === 'RUNNING' || record.statusReported) return;
+    record.stopDate ??= this.now();
+    record.statusReported = true;
+    this.onStatusChange(record);
   }
 
   public stopExecution(input: StopExecutionCommandInput): StopExecutionCommandOutput {
@@ -182,6 +243,7 @@ export class StepFunctionsSim {
       record.cause = input.cause;
       record.stopDate = this.now();
       record.abort?.();
+      this.reportEnd(record);
     }
     return { $metadata: { httpStatusCode: 200 }, stopDate: new Date(record.stopDate ?? this.now()) };
   }

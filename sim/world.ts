@@ -3,6 +3,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
+  type DescribeAlarmsCommandInput,
+  type DescribeAlarmsCommandOutput,
   GetMetricDataCommand,
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
@@ -10,6 +12,7 @@ import {
 import {
   CreateAliasCommand,
   DeleteAliasCommand,
+  GetFunctionConfigurationCommand,
   GetAliasCommand,
   InvokeCommand,
   type InvokeCommandInput,
@@ -43,6 +46,8 @@ import { awsError, type FaultKind, faultError, type ServiceName } from './aws-er
 import { BedrockGuardrailsSim, type GuardrailVersions, guardrailVersionsOf } from './bedrock';
 import { VirtualClock } from './clock';
 import { type AlarmDefinition, type AlarmRecord, type AlarmTransition, alarmArn, CloudWatchSim } from './cloudwatch';
+import { type CompositeAlarmDefinition, type CompositeAlarmRecord, CompositeAlarmSim } from './composite-alarms';
+import { compositeAlarmEvent, executionStatusEvent } from './service-events';
 import { type BusEvent, type Delivery, EventBridgeSim, type RuleDefinition } from './eventbridge';
 import { FaultInjector } from './faults';
 import { assertRegistryComplete, type Handler, HANDLERS, handlerOf, type LambdaErrorPayload, lambdaErrorPayload } from './handlers';
@@ -222,6 +227,7 @@ export class SimWorld {
   public readonly lambda: LambdaSim;
   public readonly sagemaker: SageMakerSim;
   public readonly cloudwatch: CloudWatchSim;
+  public readonly compositeAlarms: CompositeAlarmSim;
   public readonly sns: SnsSim;
   public readonly events: EventBridgeSim;
   public readonly sfn: StepFunctionsSim;
@@ -248,6 +254,7 @@ export class SimWorld {
   /** The model name each AWS::SageMaker::Model has now (what `deploy` last gave it). */
   private readonly modelNamesByLogicalId = new Map<string, string>();
   private pendingAsync = 0;
+  private statusEvents = 0;
   private disposed = false;
 
   /** The example app (bin/example-stack.ts), synthesized once per process. */
@@ -278,9 +285,10 @@ export class SimWorld {
       this.cloudwatch = new CloudWatchSim(this.metrics, now, (a, t, p) => this.onAlarmTransition(a, t, p), {
         evaluationRangeExtra: options.evaluationRangeExtra,
       });
+      this.compositeAlarms = new CompositeAlarmSim(now, (name) => this.cloudwatch.alarms.get(name)?.state, (a, p) => this.onCompositeTransition(a, p));
       this.sns = new SnsSim(this.random, now);
       this.events = new EventBridgeSim(now, (d) => this.deliver(d));
-      this.sfn = new StepFunctionsSim(now, (arn, input, state) => this.runTask(arn, input, state));
+      this.sfn = new StepFunctionsSim(now, (arn, input, state) => this.runTask(arn, input, state), (e) => this.onExecutionStatus(e));
       this.traffic = new TrafficModel(options.scenario ?? { requestsPerSecond: 0 }, this.random, this.startMs);
       this.resolver = new IntrinsicResolver(this.template, this.stackName, this.physicalIds());
       this.bedrock = new BedrockGuardrailsSim(this.metrics, () => this.bedrockGuardrail(), options.scenario?.guardrailVersions);
@@ -378,6 +386,11 @@ export class SimWorld {
     for (const [, resource] of resourcesOfType(this.template, 'AWS::CloudWatch::Alarm')) {
       if (this.belongsToOtherCanary(resource)) continue;
       this.cloudwatch.putMetricAlarm(this.resolver.resolve<AlarmDefinition>(resource.Properties ?? {}));
+    }
+    for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::CloudWatch::CompositeAlarm')) {
+      if (this.belongsToOtherCanary(resource)) continue;
+      const props = this.resolver.resolve<Partial<CompositeAlarmDefinition>>(resource.Properties ?? {});
+      this.compositeAlarms.put({ ...props, AlarmName: props.AlarmName ?? this.physicalName(logicalId), AlarmRule: String(props.AlarmRule) });
     }
     for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::Events::Rule')) {
       if (this.belongsToOtherCanary(resource)) continue;
@@ -499,6 +512,8 @@ export class SimWorld {
     for (const e of this.sfn?.executions.values() ?? []) {
       if (e.status === 'RUNNING') {
         e.status = 'ABORTED';
+        // The simulation ends here: no status-change event may reach a later world's timers.
+        e.statusReported = true;
         e.abort?.();
       }
     }
@@ -551,7 +566,8 @@ export class SimWorld {
             return this.topicArn(logicalId, resource);
           case 'AWS::StepFunctions::StateMachine':
             return stateMachineArn(this.stateMachineName(logicalId, resource));
-          case 'AWS::CloudWatch::Alarm': {
+          case 'AWS::CloudWatch::Alarm':
+          case 'AWS::CloudWatch::CompositeAlarm': {
             const name = resource.Properties?.AlarmName;
             return typeof name === 'string' ? name : this.physicalName(logicalId);
           }
@@ -588,6 +604,7 @@ export class SimWorld {
             if (attribute === 'Name') return this.stateMachineName(logicalId, resource);
             break;
           case 'AWS::CloudWatch::Alarm':
+          case 'AWS::CloudWatch::CompositeAlarm':
             if (attribute === 'Arn') return alarmArn(String(resource.Properties?.AlarmName ?? this.physicalName(logicalId)));
             break;
           case 'AWS::IAM::Role':
@@ -785,11 +802,12 @@ export class SimWorld {
     runtime.onAnyCommand().callsFake(unsupported('SageMaker Runtime'));
 
     lambda.on(GetAliasCommand).callsFake((i) => this.call('lambda', 'GetAlias', () => this.lambda.getAlias(i)));
+    lambda.on(GetFunctionConfigurationCommand).callsFake((i) => this.call('lambda', 'GetFunctionConfiguration', () => this.lambda.getFunctionConfiguration(i)));
     lambda.on(CreateAliasCommand).callsFake((i) => this.call('lambda', 'CreateAlias', (by) => this.lambda.createAlias(i, by)));
     lambda.on(UpdateAliasCommand).callsFake((i) => this.call('lambda', 'UpdateAlias', (by) => this.lambda.updateAlias(i, by)));
     lambda.on(DeleteAliasCommand).callsFake((i) => this.call('lambda', 'DeleteAlias', (by) => this.lambda.deleteAlias(i, by)));
     lambda.on(InvokeCommand).callsFake((i) => this.call('lambda', 'Invoke', () => this.invokeModel(i)));
-    cw.on(DescribeAlarmsCommand).callsFake((i) => this.call('cloudwatch', 'DescribeAlarms', () => this.cloudwatch.describeAlarms(i)));
+    cw.on(DescribeAlarmsCommand).callsFake((i) => this.call('cloudwatch', 'DescribeAlarms', () => this.describeAlarms(i)));
     cw.on(GetMetricDataCommand).callsFake((i) => this.call('cloudwatch', 'GetMetricData', () => this.cloudwatch.getMetricData(i)));
     cw.on(PutMetricAlarmCommand).callsFake((i) =>
       this.call('cloudwatch', 'PutMetricAlarm', () => {
@@ -1039,6 +1057,29 @@ export class SimWorld {
     this.invokeAsync(fn, delivery.input, (this.options.eventDeliveryDelaySeconds ?? 2) * 1000);
   }
 
+  /** DescribeAlarms over metric alarms (sim/cloudwatch.ts) and composite alarms (on the first page). */
+  private describeAlarms(input: DescribeAlarmsCommandInput): DescribeAlarmsCommandOutput {
+    const out = this.cloudwatch.describeAlarms(input);
+    if (!(input.AlarmTypes ?? []).includes('CompositeAlarm') || input.NextToken) return out;
+    const composites = this.compositeAlarms
+      .describe(input.AlarmNames)
+      .filter((a) => !input.AlarmNamePrefix || a.AlarmName!.startsWith(input.AlarmNamePrefix))
+      .filter((a) => !input.StateValue || a.StateValue === input.StateValue);
+    return { ...out, CompositeAlarms: composites };
+  }
+
+  /** A composite alarm's state change, on EventBridge. */
+  private onCompositeTransition(alarm: CompositeAlarmRecord, previous: { state: AlarmState; reason: string; at: number }): void {
+    this.events.putEvent(compositeAlarmEvent(alarm, previous, this.random.uuid()));
+  }
+
+  /** An execution started or ended, on EventBridge. */
+  private onExecutionStatus(e: ExecutionRecord): void {
+    if (this.disposed) return;
+    // Its own id sequence: the seeded random stream (traffic, errors) stays what it was without these events.
+    this.events.putEvent(executionStatusEvent(e, this.now(), `sfn-status-${++this.statusEvents}`));
+  }
+
   // ---------------------------------------------------------------- CloudWatch → EventBridge
 
   private onAlarmTransition(
@@ -1090,6 +1131,7 @@ export class SimWorld {
       },
     };
     this.events.putEvent(event);
+    this.compositeAlarms.evaluate();
   }
 
   // ---------------------------------------------------------------- background: traffic and alarms
@@ -1174,7 +1216,8 @@ export class SimWorld {
       const key = `signal|${version}|${metricName}|${cls ?? ''}`;
       let id = this.metricIdCache.get(key)?.[0]?.[0];
       if (!id) {
-        const dimensions: Record<string, string> = { Canary: canary, Version: version, ...(cls !== undefined ? { Class: cls } : {}) };
+        // As the runtime helper writes them: Canary, Stack (the canary's stack), Version (+ Class).
+        const dimensions: Record<string, string> = { Canary: canary, Stack: this.stackName, Version: version, ...(cls !== undefined ? { Class: cls } : {}) };
         id = { namespace, metricName, dimensions };
         this.metricIdCache.set(key, [[id]]);
       }

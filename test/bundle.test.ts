@@ -28,4 +28,45 @@ describe('handler bundles', () => {
       expect({ name, kind }).toEqual({ name, kind: 'function' });
     }
   });
+
+  test("each bundle is minified and tree-shaken: under 600 KiB (the SDK's CommonJS build gives about 1 MiB)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { outDir } = require('../scripts/bundle-handlers.js');
+    const sizes = fs.readdirSync(outDir).map((name) => ({ name, kib: Math.round(fs.statSync(path.join(outDir, name, 'index.js')).size / 1024) }));
+    expect(sizes.length).toBeGreaterThan(0);
+    expect(sizes.filter((s) => s.kib > 600)).toEqual([]);
+  });
+});
+
+describe('the npm package', () => {
+  /** What `npm pack` would put in the tarball (scripts skipped: the files are already built). */
+  function packedFiles(): string[] {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+    return (JSON.parse(out.toString())[0].files as { path: string }[]).map((f) => f.path);
+  }
+
+  test('ships the LICENSE, every handler bundle and the compiled code, and nothing of the example or the sources', () => {
+    const files = packedFiles();
+    expect(files).toContain('LICENSE');
+    expect(fs.readFileSync(path.join(root, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/);
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).license).toBe('Apache-2.0');
+    const handlers = fs.readdirSync(path.join(root, 'lambda', 'handlers')).filter((f) => f.endsWith('.ts'));
+    for (const h of handlers) expect(files).toContain(`assets/handlers/${path.basename(h, '.ts')}/index.js`);
+    // dist/ holds lib/, runtime/ and whatever they import (tsc -p tsconfig.build.json, emptied first).
+    const outside = files.filter((f) => !/^(dist\/|assets\/handlers\/)/.test(f) && !['LICENSE', 'README.md', 'package.json'].includes(f));
+    expect(outside).toEqual([]);
+    expect(files.filter((f) => /^dist\/(test|sim|bin|scripts)\//.test(f))).toEqual([]);
+    // The example app's model bundle is built (bin/example-stack.ts loads it) but not shipped.
+    expect(fs.existsSync(path.join(root, 'assets', 'example-models'))).toBe(true);
+    expect(files.filter((f) => f.includes('example-models'))).toEqual([]);
+  });
+
+  test('prepare builds the compiled library as well as the bundles (a git install runs only prepare)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const build = pkg.scripts.prepare === 'npm run build' ? pkg.scripts.build : pkg.scripts.prepare;
+    expect(build).toMatch(/tsc -p tsconfig\.build\.json/);
+    expect(build).toMatch(/bundle-handlers\.js/);
+    const buildConfig = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8'));
+    expect(buildConfig.include).toEqual(expect.arrayContaining(['lib', 'runtime']));
+  });
 });

@@ -3,8 +3,10 @@ import { ModelSignals } from '../../runtime';
 /**
  * The example's model: a toy sentiment classifier standing in for a real one. It records the
  * model signals the canary guards (tokens, guardrail, schema, length, class) for every request.
+ * The canary and stack names come from MODEL_CANARY_NAME and MODEL_CANARY_STACK, which the canary
+ * construct sets on this function; the version from Lambda's AWS_LAMBDA_FUNCTION_VERSION.
  */
-const signals = new ModelSignals({ canaryName: 'SentimentCanary' });
+const signals = new ModelSignals();
 
 interface Request {
   readonly text?: string;

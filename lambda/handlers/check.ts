@@ -13,7 +13,7 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const progress = progressOf(state);
   const target = targetFor(plan.target);
 
-  const { alarms, missing } = await readAlarms(plan.guardAlarmNames);
+  const { alarms, missing } = await readAlarms(plan.guardAlarmNames, plan.readCompositeAlarms ?? true);
   if (missing.length > 0) {
     // A guard that vanished mid-rollout can no longer protect anyone.
     throw new Error(`guard alarms disappeared during the rollout: ${missing.join(', ')}`);

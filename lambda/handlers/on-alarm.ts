@@ -8,6 +8,11 @@ export interface AlarmFastPathEvent {
   readonly config: {
     readonly canaryName: string;
     readonly target: TargetConfig;
+    /**
+     * Every guard of this canary. The rule matches by name prefix, or (with additionalAlarms) every
+     * alarm of the account: an alarm not named here is not ours.
+     */
+    readonly alarmNames?: string[];
     readonly versionScopedAlarmNames: string[];
   };
   readonly event: {
@@ -38,6 +43,7 @@ export async function handler(input: AlarmFastPathEvent): Promise<FastPathResult
   const { config, event } = input;
   const { alarmName, state } = event.detail;
   if (state.value !== 'ALARM') return ignore(`alarm ${alarmName} is ${state.value}`);
+  if (config.alarmNames && !config.alarmNames.includes(alarmName)) return ignore(`alarm ${alarmName} is not a guard of ${config.canaryName}`);
 
   const target = targetFor(config.target);
   const split = await target.read();

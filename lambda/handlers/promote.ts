@@ -16,7 +16,7 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const target = targetFor(plan.target);
 
   // A guard that fired since the last check wins over the promotion.
-  const { alarms, missing } = await readAlarms(plan.guardAlarmNames);
+  const { alarms, missing } = await readAlarms(plan.guardAlarmNames, plan.readCompositeAlarms ?? true);
   if (missing.length > 0) throw new Error(`guard alarms disappeared during the rollout: ${missing.join(', ')}`);
   const firing = firingAlarms(alarms, progress.ignoredAlarms, progress.startedAt);
   if (firing.length > 0) {

@@ -1,6 +1,7 @@
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { publishAlert } from '../shared/alerts';
 import { awsCall } from '../shared/errors';
+import { decideClaim, decideRelease, type OwnerRecord, ownerId } from '../shared/ownership';
 import { log, nowSeconds } from '../shared/rollout';
 import type { TrafficSplit, TrafficTarget } from '../shared/target';
 import { targetFor } from '../shared/targets';
@@ -16,10 +17,16 @@ export interface ReleaseProperties {
   readonly StateMachineArn: string;
   /** The version this deploy wants to serve: the canary of the next rollout. */
   readonly Version: string;
+  /** 'true': take over a routing that exists without an owner record (see lambda/shared/ownership.ts). */
+  readonly AdoptExisting?: string;
 }
 
 export interface CustomResourceEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
+  /** Together with LogicalResourceId, names the owner of the routing. */
+  readonly StackId: string;
+  readonly LogicalResourceId: string;
+  readonly RequestId?: string;
   readonly PhysicalResourceId?: string;
   readonly ResourceProperties: ReleaseProperties & { readonly ServiceToken?: string };
   readonly OldResourceProperties?: Partial<ReleaseProperties>;
@@ -30,41 +37,70 @@ export interface CustomResourceResult {
   readonly Data?: { readonly StableVersion: string; readonly TargetName: string; readonly Action: string };
 }
 
+/** The routing belongs to someone else: the deploy fails with what to do. */
+export class RoutingOwnedElsewhereError extends Error {
+  public readonly name = 'RoutingOwnedElsewhere';
+}
+
 /**
  * The release custom resource owns the routing, so CloudFormation and the workflow never fight:
  * CloudFormation only hands over the version a deploy wants; this decides what that means.
  * - first deploy: route everything to that version, no rollout;
  * - a new version: stop a rollout in flight (its canary to 0 % first), then start a new one;
  * - the same version as the last deploy, or the version already in flight or stable: change nothing;
- * - the stable version while a canary is in flight (a stack rollback): stop the rollout, canary to 0 %.
- * The physical id never changes, so CloudFormation never deletes the routing on update.
+ * - the stable version while a rollout is in flight (a stack rollback): stop the rollout, canary to 0 %.
+ * The physical id never changes, so CloudFormation never deletes the routing on update. Who owns
+ * the routing is recorded on it (lambda/shared/ownership.ts): a renamed resource takes over, and
+ * a Delete removes the routing only when no other resource still owns it.
  */
 export async function handler(event: CustomResourceEvent): Promise<CustomResourceResult> {
   const props = event.ResourceProperties;
   const target = targetFor(props.Target);
-  const physicalId = target.id;
+  const me = ownerId(event.StackId, event.LogicalResourceId);
 
-  if (event.RequestType === 'Delete') {
-    if (event.PhysicalResourceId === physicalId) {
-      await stopRollouts(props.StateMachineArn, 'the canary resource was deleted');
-      await target.remove();
-    }
-    return { PhysicalResourceId: event.PhysicalResourceId ?? physicalId };
+  if (event.RequestType === 'Delete') return deleteRelease(event, target, me);
+
+  const existing = await target.readOwner();
+  const claim = decideClaim(existing, me, props.AdoptExisting === 'true', event.RequestType);
+  if (claim.action === 'refuse') {
+    throw new RoutingOwnedElsewhereError(`canary ${props.CanaryName} cannot manage ${target.description}: ${claim.reason}`);
   }
-
   const { created, split } = await target.ensureServing(props.Version);
+  if (claim.action === 'claim') {
+    try {
+      await target.writeOwner(claim.record);
+    } catch (err) {
+      // A failed Create is never followed by a Delete this handler sees: leave nothing half made.
+      if (created) await target.remove();
+      throw err;
+    }
+  }
   if (created) return result(target, props.Version, 'created');
+  try {
+    return await deploy(event, target, split);
+  } catch (err) {
+    // A failed Create is never deleted through this handler: give the routing back to its owner.
+    if (event.RequestType === 'Create' && claim.action === 'claim') await restoreOwner(target, existing ?? {});
+    throw err;
+  }
+}
 
+async function deploy(event: CustomResourceEvent, target: TrafficTarget, split: TrafficSplit): Promise<CustomResourceResult> {
+  const props = event.ResourceProperties;
+  const versionChanged = event.RequestType === 'Update' && event.OldResourceProperties?.Version !== props.Version;
   // A deploy that changed other settings but not the version is not a release: a canary that was
   // rolled back must not come back because an alert topic changed.
-  if (event.RequestType === 'Update' && event.OldResourceProperties?.Version === props.Version) {
+  if (event.RequestType === 'Update' && !versionChanged) {
     return result(target, split.stable, 'unchanged: the deploy did not publish a new version');
   }
-
   if (split.canary === props.Version && split.stable !== props.Version) {
     return result(target, split.stable, 'unchanged: this version is the canary in flight');
   }
   if (split.stable === props.Version && !split.canary) {
+    // Back to the stable version (a stack rollback) before the rollout gave the canary any weight:
+    // the rollout in flight is about to, so it must stop.
+    const stopped = versionChanged ? await stopRollouts(props.StateMachineArn, `the deploy went back to version ${props.Version}`) : 0;
+    if (stopped > 0) return result(target, split.stable, `rollout stopped before any traffic shift: the deploy went back to the stable version`);
     return result(target, split.stable, 'unchanged: this version is already stable');
   }
 
@@ -72,13 +108,15 @@ export async function handler(event: CustomResourceEvent): Promise<CustomResourc
   // The rollout just stopped (or the alarm fast path) may have moved the weights since the first
   // read: act on the alias as it is now, or the conditional update fails on a stale revision.
   const current = await target.read();
-  if (current.canary) await supersede(target, props, current, stopped);
+  if (current.canary) {
+    await zeroCanary(target, props, current, `a deploy asked for version ${props.Version}; the canary ${current.canary} was set to 0% (${stopped} rollout(s) stopped)`);
+  }
 
   if (current.stable === props.Version) {
     return result(target, current.stable, 'rollout stopped: the deploy went back to the stable version');
   }
   const release: Release = { stableVersion: current.stable, canaryVersion: props.Version };
-  const name = `release-${safe(props.Version)}-${nowSeconds()}`.slice(0, 80);
+  const name = executionName(props.Version, nowSeconds(), event.RequestId);
   await awsCall('StartExecution', () =>
     sfn.send(
       new StartExecutionCommand({ stateMachineArn: props.StateMachineArn, name, input: JSON.stringify({ release }) }),
@@ -88,8 +126,45 @@ export async function handler(event: CustomResourceEvent): Promise<CustomResourc
   return result(target, current.stable, `rollout started: ${name}`);
 }
 
+/**
+ * Delete: the rollouts of this resource's workflow stop (the workflow goes with it). The routing
+ * goes only if this resource is its last owner; otherwise ownership passes on, and a canary this
+ * resource released goes to 0 % (no workflow is left to move it).
+ */
+async function deleteRelease(event: CustomResourceEvent, target: TrafficTarget, me: string): Promise<CustomResourceResult> {
+  const props = event.ResourceProperties;
+  const physicalId = event.PhysicalResourceId ?? target.id;
+  // Another physical id is a Create that failed before it made anything.
+  if (event.PhysicalResourceId !== target.id) return { PhysicalResourceId: physicalId };
+
+  const decision = decideRelease(await target.readOwner(), me);
+  const stopped = await stopRollouts(props.StateMachineArn, 'the canary resource was deleted');
+  if (decision.action === 'remove') {
+    await target.remove();
+    log('release', { action: 'removed' });
+    return { PhysicalResourceId: physicalId };
+  }
+  if (decision.record) {
+    const split = await target.read();
+    if (split.canary === props.Version && split.stable !== props.Version) {
+      await zeroCanary(target, props, split, `the release resource of canary ${props.CanaryName} was deleted while its canary ${split.canary} was in flight (${stopped} rollout(s) stopped); the canary was set to 0%. Deploy a new version to release again`);
+    }
+    await target.writeOwner(decision.record);
+  }
+  log('release', { action: 'left in place: another release resource owns it', record: decision.record });
+  return { PhysicalResourceId: physicalId };
+}
+
+async function restoreOwner(target: TrafficTarget, record: OwnerRecord): Promise<void> {
+  try {
+    await target.writeOwner(record);
+  } catch (err) {
+    log('could not restore the owner record', { error: (err as Error).message });
+  }
+}
+
 /** The old canary gets weight 0 before anything else happens. */
-async function supersede(target: TrafficTarget, props: ReleaseProperties, split: TrafficSplit, stopped: number) {
+async function zeroCanary(target: TrafficTarget, props: ReleaseProperties, split: TrafficSplit, reason: string) {
   const old: Release = { stableVersion: split.stable, canaryVersion: split.canary! };
   await target.rollback(old, split);
   await publishAlert(props.TopicArn, {
@@ -99,7 +174,7 @@ async function supersede(target: TrafficTarget, props: ReleaseProperties, split:
     stableVersion: split.stable,
     canaryVersion: old.canaryVersion,
     weightPercent: split.canaryPercent,
-    reason: `a deploy asked for version ${props.Version}; the canary ${old.canaryVersion} was set to 0% (${stopped} rollout(s) stopped)`,
+    reason,
     at: nowSeconds(),
   });
 }
@@ -120,6 +195,18 @@ async function stopRollouts(stateMachineArn: string, cause: string): Promise<num
     token = page.nextToken;
   } while (token);
   return stopped;
+}
+
+/**
+ * `release-<version>-<epoch seconds>-<suffix>`, at most 80 characters of [A-Za-z0-9_-] (StartExecution
+ * allows 80 and forbids whitespace and `:` among others; CloudWatch logging wants only these:
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html). A name
+ * is never reused (ExecutionAlreadyExists), so the version part is cut, never the unique tail.
+ */
+export function executionName(version: string, at: number, requestId?: string): string {
+  const suffix = (requestId ?? Math.random().toString(36).slice(2)).replace(/[^A-Za-z0-9]/g, '').slice(0, 8);
+  const tail = `-${at}-${suffix}`;
+  return `release-${safe(version)}`.slice(0, 80 - tail.length) + tail;
 }
 
 function safe(s: string): string {

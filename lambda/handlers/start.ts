@@ -40,7 +40,7 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   // SageMaker: add the canary variant at weight 0 and wait for InService (EndpointBusy is retried).
   await target.prepare(release);
 
-  const { alarms, missing } = await readAlarms(plan.guardAlarmNames);
+  const { alarms, missing } = await readAlarms(plan.guardAlarmNames, plan.readCompositeAlarms ?? true);
   if (missing.length > 0) {
     throw new GuardsNotReadyError(`guard alarms not found: ${missing.join(', ')}`);
   }

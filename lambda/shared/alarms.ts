@@ -31,7 +31,13 @@ export interface AlarmReading {
 /** Dimensions that name a model version: Lambda, SageMaker, and the runtime helper's signals. */
 export const VERSION_DIMENSIONS = new Set(['ExecutedVersion', 'VariantName', 'Version']);
 
-export async function readAlarms(names: string[]): Promise<AlarmReading> {
+/**
+ * The guards' states. Composite alarms are asked for only when `composite` (the user gave
+ * additionalAlarms, which may be composite): returning them needs cloudwatch:DescribeAlarms on `*`
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html), while
+ * the library's own metric alarms can be read with a grant on exactly their ARNs.
+ */
+export async function readAlarms(names: string[], composite = true): Promise<AlarmReading> {
   const alarms: AlarmView[] = [];
   for (let i = 0; i < names.length; i += 100) {
     const chunk = names.slice(i, i + 100);
@@ -41,7 +47,7 @@ export async function readAlarms(names: string[]): Promise<AlarmReading> {
         cloudwatch.send(
           new DescribeAlarmsCommand({
             AlarmNames: chunk,
-            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+            AlarmTypes: composite ? ['MetricAlarm', 'CompositeAlarm'] : ['MetricAlarm'],
             NextToken: token,
           }),
         ),

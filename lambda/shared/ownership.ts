@@ -11,11 +11,19 @@ import { createHash } from 'node:crypto';
  *   done) or deletes the new one (stack rollback of the rename: ownership goes back).
  * A routing that exists without a record was made by someone else (an `AWS::Lambda::Alias`, a
  * CodeDeploy deployment group, a person): it is adopted only when the user says so.
+ *
+ * {@link UNRECORDED} stands for an owner that is not a release resource with a record: a routing
+ * made by a release of this library from before owners were recorded, or one that was adopted.
+ * Taking over from it keeps it as `previousOwner`, so a stack rollback of that deploy hands the
+ * routing back instead of deleting it while the old owner (an `AWS::Lambda::Alias`) still serves.
  */
 export interface OwnerRecord {
   readonly owner?: string;
   readonly previousOwner?: string;
 }
+
+/** The owner that is not a recorded release resource (see above). Never an {@link ownerId} (16 hex digits). */
+export const UNRECORDED = 'unrecorded';
 
 /** The owner id of a release resource: short, stable, and fits in an alias description or a tag. */
 export function ownerId(stackId: string, logicalResourceId: string): string {
@@ -34,11 +42,23 @@ export type ClaimDecision =
  * Create or Update of a release resource. `existing` is undefined when the routing does not exist
  * yet (the target creates it), else the record read from it (`{}` when it has none).
  */
-export function decideClaim(existing: OwnerRecord | undefined, me: string, adoptExisting: boolean): ClaimDecision {
+export function decideClaim(
+  existing: OwnerRecord | undefined,
+  me: string,
+  adoptExisting: boolean,
+  requestType: 'Create' | 'Update' = 'Create',
+): ClaimDecision {
   if (existing === undefined) return { action: 'claim', record: { owner: me } };
-  if (existing.owner === me) return { action: 'keep' };
+  if (existing.owner === me) {
+    // A resource is created or updated in one stack operation, never both: an Update means the
+    // takeover's cleanup (or rollback) is over, and the previous owner is gone.
+    if (existing.previousOwner && requestType === 'Update') return { action: 'claim', record: { owner: me } };
+    return { action: 'keep' };
+  }
+  // The same release resource, from a release of the library that did not record owners.
+  if (existing.owner === UNRECORDED && requestType === 'Update') return { action: 'claim', record: { owner: me } };
   if (existing.owner) return { action: 'claim', record: { owner: me, previousOwner: existing.owner } };
-  if (adoptExisting) return { action: 'claim', record: { owner: me } };
+  if (adoptExisting) return { action: 'claim', record: { owner: me, previousOwner: UNRECORDED } };
   return {
     action: 'refuse',
     reason:
@@ -63,6 +83,9 @@ export function decideRelease(existing: OwnerRecord | undefined, me: string): Re
     return { action: 'remove' };
   }
   // The rename completed and CloudFormation deletes the old resource: the new owner stays alone.
-  if (existing.previousOwner === me) return { action: 'leave', record: { owner: existing.owner } };
+  // (An unrecorded previous owner that is deleted is the old resource of a library upgrade.)
+  if (existing.previousOwner === me || (existing.owner && existing.previousOwner === UNRECORDED)) {
+    return { action: 'leave', record: { owner: existing.owner } };
+  }
   return { action: 'leave' };
 }

@@ -1,3 +1,4 @@
+import { CANARY_DIMENSION, CLASS_DIMENSION, STACK_DIMENSION, VERSION_DIMENSION } from '../../runtime/signal-names';
 import type { MetricSpec } from './target';
 import type { PredictionShiftPlan } from './types';
 
@@ -57,7 +58,8 @@ export function predictionMetrics(plan: PredictionShiftPlan, versions: { canary:
   const spec = (version: string, k: string): MetricSpec => ({
     namespace: plan.namespace,
     metricName: 'Prediction',
-    dimensions: { Canary: plan.canaryName, Version: version, Class: k },
+    // Stack: absent in plans from before the dimension (their signals carried none).
+    dimensions: { [CANARY_DIMENSION]: plan.canaryName, ...(plan.stackName ? { [STACK_DIMENSION]: plan.stackName } : {}), [VERSION_DIMENSION]: version, [CLASS_DIMENSION]: k },
   });
   const arms = ['canary', 'stable'] as const;
   return Object.fromEntries(arms.flatMap((arm) => plan.classes.map((k, i) => [`${arm}_class${i}`, spec(versions[arm], k)])));

@@ -1,4 +1,5 @@
 import type { AlarmView } from './alarms';
+import { holdWaitSeconds } from './hold';
 import type { AlertFacts, AlertEvent } from './alerts';
 import type { SplitRelation, TrafficTarget } from './target';
 import type { ExternalOutcome, RolloutPlan, RolloutProgress, RolloutState } from './types';
@@ -94,7 +95,8 @@ export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: C
       reason: `held ${Math.round((elapsed - step.bakeSeconds) / 60)} min without enough traffic: ${shortfall}`,
     };
   }
-  return { ...seen, decision: 'bake', waitSeconds: plan.checkIntervalSeconds, reason: `holding: ${shortfall}` };
+  const waitSeconds = holdWaitSeconds(plan.checkIntervalSeconds, plan.maxHoldSeconds, elapsed - step.bakeSeconds);
+  return { ...seen, decision: 'bake', waitSeconds, reason: `holding: ${shortfall}` };
 }
 
 /** The facts every alert about this rollout shares. */

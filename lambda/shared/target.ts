@@ -1,3 +1,4 @@
+import type { OwnerRecord } from './ownership';
 import type { Release, TargetConfig } from './types';
 
 /** How traffic is split right now, read from the target itself. */
@@ -78,6 +79,13 @@ export interface TrafficTarget {
   ensureServing(version: string): Promise<{ created: boolean; split: TrafficSplit }>;
   /** Removes the routing the library created (stack deletion). */
   remove(): Promise<void>;
+  /**
+   * Who owns the routing (see lambda/shared/ownership.ts): undefined when the routing does not
+   * exist, `{}` when it exists and carries no record (someone else made it).
+   */
+  readOwner(): Promise<OwnerRecord | undefined>;
+  /** Records the owner on the routing (Lambda: the alias Description; SageMaker: endpoint tags), keeping its traffic as it is. */
+  writeOwner(record: OwnerRecord): Promise<void>;
   metric(version: string, signal: Signal): MetricSpec;
 }
 

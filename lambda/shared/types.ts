@@ -36,6 +36,8 @@ export interface PreTrafficCheckPlan {
   readonly repeat: number;
   /** The response must contain this text; empty means only "no error". */
   readonly expectResponseContains?: string;
+  /** Failed requests of this check sent again, in all. Absent in plans from before this field: 0. */
+  readonly retries?: number;
 }
 
 export type InsufficientTrafficAction = 'HOLD' | 'ROLL_BACK';
@@ -51,6 +53,11 @@ export interface RolloutPlan {
   readonly maxHoldSeconds: number;
   /** Every alarm that rolls the canary back. */
   readonly guardAlarmNames: string[];
+  /**
+   * Whether guardAlarmNames may name composite alarms (the user's additionalAlarms): DescribeAlarms
+   * then asks for them too. Absent in plans from before this field: true.
+   */
+  readonly readCompositeAlarms?: boolean;
   /** The library's own alarms: they must watch the canary version before it gets traffic. */
   readonly versionScopedAlarmNames: string[];
   readonly topicArn: string;
@@ -62,6 +69,8 @@ export interface RolloutPlan {
 export interface PredictionShiftPlan {
   readonly namespace: string;
   readonly canaryName: string;
+  /** The Stack dimension of the signals (absent in plans from before it). */
+  readonly stackName?: string;
   readonly classes: string[];
   /** Largest population stability index that still passes. */
   readonly maxPsi: number;

@@ -138,6 +138,21 @@ export class GuardAlarms extends Construct {
     return this.own.filter((o) => o.versionScoped).map((o) => o.name);
   }
 
+  /** The library's own alarm names. */
+  public get ownAlarmNames(): string[] {
+    return this.own.map((o) => o.name);
+  }
+
+  /** Every name of the library's own alarms starts with this (then a dash and the guard). */
+  public get alarmNamePrefix(): string {
+    return `${this.props.namePrefix}-`;
+  }
+
+  /** The user's additionalAlarms. */
+  public get additionalAlarms(): cloudwatch.IAlarm[] {
+    return [...this.extra];
+  }
+
   public get allAlarmNames(): string[] {
     return [...this.own.map((o) => o.name), ...this.extra.map((a) => a.alarmName)];
   }
@@ -146,12 +161,22 @@ export class GuardAlarms extends Construct {
     return [...this.own.map((o) => this.arnOf(o.name)), ...this.extra.map((a) => a.alarmArn)];
   }
 
-  /** DescribeAlarms on exactly these alarms. */
+  /** Whether a guard may be a composite alarm: any of the user's additionalAlarms may be one. */
+  public get mayBeComposite(): boolean {
+    return this.extra.length > 0;
+  }
+
+  /**
+   * DescribeAlarms on exactly the library's alarms; on `*` once the user gives additionalAlarms,
+   * because returning composite alarms needs the permission on `*`
+   * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
+   * DescribeAlarms only reads alarm configuration and state.
+   */
   public grantRead(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['cloudwatch:DescribeAlarms'],
-      resourceArns: this.allAlarmArns,
+      resourceArns: this.mayBeComposite ? ['*'] : this.allAlarmArns,
     });
   }
 

@@ -14,7 +14,7 @@ const METRIC_NAMES: Record<GuardSignal, string> = {
 export class LambdaAliasBinding implements TargetBinding {
   public readonly targetConfig: { readonly kind: string; readonly [key: string]: string };
   public readonly latencyUnitsPerMillisecond = 1;
-  public readonly wildcardGrants = [];
+  public readonly wildcardGrants: TargetBinding['wildcardGrants'];
 
   constructor(
     private readonly fn: lambda.IFunction,
@@ -22,6 +22,8 @@ export class LambdaAliasBinding implements TargetBinding {
     private readonly canaryVersion: lambda.IVersion,
   ) {
     this.targetConfig = { kind: 'lambda-alias', functionName: fn.functionName, aliasName };
+    // Every action this binding grants authorizes against the function ARN alone: no wildcard.
+    this.wildcardGrants = [];
   }
 
   public metric(version: string, signal: GuardSignal, statistic: string): cloudwatch.Metric {
@@ -43,8 +45,13 @@ export class LambdaAliasBinding implements TargetBinding {
     this.grant(grantee, ['lambda:GetAlias']);
   }
 
-  /** A published version needs nothing before it takes weight. */
-  public grantPrepare(_grantee: iam.IGrantable): void {}
+  /**
+   * Start compares the execution role and DLQ of the stable and canary versions (both must match
+   * for weighted routing): GetFunctionConfiguration with a version qualifier.
+   */
+  public grantPrepare(grantee: iam.IGrantable): void {
+    this.grant(grantee, ['lambda:GetFunctionConfiguration']);
+  }
 
   public grantShiftTraffic(grantee: iam.IGrantable): void {
     this.grant(grantee, ['lambda:GetAlias', 'lambda:UpdateAlias']);
@@ -59,12 +66,12 @@ export class LambdaAliasBinding implements TargetBinding {
     iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [this.canaryVersion.functionArn] });
   }
 
-  /** Alias actions authorize against the function; the alias ARN covers qualified checks. */
+  /**
+   * CreateAlias, DeleteAlias, GetAlias, UpdateAlias and GetFunctionConfiguration (with a qualifier
+   * too) authorize against the function's unqualified ARN ("Function" in the table of
+   * https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
+   */
   private grant(grantee: iam.IGrantable, actions: string[]): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions,
-      resourceArns: [this.fn.functionArn, `${this.fn.functionArn}:${this.aliasName}`],
-    });
+    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.fn.functionArn] });
   }
 }

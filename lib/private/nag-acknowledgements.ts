@@ -1,4 +1,5 @@
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import type { RolloutController } from './rollout-controller';
@@ -27,11 +28,21 @@ export function acknowledgeFindings(controller: RolloutController): void {
   const stack = Stack.of(controller);
   const wildcardResource = (resource: string) => `AwsSolutions-IAM5[Resource::${flattenForNag(stack.resolve(resource))}]`;
 
-  // Wildcards of the target binding, on the roles that prepare and manage the routing.
+  // Wildcards of the target binding, on the roles that prepare and manage the routing (where granted).
   for (const name of ['start', 'release']) {
     const role = controller.handlers[name]?.role;
-    for (const grant of role ? controller.binding.wildcardGrants : []) {
-      acknowledge(role!, wildcardResource(grant.resource), grant.reason);
+    for (const grant of role ? controller.binding.wildcardGrants.filter((g) => !g.roles || g.roles.includes(name)) : []) {
+      if (grantsResource(role!, grant.resource)) acknowledge(role!, wildcardResource(grant.resource), grant.reason);
+    }
+  }
+
+  // Publishing to the topic encrypted with the library's own key: aws-cdk-lib's Topic.grantPublish
+  // adds kms:Decrypt and kms:GenerateDataKey* on that one key.
+  if (controller.node.tryFindChild('AlertsKey')) {
+    for (const fn of Object.values(controller.handlers)) {
+      if (fn.role && grantsAction(fn.role, 'kms:GenerateDataKey*')) {
+        acknowledge(fn.role, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'Granted by aws-cdk-lib Topic.grantPublish on the alert topic\'s own KMS key (its ARN, not a wildcard): kms:GenerateDataKey* covers GenerateDataKey and GenerateDataKeyWithoutPlaintext, which SNS uses for the messages this function publishes.');
+      }
     }
   }
 
@@ -68,6 +79,24 @@ export function acknowledgeFindings(controller: RolloutController): void {
       acknowledge(workflowRole, wildcardResource(`${fn.functionArn}:*`), `Granted by aws-cdk-lib LambdaInvoke: lambda:InvokeFunction on the workflow's own "${name}" step function and its qualified ARNs (":*"), one function only.`);
     }
   }
+}
+
+/** The role's resolved policy documents, as JSON. */
+function policyJson(role: iam.IRole): string {
+  const stack = Stack.of(role);
+  return role.node
+    .findAll()
+    .filter((c): c is iam.Policy => c instanceof iam.Policy)
+    .map((p) => JSON.stringify(stack.resolve(p.document)))
+    .join('\n');
+}
+
+function grantsResource(role: iam.IRole, resource: string): boolean {
+  return policyJson(role).includes(JSON.stringify(Stack.of(role).resolve(resource)));
+}
+
+function grantsAction(role: iam.IRole, action: string): boolean {
+  return policyJson(role).includes(JSON.stringify(action));
 }
 
 function acknowledge(scope: IConstruct, id: string, reason: string): void {

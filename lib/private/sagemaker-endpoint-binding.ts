@@ -2,13 +2,39 @@ import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import type { GuardAlarms } from './guard-alarms';
 import type { GuardSignal, TargetBinding } from './target-binding';
 
-const METRIC_NAMES: Record<GuardSignal, string> = {
+/**
+ * The endpoint invocation metrics (namespace AWS/SageMaker, dimensions EndpointName + VariantName,
+ * 1-minute), with the statistics AWS documents for each. An alarm on a statistic a metric does not
+ * support gets no data, so a guard asking for one fails at synth. ModelLatency is listed with
+ * Percentiles in the current page (an archived 2023 copy of it did not list them).
+ * @see https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html#cloudwatch-metrics-endpoint-invocation
+ */
+const METRICS = {
+  Invocations: ['Sum', 'SampleCount'],
+  Invocation4XXErrors: ['Average', 'Sum'],
+  Invocation5XXErrors: ['Average', 'Sum'],
+  /** Requests without a 2XX answer: 4XX and 5XX, socket errors, malformed responses, timeouts. */
+  InvocationModelErrors: ['Average', 'Sum'],
+  ModelLatency: ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount', 'percentile'],
+} as const;
+
+type MetricName = keyof typeof METRICS;
+
+const METRIC_NAMES: Record<GuardSignal, MetricName> = {
   requests: 'Invocations',
   errors: 'Invocation5XXErrors',
   latency: 'ModelLatency',
 };
+
+/** What the rollout controller hands a binding's own guards. */
+export interface TargetGuardContext {
+  readonly canaryVersion: string;
+  readonly minutes: number;
+  readonly maxErrorRatePercent: number;
+}
 
 /** How much of the endpoint name an endpoint config name keeps (the rest is a hash of the model). */
 const CONFIG_PREFIX_LENGTH = 50;
@@ -23,7 +49,13 @@ export class SageMakerEndpointBinding implements TargetBinding {
   /** ModelLatency is in microseconds. */
   public readonly latencyUnitsPerMillisecond = 1000;
   public readonly wildcardGrants: { readonly resource: string; readonly reason: string }[];
-  private readonly endpointArn: string;
+  /**
+   * The endpoint's ARN, `arn:<partition>:sagemaker:<region>:<account>:endpoint/<name>`, with the
+   * name in lower case as SageMaker reports it (observed in DescribeEndpoint; the docs say only
+   * that the name is case-insensitive in CreateEndpoint, API_CreateEndpoint.html).
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html#amazonsagemaker-resources-for-iam-policies
+   */
+  public readonly endpointArn: string;
   private readonly endpointConfigArns: string;
 
   constructor(
@@ -55,13 +87,30 @@ export class SageMakerEndpointBinding implements TargetBinding {
   }
 
   public metric(version: string, signal: GuardSignal, statistic: string): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/SageMaker',
-      metricName: METRIC_NAMES[signal],
-      dimensionsMap: { EndpointName: this.endpointName, VariantName: version },
-      statistic,
-      period: Duration.minutes(1),
-    });
+    return this.invocationMetric(version, METRIC_NAMES[signal], statistic);
+  }
+
+  /**
+   * SageMaker's own guard, beside the shared ones: the canary's model error rate. 5XX alone misses
+   * a model that times out or drops the connection (InvocationModelErrors counts those, and 4XX
+   * too, which are the caller's errors: they are taken out).
+   * @see https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html#cloudwatch-metrics-endpoint-invocation
+   */
+  public addTargetGuards(guards: GuardAlarms, ctx: TargetGuardContext): cloudwatch.Alarm[] {
+    const m = (name: MetricName) => this.invocationMetric(ctx.canaryVersion, name, 'Sum');
+    return [
+      guards.addGuard('ModelErrorRate', {
+        metric: new cloudwatch.MathExpression({
+          expression: '100 * (FILL(modelErrors, 0) - FILL(clientErrors, 0)) / requests',
+          usingMetrics: { modelErrors: m('InvocationModelErrors'), clientErrors: m('Invocation4XXErrors'), requests: m('Invocations') },
+          period: Duration.minutes(1),
+          label: 'canary model errors without 4XX, incl. timeouts (%)',
+        }),
+        threshold: ctx.maxErrorRatePercent,
+        minutes: ctx.minutes,
+        description: `Canary model errors (5XX, timeouts, socket errors) above ${ctx.maxErrorRatePercent}% for ${ctx.minutes} min`,
+      }),
+    ];
   }
 
   public grantReadRouting(grantee: iam.IGrantable): void {
@@ -83,12 +132,33 @@ export class SageMakerEndpointBinding implements TargetBinding {
 
   public grantManageRouting(grantee: iam.IGrantable): void {
     this.grantShiftTraffic(grantee);
-    this.grant(grantee, ['sagemaker:CreateEndpoint', 'sagemaker:DeleteEndpoint'], [this.endpointArn]);
+    // DeleteTags: the owner record (lambda/shared/ownership.ts) drops its previous-owner tag.
+    this.grant(grantee, ['sagemaker:CreateEndpoint', 'sagemaker:DeleteEndpoint', 'sagemaker:DeleteTags'], [this.endpointArn]);
     this.grant(grantee, ['sagemaker:CreateEndpointConfig', 'sagemaker:CreateEndpoint'], [this.endpointConfigArns]);
   }
 
   public grantInvokeCanary(grantee: iam.IGrantable): void {
-    this.grant(grantee, ['sagemaker:InvokeEndpoint'], [this.endpointArn]);
+    this.grantInvoke(grantee);
+  }
+
+  /** sagemaker:InvokeEndpoint on this endpoint only (InvokeEndpoint requires the endpoint resource type). */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:InvokeEndpoint'], resourceArns: [this.endpointArn] });
+  }
+
+  private invocationMetric(version: string, metricName: MetricName, statistic: string): cloudwatch.Metric {
+    const valid: readonly string[] = METRICS[metricName];
+    const ok = valid.includes(statistic) || (valid.includes('percentile') && /^p\d{1,2}(\.\d+)?$/.test(statistic));
+    if (!ok) {
+      throw new Error(`SageMaker ${metricName} has no statistic "${statistic}": CloudWatch gets data for ${valid.join(', ')} only`);
+    }
+    return new cloudwatch.Metric({
+      namespace: 'AWS/SageMaker',
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: version },
+      statistic,
+      period: Duration.minutes(1),
+    });
   }
 
   private grant(grantee: iam.IGrantable, actions: string[], resourceArns: string[]): void {

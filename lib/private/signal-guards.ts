@@ -1,6 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { CANARY_DIMENSION, SIGNAL_NAMESPACE, SIGNALS, VERSION_DIMENSION } from '../../runtime/signal-names';
+import { CANARY_DIMENSION, SIGNAL_NAMESPACE, SIGNALS, STACK_DIMENSION, VERSION_DIMENSION } from '../../runtime/signal-names';
 import type { ModelCanaryOptions } from '../model-canary-options';
 import type { GuardAlarms } from './guard-alarms';
 
@@ -8,6 +8,8 @@ const PERIOD = Duration.minutes(1);
 
 export interface SignalGuardContext {
   readonly canaryName: string;
+  /** The Stack dimension's value: canaries of one name in two stacks must not mix their signals. */
+  readonly stackName: string;
   readonly canaryVersion: string;
   readonly stableVersion: string;
   readonly guardWindow: Duration;
@@ -17,6 +19,7 @@ export interface SignalGuardContext {
 export interface PredictionShiftPlan {
   readonly namespace: string;
   readonly canaryName: string;
+  readonly stackName: string;
   readonly classes: string[];
   readonly maxPsi: number;
   readonly minSamples: number;
@@ -24,7 +27,7 @@ export interface PredictionShiftPlan {
 
 /**
  * The AI-model guards, on the per-request signals the runtime helper emits (namespace
- * `ModelCanary`, dimensions Canary + Version), plus Bedrock Guardrails' own metrics when the two
+ * `ModelCanary`, dimensions Canary + Stack + Version), plus Bedrock Guardrails' own metrics when the two
  * versions call different guardrail versions. Missing data is not breaching, as for every guard.
  */
 export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions, ctx: SignalGuardContext): void {
@@ -37,7 +40,7 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
     new cloudwatch.Metric({
       namespace,
       metricName: name,
-      dimensionsMap: { [CANARY_DIMENSION]: ctx.canaryName, [VERSION_DIMENSION]: version },
+      dimensionsMap: { [CANARY_DIMENSION]: ctx.canaryName, [STACK_DIMENSION]: ctx.stackName, [VERSION_DIMENSION]: version },
       statistic,
       period: PERIOD,
     });
@@ -144,11 +147,12 @@ export function addModelSignalGuards(guards: GuardAlarms, o: ModelCanaryOptions,
 }
 
 /** The prediction-shift guard is judged by the check step (PSI over the step), not by an alarm. */
-export function predictionShiftPlan(o: ModelCanaryOptions, canaryName: string): PredictionShiftPlan | undefined {
+export function predictionShiftPlan(o: ModelCanaryOptions, canaryName: string, stackName: string): PredictionShiftPlan | undefined {
   if (!o.modelSignals || !o.predictionClasses || o.predictionClasses.length === 0) return undefined;
   return {
     namespace: o.signalsNamespace ?? SIGNAL_NAMESPACE,
     canaryName,
+    stackName,
     classes: [...o.predictionClasses],
     maxPsi: o.maxPredictionShift ?? 0.1,
     minSamples: o.minPredictionsForShift ?? 100,

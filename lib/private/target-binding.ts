@@ -22,7 +22,12 @@ export interface TargetBinding {
    * Resources this binding grants with a wildcard, with the reason (acknowledged for cdk-nag on the
    * roles that get them: the prepare and manage grants).
    */
-  readonly wildcardGrants: { readonly resource: string; readonly reason: string }[];
+  readonly wildcardGrants: {
+    readonly resource: string;
+    readonly reason: string;
+    /** The handlers whose roles get it (default: 'start' and 'release'). */
+    readonly roles?: readonly string[];
+  }[];
 
   /** Read the routing (which version gets what share). */
   grantReadRouting(grantee: iam.IGrantable): void;

@@ -55,11 +55,15 @@ export function endpoint(
   };
 }
 
-/** A ListTags response naming `stable` as the stable variant (no tag when undefined). */
-export function tags(stable?: string): ListTagsCommandOutput {
+/** A ListTags response naming `stable` as the stable variant (no tag when undefined), plus `extra` tags. */
+export function tags(stable?: string, extra: Record<string, string> = {}): ListTagsCommandOutput {
   return {
     $metadata: {},
-    Tags: [{ Key: 'team', Value: 'ml' }, ...(stable === undefined ? [] : [{ Key: STABLE_TAG, Value: stable }])],
+    Tags: [
+      { Key: 'team', Value: 'ml' },
+      ...(stable === undefined ? [] : [{ Key: STABLE_TAG, Value: stable }]),
+      ...Object.entries(extra).map(([Key, Value]) => ({ Key, Value })),
+    ],
   };
 }
 

@@ -1,9 +1,11 @@
-import { CfnParameter, CfnResource, Duration, type Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { RolloutSchedule, SageMakerModelCanary, type SageMakerModelCanaryProps } from '../../lib';
+import { type IModelCanary, RolloutSchedule, SageMakerModelCanary, type SageMakerModelCanaryProps } from '../../lib';
+import { GuardAlarms } from '../../lib/private/guard-alarms';
 import type { RolloutController } from '../../lib/private/rollout-controller';
+import { SageMakerEndpointBinding } from '../../lib/private/sagemaker-endpoint-binding';
 import {
   asArray,
   definitionOf,
@@ -131,10 +133,29 @@ describe('SageMakerModelCanary on a named endpoint, pre-traffic check, default t
       expect(s.stack.resolve(s.canary.stableVariant)).toEqual({ 'Fn::GetAtt': [s.releaseId, 'StableVersion'] });
     });
 
+    test('endpointArn is the lower-case endpoint ARN, selected from a list that references the release resource (so it waits for it)', () => {
+      const resolved = s.stack.resolve(s.canary.endpointArn);
+      expect(Object.keys(resolved)).toEqual(['Fn::Select']);
+      const [index, [arn, dependency]] = resolved['Fn::Select'];
+      expect(index).toBe(0);
+      expect(flatten(arn)).toBe(endpointArn);
+      expect(dependency).toEqual({ 'Fn::GetAtt': [s.releaseId, 'TargetName'] });
+    });
+
+    test('canaryName and modelEnvironment name the canary and the stack for the runtime helper; the model is left as it is', () => {
+      expect(s.canary.canaryName).toBe('Canary');
+      expect(s.canary.modelEnvironment).toEqual({ MODEL_CANARY_NAME: 'Canary', MODEL_CANARY_STACK: STACK_NAME });
+      const model = onlyResourceOfType(s.json, 'AWS::SageMaker::Model').resource;
+      expect(model.Properties.PrimaryContainer.Environment).toBeUndefined();
+    });
+
     test('the plan and the fast path carry the same target', () => {
       const plan = definitionOf(s.json).States.Plan.Result;
       expect(plan.target).toEqual({ kind: 'sagemaker-endpoint', endpointName: ENDPOINT_NAME, instanceType: 'ml.m5.large', instanceCount: '1' });
-      const { resource: rule } = onlyResourceOfType(s.json, 'AWS::Events::Rule');
+      // The fast path's rule is the one on alarm state changes (another rule watches the workflow's end).
+      const rules = Object.values(resourcesOfType(s.json, 'AWS::Events::Rule')).filter((r) => r.Properties.EventPattern?.source?.includes('aws.cloudwatch'));
+      expect(rules).toHaveLength(1);
+      const rule = rules[0];
       const input = JSON.parse(flatten(rule.Properties.Targets[0].InputTransformer?.InputTemplate ?? rule.Properties.Targets[0].Input).replace(/<[^>]+>/g, '0'));
       expect(input.config.target).toEqual(plan.target);
     });
@@ -238,6 +259,11 @@ describe('SageMakerModelCanary on a named endpoint, pre-traffic check, default t
       expect(grants.release.get('sagemaker:DeleteEndpoint')).toEqual([endpointArn]);
     });
 
+    test('only the release step may DeleteTags (the owner record), on the endpoint only', () => {
+      expect(holders('sagemaker:DeleteTags')).toEqual(['release']);
+      expect(grants.release.get('sagemaker:DeleteTags')).toEqual([endpointArn]);
+    });
+
     test('the steps that read the split may DescribeEndpoint and ListTags on the endpoint only', () => {
       for (const h of ['release', 'start', 'set-weight', 'check', 'promote', 'rollback', 'on-alarm']) {
         for (const action of ['sagemaker:DescribeEndpoint', 'sagemaker:ListTags']) {
@@ -250,7 +276,9 @@ describe('SageMakerModelCanary on a named endpoint, pre-traffic check, default t
     test('no Lambda alias permissions, no wildcard action, and "*" only for GetMetricData', () => {
       for (const h of HANDLERS) {
         for (const [action, resources] of grants[h]) {
-          expect(action).not.toMatch(/^lambda:|\*/);
+          // kms:GenerateDataKey* is how CDK grants publishing to an encrypted topic (on the topic's key).
+          if (action === 'kms:GenerateDataKey*') expect(resources.some((r) => r === '*' || r.endsWith(':key/*'))).toBe(false);
+          else expect(action).not.toMatch(/^lambda:|\*/);
           if (resources.includes('*')) expect([h, action]).toEqual(['check', 'cloudwatch:GetMetricData']);
           if (action.startsWith('sagemaker:')) for (const r of resources) expect([endpointArn, configArns]).toContain(r);
         }
@@ -401,5 +429,98 @@ describe('SageMakerModelCanary fails when', () => {
     }
     const json = template.toJSON() as TemplateJson;
     expect(json.Resources[stack.resolve(m.logicalId)].DeletionPolicy).toBeUndefined();
+  });
+});
+
+describe('grantInvoke', () => {
+  test('gives the grantee sagemaker:InvokeEndpoint on the one endpoint ARN (lower case) and nothing else', () => {
+    const stack = newStack();
+    const canary = new SageMakerModelCanary(stack, 'Canary', { model: model(stack), instanceType: 'ml.m5.large', endpointName: ENDPOINT_NAME });
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    // Through the shared interface: code that takes any model canary can grant access.
+    const asCanary: IModelCanary = canary;
+    const grant = asCanary.grantInvoke(caller);
+    expect(grant.success).toBe(true);
+    const json = Template.fromStack(stack).toJSON() as TemplateJson;
+    const policies = Object.values(resourcesOfType(json, 'AWS::IAM::Policy')).filter((p) =>
+      asArray(p.Properties.Roles).some((r: unknown) => flatten(r) === '${' + stack.resolve((caller.node.defaultChild as CfnResource).logicalId) + '}'),
+    );
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toBe('sagemaker:InvokeEndpoint');
+    expect(flatten(statements[0].Resource)).toBe(`${ARN_PREFIX}:endpoint/summarizer-endpoint`);
+  });
+});
+
+describe('two canaries on one endpoint', () => {
+  test('fail at synth, naming both canaries (endpoint names are case-insensitive, so "Summarizer-Endpoint" and "summarizer-endpoint" clash)', () => {
+    const stack = newStack();
+    new SageMakerModelCanary(stack, 'First', { model: model(stack, 'ModelA'), instanceType: 'ml.m5.large', endpointName: ENDPOINT_NAME });
+    expect(
+      () => new SageMakerModelCanary(stack, 'Second', { model: model(stack, 'ModelB'), instanceType: 'ml.m5.large', endpointName: ENDPOINT_NAME.toLowerCase() }),
+    ).toThrow(/Second: endpoint summarizer-endpoint is already routed by the canary .*First/);
+  });
+
+  test('in two stacks of different Regions are two endpoints: accepted', () => {
+    const app = newStack().node.root as App;
+    const east = new Stack(app, 'East', { env: { account: '123456789012', region: 'us-east-1' } });
+    const west = new Stack(app, 'West', { env: { account: '123456789012', region: 'us-west-2' } });
+    new SageMakerModelCanary(east, 'Canary', { model: model(east), instanceType: 'ml.m5.large', endpointName: ENDPOINT_NAME });
+    expect(() => new SageMakerModelCanary(west, 'Canary', { model: model(west), instanceType: 'ml.m5.large', endpointName: ENDPOINT_NAME })).not.toThrow();
+  });
+});
+
+describe('SageMakerEndpointBinding metrics', () => {
+  const binding = () => new SageMakerEndpointBinding(newStack(), 'summarizer', 'ml.m5.large', 1);
+
+  test('asks CloudWatch only for statistics AWS documents per metric (an alarm on another gets no data)', () => {
+    const b = binding();
+    expect(b.metric('v1', 'latency', 'p95').statistic).toBe('p95');
+    expect(b.metric('v1', 'latency', 'Maximum').statistic).toBe('Maximum');
+    expect(b.metric('v1', 'errors', 'Sum').metricName).toBe('Invocation5XXErrors');
+    expect(() => b.metric('v1', 'errors', 'p95')).toThrow('SageMaker Invocation5XXErrors has no statistic "p95": CloudWatch gets data for Average, Sum only');
+    expect(() => b.metric('v1', 'requests', 'Average')).toThrow(/SageMaker Invocations has no statistic "Average"/);
+  });
+
+  test('ModelErrorRate guard: model errors without 4XX (so timeouts and socket errors count) per canary request, in percent', () => {
+    const stack = newStack();
+    const b = new SageMakerEndpointBinding(stack, 'summarizer', 'ml.m5.large', 1);
+    const guards = new GuardAlarms(stack, 'Guards', {
+      binding: b,
+      canaryVersion: 'model-b',
+      stableVersion: 'model-a',
+      namePrefix: 'Stack-Canary',
+      window: Duration.minutes(5),
+      maxErrorRatePercent: 5,
+      maxLatencyP95: Duration.seconds(10),
+      maxErrorRateIncrease: 2,
+      maxLatencyP95Increase: Duration.millis(50),
+      additionalAlarms: [],
+    });
+    const [alarm] = b.addTargetGuards(guards, { canaryVersion: 'model-b', minutes: 5, maxErrorRatePercent: 5 });
+    expect(guards.versionScopedAlarmNames).toContain('Stack-Canary-ModelErrorRate');
+    const json = Template.fromStack(stack).toJSON() as TemplateJson;
+    const props = json.Resources[stack.resolve((alarm.node.defaultChild as CfnResource).logicalId)].Properties;
+    expect(props).toMatchObject({ AlarmName: 'Stack-Canary-ModelErrorRate', Threshold: 5, EvaluationPeriods: 5, DatapointsToAlarm: 5, TreatMissingData: 'notBreaching' });
+    const expression = props.Metrics.find((m: any) => m.Expression).Expression;
+    expect(expression).toBe('100 * (FILL(modelErrors, 0) - FILL(clientErrors, 0)) / requests');
+    expect(sorted(metricsOf(props).map((m) => `${m.id}=${m.metricName}:${m.stat}:${m.period}:${m.dims.EndpointName}/${m.dims.VariantName}`))).toEqual(
+      sorted(['modelErrors=InvocationModelErrors:Sum:60:summarizer/model-b', 'clientErrors=Invocation4XXErrors:Sum:60:summarizer/model-b', 'requests=Invocations:Sum:60:summarizer/model-b']),
+    );
+  });
+});
+
+describe('modelEnvironment', () => {
+  test('plain strings: set on the model after the canary exists, they synthesize without a reference cycle', () => {
+    const stack = newStack();
+    const m = model(stack);
+    const canary = new SageMakerModelCanary(stack, 'SummarizerCanary', { model: m, instanceType: 'ml.m5.large' });
+    for (const v of Object.values(canary.modelEnvironment)) expect(Token.isUnresolved(v)).toBe(false);
+    m.addPropertyOverride('PrimaryContainer.Environment', canary.modelEnvironment);
+    const json = Template.fromStack(stack).toJSON() as TemplateJson;
+    expect(onlyResourceOfType(json, 'AWS::SageMaker::Model').resource.Properties.PrimaryContainer.Environment).toEqual({
+      MODEL_CANARY_NAME: 'SummarizerCanary',
+      MODEL_CANARY_STACK: STACK_NAME,
+    });
   });
 });

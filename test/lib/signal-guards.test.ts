@@ -239,19 +239,35 @@ function expectGuardShape(alarm: any, threshold: number, minutes: number): void 
   expect(alarm.TreatMissingData).toBe('notBreaching');
 }
 
+/** The fast-path rule: the one rule that listens to CloudWatch alarm state changes. */
+function fastPathRule(json: TemplateJson): any {
+  const rules = Object.values(resourcesOfType(json, 'AWS::Events::Rule')).filter((r) => r.Properties.EventPattern.source?.includes('aws.cloudwatch'));
+  if (rules.length !== 1) throw new Error(`expected one alarm rule, found ${rules.length}`);
+  return rules[0];
+}
+
+function fastPathInput(json: TemplateJson): string {
+  const target = fastPathRule(json).Properties.Targets[0];
+  return flatten(target.InputTemplate ?? target.InputTransformer.InputTemplate);
+}
+
 /** The versionScopedAlarmNames the EventBridge rule passes to the on-alarm function. */
 function fastPathScopedNames(json: TemplateJson): string[] {
-  const { resource: rule } = onlyResourceOfType(json, 'AWS::Events::Rule');
-  const target = rule.Properties.Targets[0];
-  const input = flatten(target.InputTemplate ?? target.InputTransformer.InputTemplate);
-  const m = /"versionScopedAlarmNames":(\[[^\]]*\])/.exec(input);
-  if (!m) throw new Error(`the rule input has no versionScopedAlarmNames: ${input}`);
+  const m = /"versionScopedAlarmNames":(\[[^\]]*\])/.exec(fastPathInput(json));
+  if (!m) throw new Error('the rule input has no versionScopedAlarmNames');
   return JSON.parse(m[1]) as string[];
 }
 
+/**
+ * The alarms whose ALARM reaches the fast path: named in the handler's input, and matched by the
+ * rule's name-prefix filter when it has one. As ARNs, to compare with the alarms.
+ */
 function ruleAlarmArns(json: TemplateJson): string[] {
-  const { resource: rule } = onlyResourceOfType(json, 'AWS::Events::Rule');
-  return rule.Properties.EventPattern.resources.map(flatten);
+  const m = /"alarmNames":(\[[^\]]*\])/.exec(fastPathInput(json));
+  if (!m) throw new Error('the rule input has no alarmNames');
+  const names = JSON.parse(m[1]) as string[];
+  const prefix = fastPathRule(json).Properties.EventPattern.detail.alarmName?.[0]?.prefix as string | undefined;
+  return names.filter((n) => prefix === undefined || n.startsWith(prefix)).map(alarmArn);
 }
 
 /** The guards that compare the canary with the stable version, and so have no datapoint without stable data. */
@@ -368,7 +384,7 @@ describe('LambdaModelCanary with modelSignals, prices, a cost budget, prediction
   });
 
   /** The dimensions of a signal metric of one arm. */
-  const signalDims = (arm: 'canary' | 'stable') => ({ Canary: 'sentiment', Version: arm === 'canary' ? canaryVersion : stableVersion });
+  const signalDims = (arm: 'canary' | 'stable') => ({ Canary: 'sentiment', Stack: STACK_NAME, Version: arm === 'canary' ? canaryVersion : stableVersion });
 
   /** Asserts an alarm reads exactly these ModelCanary metrics (id → [metric name, statistic, arm]). */
   function expectSignalMetrics(alarm: any, expected: Record<string, [string, string, 'canary' | 'stable']>): void {
@@ -570,6 +586,7 @@ describe('LambdaModelCanary with modelSignals, prices, a cost budget, prediction
     expect(plan.predictionShift).toEqual({
       namespace: 'ModelCanary',
       canaryName: 'sentiment',
+      stackName: STACK_NAME,
       classes: ['positive', 'negative'],
       maxPsi: 0.1,
       minSamples: 100,
@@ -668,6 +685,7 @@ describe('LambdaModelCanary with every signal threshold set', () => {
     expect(definitionOf(s.json).States.Plan.Result.predictionShift).toEqual({
       namespace: 'Acme/Models',
       canaryName: 'tuned',
+      stackName: STACK_NAME,
       classes: ['billing', 'tech', 'other'],
       maxPsi: 0.25,
       minSamples: 50,
@@ -800,7 +818,7 @@ describe('SageMakerModelCanary with modelSignals', () => {
           guard,
           id,
           namespace: 'ModelCanary',
-          dims: { Canary: 'summarizer', Version: version },
+          dims: { Canary: 'summarizer', Stack: STACK_NAME, Version: version },
         });
       }
     }
@@ -818,7 +836,7 @@ describe('SageMakerModelCanary with modelSignals', () => {
 
   test('the plan carries the prediction-shift guard and names the signal guards as version-scoped', () => {
     const plan = definitionOf(json).States.Plan.Result;
-    expect(plan.predictionShift).toEqual({ namespace: 'ModelCanary', canaryName: 'summarizer', classes: ['short', 'long'], maxPsi: 0.1, minSamples: 100 });
+    expect(plan.predictionShift).toEqual({ namespace: 'ModelCanary', canaryName: 'summarizer', stackName: STACK_NAME, classes: ['short', 'long'], maxPsi: 0.1, minSamples: 100 });
     for (const guard of SIGNAL_GUARDS.filter((g) => g !== 'CostPerRequest')) {
       expect(plan.versionScopedAlarmNames).toContain(name(guard));
       expect(fastPathScopedNames(json)).toContain(name(guard));

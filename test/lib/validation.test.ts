@@ -1,5 +1,5 @@
 import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LambdaModelCanary, type LambdaModelCanaryProps, RolloutSchedule } from '../../lib';
 import { modelFunction, newStack } from './support';
 
@@ -182,5 +182,78 @@ describe('a failed construction leaves nothing behind that would deploy', () => 
       template.resourceCountIs(type, 0);
     }
     template.resourceCountIs('AWS::Lambda::Function', 1);
+  });
+});
+
+describe('the execution history bound (25,000 events, Step Functions quotas)', () => {
+  test('a day-long bake checked every 10 s could overflow the history: error with what to change', () => {
+    expectProblem(
+      { schedule: RolloutSchedule.steps([50, 100], Duration.hours(24)), checkInterval: Duration.seconds(10) },
+      /could write \d+ execution history events \(2 steps, checkInterval 10s\)/,
+      'raise checkInterval, bake for less or use fewer steps',
+    );
+  });
+
+  test('the same schedule checked every 2 minutes fits', () => {
+    expect(errorOf({ schedule: RolloutSchedule.steps([50, 100], Duration.hours(24)), checkInterval: Duration.minutes(2) })).toBeUndefined();
+  });
+
+  test('a 7-day maxHold on one step fits (the hold backs off to 5-minute checks), on four steps it does not', () => {
+    expect(errorOf({ schedule: RolloutSchedule.steps([100], m(10)), maxHold: Duration.days(7) })).toBeUndefined();
+    expectProblem({ maxHold: Duration.days(7) }, /could write \d+ execution history events \(4 steps, checkInterval 30s\)/);
+  });
+
+  test('the state machine times out after the longest the schedule can take', () => {
+    const stack = newStack();
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack), maxHold: Duration.hours(1) });
+    const machines = Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine');
+    const definition = JSON.stringify(Object.values(machines)[0].Properties.DefinitionString);
+    const timeout = Number(/\\"TimeoutSeconds\\":(\d+)/.exec(definition)?.[1]);
+    // 4 steps × (10 min bake + 1 h hold + 5 min late hold check + 30 s) + start, pre-traffic and an hour of slack.
+    expect(timeout).toBe(4 * (600 + 3600 + 300 + 30) + 600 + 3600 + 300 + 3600);
+  });
+});
+
+describe('props a user plausibly gets wrong', () => {
+  const warningsOf = (props: Partial<LambdaModelCanaryProps>) => {
+    const stack = newStack();
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack), ...props });
+    return Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+  };
+
+  test('maxErrorRatePercent 0.05 (a fraction given as a percentage): a warning with the fix', () => {
+    const [w] = warningsOf({ maxErrorRatePercent: 0.05 }).filter((t) => t.includes('maxErrorRatePercent'));
+    expect(w).toMatch(/maxErrorRatePercent is 0.05, which means 0.05%, not 5%.*give maxErrorRatePercent: 5/);
+    expect(warningsOf({ maxErrorRatePercent: 5 }).filter((t) => t.includes('maxErrorRatePercent'))).toEqual([]);
+    expect(warningsOf({ maxErrorRatePercent: 0 }).filter((t) => t.includes('maxErrorRatePercent'))).toEqual([]);
+  });
+
+  test('a guard window longer than a step bakes: a warning naming the steps', () => {
+    const [w] = warningsOf({ schedule: RolloutSchedule.steps([10, 50, 100], m(3)), guardWindow: m(5) }).filter((t) => t.includes('guardWindow'));
+    expect(w).toMatch(/guardWindow \(5 min\) is longer than the bake of steps 1, 2, 3 \(3 min, 3 min, 3 min\).*bake each step at least guardWindow or shorten guardWindow/);
+    expect(warningsOf({}).filter((t) => t.includes('guardWindow'))).toEqual([]);
+    // A preset whose last step is an instant 100 %: only the baking step counts.
+    expect(warningsOf({ schedule: RolloutSchedule.CANARY_10PERCENT_5MINUTES }).filter((t) => t.includes('guardWindow'))).toEqual([]);
+  });
+
+  test('a guard window longer than the whole schedule: an error (no guard could fire before promotion)', () => {
+    expectProblem({ schedule: RolloutSchedule.steps([100], m(3)), guardWindow: m(10) }, 'guardWindow (10 min) is longer than the whole schedule bakes (3 min)', 'shorten guardWindow or bake longer');
+  });
+
+  test('a pre-traffic payload that is not JSON: an error with an example', () => {
+    expectProblem({ preTrafficChecks: [{ payload: 'great product' }] }, 'preTrafficChecks[0].payload is not JSON ("great product")', 'JSON.stringify(');
+    expect(errorOf({ preTrafficChecks: [{ payload: '{"text":"great product"}' }] })).toBeUndefined();
+  });
+
+  test('pre-traffic retries out of range', () => {
+    expectProblem({ preTrafficChecks: [{ payload: '{}', retries: 11 }] }, 'preTrafficChecks[0].retries is 11');
+    expectProblem({ preTrafficChecks: [{ payload: '{}', retries: 1.5 }] }, 'preTrafficChecks[0].retries is 1.5: give a whole number');
+  });
+
+  test('a canaryName too long for the names derived from it: the error names canaryName, not displayName', () => {
+    const error = errorOf({ canaryName: 'c'.repeat(88) });
+    expect(error?.message).toMatch(/^LambdaModelCanary: canaryName "c+…" is 88 characters: give canaryName at most 87/);
+    expect(error?.message).not.toMatch(/displayName/);
+    expect(errorOf({ canaryName: 'c'.repeat(87) })).toBeUndefined();
   });
 });

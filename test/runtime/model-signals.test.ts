@@ -1,12 +1,16 @@
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   CANARY_DIMENSION,
+  CANARY_NAME_ENV,
+  CANARY_STACK_ENV,
   CLASS_DIMENSION,
   LAMBDA_VERSION_ENV,
   ModelSignals,
   SIGNAL_NAMESPACE,
   SIGNALS,
+  STACK_DIMENSION,
   VERSION_DIMENSION,
   VERSION_ENV,
 } from '../../runtime';
@@ -15,6 +19,8 @@ const root = path.resolve(__dirname, '..', '..');
 
 /** Environment variables this file changes; each test starts with none of them set. */
 const ENV_KEYS = [
+  CANARY_NAME_ENV,
+  CANARY_STACK_ENV,
   VERSION_ENV,
   LAMBDA_VERSION_ENV,
   'POWERTOOLS_SERVICE_NAME',
@@ -74,9 +80,9 @@ function values(doc: EmfDocument): Record<string, unknown> {
 }
 
 describe('ModelSignals.record', () => {
-  test('one request with every signal: one {Canary, Version} document and one {Canary, Version, Class} document', () => {
+  test('one request with every signal: one {Canary, Stack, Version} document and one {Canary, Stack, Version, Class} document', () => {
     const before = Date.now();
-    const signals = new ModelSignals({ canaryName: 'SentimentCanary', version: '7' });
+    const signals = new ModelSignals({ canaryName: 'SentimentCanary', stackName: 'ProdStack', version: '7' });
     signals.record({
       inputTokens: 120,
       outputTokens: 35,
@@ -92,7 +98,7 @@ describe('ModelSignals.record', () => {
 
     const m = directive(main);
     expect(m.Namespace).toBe('ModelCanary');
-    expect(m.Dimensions).toEqual([[CANARY_DIMENSION, VERSION_DIMENSION]]);
+    expect(m.Dimensions).toEqual([[CANARY_DIMENSION, STACK_DIMENSION, VERSION_DIMENSION]]);
     expect(m.Metrics).toEqual([
       { Name: 'Requests', Unit: 'Count' },
       { Name: 'InputTokens', Unit: 'Count' },
@@ -103,6 +109,7 @@ describe('ModelSignals.record', () => {
       { Name: 'ResponseLength', Unit: 'Count' },
     ]);
     expect(main.Canary).toBe('SentimentCanary');
+    expect(main.Stack).toBe('ProdStack');
     expect(main.Version).toBe('7');
     expect(values(main)).toEqual({
       Requests: 1,
@@ -116,18 +123,18 @@ describe('ModelSignals.record', () => {
     expect(main._aws.Timestamp).toBeGreaterThanOrEqual(before);
     expect(main._aws.Timestamp).toBeLessThanOrEqual(Date.now());
     // Only the dimensions, the metric values and _aws: no `service` dimension or other keys.
-    expect(Object.keys(main).sort()).toEqual(['_aws', 'Canary', 'Version', ...m.Metrics.map((x) => x.Name)].sort());
+    expect(Object.keys(main).sort()).toEqual(['_aws', 'Canary', 'Stack', 'Version', ...m.Metrics.map((x) => x.Name)].sort());
 
     const c = directive(cls);
     expect(c.Namespace).toBe('ModelCanary');
-    expect(c.Dimensions).toEqual([[CANARY_DIMENSION, VERSION_DIMENSION, CLASS_DIMENSION]]);
+    expect(c.Dimensions).toEqual([[CANARY_DIMENSION, STACK_DIMENSION, VERSION_DIMENSION, CLASS_DIMENSION]]);
     expect(c.Metrics).toEqual([{ Name: 'Prediction', Unit: 'Count' }]);
-    expect(cls).toMatchObject({ Canary: 'SentimentCanary', Version: '7', Class: 'positive', Prediction: 1 });
-    expect(Object.keys(cls).sort()).toEqual(['_aws', 'Canary', 'Class', 'Prediction', 'Version'].sort());
+    expect(cls).toMatchObject({ Canary: 'SentimentCanary', Stack: 'ProdStack', Version: '7', Class: 'positive', Prediction: 1 });
+    expect(Object.keys(cls).sort()).toEqual(['_aws', 'Canary', 'Class', 'Prediction', 'Stack', 'Version'].sort());
   });
 
   test('the metric names are the shared schema, so the guards and the runtime agree', () => {
-    new ModelSignals({ canaryName: 'c', version: '1' }).record({
+    new ModelSignals({ canaryName: 'c', stackName: 's', version: '1' }).record({
       inputTokens: 1,
       outputTokens: 1,
       guardrailIntervened: false,
@@ -141,14 +148,14 @@ describe('ModelSignals.record', () => {
   });
 
   test('false flags are written as 0, and a valid schema as SchemaInvalid 0', () => {
-    new ModelSignals({ canaryName: 'c', version: '1' }).record({ guardrailIntervened: false, schemaValid: true });
+    new ModelSignals({ canaryName: 'c', stackName: 's', version: '1' }).record({ guardrailIntervened: false, schemaValid: true });
     const docs = documents();
     expect(docs).toHaveLength(1);
     expect(values(docs[0])).toEqual({ Requests: 1, GuardrailIntervened: 0, SchemaInvalid: 0 });
   });
 
   test('fields left out are not emitted; an empty request still counts as a request', () => {
-    const signals = new ModelSignals({ canaryName: 'c', version: '1' });
+    const signals = new ModelSignals({ canaryName: 'c', stackName: 's', version: '1' });
     signals.record();
     signals.record({});
     const docs = documents();
@@ -160,7 +167,7 @@ describe('ModelSignals.record', () => {
   });
 
   test('TotalTokens is the sum of the token counts given, also when only one is given', () => {
-    const signals = new ModelSignals({ canaryName: 'c', version: '1' });
+    const signals = new ModelSignals({ canaryName: 'c', stackName: 's', version: '1' });
     signals.record({ inputTokens: 40 });
     signals.record({ outputTokens: 9 });
     signals.record({ inputTokens: 0, outputTokens: 0 });
@@ -172,30 +179,30 @@ describe('ModelSignals.record', () => {
   });
 
   test('a response text is measured in characters (code points), not UTF-16 units', () => {
-    const signals = new ModelSignals({ canaryName: 'c', version: '1' });
+    const signals = new ModelSignals({ canaryName: 'c', stackName: 's', version: '1' });
     signals.record({ responseLength: 'héllo 😀' });
     signals.record({ responseLength: '' });
     expect(documents().map((d) => d.ResponseLength)).toEqual([7, 0]);
   });
 
   test('the class is trimmed; without a class there is no Prediction document', () => {
-    const signals = new ModelSignals({ canaryName: 'c', version: '1' });
+    const signals = new ModelSignals({ canaryName: 'c', stackName: 's', version: '1' });
     signals.record({ predictedClass: '  negative \n' });
     signals.record({ inputTokens: 1 });
     const docs = documents();
     expect(docs).toHaveLength(3);
     expect(docs[1].Class).toBe('negative');
-    expect(directive(docs[2]).Dimensions).toEqual([[CANARY_DIMENSION, VERSION_DIMENSION]]);
+    expect(directive(docs[2]).Dimensions).toEqual([[CANARY_DIMENSION, STACK_DIMENSION, VERSION_DIMENSION]]);
     expect(docs[2].Class).toBeUndefined();
   });
 
   test('a class of 255 characters is accepted', () => {
-    new ModelSignals({ canaryName: 'c', version: '1' }).record({ predictedClass: 'k'.repeat(255) });
+    new ModelSignals({ canaryName: 'c', stackName: 's', version: '1' }).record({ predictedClass: 'k'.repeat(255) });
     expect(documents()[1].Class).toBe('k'.repeat(255));
   });
 
   test('every record writes at once: nothing is held back for a flush', () => {
-    const signals = new ModelSignals({ canaryName: 'c', version: '1' });
+    const signals = new ModelSignals({ canaryName: 'c', stackName: 's', version: '1' });
     signals.record({ inputTokens: 1 });
     expect(documents()).toHaveLength(1);
     signals.record({ inputTokens: 2, predictedClass: 'a' });
@@ -203,18 +210,18 @@ describe('ModelSignals.record', () => {
   });
 
   test('a custom namespace is used for both documents', () => {
-    new ModelSignals({ canaryName: 'c', version: '1', namespace: 'Team/Models' }).record({ predictedClass: 'a' });
+    new ModelSignals({ canaryName: 'c', stackName: 's', version: '1', namespace: 'Team/Models' }).record({ predictedClass: 'a' });
     expect(documents().map((d) => directive(d).Namespace)).toEqual(['Team/Models', 'Team/Models']);
   });
 
   test("Powertools' service name and namespace variables do not change the dimensions or namespace", () => {
     process.env.POWERTOOLS_SERVICE_NAME = 'orders';
     process.env.POWERTOOLS_METRICS_NAMESPACE = 'Other';
-    new ModelSignals({ canaryName: 'c', version: '1' }).record({ predictedClass: 'a' });
+    new ModelSignals({ canaryName: 'c', stackName: 's', version: '1' }).record({ predictedClass: 'a' });
     const docs = documents();
     expect(docs.map((d) => directive(d).Dimensions)).toEqual([
-      [[CANARY_DIMENSION, VERSION_DIMENSION]],
-      [[CANARY_DIMENSION, VERSION_DIMENSION, CLASS_DIMENSION]],
+      [[CANARY_DIMENSION, STACK_DIMENSION, VERSION_DIMENSION]],
+      [[CANARY_DIMENSION, STACK_DIMENSION, VERSION_DIMENSION, CLASS_DIMENSION]],
     ]);
     expect(docs.map((d) => directive(d).Namespace)).toEqual(['ModelCanary', 'ModelCanary']);
     expect(docs[0].service).toBeUndefined();
@@ -224,7 +231,7 @@ describe('ModelSignals.record', () => {
 describe('ModelSignals version', () => {
   test('taken from MODEL_CANARY_VERSION', () => {
     process.env[VERSION_ENV] = 'sentiment-model-v2';
-    const signals = new ModelSignals({ canaryName: 'c' });
+    const signals = new ModelSignals({ canaryName: 'c', stackName: 's' });
     signals.record();
     expect(signals.version).toBe('sentiment-model-v2');
     expect(documents()[0].Version).toBe('sentiment-model-v2');
@@ -232,34 +239,93 @@ describe('ModelSignals version', () => {
 
   test('taken from AWS_LAMBDA_FUNCTION_VERSION when MODEL_CANARY_VERSION is not set', () => {
     process.env[LAMBDA_VERSION_ENV] = '12';
-    new ModelSignals({ canaryName: 'c' }).record({ predictedClass: 'a' });
+    new ModelSignals({ canaryName: 'c', stackName: 's' }).record({ predictedClass: 'a' });
     expect(documents().map((d) => d.Version)).toEqual(['12', '12']);
   });
 
   test('MODEL_CANARY_VERSION wins over AWS_LAMBDA_FUNCTION_VERSION, and an empty one is ignored', () => {
     process.env[LAMBDA_VERSION_ENV] = '12';
     process.env[VERSION_ENV] = 'variant-b';
-    expect(new ModelSignals({ canaryName: 'c' }).version).toBe('variant-b');
+    expect(new ModelSignals({ canaryName: 'c', stackName: 's' }).version).toBe('variant-b');
     process.env[VERSION_ENV] = ' ';
-    expect(new ModelSignals({ canaryName: 'c' }).version).toBe('12');
+    expect(new ModelSignals({ canaryName: 'c', stackName: 's' }).version).toBe('12');
   });
 
   test('the version option wins over both variables', () => {
     process.env[LAMBDA_VERSION_ENV] = '12';
     process.env[VERSION_ENV] = 'variant-b';
-    new ModelSignals({ canaryName: 'c', version: 'explicit' }).record();
+    new ModelSignals({ canaryName: 'c', stackName: 's', version: 'explicit' }).record();
     expect(documents()[0].Version).toBe('explicit');
   });
 
-  test('no version anywhere: a clear error naming what to set', () => {
-    expect(() => new ModelSignals({ canaryName: 'c' })).toThrow(/MODEL_CANARY_VERSION/);
-    expect(() => new ModelSignals({ canaryName: 'c' })).toThrow(/production variant name/);
-    expect(() => new ModelSignals({ canaryName: 'c' })).toThrow(/AWS_LAMBDA_FUNCTION_VERSION/);
+  test("no version anywhere (a model's unit test): $LATEST, and one warning naming what to set", () => {
+    // A fresh copy of the module: the warning is given once per process.
+    let runtime!: typeof import('../../runtime');
+    jest.isolateModules(() => {
+      runtime = require('../../runtime');
+    });
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const signals = new runtime.ModelSignals({ canaryName: 'c', stackName: 's' });
+      new runtime.ModelSignals({ canaryName: 'c', stackName: 's' });
+      signals.record();
+      expect(signals.version).toBe('$LATEST');
+      expect(runtime.DEFAULT_VERSION).toBe('$LATEST');
+      expect(documents()[0].Version).toBe('$LATEST');
+      expect(warn).toHaveBeenCalledTimes(1);
+      const [message, options] = warn.mock.calls[0] as [string, { type: string; code: string }];
+      expect(message).toMatch(/MODEL_CANARY_VERSION/);
+      expect(message).toMatch(/AWS_LAMBDA_FUNCTION_VERSION/);
+      expect(message).toMatch(/production variant name/);
+      expect(options).toEqual({ type: 'ModelCanaryWarning', code: 'MODEL_CANARY_DEFAULT_VERSION' });
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('ModelSignals canary and stack names', () => {
+  test('taken from MODEL_CANARY_NAME and MODEL_CANARY_STACK, which the canary construct sets', () => {
+    process.env[CANARY_NAME_ENV] = 'SentimentCanary';
+    process.env[CANARY_STACK_ENV] = 'ProdStack';
+    const signals = new ModelSignals({ version: '4' });
+    signals.record({ predictedClass: 'a' });
+    expect([signals.canaryName, signals.stackName]).toEqual(['SentimentCanary', 'ProdStack']);
+    expect(documents().map((d) => [d.Canary, d.Stack])).toEqual([
+      ['SentimentCanary', 'ProdStack'],
+      ['SentimentCanary', 'ProdStack'],
+    ]);
+  });
+
+  test('no options at all: everything from the environment, as in a deployed model function', () => {
+    process.env[CANARY_NAME_ENV] = 'SentimentCanary';
+    process.env[CANARY_STACK_ENV] = 'ProdStack';
+    process.env[LAMBDA_VERSION_ENV] = '9';
+    new ModelSignals().record();
+    expect(documents()[0]).toMatchObject({ Canary: 'SentimentCanary', Stack: 'ProdStack', Version: '9' });
+  });
+
+  test('explicit options win over the variables', () => {
+    process.env[CANARY_NAME_ENV] = 'FromEnv';
+    process.env[CANARY_STACK_ENV] = 'EnvStack';
+    const signals = new ModelSignals({ canaryName: 'Explicit', stackName: 'ExplicitStack', version: '1' });
+    expect([signals.canaryName, signals.stackName]).toEqual(['Explicit', 'ExplicitStack']);
+  });
+
+  test('a missing name is an error at construction naming the variable and the option', () => {
+    process.env[CANARY_STACK_ENV] = 'ProdStack';
+    expect(() => new ModelSignals({ version: '1' })).toThrow(/no canaryName\. Set MODEL_CANARY_NAME .* or pass the `canaryName` option/);
+    delete process.env[CANARY_STACK_ENV];
+    process.env[CANARY_NAME_ENV] = 'c';
+    expect(() => new ModelSignals({ version: '1' })).toThrow(/no stackName\. Set MODEL_CANARY_STACK .* or pass the `stackName` option/);
+    process.env[CANARY_STACK_ENV] = '  ';
+    expect(() => new ModelSignals({ version: '1' })).toThrow(/MODEL_CANARY_STACK/);
+    expect(() => new ModelSignals({ canaryName: 'c', stackName: '', version: '1' })).toThrow(/stackName must be a non-blank string/);
   });
 });
 
 describe('ModelSignals validation', () => {
-  const signals = () => new ModelSignals({ canaryName: 'c', version: '1' });
+  const signals = () => new ModelSignals({ canaryName: 'c', stackName: 's', version: '1' });
 
   test.each([
     ['inputTokens', { inputTokens: -1 }],
@@ -301,12 +367,12 @@ describe('ModelSignals validation', () => {
   });
 
   test('constructor options are checked', () => {
-    expect(() => new ModelSignals({ canaryName: '', version: '1' })).toThrow(/canaryName must be a non-blank string/);
-    expect(() => new ModelSignals({ canaryName: ' ', version: '1' })).toThrow(/canaryName/);
+    expect(() => new ModelSignals({ canaryName: '', stackName: 's', version: '1' })).toThrow(/canaryName must be a non-blank string/);
+    expect(() => new ModelSignals({ canaryName: ' ', stackName: 's', version: '1' })).toThrow(/canaryName/);
     expect(() => new ModelSignals({} as never)).toThrow(/canaryName/);
-    expect(() => new ModelSignals({ canaryName: 'c', version: '' })).toThrow(/version must be a non-blank string/);
-    expect(() => new ModelSignals({ canaryName: 'c', version: '1', namespace: '' })).toThrow(/namespace/);
-    expect(() => new ModelSignals({ canaryName: 'c'.repeat(1025), version: '1' })).toThrow(/at most 1024/);
+    expect(() => new ModelSignals({ canaryName: 'c', stackName: 's', version: '' })).toThrow(/version must be a non-blank string/);
+    expect(() => new ModelSignals({ canaryName: 'c', stackName: 's', version: '1', namespace: '' })).toThrow(/namespace/);
+    expect(() => new ModelSignals({ canaryName: 'c'.repeat(1025), stackName: 's', version: '1' })).toThrow(/at most 1024/);
   });
 });
 
@@ -347,5 +413,48 @@ describe('runtime entry point', () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs).toContain('runtime/index.ts');
     expect(inputs.filter((f) => !/^(runtime\/|node_modules\/@aws-lambda-powertools\/|node_modules\/@aws\/lambda-invoke-store\/)/.test(f))).toEqual([]);
+  });
+
+  test('importing it with no variables set (a unit test, a build step) does not throw', () => {
+    const script = `const r = require('./runtime/index.ts'); process.stdout.write(typeof r.ModelSignals)`;
+    const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: root, env: { PATH: process.env.PATH } });
+    expect(out.toString()).toBe('function');
+  });
+
+  test('compiled as the package ships it, import and require give one module with the same exports', () => {
+    // tsc as `npm run build` runs it, into a folder under the repo so node_modules resolve.
+    fs.mkdirSync(path.join(root, 'out'), { recursive: true });
+    const outDir = fs.mkdtempSync(path.join(root, 'out', 'runtime-esm-'));
+    try {
+      const tsc = require.resolve('typescript/bin/tsc');
+      const files = ['runtime/index.ts', 'runtime/index.mts'];
+      execFileSync(process.execPath, [tsc, ...files, '--outDir', outDir, '--rootDir', 'runtime', '--module', 'nodenext', '--target', 'ES2022', '--types', 'node', '--skipLibCheck', '--declaration', '--ignoreConfig'], { cwd: root });
+      expect(fs.readdirSync(outDir).sort()).toEqual(['index.d.mts', 'index.d.ts', 'index.js', 'index.mjs', 'signal-names.d.ts', 'signal-names.js']);
+      const script = `
+        import { createRequire } from 'node:module';
+        const esm = await import(${JSON.stringify(path.join(outDir, 'index.mjs'))});
+        const cjs = createRequire(import.meta.url)(${JSON.stringify(path.join(outDir, 'index.js'))});
+        const names = (m) => Object.keys(m).filter((k) => k !== '__esModule' && k !== 'default').sort();
+        process.stdout.write(JSON.stringify({ esm: names(esm), cjs: names(cjs), same: esm.ModelSignals === cjs.ModelSignals }));`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env: { PATH: process.env.PATH } });
+      const { esm, cjs, same } = JSON.parse(out.toString());
+      expect(esm).toEqual(cjs);
+      expect(esm).toEqual(expect.arrayContaining(['ModelSignals', 'SIGNALS', 'CANARY_NAME_ENV', 'CANARY_STACK_ENV', 'STACK_DIMENSION', 'DEFAULT_VERSION']));
+      expect(same).toBe(true);
+    } finally {
+      fs.rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+
+  test('package.json maps import and require of "." and "./runtime" to the ESM and CommonJS builds', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    for (const [entry, dir] of [['.', 'lib'], ['./runtime', 'runtime']]) {
+      expect(pkg.exports[entry]).toEqual({
+        import: { types: `./dist/${dir}/index.d.mts`, default: `./dist/${dir}/index.mjs` },
+        require: { types: `./dist/${dir}/index.d.ts`, default: `./dist/${dir}/index.js` },
+      });
+      // Each target is what tsc emits for the source beside it.
+      expect(fs.existsSync(path.join(root, dir, 'index.ts')) && fs.existsSync(path.join(root, dir, 'index.mts'))).toBe(true);
+    }
   });
 });

@@ -243,3 +243,68 @@ describe('alarms', () => {
     expect(cw.alarms.get('ErrorRate')!.state).toBe('OK');
   });
 });
+
+// "For any period of one minute or longer, an alarm is evaluated every minute": a 5-minute alarm
+// evaluated at the end of minute 6 reads minutes 2 to 6.
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation
+describe('alarms with a period over a minute', () => {
+  const fiveMinute = (stat: string, threshold: number, overrides: Partial<AlarmDefinition> = {}): AlarmDefinition => ({
+    AlarmName: `five-${stat}`,
+    ComparisonOperator: 'GreaterThanThreshold',
+    Threshold: threshold,
+    EvaluationPeriods: 1,
+    TreatMissingData: 'notBreaching',
+    Namespace: 'AWS/Lambda',
+    MetricName: 'Errors',
+    Dimensions: dimList('2'),
+    Period: 300,
+    Statistic: stat,
+    ...overrides,
+  });
+
+  it('changes state at the minute its data says, not at the next multiple of the period', () => {
+    const { store, cw, events, minutes } = setup();
+    cw.putMetricAlarm(fiveMinute('Sum', 10));
+    minutes(2, (m) => traffic(store, m, 100, 0));
+    minutes(1, (m) => traffic(store, m, 100, 20)); // 09:02: 20 errors, visible at 09:03
+    expect(cw.alarms.get('five-Sum')!.state).toBe('ALARM');
+    expect(cw.alarms.get('five-Sum')!.transitionedAt).toBe(T0 + 3 * MIN);
+    // The breaching minute leaves the 5-minute window at 09:08 (window 09:03-09:08), not at 09:10.
+    minutes(4, (m) => traffic(store, m, 100, 0));
+    expect(cw.alarms.get('five-Sum')!.state).toBe('ALARM');
+    minutes(1, (m) => traffic(store, m, 100, 0));
+    expect(cw.alarms.get('five-Sum')!.state).toBe('OK');
+    expect(cw.alarms.get('five-Sum')!.transitionedAt).toBe(T0 + 8 * MIN);
+    expect(events.map((e) => e.to)).toEqual(['OK', 'ALARM', 'OK']);
+  });
+
+  it('aggregates each sliding window over its own five minutes (Average, Maximum, SampleCount)', () => {
+    const { store, cw, minutes } = setup();
+    for (const stat of ['Average', 'Maximum', 'SampleCount', 'Minimum']) cw.putMetricAlarm(fiveMinute(stat, 0));
+    minutes(7, (m) => traffic(store, m, 10, m === T0 + 6 * MIN ? 5 : 1));
+    // At 09:07 the window is 09:02-09:07: 50 requests, 4 x 1 + 5 errors.
+    const value = (stat: string) => cw.alarms.get(`five-${stat}`)!.lastEvaluation!.result.evaluated.at(-1);
+    expect(value('Average')).toMatchObject({ timestamp: T0 + 2 * MIN, value: 9 / 50, sampleCount: 50 });
+    expect(value('Maximum')!.value).toBe(1);
+    expect(value('Minimum')!.value).toBe(0);
+    expect(value('SampleCount')!.value).toBe(50);
+  });
+
+  it('still reads a percentile over 5 minutes (the latest aligned period until the store exposes raw windows)', () => {
+    const { store, cw, minutes } = setup();
+    cw.putMetricAlarm(fiveMinute('p95', 500, { Statistic: undefined, ExtendedStatistic: 'p95', MetricName: 'Duration' }));
+    minutes(7, (m) => traffic(store, m, 10, 0, 900));
+    const evaluated = cw.alarms.get('five-p95')!.lastEvaluation!.result.evaluated.at(-1)!;
+    expect(evaluated).toMatchObject({ timestamp: T0 + 2 * MIN, value: 900, sampleCount: 50 });
+    expect(cw.alarms.get('five-p95')!.state).toBe('ALARM');
+  });
+
+  it('matches the aligned period exactly when the window sits on one (09:05 reads 09:00-09:05)', () => {
+    const { store, cw, minutes } = setup();
+    cw.putMetricAlarm(fiveMinute('Average', 0));
+    minutes(5, (m) => traffic(store, m, 10, (m - T0) / MIN));
+    const evaluated = cw.alarms.get('five-Average')!.lastEvaluation!.result.evaluated.at(-1)!;
+    const [aligned] = store.series(metric('Errors'), 'Average', 300, T0, T0 + 5 * MIN, T0 + 5 * MIN);
+    expect(evaluated).toMatchObject({ timestamp: T0, value: aligned.value, sampleCount: aligned.sampleCount });
+  });
+});

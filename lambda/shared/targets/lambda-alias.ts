@@ -2,12 +2,14 @@ import {
   CreateAliasCommand,
   DeleteAliasCommand,
   GetAliasCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
   ResourceNotFoundException,
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
 import { awsCall, TargetStateError } from '../errors';
+import { type OwnerRecord, UNRECORDED } from '../ownership';
 import type { InvokeResult, MetricSpec, Signal, TrafficSplit, TrafficTarget } from '../target';
 import type { LambdaAliasTargetConfig, Release } from '../types';
 
@@ -27,6 +29,7 @@ export class LambdaAliasTarget implements TrafficTarget {
   public readonly id: string;
   public readonly name: string;
   public readonly description: string;
+  private foreignDescription?: string;
 
   constructor(private readonly config: LambdaAliasTargetConfig) {
     this.id = `${config.functionName}:${config.aliasName}`;
@@ -35,14 +38,45 @@ export class LambdaAliasTarget implements TrafficTarget {
   }
 
   public async read(): Promise<TrafficSplit> {
-    const alias = await awsCall('GetAlias', () =>
-      lambda.send(new GetAliasCommand({ FunctionName: this.config.functionName, Name: this.config.aliasName })),
-    );
-    return splitOf(alias);
+    return splitOf(await this.getAlias());
   }
 
-  /** A published version needs nothing more before it can take weight. */
-  public async prepare(_release: Release): Promise<void> {}
+  private getAlias() {
+    return awsCall('GetAlias', () =>
+      lambda.send(new GetAliasCommand({ FunctionName: this.config.functionName, Name: this.config.aliasName })),
+    );
+  }
+
+  /**
+   * Lambda routes an alias between two versions only when both have the same execution role and
+   * the same dead-letter queue setting
+   * (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html): a release that
+   * changed either fails here, before any traffic, instead of at the first weight change.
+   */
+  public async prepare(release: Release): Promise<void> {
+    const [stable, canary] = await Promise.all(
+      [release.stableVersion, release.canaryVersion].map((Qualifier) =>
+        awsCall('GetFunctionConfiguration', () =>
+          lambda.send(new GetFunctionConfigurationCommand({ FunctionName: this.config.functionName, Qualifier })),
+        ),
+      ),
+    );
+    const differences: string[] = [];
+    const last = (arn?: string) => arn?.split(/[:/]/).pop() ?? 'none';
+    // Compared as reported; a field Lambda does not report on either side compares equal.
+    if (stable?.Role !== canary?.Role) differences.push(`execution role (${last(stable?.Role)} vs ${last(canary?.Role)})`);
+    const dlq = (c: typeof stable | undefined) => last(c?.DeadLetterConfig?.TargetArn);
+    if (dlq(stable) !== dlq(canary)) differences.push(`dead-letter queue (${dlq(stable)} vs ${dlq(canary)})`);
+    if (differences.length > 0) {
+      // Short enough for the alert (the workflow keeps 500 characters of an error).
+      throw new TargetStateError(
+        `versions ${release.stableVersion} and ${release.canaryVersion} differ in ${differences.join(' and ')}: ` +
+          'Lambda routes an alias between two versions only when both have the same execution role and dead-letter queue. ' +
+          'Keep them unchanged (edit the role\'s policies, not the role), or move the alias to the new version at once, ' +
+          `without a canary (aws lambda update-alias --function-version ${release.canaryVersion}).`,
+      );
+    }
+  }
 
   public async shift(release: Release, percent: number, expected: TrafficSplit): Promise<void> {
     await this.update(release.stableVersion, { [release.canaryVersion]: toWeight(percent) }, expected);
@@ -86,7 +120,7 @@ export class LambdaAliasTarget implements TrafficTarget {
           FunctionName: this.config.functionName,
           Name: this.config.aliasName,
           FunctionVersion: version,
-          Description: 'Managed by cdk-model-canary: weights change during rollouts',
+          Description: ownerDescription({ owner: UNRECORDED }),
         }),
       ),
     );
@@ -100,6 +134,43 @@ export class LambdaAliasTarget implements TrafficTarget {
       );
     } catch (err) {
       if ((err as Error).name !== 'ResourceNotFoundException') throw err;
+    }
+  }
+
+  public async readOwner(): Promise<OwnerRecord | undefined> {
+    try {
+      const { Description } = await this.getAlias();
+      const record = ownerOf(Description);
+      if (!record.owner) this.foreignDescription = Description;
+      return record;
+    } catch (err) {
+      if ((err as Error).name === 'ResourceNotFoundException') return undefined;
+      throw err;
+    }
+  }
+
+  /** Only the Description changes: the versions and weights are written back as read, conditionally. */
+  public async writeOwner(record: OwnerRecord): Promise<void> {
+    const alias = await this.getAlias();
+    try {
+      await awsCall('UpdateAlias', () =>
+        lambda.send(
+          new UpdateAliasCommand({
+            FunctionName: this.config.functionName,
+            Name: this.config.aliasName,
+            FunctionVersion: alias.FunctionVersion,
+            RoutingConfig: { AdditionalVersionWeights: alias.RoutingConfig?.AdditionalVersionWeights ?? {} },
+            // No record (a failed adoption undone): give back the Description its maker wrote.
+            Description: record.owner || record.previousOwner ? ownerDescription(record) : (this.foreignDescription ?? ''),
+            RevisionId: alias.RevisionId,
+          }),
+        ),
+      );
+    } catch (err) {
+      if ((err as Error).name === 'PreconditionFailedException') {
+        throw new TargetStateError(`${this.description} changed while its owner was being recorded: deploy again`);
+      }
+      throw err;
     }
   }
 
@@ -140,6 +211,29 @@ export class LambdaAliasTarget implements TrafficTarget {
       throw err;
     }
   }
+}
+
+/**
+ * The owner record lives in the alias Description (at most 256 characters:
+ * https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html), which Lambda keeps across
+ * updates and which nothing else in the library reads.
+ */
+const MARKER = 'managed by cdk-model-canary';
+
+export function ownerDescription(record: OwnerRecord): string {
+  const parts = [MARKER, '(weights change during rollouts)'];
+  if (record.owner) parts.push(`owner=${record.owner}`);
+  if (record.previousOwner) parts.push(`previous=${record.previousOwner}`);
+  return parts.join(' ');
+}
+
+/** `{}` for an alias someone else made; an alias of an earlier release of the library (no owner= yet) is UNRECORDED's. */
+export function ownerOf(description: string | undefined): OwnerRecord {
+  const text = description ?? '';
+  if (!text.toLowerCase().startsWith(MARKER)) return {};
+  const owner = /(?:^|\s)owner=([A-Za-z0-9_-]+)/.exec(text)?.[1];
+  const previousOwner = /(?:^|\s)previous=([A-Za-z0-9_-]+)/.exec(text)?.[1];
+  return { owner: owner ?? UNRECORDED, ...(previousOwner ? { previousOwner } : {}) };
 }
 
 function splitOf(alias: {

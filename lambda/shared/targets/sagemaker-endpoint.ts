@@ -3,6 +3,7 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   DeleteEndpointCommand,
+  DeleteTagsCommand,
   DescribeEndpointCommand,
   type DescribeEndpointCommandOutput,
   ListTagsCommand,
@@ -12,14 +13,24 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { awsCall, EndpointBusyError, TargetStateError } from '../errors';
+import { type OwnerRecord, UNRECORDED } from '../ownership';
 import type { InvokeResult, MetricSpec, Signal, TrafficSplit, TrafficTarget } from '../target';
 import type { Release, SageMakerEndpointTargetConfig } from '../types';
+import { endpointConfigName, percentOf, splitOf, variantsOf } from './sagemaker-variants';
 
 const sagemaker = new SageMakerClient({});
 const runtime = new SageMakerRuntimeClient({});
 
 /** Tag that names the stable variant: weights alone cannot tell a 100 % step from a promotion. */
 export const STABLE_TAG = 'cdk-model-canary:stable-variant';
+
+/**
+ * Tags that record which release resource owns the endpoint (lambda/shared/ownership.ts). Tag keys
+ * are 1-128 and values 0-256 characters of letters, digits, spaces and `_.:/=+-@`.
+ * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html
+ */
+export const OWNER_TAG = 'cdk-model-canary:owner';
+export const PREVIOUS_OWNER_TAG = 'cdk-model-canary:previous-owner';
 
 /** How long a mutating call waits for the endpoint to leave Updating before handing back to the workflow. */
 const BUSY_DEADLINE_MS = 40_000;
@@ -68,9 +79,73 @@ export class SageMakerEndpointTarget implements TrafficTarget {
 
   public async read(): Promise<TrafficSplit> {
     const endpoint = await this.describe();
-    const tags = await awsCall('ListTags', () => sagemaker.send(new ListTagsCommand({ ResourceArn: endpoint.EndpointArn })));
-    const stableTag = tags.Tags?.find((t) => t.Key === STABLE_TAG)?.Value;
-    return splitOf(endpoint, stableTag);
+    const tags = await this.tags(endpoint.EndpointArn);
+    return splitOf(endpoint, tags.get(STABLE_TAG));
+  }
+
+  /**
+   * The owner record from the endpoint's tags. An endpoint with the stable-variant tag but no owner
+   * tag was made by a release of this library from before owners were recorded.
+   */
+  public async readOwner(): Promise<OwnerRecord | undefined> {
+    let endpoint: DescribeEndpointCommandOutput;
+    try {
+      endpoint = await this.describe();
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+    const tags = await this.tags(endpoint.EndpointArn);
+    const owner = tags.get(OWNER_TAG) ?? (tags.has(STABLE_TAG) ? UNRECORDED : undefined);
+    const previousOwner = tags.get(PREVIOUS_OWNER_TAG);
+    return { ...(owner !== undefined ? { owner } : {}), ...(previousOwner !== undefined ? { previousOwner } : {}) };
+  }
+
+  /**
+   * Writes the record as tags (AddTags overwrites a key's value) and deletes the owner tags the
+   * record leaves out. Tags change nothing about the traffic.
+   * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AddTags.html
+   * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteTags.html
+   */
+  public async writeOwner(record: OwnerRecord): Promise<void> {
+    const endpoint = await this.describe();
+    const arn = endpoint.EndpointArn;
+    const current = await this.tags(arn);
+    const wanted: [string, string | undefined][] = [
+      [OWNER_TAG, record.owner],
+      [PREVIOUS_OWNER_TAG, record.previousOwner],
+    ];
+    const add = wanted.filter(([k, v]) => v !== undefined && current.get(k) !== v).map(([Key, Value]) => ({ Key, Value: Value! }));
+    const remove = wanted.filter(([k, v]) => v === undefined && current.has(k)).map(([k]) => k);
+    if (add.length > 0) await awsCall('AddTags', () => sagemaker.send(new AddTagsCommand({ ResourceArn: arn, Tags: add })));
+    if (remove.length > 0) await awsCall('DeleteTags', () => sagemaker.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: remove })));
+  }
+
+  /**
+   * The wait of the release custom resource (the Provider framework's isComplete): true once the
+   * endpoint is InService, false while it is on its way. A Failed endpoint accepts only
+   * DeleteEndpoint; one this deploy just created is deleted, so the next deploy starts clean.
+   * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html
+   */
+  public async checkServing(createdByThisDeploy: boolean): Promise<boolean> {
+    const endpoint = await this.describe();
+    const status = endpoint.EndpointStatus ?? '';
+    if (status === 'InService') return true;
+    if (TRANSITIONAL.has(status)) return false;
+    const reason = endpoint.FailureReason ? `: ${endpoint.FailureReason.replace(/\.+$/, '')}` : '';
+    if (status === 'Failed' && createdByThisDeploy) {
+      await this.remove();
+      throw new TargetStateError(
+        `${this.description} could not be created (Failed${reason}). A Failed endpoint accepts only DeleteEndpoint, so it was deleted. ` +
+          `Fix the model or the instance settings (the container logs are in /aws/sagemaker/Endpoints/${this.config.endpointName}) and deploy again`,
+      );
+    }
+    throw new TargetStateError(
+      `${this.description} is ${status}${reason}. ` +
+        (status === 'Failed'
+          ? `A Failed endpoint accepts only DeleteEndpoint: delete it (aws sagemaker delete-endpoint --endpoint-name ${this.config.endpointName}) and deploy again`
+          : 'It does not serve: check it in the SageMaker console, then deploy again'),
+    );
   }
 
   public async prepare(release: Release): Promise<void> {
@@ -211,6 +286,18 @@ export class SageMakerEndpointTarget implements TrafficTarget {
     return awsCall('DescribeEndpoint', () => sagemaker.send(new DescribeEndpointCommand({ EndpointName: this.config.endpointName })));
   }
 
+  /** All tags of the endpoint (ListTags pages at 50 or more). */
+  private async tags(arn: string | undefined): Promise<Map<string, string>> {
+    const tags = new Map<string, string>();
+    let NextToken: string | undefined;
+    do {
+      const page = await awsCall('ListTags', () => sagemaker.send(new ListTagsCommand({ ResourceArn: arn, NextToken })));
+      for (const t of page.Tags ?? []) if (t.Key !== undefined) tags.set(t.Key, t.Value ?? '');
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return tags;
+  }
+
   private async tagStable(arn: string | undefined, variant: string): Promise<void> {
     await awsCall('AddTags', () => sagemaker.send(new AddTagsCommand({ ResourceArn: arn, Tags: [{ Key: STABLE_TAG, Value: variant }] })));
   }
@@ -283,47 +370,5 @@ export class SageMakerEndpointTarget implements TrafficTarget {
   }
 }
 
-interface VariantWeight {
-  readonly name: string;
-  readonly weight: number;
-}
-
-/** Variants with the weight they have or are being given (DesiredWeight while Updating). */
-function variantsOf(endpoint: DescribeEndpointCommandOutput): VariantWeight[] {
-  return (endpoint.ProductionVariants ?? []).map((v) => ({
-    name: v.VariantName ?? '',
-    weight: v.DesiredWeight ?? v.CurrentWeight ?? 0,
-  }));
-}
-
-/** A variant's share = weight / sum of weights, in percent with 4 decimals (0 for a missing variant). */
-function percentOf(variants: VariantWeight[], name: string): number {
-  const total = variants.reduce((s, v) => s + v.weight, 0);
-  const weight = variants.find((v) => v.name === name)?.weight ?? 0;
-  return total > 0 ? Math.round((weight / total) * 1_000_000) / 10_000 : 0;
-}
-
-function splitOf(endpoint: DescribeEndpointCommandOutput, stableTag: string | undefined): TrafficSplit {
-  const variants = variantsOf(endpoint);
-  const stable =
-    variants.find((v) => v.name === stableTag) ?? [...variants].sort((a, b) => b.weight - a.weight)[0];
-  const canary = variants.find((v) => v !== stable);
-  const canaryPercent = canary ? percentOf(variants, canary.name) : 0;
-  return {
-    stable: stable?.name ?? '',
-    // A variant kept at weight 0 after a promotion or rollback is not a canary.
-    canary: canary && canaryPercent > 0 ? canary.name : undefined,
-    canaryPercent,
-    revision: endpoint.LastModifiedTime ? new Date(endpoint.LastModifiedTime).toISOString() : undefined,
-  };
-}
-
-/**
- * Endpoint config names: at most 63 characters, unique per release. The first 50 characters of the
- * endpoint name are the prefix the IAM grant allows (lib/private/sagemaker-endpoint-binding.ts).
- */
-export function endpointConfigName(endpoint: string, model: string): string {
-  let hash = 0;
-  for (const c of `${endpoint}/${model}`) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
-  return `${endpoint.slice(0, 50)}-${hash.toString(36)}`.slice(0, 63);
-}
+/** Re-exported: tests and the IAM grant's comment name it here. */
+export { endpointConfigName };

@@ -40,7 +40,7 @@ const lambda = mockClient(LambdaClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const sns = mockClient(SNSClient);
 
-const SHIFT: PredictionShiftPlan = { namespace: 'ModelCanary', canaryName: 'sentiment', classes: ['positive', 'negative'], maxPsi: 0.1, minSamples: 200 };
+const SHIFT: PredictionShiftPlan = { namespace: 'ModelCanary', canaryName: 'sentiment', stackName: 'ModelStack', classes: ['positive', 'negative'], maxPsi: 0.1, minSamples: 200 };
 
 type ClassCounts = Record<string, number>;
 
@@ -68,7 +68,9 @@ function serve(traffic: Traffic): void {
         metric.Namespace === SHIFT.namespace &&
         metric.MetricName === 'Prediction' &&
         dims.Canary === SHIFT.canaryName &&
-        Object.keys(dims).length === 3
+        // The runtime helper's dimensions: Canary, Stack, Version and Class.
+        dims.Stack === SHIFT.stackName &&
+        Object.keys(dims).length === 4
       ) {
         total = traffic.predictions[dims.Version!]?.[dims.Class!] ?? 0;
       }

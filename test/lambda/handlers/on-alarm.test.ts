@@ -49,6 +49,15 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 describe('on-alarm fast path', () => {
+  test('ignores an alarm that is not one of its guards (the rule matches every alarm once there are additionalAlarms)', async () => {
+    const event = alarmEvent('someone-elses-alarm', { versions: ['6'] });
+    const out = await handler({ ...event, config: { ...event.config, alarmNames: [...SCOPED, 'business-kpi'] } });
+    expect(out).toEqual({ action: 'ignored', reason: 'alarm someone-elses-alarm is not a guard of sentiment' });
+    expect(lambda).not.toHaveReceivedAnyCommand();
+    const mine = alarmEvent('business-kpi');
+    expect((await handler({ ...mine, config: { ...mine.config, alarmNames: [...SCOPED, 'business-kpi'] } })).action).toBe('rolled_back');
+  });
+
   test.each(['OK', 'INSUFFICIENT_DATA'])('ignores a change to %s without reading the alias', async (state) => {
     const out = await handler(alarmEvent(SCOPED[0], { state, versions: ['6'] }));
     expect(out.action).toBe('ignored');

@@ -10,18 +10,31 @@ import { ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionC
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, type CustomResourceEvent } from '../../../lambda/handlers/release';
-import { ALIAS_NAME, FUNCTION_NAME, NOW, STATE_MACHINE_ARN, TOPIC_ARN, alias, freezeTime, plan, publishedAlerts, quietLogs } from '../helpers';
+import { ownerId } from '../../../lambda/shared/ownership';
+import { ownerDescription } from '../../../lambda/shared/targets/lambda-alias';
+import { ALIAS_NAME, FUNCTION_NAME, NOW, STATE_MACHINE_ARN, TOPIC_ARN, alias as aliasOf, freezeTime, plan, publishedAlerts, quietLogs } from '../helpers';
 
 const lambda = mockClient(LambdaClient);
 const sfn = mockClient(SFNClient);
 const sns = mockClient(SNSClient);
 
 const PHYSICAL_ID = `${FUNCTION_NAME}:${ALIAS_NAME}`;
+const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/app/1';
+const ME = ownerId(STACK_ID, 'CanaryRelease');
+const REQUEST_ID = 'a1b2c3d4-0000-4000-8000-000000000000';
+
+/** An alias this release resource owns (its Description carries the owner record). */
+function alias(...args: Parameters<typeof aliasOf>) {
+  return { ...aliasOf(...args), Description: ownerDescription({ owner: ME }) };
+}
 const execArn = (n: number) => `arn:aws:states:us-east-1:123456789012:execution:canary-rollout:release-${n}`;
 
 function event(RequestType: CustomResourceEvent['RequestType'], Version: string, PhysicalResourceId?: string): CustomResourceEvent {
   return {
     RequestType,
+    StackId: STACK_ID,
+    LogicalResourceId: 'CanaryRelease',
+    RequestId: REQUEST_ID,
     PhysicalResourceId,
     ResourceProperties: {
       ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider',
@@ -70,11 +83,18 @@ function startedInput(): unknown {
 
 describe('release custom resource', () => {
   describe('Create', () => {
-    test('no alias yet: creates it on the version, starts no rollout', async () => {
-      lambda.on(GetAliasCommand).rejects(new ResourceNotFoundException({ message: 'Alias not found', $metadata: { httpStatusCode: 404 } }));
+    test('no alias yet: creates it on the version, records the owner, starts no rollout', async () => {
+      const missing = new ResourceNotFoundException({ message: 'Alias not found', $metadata: { httpStatusCode: 404 } });
+      lambda.on(GetAliasCommand).rejectsOnce(missing).rejectsOnce(missing).resolves(aliasOf('5', undefined, 'rev-new'));
       const out = await handler(event('Create', '5'));
       expect(lambda).toHaveReceivedCommandWith(CreateAliasCommand, { FunctionName: FUNCTION_NAME, Name: ALIAS_NAME, FunctionVersion: '5' });
-      expect(changes).toEqual(['CreateAlias']);
+      expect(changes).toEqual(['CreateAlias', 'UpdateAlias']);
+      expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, {
+        FunctionVersion: '5',
+        RoutingConfig: { AdditionalVersionWeights: {} },
+        Description: ownerDescription({ owner: ME }),
+        RevisionId: 'rev-new',
+      });
       expect(sfn).not.toHaveReceivedAnyCommand();
       expect(sns).not.toHaveReceivedAnyCommand();
       expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: 'created' } });
@@ -97,11 +117,11 @@ describe('release custom resource', () => {
       expect(changes).toEqual(['StartExecution']);
       expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: STATE_MACHINE_ARN });
       expect(startedInput()).toEqual({ release: { stableVersion: '5', canaryVersion: '6' } });
-      expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.name).toBe(`release-6-${NOW}`);
+      expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.name).toBe(`release-6-${NOW}-a1b2c3d4`);
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
       expect(out).toEqual({
         PhysicalResourceId: PHYSICAL_ID,
-        Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: `rollout started: release-6-${NOW}` },
+        Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: `rollout started: release-6-${NOW}-a1b2c3d4` },
       });
     });
 
@@ -143,11 +163,11 @@ describe('release custom resource', () => {
       expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: expect.stringContaining('unchanged') } });
     });
 
-    test('the stable version with no canary (an unrelated deploy): nothing changes', async () => {
+    test('the stable version with no canary and no rollout running: nothing changes', async () => {
       lambda.on(GetAliasCommand).resolves(alias('5'));
       const out = await handler(event('Update', '5', PHYSICAL_ID));
       expect(changes).toEqual([]);
-      expect(sfn).not.toHaveReceivedAnyCommand();
+      expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
       expect(sns).not.toHaveReceivedAnyCommand();
       expect(out.Data).toMatchObject({ StableVersion: '5', Action: expect.stringContaining('unchanged') });
     });
@@ -197,6 +217,7 @@ describe('release custom resource', () => {
 
   describe('Delete', () => {
     test('the matching physical id: stops rollouts and deletes the alias', async () => {
+      lambda.on(GetAliasCommand).resolves(alias('5'));
       runningExecutions(execArn(3));
       const out = await handler(event('Delete', '6', PHYSICAL_ID));
       expect(changes).toEqual(['StopExecution', 'DeleteAlias']);
@@ -205,6 +226,7 @@ describe('release custom resource', () => {
     });
 
     test('an alias already gone is fine', async () => {
+      lambda.on(GetAliasCommand).resolves(alias('5'));
       lambda.on(DeleteAliasCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: { httpStatusCode: 404 } }));
       await expect(handler(event('Delete', '6', PHYSICAL_ID))).resolves.toEqual({ PhysicalResourceId: PHYSICAL_ID });
     });
@@ -218,7 +240,8 @@ describe('release custom resource', () => {
   });
 
   test('the physical id is the same for every request, so CloudFormation never replaces the alias', async () => {
-    lambda.on(GetAliasCommand).rejects(new ResourceNotFoundException({ message: 'Alias not found', $metadata: { httpStatusCode: 404 } }));
+    const missing = new ResourceNotFoundException({ message: 'Alias not found', $metadata: { httpStatusCode: 404 } });
+    lambda.on(GetAliasCommand).rejectsOnce(missing).rejectsOnce(missing).resolves(aliasOf('5'));
     const created = await handler(event('Create', '5'));
     lambda.on(GetAliasCommand).resolves(alias('5'));
     const updated = await handler(event('Update', '6', created.PhysicalResourceId));
@@ -242,5 +265,41 @@ describe('release: a deploy that does not change the version', () => {
     const update = { ...event('Update', '6', PHYSICAL_ID), OldResourceProperties: { Version: '5', TopicArn: 'old-topic' } };
     await handler(update);
     expect(changes).toEqual(['StartExecution']);
+  });
+});
+
+describe('release: a stack rollback before the canary got any traffic', () => {
+  test('Update new→old while the rollout has not shifted weight yet: the rollout in flight is stopped', async () => {
+    lambda.on(GetAliasCommand).resolves(alias('5'));
+    runningExecutions(execArn(4));
+    const rollback = { ...event('Update', '5', PHYSICAL_ID), OldResourceProperties: { Version: '6' } };
+    const out = await handler(rollback);
+    expect(changes).toEqual(['StopExecution']);
+    expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, { executionArn: execArn(4), error: 'Superseded' });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+    expect(out.Data).toMatchObject({ StableVersion: '5', Action: expect.stringContaining('rollout stopped') });
+  });
+});
+
+describe('release: execution names', () => {
+  const LONG = 'v'.repeat(120);
+
+  test('a 120-character version keeps the timestamp and the request suffix, within 80 allowed characters', async () => {
+    lambda.on(GetAliasCommand).resolves(alias('5'));
+    await handler(event('Update', LONG, PHYSICAL_ID));
+    const name = sfn.commandCalls(StartExecutionCommand)[0].args[0].input.name!;
+    expect(name.length).toBeLessThanOrEqual(80);
+    expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(name.endsWith(`-${NOW}-a1b2c3d4`)).toBe(true);
+    expect(name.startsWith('release-vvvv')).toBe(true);
+  });
+
+  test('two deploys of a long version in the same second get different names', async () => {
+    lambda.on(GetAliasCommand).resolves(alias('5'));
+    await handler({ ...event('Update', LONG, PHYSICAL_ID), RequestId: 'aaaa1111-x' });
+    await handler({ ...event('Update', LONG, PHYSICAL_ID), RequestId: 'bbbb2222-y' });
+    const names = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect(new Set(names).size).toBe(2);
   });
 });

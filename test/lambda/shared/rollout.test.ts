@@ -7,6 +7,7 @@ import {
   isLastStep,
   progressOf,
 } from '../../../lambda/shared/rollout';
+import { holdChecks, MAX_HOLD_CHECK_SECONDS } from '../../../lambda/shared/hold';
 import { LambdaAliasTarget } from '../../../lambda/shared/targets/lambda-alias';
 import type { SplitRelation } from '../../../lambda/shared/target';
 import { NOW, RELEASE, freezeTime, plan, progress } from '../helpers';
@@ -88,6 +89,22 @@ describe('decideCheck', () => {
       expect(next.decision).toBe('bake');
       expect(next.waitSeconds).toBe(120);
       expect(next.reason).toMatch(/^holding: .*12 of the 100/);
+    });
+
+    test('backs off while holding: a tenth of the time held, at most 5 minutes, never past maxHold', () => {
+      const wait = (held: number) => decideCheck(hold, at(0, 600 + held), { firing: [], relation: 'ours', canaryRequests: 12, now: NOW }).waitSeconds;
+      expect(wait(0)).toBe(120); // the check interval first
+      expect(wait(1500)).toBe(150);
+      expect(wait(2900)).toBe(290);
+      expect(wait(3500)).toBe(100); // what is left of maxHold
+      const long = plan({ insufficientTraffic: 'HOLD', maxHoldSeconds: 6 * 3600, checkIntervalSeconds: 30 });
+      expect(decideCheck(long, at(0, 600 + 5 * 3600), { firing: [], relation: 'ours', canaryRequests: 0, now: NOW }).waitSeconds).toBe(MAX_HOLD_CHECK_SECONDS);
+    });
+
+    test('a 6-hour hold checked every 30 s takes about a hundred checks, not 720', () => {
+      expect(holdChecks(30, 6 * 3600)).toBeLessThan(110);
+      expect(holdChecks(30, 6 * 3600)).toBeGreaterThan(60);
+      expect(holdChecks(10, 0)).toBe(1);
     });
 
     test('still holds one second before bake + maxHold', () => {

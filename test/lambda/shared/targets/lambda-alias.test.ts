@@ -2,6 +2,7 @@ import {
   CreateAliasCommand,
   DeleteAliasCommand,
   GetAliasCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
   PreconditionFailedException,
@@ -11,7 +12,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { TargetStateError } from '../../../../lambda/shared/errors';
 import { targetFor } from '../../../../lambda/shared/targets';
-import { LambdaAliasTarget } from '../../../../lambda/shared/targets/lambda-alias';
+import { UNRECORDED } from '../../../../lambda/shared/ownership';
+import { LambdaAliasTarget, ownerDescription, ownerOf } from '../../../../lambda/shared/targets/lambda-alias';
 import { ALIAS_NAME, FUNCTION_NAME, RELEASE, alias, errorOf } from '../../helpers';
 
 const lambda = mockClient(LambdaClient);
@@ -182,5 +184,83 @@ describe('LambdaAliasTarget', () => {
       dimensions: { FunctionName: FUNCTION_NAME, Resource: `${FUNCTION_NAME}:${ALIAS_NAME}`, ExecutedVersion: '6' },
     });
     expect(target.metric('5', 'errors').metricName).toBe('Errors');
+  });
+
+  describe('prepare: both versions need the same execution role and DLQ', () => {
+    const config = (version: string, role: string, dlq?: string) => ({
+      FunctionName: FUNCTION_NAME,
+      Version: version,
+      Role: `arn:aws:iam::123456789012:role/${role}`,
+      ...(dlq ? { DeadLetterConfig: { TargetArn: `arn:aws:sqs:us-east-1:123456789012:${dlq}` } } : {}),
+    });
+
+    test('same role, no DLQ: ready, and both versions were read by qualifier', async () => {
+      lambda.on(GetFunctionConfigurationCommand, { Qualifier: '5' }).resolves(config('5', 'model-role'));
+      lambda.on(GetFunctionConfigurationCommand, { Qualifier: '6' }).resolves(config('6', 'model-role'));
+      await expect(target.prepare(RELEASE)).resolves.toBeUndefined();
+      expect(lambda).toHaveReceivedCommandWith(GetFunctionConfigurationCommand, { FunctionName: FUNCTION_NAME, Qualifier: '5' });
+      expect(lambda).toHaveReceivedCommandWith(GetFunctionConfigurationCommand, { FunctionName: FUNCTION_NAME, Qualifier: '6' });
+    });
+
+    test('another execution role: TargetStateMismatch that names both roles, the rule and the way out', async () => {
+      lambda.on(GetFunctionConfigurationCommand, { Qualifier: '5' }).resolves(config('5', 'model-role'));
+      lambda.on(GetFunctionConfigurationCommand, { Qualifier: '6' }).resolves(config('6', 'model-role-v2'));
+      const err = await errorOf(() => target.prepare(RELEASE));
+      expect(err).toBeInstanceOf(TargetStateError);
+      expect(err.message).toMatch(/versions 5 and 6 differ in execution role \(model-role vs model-role-v2\)/);
+      expect(err.message).toMatch(/same execution role and dead-letter queue/);
+      expect(err.message).toMatch(/update-alias --function-version 6/);
+      expect(err.message.length).toBeLessThan(450);
+    });
+
+    test('a DLQ added: TargetStateMismatch naming the DLQ', async () => {
+      lambda.on(GetFunctionConfigurationCommand, { Qualifier: '5' }).resolves(config('5', 'model-role'));
+      lambda.on(GetFunctionConfigurationCommand, { Qualifier: '6' }).resolves(config('6', 'model-role', 'model-dlq'));
+      const err = await errorOf(() => target.prepare(RELEASE));
+      expect(err.message).toMatch(/dead-letter queue \(none vs model-dlq\)/);
+    });
+  });
+
+  describe('owner record in the alias Description', () => {
+    test('round trip, within Lambda\'s 256 characters', () => {
+      const record = { owner: 'a'.repeat(16), previousOwner: 'b'.repeat(16) };
+      expect(ownerDescription(record).length).toBeLessThanOrEqual(256);
+      expect(ownerOf(ownerDescription(record))).toEqual(record);
+      expect(ownerOf(ownerDescription({ owner: 'c'.repeat(16) }))).toEqual({ owner: 'c'.repeat(16) });
+    });
+
+    test('an alias of an earlier library release is UNRECORDED\'s; any other description is no record', () => {
+      expect(ownerOf('Managed by cdk-model-canary: weights change during rollouts')).toEqual({ owner: UNRECORDED });
+      expect(ownerOf('prod traffic, owner=someone')).toEqual({});
+      expect(ownerOf(undefined)).toEqual({});
+    });
+
+    test('readOwner: undefined when the alias does not exist', async () => {
+      lambda.on(GetAliasCommand).rejects(new ResourceNotFoundException({ message: 'Alias not found', $metadata: { httpStatusCode: 404 } }));
+      await expect(target.readOwner()).resolves.toBeUndefined();
+    });
+
+    test('writeOwner changes only the Description: versions and weights written back as read, conditional on the revision', async () => {
+      lambda.on(GetAliasCommand).resolves(alias('5', { version: '6', weight: 0.25 }, 'rev-9'));
+      lambda.on(UpdateAliasCommand).resolves({});
+      await target.writeOwner({ owner: 'abc' });
+      expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, {
+        FunctionName: FUNCTION_NAME,
+        Name: ALIAS_NAME,
+        FunctionVersion: '5',
+        RoutingConfig: { AdditionalVersionWeights: { '6': 0.25 } },
+        Description: ownerDescription({ owner: 'abc' }),
+        RevisionId: 'rev-9',
+      });
+    });
+
+    test('writeOwner of no record gives back the Description the alias had', async () => {
+      lambda.on(GetAliasCommand).resolves({ ...alias('5'), Description: 'prod traffic' });
+      lambda.on(UpdateAliasCommand).resolves({});
+      const t = new LambdaAliasTarget({ kind: 'lambda-alias', functionName: FUNCTION_NAME, aliasName: ALIAS_NAME });
+      expect(await t.readOwner()).toEqual({});
+      await t.writeOwner({});
+      expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { Description: 'prod traffic' });
+    });
   });
 });

@@ -3,6 +3,7 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   DeleteEndpointCommand,
+  DeleteTagsCommand,
   DescribeEndpointCommand,
   ListTagsCommand,
   SageMakerClient,
@@ -14,7 +15,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { EndpointBusyError, TargetStateError, TransientAwsError } from '../../../../lambda/shared/errors';
 import { relate, type TrafficSplit } from '../../../../lambda/shared/target';
 import { targetFor } from '../../../../lambda/shared/targets';
-import { endpointConfigName, SageMakerEndpointTarget, STABLE_TAG } from '../../../../lambda/shared/targets/sagemaker-endpoint';
+import { UNRECORDED } from '../../../../lambda/shared/ownership';
+import {
+  endpointConfigName,
+  OWNER_TAG,
+  PREVIOUS_OWNER_TAG,
+  SageMakerEndpointTarget,
+  STABLE_TAG,
+} from '../../../../lambda/shared/targets/sagemaker-endpoint';
 import { errorOf } from '../../helpers';
 import {
   ENDPOINT,
@@ -559,5 +567,98 @@ describe('SageMakerEndpointTarget', () => {
       metricName: 'Invocation5XXErrors',
       dimensions: { EndpointName: ENDPOINT, VariantName: MODEL_A },
     });
+  });
+});
+
+describe('owner record (endpoint tags)', () => {
+  beforeEach(() => {
+    sagemaker.on(DeleteTagsCommand).callsFake(() => {
+      changes.push('DeleteTags');
+      return {};
+    });
+  });
+
+  test('readOwner: undefined when the endpoint does not exist', async () => {
+    sagemaker.on(DescribeEndpointCommand).rejects(notFound());
+    expect(await target.readOwner()).toBeUndefined();
+  });
+
+  test('readOwner: owner and previous owner from their tags, on every ListTags page', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(endpoint('InService', { [MODEL_A]: 1 }));
+    sagemaker
+      .on(ListTagsCommand)
+      .resolvesOnce({ ...tags(MODEL_A, { [OWNER_TAG]: 'aaaa' }), NextToken: 'page-2' })
+      .resolves({ $metadata: {}, Tags: [{ Key: PREVIOUS_OWNER_TAG, Value: 'bbbb' }] });
+    expect(await target.readOwner()).toEqual({ owner: 'aaaa', previousOwner: 'bbbb' });
+    expect(sagemaker.commandCalls(ListTagsCommand).map((c) => c.args[0].input)).toEqual([
+      { ResourceArn: ENDPOINT_ARN, NextToken: undefined },
+      { ResourceArn: ENDPOINT_ARN, NextToken: 'page-2' },
+    ]);
+  });
+
+  test('readOwner: {} for an endpoint someone else made; UNRECORDED for one of an older release of this library (stable tag, no owner tag)', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(endpoint('InService', { [MODEL_A]: 1 }));
+    sagemaker.on(ListTagsCommand).resolves(tags());
+    expect(await target.readOwner()).toEqual({});
+    sagemaker.on(ListTagsCommand).resolves(tags(MODEL_A));
+    expect(await target.readOwner()).toEqual({ owner: UNRECORDED });
+  });
+
+  test('writeOwner: adds what changed, deletes the owner tags the record leaves out, touches no other tag and no weight', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(endpoint('InService', { [MODEL_A]: 1 }));
+    sagemaker.on(ListTagsCommand).resolves(tags(MODEL_A, { [OWNER_TAG]: 'new', [PREVIOUS_OWNER_TAG]: 'old' }));
+    await target.writeOwner({ owner: 'old' });
+    expect(changes).toEqual(['AddTags', 'DeleteTags']);
+    expect(sagemaker).toHaveReceivedCommandWith(AddTagsCommand, { ResourceArn: ENDPOINT_ARN, Tags: [{ Key: OWNER_TAG, Value: 'old' }] });
+    expect(sagemaker).toHaveReceivedCommandWith(DeleteTagsCommand, { ResourceArn: ENDPOINT_ARN, TagKeys: [PREVIOUS_OWNER_TAG] });
+  });
+
+  test('writeOwner: nothing to do when the tags already say so; {} removes both owner tags', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(endpoint('InService', { [MODEL_A]: 1 }));
+    sagemaker.on(ListTagsCommand).resolves(tags(MODEL_A, { [OWNER_TAG]: 'me' }));
+    await target.writeOwner({ owner: 'me' });
+    expect(changes).toEqual([]);
+    await target.writeOwner({});
+    expect(sagemaker).toHaveReceivedCommandWith(DeleteTagsCommand, { TagKeys: [OWNER_TAG] });
+  });
+});
+
+describe('checkServing (the wait of the first deploy)', () => {
+  beforeEach(() => {
+    sagemaker.on(DeleteEndpointCommand).callsFake(() => {
+      changes.push('DeleteEndpoint');
+      return {};
+    });
+  });
+
+  test.each(['Creating', 'Updating', 'SystemUpdating'] as const)('%s: not yet', async (status) => {
+    sagemaker.on(DescribeEndpointCommand).resolves(endpoint(status, { [MODEL_A]: 1 }));
+    expect(await target.checkServing(true)).toBe(false);
+  });
+
+  test('InService: serving', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(endpoint('InService', { [MODEL_A]: 1 }));
+    expect(await target.checkServing(true)).toBe(true);
+  });
+
+  test('Failed after this deploy created it: deleted, and the error carries the FailureReason', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(endpoint('Failed', { [MODEL_A]: 1 }, { failureReason: 'Insufficient capacity for ml.m5.large' }));
+    const err = await target.checkServing(true).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(TargetStateError);
+    expect((err as Error).message).toContain('Insufficient capacity for ml.m5.large');
+    expect(changes).toEqual(['DeleteEndpoint']);
+  });
+
+  test('Failed, not created by this deploy: left alone, the message says how to delete it', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(endpoint('Failed', { [MODEL_A]: 1 }, { failureReason: 'boom' }));
+    const err = await target.checkServing(false).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/is Failed: boom\. A Failed endpoint accepts only DeleteEndpoint: delete it \(aws sagemaker delete-endpoint --endpoint-name summarizer\)/);
+    expect(changes).toEqual([]);
+  });
+
+  test('OutOfService: an error that it does not serve, nothing deleted', async () => {
+    sagemaker.on(DescribeEndpointCommand).resolves(endpoint('OutOfService', { [MODEL_A]: 1 }));
+    await expect(target.checkServing(true)).rejects.toThrow(/is OutOfService\. It does not serve/);
+    expect(changes).toEqual([]);
   });
 });

@@ -1,0 +1,85 @@
+import { publishAlert } from '../shared/alerts';
+import { log, nowSeconds } from '../shared/rollout';
+import { relate } from '../shared/target';
+import { targetFor } from '../shared/targets';
+import type { Release, TargetConfig } from '../shared/types';
+
+/**
+ * What the rule on the workflow's own "Step Functions Execution Status Change" events passes
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html): the
+ * execution's detail and this canary's settings.
+ */
+export interface ExecutionEndEvent {
+  readonly config: { readonly canaryName: string; readonly target: TargetConfig; readonly topicArn: string };
+  readonly detail: {
+    readonly executionArn: string;
+    readonly status: string;
+    readonly error?: string | null;
+    readonly cause?: string | null;
+    /** The execution's input as JSON text: `{"release": {...}}` from the release step. */
+    readonly input?: string | null;
+  };
+}
+
+export interface ExecutionEndResult {
+  readonly action: 'rolled_back' | 'alerted' | 'ignored';
+  readonly reason: string;
+}
+
+/** Errors of the workflow's own Fail states: the workflow set the canary to 0 and alerted already. */
+const WORKFLOW_FAILURES = new Set(['CanaryRolledBack', 'RolloutFailed']);
+/** The release step stops a rollout it replaces with this error, after setting that canary to 0 itself. */
+const SUPERSEDED = 'Superseded';
+
+/**
+ * The safety net for executions that end without the workflow's own rollback: stopped by hand,
+ * timed out, or failed where no Catch runs (the 25,000-event history limit, for one). If this
+ * execution's canary still has a share it goes to 0, and an alert says how the execution ended.
+ */
+export async function handler(input: ExecutionEndEvent): Promise<ExecutionEndResult> {
+  const { config, detail } = input;
+  const { status } = detail;
+  const error = detail.error ?? undefined;
+  if (status === 'SUCCEEDED' || status === 'RUNNING') return ignore(`execution ${status}`);
+  if (status === 'ABORTED' && error === SUPERSEDED) return ignore('stopped by a newer release, which took over the target');
+
+  const release = releaseOf(detail.input);
+  const handled = status === 'FAILED' && error !== undefined && WORKFLOW_FAILURES.has(error);
+  const target = targetFor(config.target);
+  const split = await target.read();
+  const ours = release ? relate(split, release) === 'ours' : false;
+  if (handled && !ours) return ignore(`the workflow ended as ${error} and the canary has no share`);
+
+  const weightPercent = ours ? split.canaryPercent : 0;
+  if (ours && release) await target.rollback(release, split);
+  const how = { ABORTED: 'was stopped', TIMED_OUT: 'timed out', FAILED: 'failed' }[status] ?? `ended as ${status}`;
+  const detailText = [error, detail.cause].filter(Boolean).join(': ').slice(0, 300);
+  const reason = `the rollout workflow ${how}${detailText ? ` (${detailText})` : ''}${ours ? '; the canary was set to 0%' : release ? '; the canary had no share' : '; its release is unknown, check the target'}`;
+  log('execution ended outside the workflow', { status, error, release, weightPercent, ours });
+  await publishAlert(config.topicArn, {
+    event: 'FAILED',
+    canaryName: config.canaryName,
+    target: target.description,
+    stableVersion: release?.stableVersion ?? split.stable,
+    canaryVersion: release?.canaryVersion ?? split.canary ?? '?',
+    weightPercent,
+    reason,
+    at: nowSeconds(),
+  });
+  return { action: ours ? 'rolled_back' : 'alerted', reason };
+}
+
+function releaseOf(text: string | null | undefined): Release | undefined {
+  try {
+    const parsed = JSON.parse(text ?? '') as { release?: Release };
+    const r = parsed.release;
+    return r && typeof r.stableVersion === 'string' && typeof r.canaryVersion === 'string' ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ignore(reason: string): ExecutionEndResult {
+  log('execution end: nothing to do', { reason });
+  return { action: 'ignored', reason };
+}

@@ -1,0 +1,34 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+
+/**
+ * The alert topic, encrypted with a key of its own. Not the AWS managed key `alias/aws/sns`: its
+ * policy cannot be changed, so CloudWatch alarm actions and EventBridge rules could not publish to
+ * the topic; a customer managed key whose policy lets those services use it can
+ * (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html, "Enable compatibility
+ * between event sources from AWS services and encrypted topics"). Referencing the key itself also
+ * lets every grant name this one key instead of `key/*`.
+ */
+export function alertTopic(scope: Construct, canaryName: string): sns.Topic {
+  const key = new kms.Key(scope, 'AlertsKey', {
+    description: `cdk-model-canary ${canaryName}: encrypts the alert topic`,
+    enableKeyRotation: true,
+  });
+  // The documented statement for AWS event sources: data keys for messages they publish. The
+  // EventBridge case does not support aws:SourceAccount/aws:SourceArn conditions in a key policy.
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AwsEventSourcesPublishToTheAlertTopic',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }),
+  );
+  return new sns.Topic(scope, 'Alerts', {
+    displayName: `Model canary ${canaryName}`,
+    masterKey: key,
+    enforceSSL: true,
+  });
+}

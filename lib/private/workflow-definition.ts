@@ -1,0 +1,156 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { RolloutController } from './rollout-controller';
+
+/** Errors Step Functions may retry: our transient AWS failures and Lambda's own service errors. */
+const TRANSIENT_ERRORS = [
+  'TransientAwsError',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** The Step Functions workflow: start → pre-traffic → (set weight → bake/check)* → promote. */
+export function buildWorkflow(host: RolloutController, plan: Record<string, unknown>, timeout: Duration): sfn.StateMachine {
+  const scope = host;
+  const b = host.binding;
+  const start = host.handler('start', 'StartStep');
+  b.grantReadRouting(start);
+  b.grantPrepare(start);
+  host.guards.grantRead(start);
+  host.grantAlerts(start);
+
+  const setWeight = host.handler('set-weight', 'SetWeightStep');
+  b.grantShiftTraffic(setWeight);
+  host.grantAlerts(setWeight);
+
+  const check = host.handler('check', 'CheckStep');
+  b.grantReadRouting(check);
+  host.guards.grantRead(check);
+  check.addToRolePolicy(
+    // GetMetricData has no resource-level permissions.
+    new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+  );
+  host.grantAlerts(check);
+
+  const promote = host.handler('promote', 'PromoteStep');
+  b.grantShiftTraffic(promote);
+  host.guards.grantRead(promote);
+  host.grantAlerts(promote);
+
+  const rollback = host.handler('rollback', 'RollbackStep');
+  b.grantShiftTraffic(rollback);
+  host.grantAlerts(rollback);
+
+  const rollbackFailed = host.handler('rollback-failed', 'RollbackFailedStep');
+  host.grantAlerts(rollbackFailed);
+
+  const task = (id: string, fn: lambda.IFunction, resultPath = '$.progress') =>
+    new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: fn,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath,
+    });
+  const transient = { errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.seconds(30), jitterStrategy: sfn.JitterType.FULL };
+  // A SageMaker endpoint that is Updating takes minutes, not seconds: wait for it, do not fail.
+  const endpointBusy = { errors: ['EndpointBusy'], interval: Duration.seconds(15), maxAttempts: 40, backoffRate: 1 };
+
+  // Terminal states
+  const promoted = new sfn.Succeed(scope, 'Promoted', { comment: 'The canary serves all traffic.' });
+  const superseded = new sfn.Succeed(scope, 'Superseded', { comment: 'Another release took over the target.' });
+  const rolledBack = new sfn.Fail(scope, 'RolledBack', { error: 'CanaryRolledBack', causePath: '$.progress.reason' });
+  const failed = new sfn.Fail(scope, 'RolloutFailed', { error: 'RolloutFailed', causePath: '$.progress.reason' });
+  const rollbackFailedEnd = new sfn.Fail(scope, 'RollbackFailed', { error: 'RollbackFailed', cause: 'The rollback itself failed: set the canary weight to 0 by hand.' });
+
+  const alertRollbackFailed = task('AlertRollbackFailed', rollbackFailed, '$.alert')
+    .addRetry(transient)
+    .addCatch(rollbackFailedEnd, { resultPath: '$.alertError' })
+    .next(rollbackFailedEnd);
+  const rollbackRetry = { ...transient, interval: Duration.seconds(1), maxAttempts: 10, maxDelay: Duration.seconds(20) };
+  const rollBack = task('RollBack', rollback)
+    .addRetry(endpointBusy)
+    .addRetry(rollbackRetry)
+    .addCatch(alertRollbackFailed, { resultPath: '$.error' })
+    .next(rolledBack);
+  const rollBackAfterError = task('RollBackAfterError', rollback)
+    .addRetry(endpointBusy)
+    .addRetry(rollbackRetry)
+    .addCatch(alertRollbackFailed, { resultPath: '$.error' })
+    .next(failed);
+
+  const external = new sfn.Choice(scope, 'StoppedOutsideWorkflow')
+    .when(sfn.Condition.stringEquals('$.progress.externalOutcome', 'promoted'), promoted)
+    .when(sfn.Condition.stringEquals('$.progress.externalOutcome', 'superseded'), superseded)
+    // Rolled back by the alarm fast path (or a person): the rollback step confirms and alerts.
+    .otherwise(rollBack);
+
+  const guarded = (t: tasks.LambdaInvoke) =>
+    t.addRetry(endpointBusy).addRetry(transient).addCatch(rollBackAfterError, { resultPath: '$.error' });
+
+  const planState = new sfn.Pass(scope, 'Plan', {
+    comment: 'The rollout plan fixed at synth time: schedule, guards, alerts.',
+    result: sfn.Result.fromObject(plan),
+    resultPath: '$.plan',
+  });
+  const startTask = task('Start', start)
+    .addRetry({ errors: ['GuardsNotReady'], interval: Duration.seconds(15), maxAttempts: 40, backoffRate: 1 })
+    // Adding the canary variant to an endpoint takes up to tens of minutes.
+    .addRetry({ errors: ['EndpointBusy'], interval: Duration.seconds(30), maxAttempts: 120, backoffRate: 1 })
+    .addRetry(transient)
+    .addCatch(rollBackAfterError, { resultPath: '$.error' });
+  const setWeightTask = guarded(task('SetWeight', setWeight));
+  const checkTask = guarded(task('Check', check));
+  const promoteTask = guarded(task('Promote', promote));
+  const bake = new sfn.Wait(scope, 'Bake', { time: sfn.WaitTime.secondsPath('$.progress.waitSeconds') });
+
+  const decision = (value: string) => sfn.Condition.stringEquals('$.progress.decision', value);
+  const afterPromote = new sfn.Choice(scope, 'PromotedOrNot')
+    .when(decision('promote'), promoted)
+    .when(decision('external'), external)
+    .otherwise(rollBack);
+  promoteTask.next(afterPromote);
+
+  const afterCheck = new sfn.Choice(scope, 'Decide')
+    .when(decision('rollback'), rollBack)
+    .when(decision('external'), external)
+    .when(decision('advance'), setWeightTask)
+    .when(decision('promote'), promoteTask)
+    .otherwise(bake);
+  checkTask.next(afterCheck);
+  bake.next(checkTask);
+
+  const afterSetWeight = new sfn.Choice(scope, 'WeightSet')
+    .when(decision('external'), external)
+    .when(decision('promote'), promoteTask)
+    .otherwise(bake);
+  setWeightTask.next(afterSetWeight);
+
+  let firstTraffic: sfn.IChainable = setWeightTask;
+  if ((plan.preTrafficChecks as unknown[]).length > 0) {
+    const preTraffic = host.handler('pre-traffic', 'PreTrafficStep', Duration.minutes(5));
+    b.grantInvokeCanary(preTraffic);
+    firstTraffic = guarded(task('PreTrafficChecks', preTraffic)).next(setWeightTask);
+  }
+  const afterStart = new sfn.Choice(scope, 'Started')
+    .when(decision('external'), external)
+    .otherwise(firstTraffic);
+  startTask.next(afterStart);
+
+  return new sfn.StateMachine(scope, 'Workflow', {
+    definitionBody: sfn.DefinitionBody.fromChainable(planState.next(startTask)),
+    comment: `cdk-model-canary rollout of ${host.canaryName}`,
+    // Bounded by the schedule (history-budget.ts): an execution that runs longer is stuck.
+    timeout,
+    tracingEnabled: true,
+    logs: {
+      destination: host.logGroup('WorkflowLogs', true),
+      level: sfn.LogLevel.ALL,
+      includeExecutionData: true,
+    },
+  });
+}

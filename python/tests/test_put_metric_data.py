@@ -1,0 +1,234 @@
+import logging
+import sys
+import threading
+from collections import Counter
+
+import pytest
+
+from cdk_model_canary_runtime import ModelSignals
+from cdk_model_canary_runtime import put_metric_data as pmd
+from cdk_model_canary_runtime.put_metric_data import PutMetricDataSink
+
+
+class FakeCloudWatch:
+    """Stands in for boto3's CloudWatch client: records every put_metric_data request."""
+
+    def __init__(self, fail_times=0):
+        self.requests = []
+        self.fail_times = fail_times
+        self.sent = threading.Event()
+
+    def put_metric_data(self, **request):
+        if self.fail_times > 0:
+            self.fail_times -= 1
+            raise RuntimeError("Throttling")
+        self.requests.append(request)
+        self.sent.set()
+
+
+def expand(requests):
+    """(namespace, metric, dimensions, unit, value) for every value sent, with its count."""
+    out = Counter()
+    for r in requests:
+        for d in r["MetricData"]:
+            dims = tuple((x["Name"], x["Value"]) for x in d["Dimensions"])
+            for value, count in zip(d["Values"], d["Counts"]):
+                out[(r["Namespace"], d["MetricName"], dims, d["Unit"], value)] += count
+    return out
+
+
+def expand_emf(documents):
+    out = Counter()
+    for doc in documents:
+        (directive,) = doc["_aws"]["CloudWatchMetrics"]
+        (dim_set,) = directive["Dimensions"]
+        dims = tuple((n, doc[n]) for n in dim_set)
+        for m in directive["Metrics"]:
+            out[(directive["Namespace"], m["Name"], dims, m["Unit"], float(doc[m["Name"]]))] += 1
+    return out
+
+
+def signals(client, **kw):
+    sink = PutMetricDataSink(client=client, flush_interval_seconds=kw.pop("interval", 3600))
+    return ModelSignals(canary_name="c", stack_name="s", version="2", sink=sink, **kw), sink
+
+
+REQUESTS = [
+    dict(input_tokens=10, output_tokens=5, guardrail_intervened=False, schema_valid=True, response_length=40, predicted_class="pos"),
+    dict(input_tokens=10, output_tokens=7, guardrail_intervened=True, schema_valid=False, response_length="hello", predicted_class="neg"),
+    dict(predicted_class="pos"),
+    dict(),
+]
+
+
+def test_sends_the_same_metrics_as_the_emf_documents():
+    client = FakeCloudWatch()
+    s, sink = signals(client)
+    emf = []
+    for r in REQUESTS:
+        emf += s.documents(**r)
+        s.record(**r)
+    assert client.requests == []  # batched, not sent per request
+    s.flush()
+    assert expand(client.requests) == expand_emf(emf)
+    assert {r["Namespace"] for r in client.requests} == {"ModelCanary"}
+    sink.close()
+
+
+def test_equal_values_are_aggregated_into_values_and_counts():
+    client = FakeCloudWatch()
+    s, sink = signals(client)
+    for _ in range(500):
+        s.record(input_tokens=10)
+    s.flush()
+    (request,) = client.requests
+    by_name = {d["MetricName"]: d for d in request["MetricData"]}
+    assert by_name["InputTokens"]["Values"] == [10.0] and by_name["InputTokens"]["Counts"] == [500.0]
+    assert by_name["Requests"]["Dimensions"] == [{"Name": "Canary", "Value": "c"}, {"Name": "Stack", "Value": "s"}, {"Name": "Version", "Value": "2"}]
+    assert by_name["Requests"]["Unit"] == "Count"
+    sink.close()
+
+
+def test_requests_stay_within_the_put_metric_data_limits():
+    client = FakeCloudWatch()
+    s, sink = signals(client)
+    # 400 distinct lengths -> 3 datums of ResponseLength; 1200 classes -> 1200 Prediction datums.
+    for i in range(1200):
+        s.record(response_length=i % 400, predicted_class=f"class-{i}")
+    s.flush()
+    assert len(client.requests) >= 2
+    for r in client.requests:
+        assert len(r["MetricData"]) <= 1000
+        assert all(len(d["Values"]) <= 150 and len(d["Values"]) == len(d["Counts"]) for d in r["MetricData"])
+        assert sum(pmd._estimate(d) for d in r["MetricData"]) <= pmd.MAX_REQUEST_BYTES
+    sent = expand(client.requests)
+    assert sum(n for k, n in sent.items() if k[1] == "Prediction") == 1200
+    assert sum(n for k, n in sent.items() if k[1] == "ResponseLength") == 1200
+    sink.close()
+
+
+def test_the_background_thread_sends_without_a_flush():
+    client = FakeCloudWatch()
+    s, sink = signals(client, interval=0.05)
+    s.record(input_tokens=1)
+    assert client.sent.wait(5), "nothing sent by the background thread"
+    assert expand(client.requests)[("ModelCanary", "InputTokens", (("Canary", "c"), ("Stack", "s"), ("Version", "2")), "Count", 1.0)] == 1
+    sink.close()
+
+
+def test_close_sends_what_is_left_and_refuses_more():
+    client = FakeCloudWatch()
+    s, sink = signals(client)
+    s.record(schema_valid=False)
+    s.close()
+    assert sum(expand(client.requests).values()) == 2  # Requests and SchemaInvalid
+    with pytest.raises(RuntimeError, match="closed"):
+        s.record()
+    s.close()  # twice is fine
+
+
+def test_a_failed_send_is_retried_then_dropped(caplog):
+    client = FakeCloudWatch(fail_times=1)
+    s, sink = signals(client)
+    s.record(input_tokens=3)
+    with caplog.at_level(logging.WARNING, logger="cdk_model_canary_runtime"):
+        s.flush()  # fails: kept
+        assert client.requests == []
+        s.flush()  # succeeds
+    assert "Throttling" in caplog.text
+    assert sum(expand(client.requests).values()) == 3
+
+    always_failing = FakeCloudWatch(fail_times=10**6)
+    s2, sink2 = signals(always_failing)
+    s2.record()
+    with caplog.at_level(logging.ERROR, logger="cdk_model_canary_runtime"):
+        for _ in range(5):
+            s2.flush()
+    assert "after 3 failed PutMetricData attempts" in caplog.text
+    assert sink2._retry == []
+    sink.close()
+    sink2._client = FakeCloudWatch()
+    sink2.close()
+
+
+def test_pending_data_is_bounded():
+    client = FakeCloudWatch(fail_times=10**6)
+    sink = PutMetricDataSink(client=client, flush_interval_seconds=3600, max_pending_metrics=5, max_attempts=100)
+    s = ModelSignals(canary_name="c", stack_name="s", version="2", sink=sink)
+    for i in range(10):
+        s.record(predicted_class=f"k{i}")  # 11 metric data: Requests and 10 Prediction
+    s.flush()
+    assert len(sink._retry) == 5
+    sink._client = FakeCloudWatch()
+    sink.close()
+
+
+def test_a_bad_interval_is_refused():
+    with pytest.raises(ValueError, match="flush_interval_seconds must be above 0"):
+        PutMetricDataSink(client=FakeCloudWatch(), flush_interval_seconds=0)
+
+
+def test_without_boto3_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "boto3", None)  # makes `import boto3` raise ImportError
+    with pytest.raises(RuntimeError, match="needs boto3"):
+        ModelSignals(canary_name="c", stack_name="s", version="1", delivery="put_metric_data")
+
+
+def test_delivery_from_the_environment_uses_boto3s_cloudwatch_client(monkeypatch):
+    boto3 = pytest.importorskip("boto3")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("MODEL_CANARY_DELIVERY", "put_metric_data")
+    s = ModelSignals(canary_name="c", stack_name="s", version="1")
+    assert s.delivery == "put_metric_data"
+    assert isinstance(s._sink, PutMetricDataSink)
+    assert s._sink._client.meta.service_model.service_name == "cloudwatch"
+    assert s._sink._client.meta.region_name == "eu-west-1"
+    s._sink._closed = True  # nothing recorded: no request is made
+    del boto3
+
+
+def test_what_is_left_is_sent_at_interpreter_exit():
+    import subprocess
+    from pathlib import Path
+
+    script = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from cdk_model_canary_runtime import ModelSignals, PutMetricDataSink
+
+class Printing:
+    def put_metric_data(self, **request):
+        print(json.dumps(sorted(d["MetricName"] for d in request["MetricData"])))
+
+sink = PutMetricDataSink(client=Printing(), flush_interval_seconds=3600)
+ModelSignals(canary_name="c", stack_name="s", version="1", sink=sink).record(input_tokens=1)
+print("exiting")
+"""
+    src = str(Path(pmd.__file__).parents[1])
+    out = subprocess.run([sys.executable, "-c", script, src], check=True, capture_output=True, text=True, timeout=60).stdout
+    assert out.splitlines() == ["exiting", '["InputTokens", "Requests", "TotalTokens"]']
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_worker_starts_with_an_empty_buffer_and_its_own_thread():
+    import os
+
+    client = FakeCloudWatch()
+    s, sink = signals(client)
+    s.record(input_tokens=1)  # the parent's, unsent
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        try:
+            s.record(output_tokens=2)
+            s.flush()
+            sent = expand(client.requests)
+            ok = sink._thread is not None and sink._thread.is_alive() and all(k[1] != "InputTokens" for k in sent) and any(k[1] == "OutputTokens" for k in sent)
+            os.write(w, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(r, 1) == b"1"
+    s.flush()
+    assert any(k[1] == "InputTokens" for k in expand(client.requests))
+    sink.close()

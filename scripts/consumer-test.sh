@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Consumer test: what a user gets from `npm install cdk-model-canary`.
+# Packs the library, installs the tarball into a scratch CDK app outside the repo (its own
+# package.json, aws-cdk-lib/constructs from the npm registry), compiles and synthesizes the app in
+# test-consumer/, and asserts on its template and on the runtime helper under require and import.
+# KEEP_CONSUMER_DIR=1 keeps the scratch folder for a look after a failure.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/cdk-model-canary-consumer.XXXXXX")"
+if [ "${KEEP_CONSUMER_DIR:-}" = 1 ]; then echo "consumer-test: scratch app in $work"; else trap 'rm -rf "$work"' EXIT; fi
+started=$SECONDS
+failed=()
+say() { echo "consumer-test [$((SECONDS - started))s]: $*"; }
+
+say "packing the library (prepare builds dist/ and the handler bundles)"
+(cd "$repo" && npm pack --pack-destination "$work" >"$work/pack.log" 2>&1) || { cat "$work/pack.log"; exit 1; }
+tarball="$(ls "$work"/cdk-model-canary-*.tgz)"
+
+say "checking the tarball's contents"
+contents="$(tar tzf "$tarball")"
+for f in package/LICENSE package/dist/lib/index.js package/dist/lib/index.d.ts package/dist/lib/index.mjs \
+  package/dist/runtime/index.js package/dist/runtime/index.d.ts package/dist/runtime/index.mjs package/dist/runtime/index.d.mts; do
+  grep -qx "$f" <<<"$contents" || failed+=("tarball lacks $f")
+done
+handlers_in_repo="$(ls "$repo/lambda/handlers" | grep -c '\.ts$')"
+handlers_packed="$(grep -c '^package/assets/handlers/[^/]*/index\.js$' <<<"$contents" || true)"
+[ "$handlers_packed" = "$handlers_in_repo" ] || failed+=("tarball holds $handlers_packed handler bundles, lambda/handlers has $handlers_in_repo")
+# dist/ holds lib/, runtime/ and what they import; never the example, tests, simulator or sources.
+unwanted='example-models\|^package/\(lambda\|bin\|test\|sim\|scripts\)/\|^package/dist/\(test\|sim\|bin\|scripts\)/'
+if grep -q "$unwanted" <<<"$contents"; then
+  failed+=("tarball ships files a user does not need: $(grep "$unwanted" <<<"$contents" | head -3 | tr '\n' ' ')")
+fi
+
+say "creating the scratch app in $work/app"
+mkdir "$work/app"
+cp "$repo"/test-consumer/{app.ts,model.ts,model.mts,tsconfig.json,assert-template.cjs,check-runtime.mjs} "$work/app/"
+node -e '
+  const repo = require(process.argv[1] + "/package.json");
+  const dev = repo.devDependencies;
+  const app = {
+    name: "consumer-app", private: true,
+    dependencies: { "aws-cdk-lib": dev["aws-cdk-lib"], constructs: dev.constructs, "cdk-model-canary": "file:" + process.argv[2] },
+    devDependencies: { typescript: dev.typescript, "@types/node": dev["@types/node"] },
+  };
+  require("fs").writeFileSync(process.argv[3] + "/package.json", JSON.stringify(app, null, 2));
+' "$repo" "$tarball" "$work/app"
+cd "$work/app"
+
+say "npm install (aws-cdk-lib, constructs, typescript from the registry; the library from the tarball)"
+npm install --prefer-offline --no-audit --no-fund --loglevel=error >"$work/install.log" 2>&1 || { cat "$work/install.log"; exit 1; }
+
+say "compiling the app and the models with tsc (the package's typings, CommonJS and ESM)"
+if ! npx tsc -p .; then failed+=("tsc failed on the consumer app (typings)"); fi
+
+if [ -f build/app.js ]; then
+  say "synthesizing"
+  if CDK_OUTDIR=cdk.out node build/app.js; then
+    say "asserting on the template"
+    node assert-template.cjs cdk.out || failed+=("template assertions (see FAIL lines above)")
+  else
+    failed+=("synth failed")
+  fi
+fi
+
+if [ -f build/model.js ] && [ -f build/model.mjs ]; then
+  say "running the models (runtime helper via require and import)"
+  MODEL_CANARY_NAME=ConsumerCanary MODEL_CANARY_STACK=ConsumerStack AWS_LAMBDA_FUNCTION_VERSION=3 \
+    node check-runtime.mjs || failed+=("runtime helper under require/import (see the assertion above)")
+fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+  say "FAILED after $((SECONDS - started))s:"
+  printf '  - %s\n' "${failed[@]}"
+  exit 1
+fi
+say "passed in $((SECONDS - started))s"
