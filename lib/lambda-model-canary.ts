@@ -28,16 +28,6 @@ export interface LambdaModelCanaryProps extends ModelCanaryOptions {
    * @default 'live'
    */
   readonly aliasName?: string;
-
-  /**
-   * Take over an alias of this name that exists already but was not created by this library (an
-   * `AWS::Lambda::Alias`, a CodeDeploy deployment group, one made by hand). Its traffic stays as
-   * it is; the canary manages it from then on. Without this, such an alias fails the deploy.
-   * If a CloudFormation resource declares the alias, give it `RemovalPolicy.RETAIN` and deploy
-   * once, then remove it from the app and add the canary with `adoptExisting: true`.
-   * @default false
-   */
-  readonly adoptExisting?: boolean;
 }
 
 const ALIAS_NAME = /^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/;

@@ -45,9 +45,20 @@ export interface PreTrafficCheck {
 export interface ModelCanaryOptions {
   /**
    * A name people recognise in alert subjects and alarm names.
-   * @default - the construct id
+   * @default - the construct's path inside its stack, joined with '-' (the construct id for a canary placed directly in its stack)
    */
   readonly canaryName?: string;
+
+  /**
+   * Take over a routing of this name that exists already but was not created by this library
+   * (Lambda: an alias from an `AWS::Lambda::Alias`, a CodeDeploy deployment group or made by hand;
+   * SageMaker: an endpoint of this name). Its traffic stays as it is; the canary manages it from
+   * then on. Without this, such a routing fails the deploy. If a CloudFormation resource declares
+   * it, give that resource `RemovalPolicy.RETAIN` and deploy once, then remove it from the app and
+   * add the canary with `adoptExisting: true`.
+   * @default false
+   */
+  readonly adoptExisting?: boolean;
 
   /**
    * How traffic moves to the canary.

@@ -9,7 +9,7 @@ import type { IModelCanary } from './model-canary';
 import type { ModelCanaryOptions } from './model-canary-options';
 import { optionProblems, RolloutController } from './private/rollout-controller';
 import { SageMakerEndpointBinding } from './private/sagemaker-endpoint-binding';
-import { registerCanary } from './private/uniqueness';
+import { defaultCanaryName, registerCanary } from './private/uniqueness';
 import { requireRange, throwIfProblems } from './private/validation';
 import { CANARY_NAME_ENV, CANARY_STACK_ENV } from '../runtime/signal-names';
 
@@ -113,18 +113,20 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
     // CloudFormation deletes a replaced model; the stable variant still needs it.
     props.model.applyRemovalPolicy(RemovalPolicy.RETAIN);
     const binding = new SageMakerEndpointBinding(this, endpointName, props.instanceType, instanceCount);
+    const canaryName = props.canaryName ?? defaultCanaryName(this);
+    // Before the controller: a clash is reported as such, not as a duplicate construct id.
+    registerCanary(this, {
+      canaryName,
+      targetKey: endpointKey(this, endpointName),
+      targetDescription: `endpoint ${endpointName}`,
+    });
     const controller = new RolloutController(this, 'Rollout', {
-      options: props,
+      options: { ...props, canaryName },
       binding,
       canaryVersion: props.model.attrModelName,
     });
     this.binding = binding;
     this.canaryName = controller.canaryName;
-    registerCanary(this, {
-      canaryName: this.canaryName,
-      targetKey: endpointKey(this, endpointName),
-      targetDescription: `endpoint ${endpointName}`,
-    });
     this.endpointName = controller.release.getAttString('TargetName');
     // Fn::Select over a list holding the release's attribute: the literal ARN, but CloudFormation
     // waits for the release resource (the endpoint exists) before anything that references it.

@@ -24,6 +24,8 @@ export {
   type EndpointRecord,
   type SageMakerTimings,
   type VariantState,
+  invocationMetrics,
+  MODEL_RESPONSE_LIMIT_MS,
 } from './sagemaker';
 export { SnsSim } from './sns';
 export { StepFunctionsSim, type ExecutionRecord, type WorkflowEvent } from './stepfunctions';

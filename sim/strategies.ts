@@ -15,6 +15,7 @@
  * canary's requests and failures between the regression onset and that rollback (blast radius).
  */
 import type { CustomResourceEvent } from '../lambda/handlers/release';
+import { COMPLETE_MARKER, isCompleteEvent } from '../lambda/shared/release-complete';
 import { targetFor } from '../lambda/shared/targets';
 import { HANDLERS, type Handler } from './handlers';
 import type { MetricId } from './metrics';
@@ -254,9 +255,13 @@ export function controllerFor(strategy: AnchorStrategy): Controller {
 /** For an anchor: the release resource records the deploy but starts no workflow; the alarm fast path does nothing. */
 function anchorHandlers(): Record<string, Handler> {
   const release = (async (event: CustomResourceEvent) => {
-    if (event.RequestType !== 'Update') return (HANDLERS.release as (e: CustomResourceEvent) => Promise<unknown>)(event);
+    if (event.RequestType !== 'Update' || isCompleteEvent(event as object)) return (HANDLERS.release as (e: CustomResourceEvent) => Promise<unknown>)(event);
     const target = targetFor(event.ResourceProperties.Target);
-    return { PhysicalResourceId: target.id, Data: { StableVersion: STABLE, TargetName: target.name, Action: 'anchor strategy: no workflow' } };
+    return {
+      PhysicalResourceId: target.id,
+      Data: { StableVersion: STABLE, TargetName: target.name, Action: 'anchor strategy: no workflow' },
+      [COMPLETE_MARKER]: true,
+    };
   }) as Handler;
   return { release, 'on-alarm': (async () => ({ skipped: 'anchor strategy' })) as Handler };
 }

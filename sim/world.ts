@@ -1,3 +1,4 @@
+import { isCompleteRequest, isProviderWaiter, playWaiter, waiterPolicy } from './provider-framework';
 import './polyfills';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
@@ -23,6 +24,7 @@ import {
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   AddTagsCommand,
+  DeleteTagsCommand,
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   DeleteEndpointCommand,
@@ -54,7 +56,7 @@ import { assertRegistryComplete, type Handler, HANDLERS, handlerOf, type LambdaE
 import { type AliasChange, type AliasState, type FunctionRecord, LambdaSim } from './lambda';
 import { type MetricId, MetricStore } from './metrics';
 import { Random } from './random';
-import { type EndpointChange, type EndpointRecord, SageMakerSim, type SageMakerTimings } from './sagemaker';
+import { type EndpointChange, type EndpointRecord, invocationMetrics, SageMakerSim, type SageMakerTimings } from './sagemaker';
 import { type PublishedMessage, SnsSim } from './sns';
 import { type ExecutionRecord, type ExecutionStatus, StepFunctionsSim, stateMachineArn, type WorkflowEvent } from './stepfunctions';
 import {
@@ -370,7 +372,8 @@ export class SimWorld {
       this.modelNamesByLogicalId.set(this.model.modelLogicalId, version);
     }
     for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::StepFunctions::StateMachine')) {
-      if (this.belongsToOtherCanary(resource)) continue;
+      // The provider framework's waiter is played by awaitComplete, not run as a state machine.
+      if (this.belongsToOtherCanary(resource) || isProviderWaiter(resource)) continue;
       const props = this.resolver.resolve<Record<string, unknown>>(resource.Properties ?? {});
       const definition = JSON.parse(String(props.DefinitionString)) as StateMachineDefinition;
       this.sfn.putStateMachine(this.stateMachineName(logicalId, resource), definition);
@@ -773,12 +776,21 @@ export class SimWorld {
       );
     }
     const out = (invocation.result ?? {}) as { PhysicalResourceId?: string; Data?: Record<string, unknown> };
+    await this.awaitComplete(logicalId, requestType, releaseFn, resource, isCompleteRequest(event, out));
     this.customResources.set(logicalId, {
       physicalId: out.PhysicalResourceId ?? existing?.physicalId ?? event.RequestId,
       data: out.Data ?? {},
       properties,
     });
     return { requestType, action: out.Data?.Action as string | undefined };
+  }
+
+  /** The provider framework's waiter, when the release resource's provider has one (sim/provider-framework.ts). */
+  private async awaitComplete(logicalId: string, requestType: string, fn: FunctionRecord, resource: CfnResource, event: Record<string, unknown>): Promise<void> {
+    const policy = waiterPolicy(this.template, resource.Properties?.ServiceToken);
+    if (!policy) return;
+    const failure = await playWaiter(policy, () => this.clock.drive(this.invokeHandler(fn, event, false)), (ms) => this.clock.advance(ms));
+    if (failure) throw new DeployError(`CloudFormation ${requestType} of ${logicalId} failed: ${failure.message}`, failure.error);
   }
 
   // ---------------------------------------------------------------- SDK wiring
@@ -837,6 +849,7 @@ export class SimWorld {
     sagemaker.on(DeleteEndpointCommand).callsFake((i) => this.call('sagemaker', 'DeleteEndpoint', (by) => sm.deleteEndpoint(i, by)));
     sagemaker.on(AddTagsCommand).callsFake((i) => this.call('sagemaker', 'AddTags', () => sm.addTags(i)));
     sagemaker.on(ListTagsCommand).callsFake((i) => this.call('sagemaker', 'ListTags', () => sm.listTags(i)));
+    sagemaker.on(DeleteTagsCommand).callsFake((i) => this.call('sagemaker', 'DeleteTags', () => sm.deleteTags(i)));
     runtime.on(InvokeEndpointCommand).callsFake((i) => this.call('sagemaker-runtime', 'InvokeEndpoint', () => this.invokeEndpoint(i)));
   }
 
@@ -1192,19 +1205,17 @@ export class SimWorld {
     }
   }
 
-  /** SageMaker's per-request endpoint metrics under {EndpointName, VariantName}: Invocations, Invocation5XXErrors, ModelLatency (µs). */
+  /** SageMaker's per-request endpoint metrics under {EndpointName, VariantName}, as sim/sagemaker-invocations.ts counts them. */
   private recordEndpointRequest(endpointName: string, variant: string, error: boolean, durationMs: number, at: number): void {
+    const values = invocationMetrics({ error, durationMs });
     const key = `sagemaker|${endpointName}|${variant}`;
     let ids = this.metricIdCache.get(key);
     if (!ids) {
       const dimensions = { EndpointName: endpointName, VariantName: variant };
-      ids = [['Invocations', 'Invocation5XXErrors', 'ModelLatency'].map((metricName): MetricId => ({ namespace: 'AWS/SageMaker', metricName, dimensions }))];
+      ids = [Object.keys(values).map((metricName): MetricId => ({ namespace: 'AWS/SageMaker', metricName, dimensions }))];
       this.metricIdCache.set(key, ids);
     }
-    const [invocations, errors, latency] = ids[0];
-    this.metrics.put(invocations, at, 1);
-    this.metrics.put(errors, at, error ? 1 : 0);
-    this.metrics.put(latency, at, Math.round(durationMs * 1000));
+    for (const id of ids[0]) this.metrics.put(id, at, values[id.metricName]);
   }
 
   /** The EMF documents the runtime helper writes for one request, as the metrics CloudWatch Logs extracts. */

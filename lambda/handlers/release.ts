@@ -2,6 +2,7 @@ import { ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionC
 import { publishAlert } from '../shared/alerts';
 import { awsCall } from '../shared/errors';
 import { decideClaim, decideRelease, type OwnerRecord, ownerId } from '../shared/ownership';
+import { COMPLETE_MARKER, CREATED_ACTION, isComplete, isCompleteEvent, type ReleaseCompleteEvent } from '../shared/release-complete';
 import { log, nowSeconds } from '../shared/rollout';
 import type { TrafficSplit, TrafficTarget } from '../shared/target';
 import { targetFor } from '../shared/targets';
@@ -35,6 +36,8 @@ export interface CustomResourceEvent {
 export interface CustomResourceResult {
   readonly PhysicalResourceId: string;
   readonly Data?: { readonly StableVersion: string; readonly TargetName: string; readonly Action: string };
+  /** Tells the framework's isComplete call (the same function) from a CloudFormation request; never reaches CloudFormation. */
+  readonly [COMPLETE_MARKER]: true;
 }
 
 /** The routing belongs to someone else: the deploy fails with what to do. */
@@ -53,7 +56,15 @@ export class RoutingOwnedElsewhereError extends Error {
  * the routing is recorded on it (lambda/shared/ownership.ts): a renamed resource takes over, and
  * a Delete removes the routing only when no other resource still owns it.
  */
-export async function handler(event: CustomResourceEvent): Promise<CustomResourceResult> {
+export async function handler(event: CustomResourceEvent): Promise<CustomResourceResult>;
+export async function handler(event: ReleaseCompleteEvent): Promise<{ IsComplete: boolean }>;
+export async function handler(event: CustomResourceEvent | ReleaseCompleteEvent): Promise<CustomResourceResult | { IsComplete: boolean }> {
+  // The provider framework calls this function as isComplete too, with its own result merged in.
+  if (isCompleteEvent(event)) return isComplete(event);
+  return release(event);
+}
+
+async function release(event: CustomResourceEvent): Promise<CustomResourceResult> {
   const props = event.ResourceProperties;
   const target = targetFor(props.Target);
   const me = ownerId(event.StackId, event.LogicalResourceId);
@@ -75,7 +86,7 @@ export async function handler(event: CustomResourceEvent): Promise<CustomResourc
       throw err;
     }
   }
-  if (created) return result(target, props.Version, 'created');
+  if (created) return result(target, props.Version, CREATED_ACTION);
   try {
     return await deploy(event, target, split);
   } catch (err) {
@@ -135,14 +146,14 @@ async function deleteRelease(event: CustomResourceEvent, target: TrafficTarget, 
   const props = event.ResourceProperties;
   const physicalId = event.PhysicalResourceId ?? target.id;
   // Another physical id is a Create that failed before it made anything.
-  if (event.PhysicalResourceId !== target.id) return { PhysicalResourceId: physicalId };
+  if (event.PhysicalResourceId !== target.id) return { PhysicalResourceId: physicalId, [COMPLETE_MARKER]: true };
 
   const decision = decideRelease(await target.readOwner(), me);
   const stopped = await stopRollouts(props.StateMachineArn, 'the canary resource was deleted');
   if (decision.action === 'remove') {
     await target.remove();
     log('release', { action: 'removed' });
-    return { PhysicalResourceId: physicalId };
+    return { PhysicalResourceId: physicalId, [COMPLETE_MARKER]: true };
   }
   if (decision.record) {
     const split = await target.read();
@@ -152,7 +163,7 @@ async function deleteRelease(event: CustomResourceEvent, target: TrafficTarget, 
     await target.writeOwner(decision.record);
   }
   log('release', { action: 'left in place: another release resource owns it', record: decision.record });
-  return { PhysicalResourceId: physicalId };
+  return { PhysicalResourceId: physicalId, [COMPLETE_MARKER]: true };
 }
 
 async function restoreOwner(target: TrafficTarget, record: OwnerRecord): Promise<void> {
@@ -215,5 +226,5 @@ function safe(s: string): string {
 
 function result(target: TrafficTarget, stable: string, action: string): CustomResourceResult {
   log('release', { action, stable });
-  return { PhysicalResourceId: target.id, Data: { StableVersion: stable, TargetName: target.name, Action: action } };
+  return { PhysicalResourceId: target.id, Data: { StableVersion: stable, TargetName: target.name, Action: action }, [COMPLETE_MARKER]: true };
 }

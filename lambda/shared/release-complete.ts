@@ -45,7 +45,9 @@ export function isCompleteEvent(event: object): event is ReleaseCompleteEvent {
  * deploy that created the routing wait until it serves, and fail if it cannot. Other deploys
  * return at once (their rollout runs in the workflow, and UpdateEndpoint keeps serving), and so
  * does a target that serves as soon as it exists (a Lambda alias). Only a routing this deploy
- * created is deleted when it failed.
+ * created is deleted when it failed. Unlike a failed onEvent, a failure here reaches CloudFormation
+ * with the real physical id (framework.js safeHandler), so a rollback's Delete does arrive; the
+ * routing is gone or going by then.
  */
 export async function isComplete(event: ReleaseCompleteEvent): Promise<{ IsComplete: boolean }> {
   const created = event.Data?.Action === CREATED_ACTION;

@@ -21,25 +21,25 @@ const MAX_ALARM_NAME_CHARS = 255;
 /**
  * Immediate rollback: a guard alarm entering ALARM sets the canary weight to 0 within seconds.
  *
- * The rule must not grow with the number of alarms (pattern quota above). The library's alarms all
+ * The rule must fit the pattern quota above however many alarms there are. The library's alarms all
  * start with one prefix, so the rule matches that prefix. The user's additionalAlarms have names of
- * their own: with any of them, the rule matches every alarm of the account that enters ALARM and the
- * on-alarm function ignores those not named in its input (no API call, so a foreign alarm costs one
- * short invocation). The input names every guard either way: a prefix alone would also match
+ * their own: the rule names them beside the prefix while the pattern fits (names of unknown length
+ * counted at 255 characters); past that it matches every alarm of the account that enters ALARM and
+ * the on-alarm function ignores those not named in its input (no API call, so a foreign alarm costs
+ * one short invocation). The input names every guard either way: a prefix alone would also match
  * another canary whose name starts with this one's ("a" and "a-b").
  */
 export function addAlarmFastPath(host: RolloutController, plan: Record<string, unknown>): void {
   const onAlarm = host.handler('on-alarm', 'AlarmFastPath');
   host.binding.grantShiftTraffic(onAlarm);
   const guards = host.guards;
-  const nameFilter = guards.additionalAlarms.length === 0 ? { alarmName: [{ prefix: guards.alarmNamePrefix }] } : {};
+  const named = { alarmName: [{ prefix: guards.alarmNamePrefix }, ...guards.additionalAlarms.map((a) => a.alarmName)] };
+  const patternWith = (detail: object) => ({ source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: { ...detail, state: { value: ['ALARM'] } } });
+  // CDK renders detailType as "detail-type": a few characters more than measured here, hence the margin.
+  const nameFilter = renderedLength(host, patternWith(named)) <= MAX_EVENT_PATTERN_CHARS - 64 ? named : {};
   const rule = new events.Rule(host, 'GuardAlarmRule', {
     description: `cdk-model-canary ${host.canaryName}: a guard alarm entered ALARM`,
-    eventPattern: {
-      source: ['aws.cloudwatch'],
-      detailType: ['CloudWatch Alarm State Change'],
-      detail: { ...nameFilter, state: { value: ['ALARM'] } },
-    },
+    eventPattern: patternWith(nameFilter),
   });
   const input = {
     config: {

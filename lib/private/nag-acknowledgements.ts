@@ -70,6 +70,27 @@ export function acknowledgeFindings(controller: RolloutController): void {
     acknowledge(providerFunction.role, wildcardResource(`${release.functionArn}:*`), 'Granted by aws-cdk-lib custom-resources Provider: lambda:InvokeFunction on the release step function and its versions/aliases (":*"), one function only.');
   }
 
+  // With isCompleteHandler, the framework's waiter (a state machine) calls its isComplete and
+  // timeout functions, and the isComplete function invokes the release step (CDK's grants).
+  const provider = controller.node.tryFindChild('ReleaseProvider');
+  const frameworkFn = (id: string) => provider?.node.tryFindChild(id) as lambda.IFunction | undefined;
+  const isCompleteFn = frameworkFn('framework-isComplete');
+  if (release && isCompleteFn?.role) {
+    acknowledge(isCompleteFn.role, wildcardResource(`${release.functionArn}:*`), 'Granted by aws-cdk-lib custom-resources Provider: lambda:InvokeFunction on the release step function (it answers isComplete too) and its versions/aliases (":*"), one function only.');
+  }
+  const waiter = provider?.node.tryFindChild('waiter-state-machine');
+  if (waiter) {
+    const waiterRole = waiter.node.tryFindChild('Role');
+    for (const fn of [isCompleteFn, frameworkFn('framework-onTimeout')]) {
+      if (waiterRole && fn) {
+        acknowledge(waiterRole, wildcardResource(`${fn.functionArn}:*`), 'Granted by aws-cdk-lib custom-resources Provider: the waiter state machine invokes its own framework function and its versions/aliases (":*"), one function only.');
+      }
+    }
+    if (waiterRole) {
+      acknowledge(waiterRole, 'AwsSolutions-IAM5[Resource::*]', 'The provider framework\'s waiter state machine: log delivery (logs:*LogDelivery, logs:PutResourcePolicy, logs:DescribeResourcePolicies, logs:DescribeLogGroups, added by aws-cdk-lib) and X-Ray (xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets) have no resource-level permissions.');
+    }
+  }
+
   // The state machine's role: task invocations, log delivery and X-Ray.
   const workflowRole = controller.stateMachine.role;
   acknowledge(workflowRole, 'AwsSolutions-IAM5[Resource::*]', 'Added by aws-cdk-lib StateMachine for logs (level ALL) and tracing: logs:*LogDelivery, logs:PutResourcePolicy, logs:DescribeResourcePolicies, logs:DescribeLogGroups and xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets have no resource-level permissions.');

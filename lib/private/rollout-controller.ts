@@ -24,6 +24,13 @@ import { DEFAULT_PRE_TRAFFIC_RETRIES, historyInputsOf, optionWarnings } from './
 
 /** The alert topic's display name is at most 100 characters: "Model canary " and the name. */
 const MAX_CANARY_NAME = 100 - 'Model canary '.length;
+/**
+ * The release resource's wait for its routing to serve: CloudFormation gives a custom resource at
+ * most 1 hour (the provider framework's documented maximum), and an endpoint takes minutes.
+ * @see https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.custom_resources.ProviderProps.html
+ */
+export const RELEASE_QUERY_INTERVAL = Duration.seconds(30);
+export const RELEASE_TOTAL_TIMEOUT = Duration.hours(1);
 /** PutMetricAlarm: AlarmName at most 255 characters. */
 const MAX_ALARM_NAME = 255;
 
@@ -90,11 +97,27 @@ export class RolloutController extends Construct {
       description: `cdk-model-canary ${this.canaryName}: custom resource provider framework`,
     });
     providerLogs.grantWrite(providerRole);
+    // The framework's isComplete and timeout functions need a role other than onEvent's (CDK's rule).
+    const waiterRole = new iam.Role(this, 'ReleaseWaiterRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `cdk-model-canary ${this.canaryName}: custom resource provider framework (isComplete, timeout)`,
+    });
+    providerLogs.grantWrite(waiterRole);
     const provider = new cr.Provider(this, 'ReleaseProvider', {
       onEventHandler: releaseFn,
+      // The same function answers isComplete (lambda/shared/release-complete.ts): a deploy that
+      // creates a SageMaker endpoint finishes only once it is InService, or fails with its reason.
+      isCompleteHandler: releaseFn,
+      queryInterval: RELEASE_QUERY_INTERVAL,
+      totalTimeout: RELEASE_TOTAL_TIMEOUT,
       logGroup: providerLogs,
       frameworkOnEventRole: providerRole,
+      frameworkCompleteAndTimeoutRole: waiterRole,
+      // The waiter state machine logs every event (cdk-nag SF1); at most ~120 polls per deploy.
+      disableWaiterStateMachineLogging: false,
+      waiterStateMachineLogOptions: { destination: this.logGroup('ReleaseWaiterLogs', true), level: sfn.LogLevel.ALL },
     });
+    traceWaiter(provider);
     // The state machine is built below (its plan names the guards, which need StableVersion).
     this.release = new CustomResource(this, 'Release', {
       serviceToken: provider.serviceToken,
@@ -106,7 +129,7 @@ export class RolloutController extends Construct {
         StateMachineArn: Lazy.string({ produce: () => this.stateMachine.stateMachineArn }),
         Version: props.canaryVersion,
         // Take over a routing someone else made (see lambda/shared/ownership.ts).
-        AdoptExisting: String((o as { readonly adoptExisting?: boolean }).adoptExisting === true),
+        AdoptExisting: String(o.adoptExisting === true),
       },
     });
     this.stableVersion = this.release.getAttString('StableVersion');
@@ -130,6 +153,12 @@ export class RolloutController extends Construct {
       canaryVersion: props.canaryVersion,
       stableVersion: this.stableVersion,
       guardWindow,
+    });
+    // The target's own guards (SageMaker: model errors that are not 5XX), before the plan names them all.
+    props.binding.addTargetGuards?.(this.guards, {
+      canaryVersion: props.canaryVersion,
+      minutes: Math.max(1, Math.round(guardWindow.toSeconds() / 60)),
+      maxErrorRatePercent: o.maxErrorRatePercent ?? 5,
     });
 
     const longest = this.guards.ownAlarmNames.reduce((a, b) => (b.length > a.length ? b : a), '');
@@ -218,6 +247,25 @@ export class RolloutController extends Construct {
   public grantAlerts(fn: lambda.IFunction): void {
     this.topic.grantPublish(fn);
   }
+}
+
+/**
+ * X-Ray tracing for the provider's waiter state machine (cdk-nag SF2): cr.Provider has no option
+ * for it, so its L1 property is set, with the permissions Step Functions needs to send traces.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/procedure-enable-xray-tracing.html
+ */
+function traceWaiter(provider: cr.Provider): void {
+  const waiter = provider.node.tryFindChild('waiter-state-machine');
+  const resource = waiter?.node.tryFindChild('Resource');
+  const role = waiter?.node.tryFindChild('Role') as iam.Role | undefined;
+  if (!(resource instanceof sfn.CfnStateMachine) || !role) throw new Error('cdk-model-canary: aws-cdk-lib\'s Provider no longer has its waiter state machine at waiter-state-machine/Resource and /Role: update traceWaiter');
+  resource.tracingConfiguration = { enabled: true };
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      resources: ['*'],
+    }),
+  );
 }
 
 function executionArnPattern(sm: sfn.StateMachine): string {

@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { GuardAlarms } from './guard-alarms';
-import type { GuardSignal, TargetBinding } from './target-binding';
+import type { GuardSignal, TargetBinding, TargetGuardContext } from './target-binding';
 
 /**
  * The endpoint invocation metrics (namespace AWS/SageMaker, dimensions EndpointName + VariantName,
@@ -29,12 +29,6 @@ const METRIC_NAMES: Record<GuardSignal, MetricName> = {
   latency: 'ModelLatency',
 };
 
-/** What the rollout controller hands a binding's own guards. */
-export interface TargetGuardContext {
-  readonly canaryVersion: string;
-  readonly minutes: number;
-  readonly maxErrorRatePercent: number;
-}
 
 /** How much of the endpoint name an endpoint config name keeps (the rest is a hash of the model). */
 const CONFIG_PREFIX_LENGTH = 50;

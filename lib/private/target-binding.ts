@@ -1,5 +1,6 @@
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type { GuardAlarms } from './guard-alarms';
 
 /** A signal the guards watch, per version. */
 export type GuardSignal = 'requests' | 'errors' | 'latency';
@@ -39,4 +40,19 @@ export interface TargetBinding {
   grantManageRouting(grantee: iam.IGrantable): void;
   /** Send requests to the canary alone (pre-traffic checks). */
   grantInvokeCanary(grantee: iam.IGrantable): void;
+
+  /**
+   * Guards only this kind of target has (SageMaker: ModelErrorRate), added to `guards` before the
+   * plan lists their names. Absent: the shared guards are all.
+   */
+  addTargetGuards?(guards: GuardAlarms, ctx: TargetGuardContext): cloudwatch.Alarm[];
+}
+
+/** What the rollout controller hands a binding's own guards. */
+export interface TargetGuardContext {
+  /** The canary's version (the metric dimension value). */
+  readonly canaryVersion: string;
+  /** Guard window in whole minutes (evaluation periods). */
+  readonly minutes: number;
+  readonly maxErrorRatePercent: number;
 }

@@ -2,14 +2,14 @@
 import { Names } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { synthesizeExampleStack } from '../../sim';
-import { asArray, controllerOf, flatten, type IamStatement, resourcesOfType, synthCanary, type TemplateJson } from './support';
+import { asArray, controllerOf, flatten, type IamStatement, resourcesOfType, synthCanary, type TemplateJson, workflowMachines } from './support';
 
 describe('log groups', () => {
   const s = synthCanary();
 
   test('the state machine logs to a /aws/vendedlogs/ group (CloudWatch Logs resource-policy size limit)', () => {
     // https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html
-    const [machine] = Object.values(resourcesOfType(s.json, 'AWS::StepFunctions::StateMachine'));
+    const [machine] = Object.values(workflowMachines(s.json));
     const destination = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
     const groupId = /^\$\{(.+)\.Arn\}$/.exec(flatten(destination))![1];
     const name = s.json.Resources[groupId].Properties.LogGroupName as string;

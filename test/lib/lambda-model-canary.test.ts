@@ -635,9 +635,12 @@ describe('LambdaModelCanary with every option set', () => {
     expect(plan.guardAlarmNames).toEqual([...own, `\${${s.logicalId(businessAlarm)}}`, 'other-team-alarm']);
   });
 
-  test('additional alarms trigger the fast path: the rule matches every ALARM, the input names the guards', () => {
+  test('additional alarms trigger the fast path: the rule names them beside the guards\' prefix, the input names the guards', () => {
     const rule = fastPathRule(s);
-    expect(rule.Properties.EventPattern.detail).toEqual({ state: { value: ['ALARM'] } });
+    expect(rule.Properties.EventPattern.detail).toEqual({
+      alarmName: [{ prefix: `${prefix}-` }, { Ref: s.logicalId(businessAlarm) }, 'other-team-alarm'],
+      state: { value: ['ALARM'] },
+    });
     const input = flatten(rule.Properties.Targets[0].InputTemplate ?? rule.Properties.Targets[0].InputTransformer.InputTemplate);
     for (const g of GUARDS) expect(input).toContain(`"${prefix}-${g}"`);
     expect(input).toContain(`\${${s.logicalId(businessAlarm)}}`);

@@ -2,6 +2,7 @@ import { App, CfnParameter, CfnResource, Duration, Stack, Token } from 'aws-cdk-
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
 import { type IModelCanary, RolloutSchedule, SageMakerModelCanary, type SageMakerModelCanaryProps } from '../../lib';
 import { GuardAlarms } from '../../lib/private/guard-alarms';
 import type { RolloutController } from '../../lib/private/rollout-controller';
@@ -524,3 +525,59 @@ describe('modelEnvironment', () => {
     });
   });
 });
+
+describe('options shared with the Lambda canary', () => {
+  test('adoptExisting reaches the release resource as a string; without it, "false"', () => {
+    const adopting = synth({ adoptExisting: true });
+    expect(adopting.json.Resources[adopting.releaseId].Properties.AdoptExisting).toBe('true');
+    const s = synth();
+    expect(s.json.Resources[s.releaseId].Properties.AdoptExisting).toBe('false');
+  });
+
+  test('the default canaryName is the path inside the stack, so equal ids in two scopes do not clash', () => {
+    const stack = newStack();
+    const a = new SageMakerModelCanary(new Construct(stack, 'TeamA'), 'Canary', { model: model(stack, 'ModelA'), instanceType: 'ml.m5.large', endpointName: 'a' });
+    const b = new SageMakerModelCanary(new Construct(stack, 'TeamB'), 'Canary', { model: model(stack, 'ModelB'), instanceType: 'ml.m5.large', endpointName: 'b' });
+    expect([a.canaryName, b.canaryName]).toEqual(['TeamA-Canary', 'TeamB-Canary']);
+    const names = Object.values(resourcesOfType(Template.fromStack(stack).toJSON() as TemplateJson, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties.AlarmName);
+    expect(names).toContain(`${STACK_NAME}-TeamA-Canary-ErrorRate`);
+    expect(names).toContain(`${STACK_NAME}-TeamB-Canary-ErrorRate`);
+  });
+
+  test('two canaries with the same canaryName in one stack fail at construction', () => {
+    const stack = newStack();
+    new SageMakerModelCanary(stack, 'One', { model: model(stack, 'ModelA'), instanceType: 'ml.m5.large', endpointName: 'a', canaryName: 'same' });
+    expect(() => new SageMakerModelCanary(stack, 'Two', { model: model(stack, 'ModelB'), instanceType: 'ml.m5.large', endpointName: 'b', canaryName: 'same' })).toThrow(/same/);
+  });
+});
+
+describe('ModelErrorRate, the SageMaker canary\'s own guard', () => {
+  const s = synth({ maxErrorRatePercent: 3, guardWindow: Duration.minutes(4) });
+  const alarm = () => Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm')).find((r) => r.Properties.AlarmName === `${STACK_NAME}-Canary-ModelErrorRate`)!.Properties;
+
+  test('InvocationModelErrors without 4XX per canary request, at maxErrorRatePercent over the guard window', () => {
+    const p = alarm();
+    expect(p.Threshold).toBe(3);
+    expect(p.EvaluationPeriods).toBe(4);
+    expect(p.Metrics.find((q: any) => q.Expression).Expression).toBe('100 * (FILL(modelErrors, 0) - FILL(clientErrors, 0)) / requests');
+    const byId = Object.fromEntries(p.Metrics.filter((q: any) => q.MetricStat).map((q: any) => [q.Id, q.MetricStat]));
+    expect(Object.fromEntries(Object.entries(byId).map(([id, m]: [string, any]) => [id, m.Metric.MetricName]))).toEqual({
+      modelErrors: 'InvocationModelErrors',
+      clientErrors: 'Invocation4XXErrors',
+      requests: 'Invocations',
+    });
+    for (const m of Object.values(byId) as any[]) {
+      expect(m.Stat).toBe('Sum');
+      expect(Object.fromEntries(m.Metric.Dimensions.map((d: any) => [d.Name, flatten(d.Value)]))).toEqual({ EndpointName: endpointNameOf(s), VariantName: `\${${s.modelId}.ModelName}` });
+    }
+  });
+
+  test('the workflow and the fast path watch it (the plan names it)', () => {
+    expect(definitionOf(s.json).States.Plan.Result.guardAlarmNames).toContain(`${STACK_NAME}-Canary-ModelErrorRate`);
+  });
+});
+
+/** The endpoint name a canary without endpointName gets, as its Target carries it. */
+function endpointNameOf(s: Synth): string {
+  return s.json.Resources[s.releaseId].Properties.Target.endpointName;
+}

@@ -804,9 +804,9 @@ describe('SageMakerModelCanary with modelSignals', () => {
     stableVersion = `\${${onlyResourceOfType(json, 'Custom::ModelCanaryRelease').id}.StableVersion}`;
   });
 
-  test('the signal guards exist (cost ratio but no budget), named after the canary', () => {
+  test('the signal guards exist (cost ratio but no budget), named after the canary, beside SageMaker\'s own ModelErrorRate', () => {
     const expected = SIGNAL_GUARDS.filter((g) => g !== 'CostPerRequest');
-    expect(sorted(Object.keys(alarmsByName(json)))).toEqual(sorted([...BASE_GUARDS, ...expected].map(name)));
+    expect(sorted(Object.keys(alarmsByName(json)))).toEqual(sorted([...BASE_GUARDS, 'ModelErrorRate', ...expected].map(name)));
   });
 
   test('the Version dimension is the model name (= the canary variant) for the canary, the release\'s StableVersion for stable', () => {

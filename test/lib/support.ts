@@ -95,8 +95,19 @@ export function resourcesOfType(json: TemplateJson, type: string): Record<string
   return Object.fromEntries(Object.entries(json.Resources).filter(([, r]) => r.Type === type));
 }
 
+/** The release provider's waiter state machine (cr.Provider with isCompleteHandler): not a rollout workflow. */
+export function isProviderWaiter(resource: any): boolean {
+  return resource?.Type === 'AWS::StepFunctions::StateMachine' && JSON.stringify(resource.Properties?.DefinitionString ?? '').includes('framework-isComplete-task');
+}
+
+/** The rollout workflows' state machines, by logical id (the release provider's waiter left out). */
+export function workflowMachines(json: TemplateJson): Record<string, any> {
+  return Object.fromEntries(Object.entries(resourcesOfType(json, 'AWS::StepFunctions::StateMachine')).filter(([, r]) => !isProviderWaiter(r)));
+}
+
+/** The one resource of a type; for state machines, the one rollout workflow. */
 export function onlyResourceOfType(json: TemplateJson, type: string): { id: string; resource: any } {
-  const entries = Object.entries(resourcesOfType(json, type));
+  const entries = Object.entries(resourcesOfType(json, type)).filter(([, r]) => !isProviderWaiter(r));
   if (entries.length !== 1) throw new Error(`expected one ${type}, found ${entries.length}`);
   return { id: entries[0][0], resource: entries[0][1] };
 }
@@ -106,7 +117,9 @@ export function definitionOf(json: TemplateJson, canaryName?: string): AslDefini
   const machines = Object.values(resourcesOfType(json, 'AWS::StepFunctions::StateMachine')).map(
     (sm) => JSON.parse(flatten(sm.Properties.DefinitionString)) as AslDefinition,
   );
-  const found = canaryName === undefined ? machines : machines.filter((d) => d.States.Plan?.Result?.canaryName === canaryName);
+  // The rollout workflows only: the release provider's waiter (isComplete retries) has no Plan.
+  const workflows = machines.filter((d) => d.States.Plan !== undefined);
+  const found = canaryName === undefined ? workflows : workflows.filter((d) => d.States.Plan?.Result?.canaryName === canaryName);
   if (found.length !== 1) throw new Error(`expected one state machine${canaryName ? ` for ${canaryName}` : ''}, found ${found.length}`);
   return found[0];
 }

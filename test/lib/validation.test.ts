@@ -1,7 +1,7 @@
 import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LambdaModelCanary, type LambdaModelCanaryProps, RolloutSchedule } from '../../lib';
-import { modelFunction, newStack } from './support';
+import { modelFunction, newStack, type TemplateJson, workflowMachines } from './support';
 
 /** Builds a canary with these props on a fresh stack and returns what it threw (or undefined). */
 function errorOf(props: Partial<LambdaModelCanaryProps>, fnProps = {}): Error | undefined {
@@ -206,7 +206,7 @@ describe('the execution history bound (25,000 events, Step Functions quotas)', (
   test('the state machine times out after the longest the schedule can take', () => {
     const stack = newStack();
     new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack), maxHold: Duration.hours(1) });
-    const machines = Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine');
+    const machines = workflowMachines(Template.fromStack(stack).toJSON() as TemplateJson);
     const definition = JSON.stringify(Object.values(machines)[0].Properties.DefinitionString);
     const timeout = Number(/\\"TimeoutSeconds\\":(\d+)/.exec(definition)?.[1]);
     // 4 steps × (10 min bake + 1 h hold + 5 min late hold check + 30 s) + start, pre-traffic and an hour of slack.

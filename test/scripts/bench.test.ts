@@ -56,12 +56,15 @@ describe('strategies on one short scenario (seed 3)', () => {
     expect(r.weightZeroAtSeconds).toBeLessThan(320);
   });
 
-  it('model-canary (the real workflow) stops it in its pre-traffic check: nothing served, blast radius 0', () => {
+  // Pre-traffic requests are retried (a healthy model's transient errors must not end a release), so
+  // a model failing half its requests may pass the smoke test; the guards then stop it at 5 %.
+  it('model-canary (the real workflow) stops it within its first 5 % step', () => {
     const r = runs.get('model-canary')!;
-    expect(r.outcome).toBe('failed');
-    expect(r.reason).toMatch(/^PreTrafficCheckFailed/);
-    expect(r.canaryRequests).toBe(0);
-    expect(r.blastRadiusFailed).toBe(0);
+    expect(['failed', 'rolled_back']).toContain(r.outcome);
+    if (r.outcome === 'failed') expect(r.reason).toMatch(/^PreTrafficCheckFailed/);
+    expect(r.maxCanaryWeight).toBeLessThanOrEqual(5);
+    expect(r.weightZeroAtSeconds ?? 0).toBeLessThan(600);
+    expect(r.blastRadiusFailed).toBeLessThan(runs.get('codedeploy-canary10-5min')!.blastRadiusFailed);
   });
 });
 

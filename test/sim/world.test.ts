@@ -4,7 +4,9 @@
  */
 import { GetAliasCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { DescribeAlarmsCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SimWorld } from '../../sim';
+import { AddTagsCommand, DeleteTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { endpointArn, SimWorld } from '../../sim';
+import { CallRecorder } from '../../sim/recording';
 import { ALARMS, exampleStack, healthyScenario } from '../workflow/helpers';
 
 describe('SimWorld', () => {
@@ -102,5 +104,21 @@ describe('SimWorld', () => {
     expect(input.event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // No canary has a share: the handler leaves the alias alone.
     expect(fastPath[0].result).toMatchObject({ action: 'ignored' });
+  });
+
+  it('serves SageMaker DeleteTags from the simulator, so the call is made, recorded and takes effect', async () => {
+    world = SimWorld.fromStack(exampleStack(), { canaryName: 'SummarizerCanary', scenario: healthyScenario({ versions: { 'summarizer-v1': {} } }) });
+    const recorder = new CallRecorder(world);
+    await world.deploy('summarizer-v1');
+    const sm = new SageMakerClient({});
+    const ResourceArn = endpointArn(world.endpointName);
+    await world.drive(sm.send(new AddTagsCommand({ ResourceArn, Tags: [{ Key: 'team', Value: 'ml' }] })));
+    expect(world.endpoint()?.tags.get('team')).toBe('ml');
+    await world.drive(sm.send(new DeleteTagsCommand({ ResourceArn, TagKeys: ['team'] })));
+    expect(world.endpoint()?.tags.has('team')).toBe(false);
+    expect(world.apiCalls.filter((c) => c.operation === 'DeleteTags').map((c) => c.service)).toEqual(['sagemaker']);
+    // Validated as SageMaker does (1 to 50 keys).
+    await expect(world.drive(sm.send(new DeleteTagsCommand({ ResourceArn, TagKeys: [] })))).rejects.toThrow(/TagKeys/);
+    expect(recorder.unattributed.some((c) => c.operation === 'DeleteTags')).toBe(true);
   });
 });

@@ -151,7 +151,18 @@ describe('a healthy SummarizerCanary (SageMaker) rollout with model signals on b
     expect(result.status).toBe('SUCCEEDED');
     const names = templateAlarms(stack, 'SummarizerCanary');
     expect(names.length).toBeGreaterThanOrEqual(4);
+    expect(names).toContain(`${stack.stackName}-SummarizerCanary-ModelErrorRate`);
     const missing = coverage(world, names).filter((c) => c.datapoints === 0);
     expect(missing).toEqual([]);
+  });
+
+  it('emits every SageMaker metric ModelErrorRate reads (FILL would hide a missing one)', () => {
+    const def = world.alarm(`${stack.stackName}-SummarizerCanary-ModelErrorRate`)!.definition;
+    const stats = def.Metrics!.filter((q) => q.MetricStat);
+    expect(stats.map((q) => q.MetricStat!.Metric.MetricName).sort()).toEqual(['Invocation4XXErrors', 'InvocationModelErrors', 'Invocations']);
+    for (const q of stats) {
+      const metric = q.MetricStat!.Metric.MetricName;
+      expect({ metric, withData: replay(world, { ...def, Metrics: [{ ...q, ReturnData: true }] }).length > 0 }).toEqual({ metric, withData: true });
+    }
   });
 });

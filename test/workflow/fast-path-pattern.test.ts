@@ -71,6 +71,14 @@ describe('the fast-path event pattern', () => {
     expect(Math.max(...rulePatterns(thirty).map((p) => p.length))).toBeLessThanOrEqual(Math.max(...one.map((p) => p.length)));
   });
 
+  it('names a few additionalAlarms beside the prefix, so foreign alarms do not invoke the fast path', () => {
+    const three = rulePatterns(build(3)).find((p) => p.includes('aws.cloudwatch'))!;
+    expect(three).toContain(`"prefix":"${STACK}-Canary-"`);
+    // The names are Refs to the alarms: three of them beside the prefix.
+    expect(three.match(/\{"Ref":"Kpi\d/g)).toHaveLength(3);
+    expect(three.length).toBeLessThanOrEqual(MAX_EVENT_PATTERN_CHARS);
+  });
+
   it('too many alarm names for the rule target input (8,192 characters) is a synth error that says what to do', () => {
     expect(() => buildWithNames(40, 200)).toThrow(/target input would have up to \d+ characters with 44 guard alarm names.*composite alarm/);
     expect(() => buildWithNames(30, 200)).not.toThrow();
@@ -112,6 +120,30 @@ describe('the fast-path event pattern', () => {
     it('an alarm that is no guard reached the handler and was ignored', () => {
       const logs = world.logs.filter((l) => JSON.stringify(l).includes(`alarm ${FOREIGN} is not a guard`));
       expect(logs.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('in the simulator, with a few named additionalAlarms', () => {
+    let world: SimWorld;
+    let result: RunResult;
+    beforeAll(async () => {
+      world = SimWorld.fromStack(build(3), { seed: 7, scenario: healthyScenario() });
+      await startRollout(world);
+      await world.advance(5 * 60);
+      world.setAlarmState(FOREIGN, 'ALARM');
+      await world.advance(60);
+      world.setAlarmState(longName(1), 'ALARM');
+      result = await world.runUntilDone({ maxMinutes: 60 });
+    });
+    afterAll(() => world?.dispose());
+
+    it('the named alarm rolls the canary back through the fast path', () => {
+      expect(result.error).toBe('CanaryRolledBack');
+      expect(result.aliasHistory.filter((h) => h.by === 'on-alarm')).toHaveLength(1);
+    });
+
+    it('an alarm that is no guard never reaches the handler', () => {
+      expect(world.logs.filter((l) => JSON.stringify(l).includes(`alarm ${FOREIGN} is not a guard`))).toHaveLength(0);
     });
   });
 });

@@ -72,13 +72,13 @@ function resolverOf(world: SimWorld): IntrinsicResolver {
 }
 
 /** handler name → the Allow statements of its role, tokens resolved. */
-function handlerGrants(world: SimWorld, template: CfnTemplate): Map<string, Grant[]> {
+function handlerGrants(world: SimWorld, template: CfnTemplate, canary = CANARY): Map<string, Grant[]> {
   const resolver = resolverOf(world);
   const roleOf = new Map<string, string>();
   for (const r of Object.values(template.Resources)) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
     const m = /^cdk-model-canary (.+): ([a-z0-9-]+)$/.exec(String(r.Properties?.Description ?? ''));
-    if (!m || m[1] !== CANARY) continue;
+    if (!m || m[1] !== canary) continue;
     const role = (r.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
     if (!role) throw new Error(`${m[2]} has no role of its own`);
     roleOf.set(role, m[2]);
@@ -132,9 +132,12 @@ async function recorded(
     const deploy = world.deploy.bind(world);
     world.deploy = async (version: string) => {
       const from = world.now();
-      const out = await deploy(version);
-      snapshots.push({ from, grants: handlerGrants(world, stack.template) });
-      return out;
+      try {
+        return await deploy(version);
+      } finally {
+        // A failed deploy made calls too (the release resource's wait deleting a Failed endpoint).
+        snapshots.push({ from, grants: handlerGrants(world, stack.template, options?.canaryName) });
+      }
     };
     await run(world);
     const calls = await authorize(recorder.calls);
@@ -344,6 +347,70 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
 
   afterAll(() => {
     process.stderr.write(`iam-coverage: ${calls.length} calls from ${runs.length} runs (${runs.map((r) => r.name).join(', ')})\n`);
+  });
+});
+
+/**
+ * The SageMaker canary: every call its handlers make is allowed by their roles, the release
+ * resource's wait for InService (the provider framework's isComplete, the same function and role)
+ * included, on success and when the endpoint goes Failed.
+ */
+describe('IAM of the SageMaker canary (SummarizerCanary), the first deploy\'s wait included', () => {
+  const V1 = 'summarizer-v1';
+  const V2 = 'summarizer-v2';
+  const healthy = { errorRate: 0.001, latencyMs: { p50: 300, p95: 800 } };
+  const runs: { name: string; calls: AuthorizedCall[]; snapshots: GrantSnapshot[] }[] = [];
+
+  beforeAll(async () => {
+    const stack = exampleStack();
+    const options = { canaryName: 'SummarizerCanary', scenario: { requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: healthy } } };
+    runs.push({
+      name: 'first deploy waits, healthy rollout, delete',
+      ...(await recorded(stack, options, async (w) => {
+        await w.deploy(V1);
+        await w.advance(120);
+        await w.deploy(V2);
+        expect((await w.runUntilDone({ maxMinutes: 150, settleSeconds: 60 })).status).toBe('SUCCEEDED');
+        await deleteRelease(w);
+      })),
+    });
+    runs.push({
+      name: 'first deploy: the endpoint goes Failed',
+      ...(await recorded(stack, options, async (w) => {
+        w.sagemaker.failNextCreate('The primary container did not pass the ping health check.');
+        await expect(w.deploy(V1)).rejects.toThrow(DeployError);
+      })),
+    });
+  });
+
+  it('the wait for InService called SageMaker through the release role', () => {
+    const release = runs.flatMap((r) => r.calls.filter((c) => c.caller === 'release').map((c) => c.action));
+    expect(release.filter((a) => a === 'sagemaker:DescribeEndpoint').length).toBeGreaterThan(2);
+    expect(release).toContain('sagemaker:DeleteEndpoint');
+  });
+
+  /**
+   * Two limits of the authorization model for SageMaker, open questions rather than findings: the
+   * grants name endpoints in lower case (the project's belief, see SageMakerEndpointBinding.endpointArn;
+   * not stated in AWS's docs) while the model builds ARNs from the request's names as sent, so names
+   * are compared in lower case here; and AddTags/ListTags list no required resource type, so the
+   * model evaluates them on "*" (IAM uses the ResourceArn they pass), so those calls are left out.
+   */
+  const sageMakerLower = (arn: string) => arn.replace(/^(arn:[^:]+:sagemaker:[^:]*:\d*:[a-z-]+\/)(.+)$/, (_, head: string, name: string) => head + name.toLowerCase());
+
+  it('every call a handler made is allowed by its role', () => {
+    const denied = new Set<string>();
+    let checked = 0;
+    for (const run of runs) {
+      for (const c of run.calls) {
+        for (const resource of c.resources.filter((r) => r !== '*')) {
+          checked++;
+          if (!allows(grantsAt(run.snapshots, c.at).get(c.caller) ?? [], c.action, sageMakerLower(resource))) denied.add(`${c.caller}: ${c.action} on ${resource} (${run.name})`);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
+    expect([...denied].sort()).toEqual([]);
   });
 });
 

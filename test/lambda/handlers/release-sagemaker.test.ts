@@ -117,7 +117,7 @@ describe('release custom resource on a SageMaker endpoint', () => {
     expect(sagemaker).toHaveReceivedCommandWith(CreateEndpointCommand, { EndpointName: ENDPOINT, Tags: [{ Key: STABLE_TAG, Value: MODEL_A }] });
     expect(sfn).not.toHaveReceivedAnyCommand();
     expect(sns).not.toHaveReceivedAnyCommand();
-    expect(out).toEqual({ PhysicalResourceId: ENDPOINT, Data: { StableVersion: MODEL_A, TargetName: ENDPOINT, Action: 'created' } });
+    expect(out).toEqual({ PhysicalResourceId: ENDPOINT, Data: { StableVersion: MODEL_A, TargetName: ENDPOINT, Action: 'created' }, [COMPLETE_MARKER]: true });
   });
 
   test('Update with a new model: starts a rollout from the model the endpoint serves, changes nothing on the endpoint', async () => {
@@ -132,6 +132,7 @@ describe('release custom resource on a SageMaker endpoint', () => {
     expect(out).toEqual({
       PhysicalResourceId: ENDPOINT,
       Data: { StableVersion: MODEL_A, TargetName: ENDPOINT, Action: `rollout started: ${name}` },
+      [COMPLETE_MARKER]: true,
     });
   });
 
@@ -214,13 +215,13 @@ describe('release custom resource on a SageMaker endpoint', () => {
     const out = await handler(event('Delete', MODEL_B, ENDPOINT));
     expect(changes).toEqual(['StopExecution', 'DeleteEndpoint']);
     expect(sagemaker).toHaveReceivedCommandWith(DeleteEndpointCommand, { EndpointName: ENDPOINT });
-    expect(out).toEqual({ PhysicalResourceId: ENDPOINT });
+    expect(out).toEqual({ PhysicalResourceId: ENDPOINT, [COMPLETE_MARKER]: true });
   });
 
   test('Delete of another physical id (a failed create): deletes nothing', async () => {
     const out = await handler(event('Delete', MODEL_B, 'some-request-id'));
     expect(sagemaker).not.toHaveReceivedAnyCommand();
-    expect(out).toEqual({ PhysicalResourceId: 'some-request-id' });
+    expect(out).toEqual({ PhysicalResourceId: 'some-request-id', [COMPLETE_MARKER]: true });
   });
 });
 

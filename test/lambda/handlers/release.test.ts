@@ -10,6 +10,7 @@ import { ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionC
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, type CustomResourceEvent } from '../../../lambda/handlers/release';
+import { COMPLETE_MARKER } from '../../../lambda/shared/release-complete';
 import { ownerId } from '../../../lambda/shared/ownership';
 import { ownerDescription } from '../../../lambda/shared/targets/lambda-alias';
 import { ALIAS_NAME, FUNCTION_NAME, NOW, STATE_MACHINE_ARN, TOPIC_ARN, alias as aliasOf, freezeTime, plan, publishedAlerts, quietLogs } from '../helpers';
@@ -97,7 +98,7 @@ describe('release custom resource', () => {
       });
       expect(sfn).not.toHaveReceivedAnyCommand();
       expect(sns).not.toHaveReceivedAnyCommand();
-      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: 'created' } });
+      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: 'created' }, [COMPLETE_MARKER]: true });
     });
 
     test('the alias already serves the version: nothing changes', async () => {
@@ -122,6 +123,7 @@ describe('release custom resource', () => {
       expect(out).toEqual({
         PhysicalResourceId: PHYSICAL_ID,
         Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: `rollout started: release-6-${NOW}-a1b2c3d4` },
+        [COMPLETE_MARKER]: true,
       });
     });
 
@@ -160,7 +162,7 @@ describe('release custom resource', () => {
       expect(sfn).not.toHaveReceivedAnyCommand();
       expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
       expect(sns).not.toHaveReceivedAnyCommand();
-      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: expect.stringContaining('unchanged') } });
+      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: expect.stringContaining('unchanged') }, [COMPLETE_MARKER]: true });
     });
 
     test('the stable version with no canary and no rollout running: nothing changes', async () => {
@@ -180,7 +182,7 @@ describe('release custom resource', () => {
       expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionVersion: '5', RoutingConfig: { AdditionalVersionWeights: {} }, RevisionId: 'rev-51' });
       expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
       expect(publishedAlerts(sns)[0].body).toMatchObject({ event: 'SUPERSEDED', canaryVersion: '6', weightPercent: 5 });
-      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: expect.stringContaining('rollout stopped') } });
+      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: expect.stringContaining('rollout stopped') }, [COMPLETE_MARKER]: true });
     });
 
     test('weights moved by the stopped rollout after the first read: the canary is zeroed with the current revision', async () => {
@@ -222,20 +224,46 @@ describe('release custom resource', () => {
       const out = await handler(event('Delete', '6', PHYSICAL_ID));
       expect(changes).toEqual(['StopExecution', 'DeleteAlias']);
       expect(lambda).toHaveReceivedCommandWith(DeleteAliasCommand, { FunctionName: FUNCTION_NAME, Name: ALIAS_NAME });
-      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID });
+      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, [COMPLETE_MARKER]: true });
     });
 
     test('an alias already gone is fine', async () => {
       lambda.on(GetAliasCommand).resolves(alias('5'));
       lambda.on(DeleteAliasCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: { httpStatusCode: 404 } }));
-      await expect(handler(event('Delete', '6', PHYSICAL_ID))).resolves.toEqual({ PhysicalResourceId: PHYSICAL_ID });
+      await expect(handler(event('Delete', '6', PHYSICAL_ID))).resolves.toEqual({ PhysicalResourceId: PHYSICAL_ID, [COMPLETE_MARKER]: true });
     });
 
     test('another physical id (a failed create): deletes nothing', async () => {
       const out = await handler(event('Delete', '6', 'some-request-id'));
       expect(lambda).not.toHaveReceivedAnyCommand();
       expect(sfn).not.toHaveReceivedAnyCommand();
-      expect(out).toEqual({ PhysicalResourceId: 'some-request-id' });
+      expect(out).toEqual({ PhysicalResourceId: 'some-request-id', [COMPLETE_MARKER]: true });
+    });
+  });
+
+  /** The provider framework calls the same function as isComplete with the request merged with its result. */
+  describe('the framework\'s isComplete call', () => {
+    test('after a Delete (its result has no Data): answers complete and deletes nothing again', async () => {
+      lambda.on(GetAliasCommand).resolves(alias('5'));
+      const request = event('Delete', '6', PHYSICAL_ID);
+      const deleted = await handler(request);
+      lambda.resetHistory();
+      sfn.resetHistory();
+      await expect(handler({ ...request, ...deleted })).resolves.toEqual({ IsComplete: true });
+      expect(lambda).not.toHaveReceivedAnyCommand();
+      expect(sfn).not.toHaveReceivedAnyCommand();
+    });
+
+    test('after the Create of an alias: complete at once (an alias serves as soon as it exists), no rollout', async () => {
+      const missing = new ResourceNotFoundException({ message: 'Alias not found', $metadata: { httpStatusCode: 404 } });
+      lambda.on(GetAliasCommand).rejectsOnce(missing).rejectsOnce(missing).resolves(alias('5'));
+      const request = event('Create', '5');
+      const created = await handler(request);
+      expect(created.Data?.Action).toBe('created');
+      lambda.resetHistory();
+      await expect(handler({ ...request, ...created })).resolves.toEqual({ IsComplete: true });
+      expect(lambda).not.toHaveReceivedCommand(CreateAliasCommand);
+      expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
     });
   });
 
