@@ -41,16 +41,7 @@ import {
   VERSION_DIMENSION,
 } from './signal-names';
 
-export {
-  CANARY_DIMENSION,
-  CANARY_NAME_ENV,
-  CANARY_STACK_ENV,
-  CLASS_DIMENSION,
-  SIGNAL_NAMESPACE,
-  SIGNALS,
-  STACK_DIMENSION,
-  VERSION_DIMENSION,
-} from './signal-names';
+export * from './signal-names';
 
 /** Environment variable naming the version that serves requests; wins over the Lambda one. */
 export const VERSION_ENV = 'MODEL_CANARY_VERSION';
