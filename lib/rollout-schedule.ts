@@ -20,13 +20,13 @@ export interface RolloutStep {
  * How traffic moves from the stable version to the canary: a list of steps with a bake time each.
  *
  * Presets cover the common shapes, including the ones CodeDeploy offers for Lambda, so a team
- * moving from CodeDeploy keeps its timing; `steps()` and `custom()` build any other.
+ * moving from CodeDeploy keeps its timing; `fromPercentages()` and `custom()` build any other.
  *
  * @see https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html
  */
 export class RolloutSchedule {
   /** 5 % → 25 % → 50 % → 100 %, 10 minutes each (the seed guidance). The default. */
-  public static readonly GRADUAL_5_25_50_100 = RolloutSchedule.steps([5, 25, 50, 100], Duration.minutes(10));
+  public static readonly GRADUAL_5_25_50_100 = RolloutSchedule.fromPercentages([5, 25, 50, 100], Duration.minutes(10));
 
   /** CodeDeploy's Canary10Percent5Minutes: 10 % for 5 minutes, then everything. */
   public static readonly CANARY_10PERCENT_5MINUTES = RolloutSchedule.canary(10, Duration.minutes(5));
@@ -50,8 +50,19 @@ export class RolloutSchedule {
   public static readonly ALL_AT_ONCE = RolloutSchedule.allAtOnce(Duration.minutes(10));
 
   /** The given shares in order, each baking for `bake`. */
-  public static steps(percentages: number[], bake: Duration): RolloutSchedule {
+  public static fromPercentages(percentages: number[], bake: Duration): RolloutSchedule {
     return new RolloutSchedule(percentages.map((percent) => ({ percent, bake })));
+  }
+
+  /**
+   * The former name of `fromPercentages()`, kept for TypeScript and JavaScript. Java and C# cannot
+   * have a static and an instance member of one name, so jsii does not see this one (`@jsii ignore`:
+   * https://aws.github.io/jsii/user-guides/lib-author/hints).
+   * @deprecated use `RolloutSchedule.fromPercentages()`
+   * @jsii ignore static `steps` would clash with the instance property `steps`
+   */
+  public static steps(percentages: number[], bake: Duration): RolloutSchedule {
+    return RolloutSchedule.fromPercentages(percentages, bake);
   }
 
   /** `percent` for `bake`, then everything at once (CodeDeploy's canary shape). */

@@ -52,8 +52,15 @@ describe('the npm package', () => {
     expect(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).license).toBe('Apache-2.0');
     const handlers = fs.readdirSync(path.join(root, 'lambda', 'handlers')).filter((f) => f.endsWith('.ts'));
     for (const h of handlers) expect(files).toContain(`assets/handlers/${path.basename(h, '.ts')}/index.js`);
-    // dist/ holds lib/, runtime/ and whatever they import (tsc -p tsconfig.build.json, emptied first).
-    const outside = files.filter((f) => !/^(dist\/|assets\/handlers\/)/.test(f) && !['LICENSE', 'README.md', 'package.json'].includes(f));
+    // dist/ holds lib/, runtime/ and whatever they import (jsii with tsconfig.build.json, emptied first);
+    // .jsii is the assembly the Python, Java and .NET packages load; node_modules/ the bundledDependencies.
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const bundled = (pkg.bundledDependencies as string[]).map((d) => `node_modules/${d}/`);
+    const outside = files.filter(
+      (f) => !/^(dist\/|assets\/handlers\/|node_modules\/)/.test(f) && !['LICENSE', 'README.md', 'package.json', '.jsii'].includes(f),
+    );
+    expect(files).toContain('.jsii');
+    expect(bundled.every((d) => files.some((f) => f.startsWith(d)))).toBe(true);
     expect(outside).toEqual([]);
     expect(files.filter((f) => /^dist\/(test|sim|bin|scripts)\//.test(f))).toEqual([]);
     // The example app's model bundle is built (bin/example-stack.ts loads it) but not shipped.
@@ -64,7 +71,9 @@ describe('the npm package', () => {
   test('prepare builds the compiled library as well as the bundles (a git install runs only prepare)', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     const build = pkg.scripts.prepare === 'npm run build' ? pkg.scripts.build : pkg.scripts.prepare;
-    expect(build).toMatch(/tsc -p tsconfig\.build\.json/);
+    // jsii compiles with the tsconfig package.json names (and checks the API for other languages).
+    expect(build).toMatch(/&& jsii( |$)/);
+    expect(pkg.jsii.tsconfig).toBe('tsconfig.build.json');
     expect(build).toMatch(/bundle-handlers\.js/);
     const buildConfig = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8'));
     expect(buildConfig.include).toEqual(expect.arrayContaining(['lib', 'runtime']));

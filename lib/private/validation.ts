@@ -8,7 +8,7 @@ export const METRIC_PERIOD = Duration.minutes(1);
 export function scheduleProblems(schedule: RolloutSchedule): string[] {
   const problems: string[] = [];
   const steps = schedule.steps;
-  if (steps.length === 0) return ['schedule has no steps: give at least one, for example RolloutSchedule.steps([5, 25, 50, 100], Duration.minutes(10))'];
+  if (steps.length === 0) return ['schedule has no steps: give at least one, for example RolloutSchedule.fromPercentages([5, 25, 50, 100], Duration.minutes(10))'];
   steps.forEach((step, i) => {
     const n = i + 1;
     if (!(step.percent > 0 && step.percent <= 100)) {

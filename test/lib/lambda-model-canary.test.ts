@@ -564,7 +564,7 @@ describe('LambdaModelCanary with every option set', () => {
       modelFunction: fn,
       aliasName: 'prod',
       canaryName: 'sentiment',
-      schedule: RolloutSchedule.steps([1, 10, 100], Duration.minutes(3)),
+      schedule: RolloutSchedule.fromPercentages([1, 10, 100], Duration.minutes(3)),
       minRequestsPerStep: 25,
       onInsufficientTraffic: InsufficientTrafficAction.ROLL_BACK,
       maxHold: Duration.hours(2),

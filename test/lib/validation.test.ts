@@ -42,12 +42,12 @@ describe('valid props are accepted', () => {
 
 describe('fails when the schedule is impossible', () => {
   test('steps are not strictly increasing', () => {
-    expectProblem({ schedule: RolloutSchedule.steps([5, 25, 25, 100], m(10)) }, 'schedule step 3 (25%) does not raise the share of step 2 (25%)', 'make the steps strictly increasing');
-    expectProblem({ schedule: RolloutSchedule.steps([50, 10, 100], m(10)) }, 'schedule step 2 (10%)', 'strictly increasing');
+    expectProblem({ schedule: RolloutSchedule.fromPercentages([5, 25, 25, 100], m(10)) }, 'schedule step 3 (25%) does not raise the share of step 2 (25%)', 'make the steps strictly increasing');
+    expectProblem({ schedule: RolloutSchedule.fromPercentages([50, 10, 100], m(10)) }, 'schedule step 2 (10%)', 'strictly increasing');
   });
 
   test.each([0, -5, 150])('a step sends %d %% to the canary', (percent) => {
-    const schedule = percent > 100 ? RolloutSchedule.steps([50, percent], m(10)) : RolloutSchedule.steps([percent, 100], m(10));
+    const schedule = percent > 100 ? RolloutSchedule.fromPercentages([50, percent], m(10)) : RolloutSchedule.fromPercentages([percent, 100], m(10));
     expectProblem({ schedule }, `sends ${percent}% to the canary`, 'use a share more than 0 and at most 100');
   });
 
@@ -56,7 +56,7 @@ describe('fails when the schedule is impossible', () => {
   });
 
   test('a step bakes less than the 1-minute metric period', () => {
-    expectProblem({ schedule: RolloutSchedule.steps([10, 100], Duration.seconds(30)) }, 'schedule step 1 bakes 30s', 'bake at least 1 minute');
+    expectProblem({ schedule: RolloutSchedule.fromPercentages([10, 100], Duration.seconds(30)) }, 'schedule step 1 bakes 30s', 'bake at least 1 minute');
   });
 
   test('a zero bake is only allowed on a last step at 100 %', () => {
@@ -188,18 +188,18 @@ describe('a failed construction leaves nothing behind that would deploy', () => 
 describe('the execution history bound (25,000 events, Step Functions quotas)', () => {
   test('a day-long bake checked every 10 s could overflow the history: error with what to change', () => {
     expectProblem(
-      { schedule: RolloutSchedule.steps([50, 100], Duration.hours(24)), checkInterval: Duration.seconds(10) },
+      { schedule: RolloutSchedule.fromPercentages([50, 100], Duration.hours(24)), checkInterval: Duration.seconds(10) },
       /could write \d+ execution history events \(2 steps, checkInterval 10s\)/,
       'raise checkInterval, bake for less or use fewer steps',
     );
   });
 
   test('the same schedule checked every 2 minutes fits', () => {
-    expect(errorOf({ schedule: RolloutSchedule.steps([50, 100], Duration.hours(24)), checkInterval: Duration.minutes(2) })).toBeUndefined();
+    expect(errorOf({ schedule: RolloutSchedule.fromPercentages([50, 100], Duration.hours(24)), checkInterval: Duration.minutes(2) })).toBeUndefined();
   });
 
   test('a 7-day maxHold on one step fits (the hold backs off to 5-minute checks), on four steps it does not', () => {
-    expect(errorOf({ schedule: RolloutSchedule.steps([100], m(10)), maxHold: Duration.days(7) })).toBeUndefined();
+    expect(errorOf({ schedule: RolloutSchedule.fromPercentages([100], m(10)), maxHold: Duration.days(7) })).toBeUndefined();
     expectProblem({ maxHold: Duration.days(7) }, /could write \d+ execution history events \(4 steps, checkInterval 30s\)/);
   });
 
@@ -229,7 +229,7 @@ describe('props a user plausibly gets wrong', () => {
   });
 
   test('a guard window longer than a step bakes: a warning naming the steps', () => {
-    const [w] = warningsOf({ schedule: RolloutSchedule.steps([10, 50, 100], m(3)), guardWindow: m(5) }).filter((t) => t.includes('guardWindow'));
+    const [w] = warningsOf({ schedule: RolloutSchedule.fromPercentages([10, 50, 100], m(3)), guardWindow: m(5) }).filter((t) => t.includes('guardWindow'));
     expect(w).toMatch(/guardWindow \(5 min\) is longer than the bake of steps 1, 2, 3 \(3 min, 3 min, 3 min\).*bake each step at least guardWindow or shorten guardWindow/);
     expect(warningsOf({}).filter((t) => t.includes('guardWindow'))).toEqual([]);
     // A preset whose last step is an instant 100 %: only the baking step counts.
@@ -237,7 +237,7 @@ describe('props a user plausibly gets wrong', () => {
   });
 
   test('a guard window longer than the whole schedule: an error (no guard could fire before promotion)', () => {
-    expectProblem({ schedule: RolloutSchedule.steps([100], m(3)), guardWindow: m(10) }, 'guardWindow (10 min) is longer than the whole schedule bakes (3 min)', 'shorten guardWindow or bake longer');
+    expectProblem({ schedule: RolloutSchedule.fromPercentages([100], m(3)), guardWindow: m(10) }, 'guardWindow (10 min) is longer than the whole schedule bakes (3 min)', 'shorten guardWindow or bake longer');
   });
 
   test('a pre-traffic payload that is not JSON: an error with an example', () => {
