@@ -288,7 +288,7 @@ function resolveVersion(explicit: string | undefined): string {
     process.emitWarning(
       `ModelSignals: neither ${VERSION_ENV} nor ${LAMBDA_VERSION_ENV} is set, so signals are recorded as version` +
         ` "${DEFAULT_VERSION}", which no guard selects on. On a SageMaker endpoint set ${VERSION_ENV} to the` +
-        ` production variant name (cdk-model-canary sets it equal to the model name), or pass the \`version\` option.`,
+        ` production variant name (cdk-model-canary names each variant after its model), or pass the \`version\` option.`,
       { type: 'ModelCanaryWarning', code: 'MODEL_CANARY_DEFAULT_VERSION' },
     );
   }

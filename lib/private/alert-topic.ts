@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -15,6 +16,9 @@ export function alertTopic(scope: Construct, canaryName: string): sns.Topic {
   const key = new kms.Key(scope, 'AlertsKey', {
     description: `cdk-model-canary ${canaryName}: encrypts the alert topic`,
     enableKeyRotation: true,
+    // The topic is deleted with the stack, and with it every use of the key: schedule its deletion
+    // too (KMS waits 30 days) instead of leaving a key that bills every month.
+    removalPolicy: RemovalPolicy.DESTROY,
   });
   // The documented statement for AWS event sources: data keys for messages they publish. The
   // EventBridge case does not support aws:SourceAccount/aws:SourceArn conditions in a key policy.

@@ -45,7 +45,7 @@ export function historyProblems(p: HistoryInputs): string[] {
   const budget = MAX_HISTORY_EVENTS - RETRY_RESERVE_EVENTS;
   if (worst <= budget) return [];
   return [
-    `the rollout could write ${worst} execution history events (${p.steps.length} steps, checkInterval ${p.checkIntervalSeconds}s), more than the ${budget} that fit Step Functions' limit of ${MAX_HISTORY_EVENTS} with room for retries: raise checkInterval, bake for less or use fewer steps`,
+    `the rollout could write ${worst} execution history events (${p.steps.length} steps, maxHold ${p.maxHoldSeconds}s, checkInterval ${p.checkIntervalSeconds}s), more than the ${budget} that fit Step Functions' limit of ${MAX_HISTORY_EVENTS} with room for retries: lower maxHold (a held step checks every 5 minutes at most), bake for less, use fewer steps or raise checkInterval`,
   ];
 }
 

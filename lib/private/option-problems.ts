@@ -49,6 +49,10 @@ export function optionProblems(o: ModelCanaryOptions): string[] {
 
 /** The model gets the payload as JSON (Lambda Invoke's Payload; SageMaker's ContentType application/json). */
 function payloadProblems(i: number, payload: string): string[] {
+  // Plain-JavaScript callers can pass an object where the typings say string.
+  if (typeof payload !== 'string') {
+    return [`preTrafficChecks[${i}].payload is ${payload === null ? 'null' : typeof payload}, not a string: give the request body as a JSON string, for example JSON.stringify({ text: 'great product' })`];
+  }
   if (Token.isUnresolved(payload)) return [];
   try {
     JSON.parse(payload);

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CustomResource, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CustomResource, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -240,7 +240,13 @@ export class RolloutController extends Construct {
     const logGroupName = vended
       ? `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-${id}`
       : undefined;
-    return new logs.LogGroup(this, id, { logGroupName, retention: logs.RetentionDays.THREE_MONTHS });
+    // A named group retained after a stack delete would make the next deploy of the same stack fail
+    // ("already exists"): named groups go with the stack, generated names are retained.
+    return new logs.LogGroup(this, id, {
+      logGroupName,
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: vended ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
   }
 
   /** @internal */

@@ -14,9 +14,18 @@ describe('log groups', () => {
     const groupId = /^\$\{(.+)\.Arn\}$/.exec(flatten(destination))![1];
     const name = s.json.Resources[groupId].Properties.LogGroupName as string;
     expect(name).toMatch(/^\/aws\/vendedlogs\/states\//);
-    // Unique per construct path: a renamed canary does not collide with the retained old group.
+    // Unique per construct path: a renamed canary does not collide with the old group.
     expect(name).toContain(Names.uniqueResourceName(controllerOf(s.canary), { maxLength: 200, separator: '-' }));
     expect(name.length).toBeLessThanOrEqual(512);
+  });
+
+  test('named log groups go with the stack, so deploying a deleted stack again does not fail on "already exists"', () => {
+    const groups = Object.values(resourcesOfType(s.json, 'AWS::Logs::LogGroup'));
+    const named = groups.filter((g) => g.Properties.LogGroupName !== undefined);
+    expect(named.length).toBeGreaterThanOrEqual(1);
+    for (const g of named) expect(g.DeletionPolicy).toBe('Delete');
+    // Groups with generated names keep the logs of a deleted stack.
+    for (const g of groups.filter((x) => x.Properties.LogGroupName === undefined)) expect(g.DeletionPolicy).toBe('Retain');
   });
 });
 
@@ -63,6 +72,8 @@ describe('IAM: no KMS, Lambda or SageMaker action on a wildcard a role does not 
     expect(Object.keys(keys).length).toBeGreaterThanOrEqual(1);
     for (const key of Object.values(keys)) {
       expect(key.Properties.EnableKeyRotation).toBe(true);
+      // Deleted (after KMS's waiting period) with the topic it encrypts, not left billing.
+      expect(key.DeletionPolicy).toBe('Delete');
       const principals = (key.Properties.KeyPolicy.Statement as { Principal?: { Service?: string | string[] } }[]).flatMap((s) => asArray(s.Principal?.Service ?? []));
       expect(principals).toEqual(expect.arrayContaining(['cloudwatch.amazonaws.com', 'events.amazonaws.com']));
     }

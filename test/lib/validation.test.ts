@@ -189,8 +189,8 @@ describe('the execution history bound (25,000 events, Step Functions quotas)', (
   test('a day-long bake checked every 10 s could overflow the history: error with what to change', () => {
     expectProblem(
       { schedule: RolloutSchedule.fromPercentages([50, 100], Duration.hours(24)), checkInterval: Duration.seconds(10) },
-      /could write \d+ execution history events \(2 steps, checkInterval 10s\)/,
-      'raise checkInterval, bake for less or use fewer steps',
+      /could write \d+ execution history events \(2 steps, maxHold 21600s, checkInterval 10s\)/,
+      'lower maxHold (a held step checks every 5 minutes at most), bake for less, use fewer steps or raise checkInterval',
     );
   });
 
@@ -200,7 +200,7 @@ describe('the execution history bound (25,000 events, Step Functions quotas)', (
 
   test('a 7-day maxHold on one step fits (the hold backs off to 5-minute checks), on four steps it does not', () => {
     expect(errorOf({ schedule: RolloutSchedule.fromPercentages([100], m(10)), maxHold: Duration.days(7) })).toBeUndefined();
-    expectProblem({ maxHold: Duration.days(7) }, /could write \d+ execution history events \(4 steps, checkInterval 30s\)/);
+    expectProblem({ maxHold: Duration.days(7) }, /could write \d+ execution history events \(4 steps, maxHold 604800s, checkInterval 30s\)/);
   });
 
   test('the state machine times out after the longest the schedule can take', () => {
@@ -238,6 +238,10 @@ describe('props a user plausibly gets wrong', () => {
 
   test('a guard window longer than the whole schedule: an error (no guard could fire before promotion)', () => {
     expectProblem({ schedule: RolloutSchedule.fromPercentages([100], m(3)), guardWindow: m(10) }, 'guardWindow (10 min) is longer than the whole schedule bakes (3 min)', 'shorten guardWindow or bake longer');
+  });
+
+  test('a pre-traffic payload that is not a string (plain JavaScript): an error, not a TypeError', () => {
+    expectProblem({ preTrafficChecks: [{ payload: { text: 'hi' } as unknown as string }] }, 'preTrafficChecks[0].payload is object, not a string', 'JSON.stringify(');
   });
 
   test('a pre-traffic payload that is not JSON: an error with an example', () => {

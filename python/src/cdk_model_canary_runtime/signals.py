@@ -258,7 +258,7 @@ def _resolve_version(explicit: Optional[str]) -> str:
         warnings.warn(
             f"ModelSignals: neither {VERSION_ENV} nor {LAMBDA_VERSION_ENV} is set, so signals are recorded as version"
             f' "{DEFAULT_VERSION}", which no guard selects on. On a SageMaker endpoint set {VERSION_ENV} to the'
-            " production variant name (cdk-model-canary sets it equal to the model name), or pass `version`.",
+            " production variant name (cdk-model-canary names each variant after its model), or pass `version`.",
             ModelCanaryWarning,
             stacklevel=4,
         )
