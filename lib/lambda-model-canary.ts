@@ -1,4 +1,4 @@
-import { CfnDeletionPolicy, CfnResource, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnDeletionPolicy, CfnResource, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,7 +10,7 @@ import type { ModelCanaryOptions } from './model-canary-options';
 import { CanaryAlias, declaredAliasProblems } from './private/canary-alias';
 import { LambdaAliasBinding } from './private/lambda-alias-binding';
 import { optionProblems, RolloutController } from './private/rollout-controller';
-import { defaultCanaryName, registerCanary } from './private/uniqueness';
+import { defaultCanaryName, registerCanary, sharedEnvironmentWarning } from './private/uniqueness';
 import { throwIfProblems } from './private/validation';
 import { CANARY_NAME_ENV, CANARY_STACK_ENV } from '../runtime/signal-names';
 
@@ -86,6 +86,8 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
     // The runtime helper reads these: no hard-coded canary name in the model code.
     fn.addEnvironment(CANARY_NAME_ENV, canaryName);
     fn.addEnvironment(CANARY_STACK_ENV, Stack.of(this).stackName);
+    const shared = sharedEnvironmentWarning(fn, { canaryName, stackName: Stack.of(this).stackName, path: this.node.path, aliasName });
+    if (shared) Annotations.of(this).addWarningV2('cdk-model-canary:sharedModelFunction', shared);
 
     const version = fn.currentVersion;
     // CDK deletes a replaced version by default; the stable version must outlive the deploy of its canary.

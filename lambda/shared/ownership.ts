@@ -25,10 +25,26 @@ export interface OwnerRecord {
 /** The owner that is not a recorded release resource (see above). Never an {@link ownerId} (16 hex digits). */
 export const UNRECORDED = 'unrecorded';
 
-/** The owner id of a release resource: short, stable, and fits in an alias description or a tag. */
+/**
+ * The owner id of a release resource: short, stable, and fits in an alias description or a tag.
+ * The stack and the logical id are hashed apart (8 hex digits each), so a routing can tell a rename
+ * within its stack (same stack part) from a canary of another stack that names the same routing.
+ */
 export function ownerId(stackId: string, logicalResourceId: string): string {
-  return createHash('sha256').update(`${stackId}|${logicalResourceId}`).digest('hex').slice(0, 16);
+  return hash8(stackId) + hash8(logicalResourceId);
 }
+
+function hash8(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/** The owners that may pass the routing between them silently: one stack, or an owner of 0.1. */
+function sameStack(owner: string, me: string): boolean {
+  if (owner === UNRECORDED) return true;
+  return OWNER_ID.test(owner) && owner.slice(0, 8) === me.slice(0, 8);
+}
+
+const OWNER_ID = /^[0-9a-f]{16}$/;
 
 export type ClaimDecision =
   /** nothing to write: the routing is ours already */
@@ -52,12 +68,28 @@ export function decideClaim(
   if (existing.owner === me) {
     // A resource is created or updated in one stack operation, never both: an Update means the
     // takeover's cleanup (or rollback) is over, and the previous owner is gone.
-    if (existing.previousOwner && requestType === 'Update') return { action: 'claim', record: { owner: me } };
+    // A previous owner in another stack is not part of this stack's operation: it stays until its
+    // own stack deletes it, so deleting this stack hands the routing back instead of removing it.
+    if (existing.previousOwner && requestType === 'Update' && sameStack(existing.previousOwner, me)) {
+      return { action: 'claim', record: { owner: me } };
+    }
     return { action: 'keep' };
   }
   // The same release resource, from a release of the library that did not record owners.
   if (existing.owner === UNRECORDED && requestType === 'Update') return { action: 'claim', record: { owner: me } };
-  if (existing.owner) return { action: 'claim', record: { owner: me, previousOwner: existing.owner } };
+  // A rename or move within the stack, or a deliberate takeover from another stack.
+  if (existing.owner && (sameStack(existing.owner, me) || adoptExisting)) {
+    return { action: 'claim', record: { owner: me, previousOwner: existing.owner } };
+  }
+  if (existing.owner) {
+    return {
+      action: 'refuse',
+      reason:
+        `it belongs to a cdk-model-canary canary in another stack (owner ${existing.owner}): two stacks of this account name the same routing. ` +
+        'Remove one of the two canaries (or give it another alias or endpoint), or set adoptExisting: true on this one to take the routing over deliberately ' +
+        '(the other canary then fails on its next release)',
+    };
+  }
   if (adoptExisting) return { action: 'claim', record: { owner: me, previousOwner: UNRECORDED } };
   return {
     action: 'refuse',

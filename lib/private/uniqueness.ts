@@ -70,3 +70,36 @@ export function defaultCanaryName(canary: Construct): string {
 }
 
 const MAX_DEFAULT_NAME = 40;
+
+interface EnvironmentOwner {
+  readonly canaryName: string;
+  readonly stackName: string;
+  readonly path: string;
+  readonly aliasName: string;
+}
+
+/** The canaries that set the model-signal names on a function, in the order they did. */
+const environmentOwners = new WeakMap<IConstruct, EnvironmentOwner[]>();
+
+/**
+ * A function has one environment: with two canaries of different names on it (one per alias), the
+ * last one's MODEL_CANARY_NAME / MODEL_CANARY_STACK win, and ModelSignals() without a canaryName
+ * feeds only that canary's guards. Returns the warning for the canary registered now, if any.
+ */
+export function sharedEnvironmentWarning(fn: IConstruct, owner: EnvironmentOwner): string | undefined {
+  const owners = environmentOwners.get(fn) ?? [];
+  environmentOwners.set(fn, owners);
+  owners.push(owner);
+  if (Token.isUnresolved(owner.canaryName) || Token.isUnresolved(owner.stackName)) return undefined;
+  const others = owners.filter(
+    (o) => o !== owner && !Token.isUnresolved(o.canaryName) && (o.canaryName !== owner.canaryName || o.stackName !== owner.stackName),
+  );
+  if (others.length === 0) return undefined;
+  const list = others.map((o) => `${o.path} (canaryName "${o.canaryName}", alias "${o.aliasName}")`).join(', ');
+  return (
+    `the model function ${fn.node.path} is also released by ${list}. A function has one environment, so MODEL_CANARY_NAME and MODEL_CANARY_STACK ` +
+    `are now "${owner.canaryName}" and "${owner.stackName}" (this canary's) for every alias: new ModelSignals() without a canaryName ` +
+    'feeds only this canary\'s guards, and the model-signal guards of the other canary never get data. Pass canaryName to ModelSignals explicitly in code that ' +
+    'can tell which alias served the request, or use one canary per function.'
+  );
+}

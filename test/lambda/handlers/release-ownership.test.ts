@@ -35,11 +35,11 @@ function event(
   RequestType: CustomResourceEvent['RequestType'],
   logicalId: string,
   Version: string,
-  extra: { physicalId?: string; adopt?: boolean; oldVersion?: string; stateMachine?: string } = {},
+  extra: { physicalId?: string; adopt?: boolean; oldVersion?: string; stateMachine?: string; stack?: string } = {},
 ): CustomResourceEvent {
   return {
     RequestType,
-    StackId: STACK,
+    StackId: extra.stack ?? STACK,
     LogicalResourceId: logicalId,
     RequestId: `req-${logicalId}-${RequestType}`,
     PhysicalResourceId: extra.physicalId,
@@ -141,6 +141,37 @@ describe('rename or move of the construct (a new logical id)', () => {
     await handler(event('Create', NEW, '5'));
     await handler(event('Update', NEW, '6', { physicalId: PHYSICAL_ID, oldVersion: '5' }));
     expect(ownerNow()).toEqual({ owner: ownerId(STACK, NEW) });
+  });
+});
+
+describe('a canary in another stack that names the same alias (a second app, or a copy of the stack)', () => {
+  const OTHER_STACK = 'arn:aws:cloudformation:us-east-1:123456789012:stack/app-copy/2';
+
+  test('is refused with what to do; the alias and its owner stay as they were', async () => {
+    await firstDeploy();
+    const before = aliasNow();
+    // The same logical id too: only the stack tells them apart.
+    const create = handler(event('Create', OLD, '6', { stack: OTHER_STACK }));
+    await expect(create).rejects.toThrow(/another stack.*Remove one of the two canaries.*adoptExisting: true/);
+    await expect(handler(event('Update', OLD, '6', { stack: OTHER_STACK, physicalId: PHYSICAL_ID, oldVersion: '5' }))).rejects.toMatchObject({ name: 'RoutingOwnedElsewhere' });
+    expect(aliasNow()).toBe(before);
+    expect(ownerNow()).toEqual({ owner: ownerId(STACK, OLD) });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  test('adoptExisting takes it over; the first stack is then refused, and deleting it leaves the alias serving', async () => {
+    await firstDeploy();
+    const out = await handler(event('Create', OLD, '6', { stack: OTHER_STACK, adopt: true }));
+    expect(out.Data?.Action).toContain('rollout started');
+    expect(ownerNow()).toEqual({ owner: ownerId(OTHER_STACK, OLD), previousOwner: ownerId(STACK, OLD) });
+    // A later deploy of the adopting stack keeps the first stack as previous owner.
+    await handler(event('Update', OLD, '7', { stack: OTHER_STACK, adopt: true, physicalId: PHYSICAL_ID, oldVersion: '6' }));
+    expect(ownerNow()).toEqual({ owner: ownerId(OTHER_STACK, OLD), previousOwner: ownerId(STACK, OLD) });
+
+    await expect(handler(event('Update', OLD, '6', { physicalId: PHYSICAL_ID, oldVersion: '5' }))).rejects.toMatchObject({ name: 'RoutingOwnedElsewhere' });
+    await handler(event('Delete', OLD, '5', { physicalId: PHYSICAL_ID }));
+    expect(aliasNow()).toMatchObject({ functionVersion: '5' });
+    expect(ownerNow()).toEqual({ owner: ownerId(OTHER_STACK, OLD) });
   });
 });
 

@@ -291,6 +291,22 @@ describe('ownership of the endpoint across CloudFormation events (simulated Sage
     expect(owners()).toEqual({ owner: ownerId(STACK_ID, OLD), previousOwner: undefined });
   });
 
+  test('a canary of another stack naming the same endpoint is refused; with AdoptExisting it takes it over, and a rollback hands it back', async () => {
+    await created(OLD);
+    const other = (e: CustomResourceEvent): CustomResourceEvent => ({ ...e, StackId: `${STACK_ID}-copy` });
+    changes = [];
+    await expect(handler(other(event('Create', MODEL_B, undefined, OLD)))).rejects.toThrow(/another stack.*adoptExisting: true/);
+    expect(changes).toEqual([]);
+    expect(owners()).toEqual({ owner: ownerId(STACK_ID, OLD), previousOwner: undefined });
+
+    const adopt = other(event('Create', MODEL_A, undefined, OLD));
+    await handler({ ...adopt, ResourceProperties: { ...adopt.ResourceProperties, AdoptExisting: 'true' } });
+    expect(owners()).toEqual({ owner: ownerId(`${STACK_ID}-copy`, OLD), previousOwner: ownerId(STACK_ID, OLD) });
+    await handler(other(event('Delete', MODEL_A, ENDPOINT, OLD)));
+    expect(serving()).toBe(true);
+    expect(owners()).toEqual({ owner: ownerId(STACK_ID, OLD), previousOwner: undefined });
+  });
+
   test('a real stack delete (the only owner goes) deletes the endpoint', async () => {
     await created(OLD);
     await handler(event('Delete', MODEL_A, ENDPOINT, OLD));

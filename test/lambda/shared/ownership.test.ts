@@ -2,6 +2,8 @@ import { decideClaim, decideRelease, ownerId, UNRECORDED } from '../../../lambda
 
 const A = ownerId('stack-1', 'ReleaseA');
 const B = ownerId('stack-1', 'ReleaseB');
+/** The same construct path in another stack of the account (a second app, or a copy of the stack). */
+const OTHER = ownerId('stack-2', 'ReleaseA');
 
 describe('ownerId', () => {
   test('16 hex digits, stable, different per logical id and per stack', () => {
@@ -10,6 +12,10 @@ describe('ownerId', () => {
     expect(B).not.toBe(A);
     expect(ownerId('stack-2', 'ReleaseA')).not.toBe(A);
     expect(A).not.toBe(UNRECORDED);
+  });
+  test('the stack is its own part of the id: a rename keeps it, another stack changes it', () => {
+    expect(B.slice(0, 8)).toBe(A.slice(0, 8));
+    expect(OTHER.slice(0, 8)).not.toBe(A.slice(0, 8));
   });
 });
 
@@ -24,8 +30,25 @@ describe('decideClaim', () => {
   test('an Update after a takeover drops the previous owner (its cleanup or rollback is over)', () => {
     expect(decideClaim({ owner: A, previousOwner: B }, A, false, 'Update')).toEqual({ action: 'claim', record: { owner: A } });
   });
-  test('a rename takes over and remembers the previous owner', () => {
+  test('a rename within the stack takes over and remembers the previous owner', () => {
     expect(decideClaim({ owner: A }, B, false, 'Create')).toEqual({ action: 'claim', record: { owner: B, previousOwner: A } });
+  });
+  test('a canary of another stack is refused, saying what to do', () => {
+    for (const requestType of ['Create', 'Update'] as const) {
+      const d = decideClaim({ owner: OTHER }, A, false, requestType);
+      expect(d.action).toBe('refuse');
+      expect(d.action === 'refuse' && d.reason).toMatch(/another stack.*Remove one of the two canaries.*adoptExisting: true/);
+    }
+    // A record that is not an owner id (edited by hand) is not trusted as the same stack either.
+    expect(decideClaim({ owner: 'someone' }, A, false).action).toBe('refuse');
+  });
+  test('adoptExisting takes it over from another stack, remembering it so a rollback hands it back', () => {
+    expect(decideClaim({ owner: OTHER }, A, true, 'Create')).toEqual({ action: 'claim', record: { owner: A, previousOwner: OTHER } });
+    expect(decideRelease({ owner: A, previousOwner: OTHER }, A)).toEqual({ action: 'leave', record: { owner: OTHER } });
+  });
+  test('an Update keeps a previous owner of another stack: only its own stack\'s Delete ends it', () => {
+    expect(decideClaim({ owner: A, previousOwner: OTHER }, A, true, 'Update')).toEqual({ action: 'keep' });
+    expect(decideRelease({ owner: A, previousOwner: OTHER }, OTHER)).toEqual({ action: 'leave', record: { owner: A } });
   });
   test('a routing of an earlier library release: an Update claims it outright, a Create keeps UNRECORDED as previous', () => {
     expect(decideClaim({ owner: UNRECORDED }, A, false, 'Update')).toEqual({ action: 'claim', record: { owner: A } });
@@ -58,6 +81,7 @@ describe('decideRelease', () => {
   test('someone else\'s routing, or none: left alone, nothing written', () => {
     expect(decideRelease({}, A)).toEqual({ action: 'leave' });
     expect(decideRelease({ owner: B }, A)).toEqual({ action: 'leave' });
+    expect(decideRelease({ owner: OTHER }, A)).toEqual({ action: 'leave' });
     expect(decideRelease(undefined, A)).toEqual({ action: 'leave' });
   });
 });
