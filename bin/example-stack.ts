@@ -80,14 +80,12 @@ export class ExampleStack extends Stack {
     });
     // An explicit name, so the container can tag its signals with its variant (= model name).
     const summarizerName = `summarizer-${modelData.split('/').slice(-2, -1)[0] ?? 'v1'}`.replace(/[^a-zA-Z0-9-]/g, '-');
+    // The model code (bin/model/inference.py, in model.tar.gz under code/) records its signals
+    // with the Python helper (cdk_model_canary_runtime), sent through CloudWatch PutMetricData.
     const summarizer = new sagemaker.CfnModel(this, 'SummarizerModel', {
       modelName: summarizerName,
       executionRoleArn: sageMakerRole.roleArn,
-      primaryContainer: {
-        image: INFERENCE_IMAGE,
-        modelDataUrl: modelData,
-        environment: { MODEL_CANARY_VERSION: summarizerName },
-      },
+      primaryContainer: { image: INFERENCE_IMAGE, modelDataUrl: modelData },
     });
     this.sageMakerCanary = new SageMakerModelCanary(this, 'SummarizerCanary', {
       model: summarizer,
@@ -96,6 +94,18 @@ export class ExampleStack extends Stack {
       preTrafficChecks: [{ payload: '{"inputs":"warm up"}', repeat: 2 }],
       ...MODEL_SIGNAL_GUARDS,
       predictionClasses: ['summary', 'refusal'],
+    });
+    // Set after the canary exists (plain strings, no reference cycle): canary, stack, delivery, and
+    // the variant the container serves (= its model name).
+    summarizer.addPropertyOverride('PrimaryContainer.Environment', {
+      ...this.sageMakerCanary.modelEnvironment,
+      MODEL_CANARY_VERSION: summarizerName,
+    });
+    this.sageMakerCanary.grantPutModelSignals(sageMakerRole);
+    Validations.of(sageMakerRole).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:PutMetricData has no resource-level permissions; the grant allows the model signals namespace only (condition cloudwatch:namespace).',
     });
   }
 }

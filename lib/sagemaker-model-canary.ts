@@ -1,6 +1,6 @@
 import { Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -11,7 +11,7 @@ import { optionProblems, RolloutController } from './private/rollout-controller'
 import { SageMakerEndpointBinding } from './private/sagemaker-endpoint-binding';
 import { defaultCanaryName, registerCanary } from './private/uniqueness';
 import { requireRange, throwIfProblems } from './private/validation';
-import { CANARY_NAME_ENV, CANARY_STACK_ENV } from '../runtime/signal-names';
+import { CANARY_NAME_ENV, CANARY_STACK_ENV, DELIVERY_ENV, PUT_METRIC_DATA_DELIVERY, SIGNAL_NAMESPACE } from '../runtime/signal-names';
 
 /** Properties of a {@link SageMakerModelCanary}. */
 export interface SageMakerModelCanaryProps extends ModelCanaryOptions {
@@ -79,7 +79,9 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
    * in the deploy that releases your next model; they are plain strings, so
    * `model.addPropertyOverride('PrimaryContainer.Environment', canary.modelEnvironment)` after
    * creating the canary makes no reference cycle. The variant (version) a container serves is its
-   * model name: give it to the helper as `version`.
+   * model name: give it to the helper as `version` (or `MODEL_CANARY_VERSION`). The delivery is
+   * PutMetricData (`MODEL_CANARY_DELIVERY=put_metric_data`, Python helper), which needs
+   * {@link grantPutModelSignals} on the model's role.
    */
   public readonly modelEnvironment: { [key: string]: string };
   public readonly topic: sns.ITopic;
@@ -91,6 +93,8 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
   public readonly latencyP95VsStableAlarm: cloudwatch.IAlarm;
   /** The variant (model name) that served before this deploy, at deploy time. */
   public readonly stableVariant: string;
+  /** The CloudWatch namespace the guards read the model signals from. */
+  public readonly signalsNamespace: string;
   private readonly binding: SageMakerEndpointBinding;
 
   constructor(scope: Construct, id: string, props: SageMakerModelCanaryProps) {
@@ -131,7 +135,13 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
     // Fn::Select over a list holding the release's attribute: the literal ARN, but CloudFormation
     // waits for the release resource (the endpoint exists) before anything that references it.
     this.endpointArn = Fn.select(0, [binding.endpointArn, this.endpointName]);
-    this.modelEnvironment = { [CANARY_NAME_ENV]: this.canaryName, [CANARY_STACK_ENV]: Stack.of(this).stackName };
+    this.signalsNamespace = props.signalsNamespace ?? SIGNAL_NAMESPACE;
+    this.modelEnvironment = {
+      [CANARY_NAME_ENV]: this.canaryName,
+      [CANARY_STACK_ENV]: Stack.of(this).stackName,
+      // AWS documents no EMF extraction from an endpoint's logs, so the container calls PutMetricData.
+      [DELIVERY_ENV]: PUT_METRIC_DATA_DELIVERY,
+    };
     this.topic = controller.topic;
     this.stateMachine = controller.stateMachine;
     this.stableVariant = controller.stableVersion;
@@ -148,6 +158,21 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return this.binding.grantInvoke(grantee);
+  }
+
+  /**
+   * Lets `grantee` (the model's execution role) send the model signals: `cloudwatch:PutMetricData`
+   * into the signals namespace only. PutMetricData has no resource-level permissions, so the
+   * resource is `*` and the condition key `cloudwatch:namespace` does the limiting.
+   * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
+   */
+  public grantPutModelSignals(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudwatch:PutMetricData'],
+      resourceArns: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': this.signalsNamespace } },
+    });
   }
 }
 

@@ -41,3 +41,9 @@ export const SIGNALS = {
  */
 export const CANARY_NAME_ENV = 'MODEL_CANARY_NAME';
 export const CANARY_STACK_ENV = 'MODEL_CANARY_STACK';
+/**
+ * How the Python helper delivers signals (the TypeScript helper writes EMF only). SageMaker
+ * containers use PutMetricData: AWS documents no EMF extraction from an endpoint's logs.
+ */
+export const DELIVERY_ENV = 'MODEL_CANARY_DELIVERY';
+export const PUT_METRIC_DATA_DELIVERY = 'put_metric_data';

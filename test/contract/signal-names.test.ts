@@ -37,6 +37,9 @@ describe('runtime/signal-names.ts agrees with runtime/emf-contract.json', () => 
     expect(runtime.CANARY_STACK_ENV).toBe(contract.environment.stackName);
     expect(runtime.VERSION_ENV).toBe(contract.environment.version);
     expect(runtime.LAMBDA_VERSION_ENV).toBe(contract.environment.lambdaVersion);
+    expect(runtime.DELIVERY_ENV).toBe(contract.environment.delivery);
+    // The construct sets this delivery in SageMakerModelCanary.modelEnvironment.
+    expect(Object.keys(contract.delivery)).toContain(runtime.PUT_METRIC_DATA_DELIVERY);
     expect(contract.dimensions.Canary.env).toEqual([runtime.CANARY_NAME_ENV]);
     expect(contract.dimensions.Stack.env).toEqual([runtime.CANARY_STACK_ENV]);
     expect(contract.dimensions.Version.env).toEqual([runtime.VERSION_ENV, runtime.LAMBDA_VERSION_ENV]);

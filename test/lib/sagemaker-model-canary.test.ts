@@ -145,7 +145,12 @@ describe('SageMakerModelCanary on a named endpoint, pre-traffic check, default t
 
     test('canaryName and modelEnvironment name the canary and the stack for the runtime helper; the model is left as it is', () => {
       expect(s.canary.canaryName).toBe('Canary');
-      expect(s.canary.modelEnvironment).toEqual({ MODEL_CANARY_NAME: 'Canary', MODEL_CANARY_STACK: STACK_NAME });
+      // SageMaker containers deliver through PutMetricData (see grantPutModelSignals).
+      expect(s.canary.modelEnvironment).toEqual({
+        MODEL_CANARY_NAME: 'Canary',
+        MODEL_CANARY_STACK: STACK_NAME,
+        MODEL_CANARY_DELIVERY: 'put_metric_data',
+      });
       const model = onlyResourceOfType(s.json, 'AWS::SageMaker::Model').resource;
       expect(model.Properties.PrimaryContainer.Environment).toBeUndefined();
     });
@@ -453,6 +458,39 @@ describe('grantInvoke', () => {
   });
 });
 
+describe('grantPutModelSignals', () => {
+  /** The statements of the grantee's policies, after granting on a canary with `props`. */
+  function grantedStatements(props: Partial<SageMakerModelCanaryProps> = {}) {
+    const stack = newStack();
+    const canary = new SageMakerModelCanary(stack, 'Canary', { model: model(stack), instanceType: 'ml.m5.large', ...props });
+    const modelRole = new iam.Role(stack, 'ServingRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    const grant = canary.grantPutModelSignals(modelRole);
+    expect(grant.success).toBe(true);
+    const json = Template.fromStack(stack).toJSON() as TemplateJson;
+    const roleRef = '${' + stack.resolve((modelRole.node.defaultChild as CfnResource).logicalId) + '}';
+    return Object.values(resourcesOfType(json, 'AWS::IAM::Policy'))
+      .filter((p) => asArray(p.Properties.Roles).some((r: unknown) => flatten(r) === roleRef))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+  }
+
+  test('gives cloudwatch:PutMetricData on * (no resource-level permissions) only in the default namespace ModelCanary', () => {
+    expect(grantedStatements()).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'cloudwatch:PutMetricData',
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': 'ModelCanary' } },
+      },
+    ]);
+  });
+
+  test('follows signalsNamespace, the namespace the guards read', () => {
+    const statements = grantedStatements({ modelSignals: true, signalsNamespace: 'Team/Summarizer' });
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'Team/Summarizer' } });
+  });
+});
+
 describe('two canaries on one endpoint', () => {
   test('fail at synth, naming both canaries (endpoint names are case-insensitive, so "Summarizer-Endpoint" and "summarizer-endpoint" clash)', () => {
     const stack = newStack();
@@ -522,6 +560,7 @@ describe('modelEnvironment', () => {
     expect(onlyResourceOfType(json, 'AWS::SageMaker::Model').resource.Properties.PrimaryContainer.Environment).toEqual({
       MODEL_CANARY_NAME: 'SummarizerCanary',
       MODEL_CANARY_STACK: STACK_NAME,
+      MODEL_CANARY_DELIVERY: 'put_metric_data',
     });
   });
 });

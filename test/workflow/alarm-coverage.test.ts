@@ -50,6 +50,23 @@ function coverage(world: SimWorld, names: string[]): { alarm: string; datapoints
   return names.map((alarm) => ({ alarm, datapoints: replay(world, world.alarm(alarm)!.definition).length }));
 }
 
+/** The AI-model guards of the example's SageMaker canary that read the runtime helper's signals. */
+const SAGEMAKER_SIGNAL_GUARDS = [
+  'TokensPerRequestVsStable',
+  'GuardrailBlocks',
+  'GuardrailBlockRateVsStable',
+  'SchemaFailureRate',
+  'ResponseLengthShift',
+  'CostPerRequest',
+  'CostPerRequestVsStable',
+];
+
+/** The environment of the example's SageMaker model container, as synthesized. */
+function containerEnvironment(stack: SynthesizedStack): Record<string, string> {
+  const model = Object.values(stack.template.Resources).find((r) => r.Type === 'AWS::SageMaker::Model');
+  return (model?.Properties as { PrimaryContainer?: { Environment?: Record<string, string> } } | undefined)?.PrimaryContainer?.Environment ?? {};
+}
+
 const fired = (result: RunResult) => [...new Set(result.alarmTransitions.filter((t) => t.to === 'ALARM').map((t) => t.alarmName))];
 
 describe('a healthy SentimentCanary (Lambda) rollout with model signals on both versions', () => {
@@ -154,6 +171,45 @@ describe('a healthy SummarizerCanary (SageMaker) rollout with model signals on b
     expect(names).toContain(`${stack.stackName}-SummarizerCanary-ModelErrorRate`);
     const missing = coverage(world, names).filter((c) => c.datapoints === 0);
     expect(missing).toEqual([]);
+  });
+
+  it('every model-signal guard had data for each signal it reads, under the identity the example gives its container', () => {
+    const env = containerEnvironment(stack);
+    const signalAlarms = SAGEMAKER_SIGNAL_GUARDS.map((g) => `${stack.stackName}-SummarizerCanary-${g}`);
+    expect(templateAlarms(stack, 'SummarizerCanary')).toEqual(expect.arrayContaining(signalAlarms));
+    for (const alarm of signalAlarms) {
+      const def = world.alarm(alarm)!.definition;
+      const signals = (def.Metrics ?? []).filter((q) => q.MetricStat?.Metric.Namespace === 'ModelCanary');
+      expect({ alarm, reads: signals.length > 0 }).toEqual({ alarm, reads: true });
+      for (const q of signals) {
+        const dims = Object.fromEntries((q.MetricStat!.Metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+        // What the Python helper in the container reports: MODEL_CANARY_NAME / _STACK, and the variant.
+        expect({ alarm, Canary: dims.Canary, Stack: dims.Stack }).toEqual({ alarm, Canary: env.MODEL_CANARY_NAME, Stack: env.MODEL_CANARY_STACK });
+        expect([V1, V2]).toContain(dims.Version);
+        const withData = replay(world, { ...def, Metrics: [{ ...q, ReturnData: true }] }).length > 0;
+        expect({ alarm, query: q.Id, withData }).toEqual({ alarm, query: q.Id, withData: true });
+      }
+    }
+  });
+
+  it('the example\'s container sends them: delivery put_metric_data, its variant as version, and a role that may PutMetricData into ModelCanary', () => {
+    const env = containerEnvironment(stack);
+    const model = Object.values(stack.template.Resources).find((r) => r.Type === 'AWS::SageMaker::Model')!;
+    expect(env).toEqual({
+      MODEL_CANARY_NAME: 'SummarizerCanary',
+      MODEL_CANARY_STACK: stack.stackName,
+      MODEL_CANARY_DELIVERY: 'put_metric_data',
+      // The variant name the guards select on is the model name.
+      MODEL_CANARY_VERSION: (model.Properties as { ModelName: string }).ModelName,
+    });
+    const roleId = ((model.Properties as { ExecutionRoleArn: { 'Fn::GetAtt': [string, string] } }).ExecutionRoleArn)['Fn::GetAtt'][0];
+    const statements = Object.values(stack.template.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .filter((r) => JSON.stringify((r.Properties as { Roles: unknown }).Roles).includes(`"${roleId}"`))
+      .flatMap((r) => (r.Properties as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown; Condition?: unknown }[] } }).PolicyDocument.Statement);
+    expect(statements.filter((st) => JSON.stringify(st.Action).includes('cloudwatch:'))).toEqual([
+      { Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'ModelCanary' } } },
+    ]);
   });
 
   it('emits every SageMaker metric ModelErrorRate reads (FILL would hide a missing one)', () => {
