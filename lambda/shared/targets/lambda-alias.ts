@@ -152,26 +152,14 @@ export class LambdaAliasTarget implements TrafficTarget {
   /** Only the Description changes: the versions and weights are written back as read, conditionally. */
   public async writeOwner(record: OwnerRecord): Promise<void> {
     const alias = await this.getAlias();
-    try {
-      await awsCall('UpdateAlias', () =>
-        lambda.send(
-          new UpdateAliasCommand({
-            FunctionName: this.config.functionName,
-            Name: this.config.aliasName,
-            FunctionVersion: alias.FunctionVersion,
-            RoutingConfig: { AdditionalVersionWeights: alias.RoutingConfig?.AdditionalVersionWeights ?? {} },
-            // No record (a failed adoption undone): give back the Description its maker wrote.
-            Description: record.owner || record.previousOwner ? ownerDescription(record) : (this.foreignDescription ?? ''),
-            RevisionId: alias.RevisionId,
-          }),
-        ),
-      );
-    } catch (err) {
-      if ((err as Error).name === 'PreconditionFailedException') {
-        throw new TargetStateError(`${this.description} changed while its owner was being recorded: deploy again`);
-      }
-      throw err;
-    }
+    await this.update(
+      alias.FunctionVersion!,
+      alias.RoutingConfig?.AdditionalVersionWeights ?? {},
+      { revision: alias.RevisionId },
+      'while its owner was being recorded: deploy again',
+      // No record (a failed adoption undone): give back the Description its maker wrote.
+      record.owner || record.previousOwner ? ownerDescription(record) : (this.foreignDescription ?? ''),
+    );
   }
 
   public metric(version: string, signal: Signal): MetricSpec {
@@ -187,10 +175,13 @@ export class LambdaAliasTarget implements TrafficTarget {
     };
   }
 
+  /** A conditional UpdateAlias: fails with TargetStateError if the alias changed since `expected` was read. */
   private async update(
     functionVersion: string,
     weights: Record<string, number>,
-    expected: TrafficSplit,
+    expected: Pick<TrafficSplit, 'revision'>,
+    whileDoing = 'while this step was updating it',
+    description?: string,
   ): Promise<void> {
     try {
       await awsCall('UpdateAlias', () =>
@@ -200,13 +191,14 @@ export class LambdaAliasTarget implements TrafficTarget {
             Name: this.config.aliasName,
             FunctionVersion: functionVersion,
             RoutingConfig: { AdditionalVersionWeights: weights },
+            Description: description,
             RevisionId: expected.revision,
           }),
         ),
       );
     } catch (err) {
       if ((err as Error).name === 'PreconditionFailedException') {
-        throw new TargetStateError(`${this.description} changed while this step was updating it`);
+        throw new TargetStateError(`${this.description} changed ${whileDoing}`);
       }
       throw err;
     }
