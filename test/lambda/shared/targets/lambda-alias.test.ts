@@ -254,6 +254,18 @@ describe('LambdaAliasTarget', () => {
       });
     });
 
+    test('writeOwner on an alias that changed meanwhile fails with what to do, and shifting sends no Description', async () => {
+      lambda.on(GetAliasCommand).resolves(alias('5', undefined, 'rev-9'));
+      lambda.on(UpdateAliasCommand).rejects(new PreconditionFailedException({ message: 'RevisionId mismatch', $metadata: { httpStatusCode: 412 } }));
+      const err = await errorOf(() => target.writeOwner({ owner: 'abc' }));
+      expect(err).toBeInstanceOf(TargetStateError);
+      expect(err.message).toContain('while its owner was being recorded: deploy again');
+      lambda.reset();
+      lambda.on(UpdateAliasCommand).resolves({});
+      await target.rollback(RELEASE, { stable: RELEASE.stableVersion, canary: RELEASE.canaryVersion, canaryPercent: 5, revision: 'rev-1' });
+      expect(lambda.commandCalls(UpdateAliasCommand)[0].args[0].input.Description).toBeUndefined();
+    });
+
     test('writeOwner of no record gives back the Description the alias had', async () => {
       lambda.on(GetAliasCommand).resolves({ ...alias('5'), Description: 'prod traffic' });
       lambda.on(UpdateAliasCommand).resolves({});
