@@ -6,7 +6,7 @@
  */
 import type { GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { type AlarmDefinition, type ModelSignalBehaviour, type RunResult, SimWorld, type SynthesizedStack } from '../../sim';
-import { exampleStack, HEALTHY, simulate } from './helpers';
+import { exampleStack, HEALTHY, simulate, simulateEndpointRelease } from './helpers';
 
 const SIGNALS: ModelSignalBehaviour = {
   inputTokens: { mean: 400, sd: 50 },
@@ -154,13 +154,7 @@ describe('a healthy SummarizerCanary (SageMaker) rollout with model signals on b
 
   beforeAll(async () => {
     stack = exampleStack();
-    world = SimWorld.fromStack(stack, { seed: 42, canaryName: 'SummarizerCanary', scenario: { requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: healthy } } });
-    await world.deploy(V1);
-    await world.runUntil(() => world.endpoint()?.status === 'InService', { maxMinutes: 30 });
-    await world.advance(120);
-    const second = await world.deploy(V2);
-    if (!second.executionArn) throw new Error(`deploy of ${V2} started no rollout: ${second.action}`);
-    result = await world.runUntilDone({ maxMinutes: 150, settleSeconds: 60 });
+    ({ world, result } = await simulateEndpointRelease({ requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: healthy } }, {}, undefined, stack));
   });
   afterAll(() => world?.dispose());
 

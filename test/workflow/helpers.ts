@@ -70,3 +70,35 @@ export function retriesOf(result: RunResult, stateName: string): { attempt: numb
     .filter((e) => e.type === 'StateRetried' && e.state?.name === stateName)
     .map((e) => ({ attempt: e.retry?.attempt ?? 0, errors: e.retry?.retrier.ErrorEquals ?? [] }));
 }
+
+/** The example's SageMaker canary variants, in the order the releases deploy them. */
+export const SUMMARIZER_V1 = 'summarizer-v1';
+export const SUMMARIZER_V2 = 'summarizer-v2';
+
+/**
+ * One SageMaker release of the example app: the first deploy creates the endpoint, which goes
+ * InService; two minutes of stable traffic later the second deploy starts the rollout, which runs
+ * to its end (`during` runs right after the second deploy). The world is disposed on a failure.
+ */
+export async function simulateEndpointRelease(
+  scenario: Scenario,
+  options: Partial<SimWorldOptions> = {},
+  during?: (world: SimWorld) => Promise<void>,
+  stack: SynthesizedStack = exampleStack(),
+): Promise<{ world: SimWorld; result: RunResult }> {
+  const world = SimWorld.fromStack(stack, { seed: 42, canaryName: 'SummarizerCanary', scenario, ...options });
+  try {
+    const first = await world.deploy(SUMMARIZER_V1);
+    if (first.action !== 'created') throw new Error(`first deploy: ${first.action}`);
+    await world.runUntil(() => world.endpoint()?.status === 'InService', { maxMinutes: 30 });
+    await world.advance(120);
+    const second = await world.deploy(SUMMARIZER_V2);
+    if (!second.executionArn) throw new Error(`deploy of ${SUMMARIZER_V2} started no rollout: ${second.action}`);
+    if (during) await during(world);
+    const result = await world.runUntilDone({ maxMinutes: 150, settleSeconds: 60 });
+    return { world, result };
+  } catch (err) {
+    world.dispose();
+    throw err;
+  }
+}

@@ -7,7 +7,7 @@
  */
 import { type ModelSignalBehaviour, type RunResult, SimWorld } from '../../sim';
 import { STABLE_TAG } from '../../lambda/shared/targets/sagemaker-endpoint';
-import { exampleStack } from './helpers';
+import { simulateEndpointRelease } from './helpers';
 
 const V1 = 'summarizer-v1';
 const V2 = 'summarizer-v2';
@@ -47,17 +47,10 @@ describe.each(CASES)('a SummarizerCanary whose $signal', (c) => {
   let result: RunResult;
 
   beforeAll(async () => {
-    world = SimWorld.fromStack(exampleStack(), {
-      seed: 42,
-      canaryName: 'SummarizerCanary',
-      scenario: { requestsPerSecond: 10, versions: { [V1]: { ...HEALTHY, signals: STABLE }, [V2]: { ...HEALTHY, signals: c.bad } } },
-    });
-    await world.deploy(V1);
-    await world.runUntil(() => world.endpoint()?.status === 'InService', { maxMinutes: 30 });
-    await world.advance(120);
-    const second = await world.deploy(V2);
-    if (!second.executionArn) throw new Error(`deploy of ${V2} started no rollout: ${second.action}`);
-    result = await world.runUntilDone({ maxMinutes: 150, settleSeconds: 60 });
+    ({ world, result } = await simulateEndpointRelease({
+      requestsPerSecond: 10,
+      versions: { [V1]: { ...HEALTHY, signals: STABLE }, [V2]: { ...HEALTHY, signals: c.bad } },
+    }));
   });
   afterAll(() => world?.dispose());
 

@@ -3,10 +3,10 @@
  * canary production variant), end to end on the simulator: the synthesized state machine, the real
  * handlers, SageMaker's endpoint states (Creating, Updating, InService) on a virtual clock.
  */
-import { DeployError, type EndpointChange, type FaultKind, type ModelSignalBehaviour, type RunResult, type Scenario, SimWorld, type SimWorldOptions } from '../../sim';
+import { DeployError, type EndpointChange, type FaultKind, type ModelSignalBehaviour, type RunResult, SimWorld } from '../../sim';
 import { COMPLETE_MARKER } from '../../lambda/shared/release-complete';
 import { STABLE_TAG } from '../../lambda/shared/targets/sagemaker-endpoint';
-import { alertEvents, exampleStack, retriesOf, statesEntered } from './helpers';
+import { alertEvents, exampleStack, retriesOf, simulateEndpointRelease, statesEntered } from './helpers';
 
 const V1 = 'summarizer-v1';
 const V2 = 'summarizer-v2';
@@ -27,27 +27,6 @@ const SIGNALS: ModelSignalBehaviour = {
 const healthy = { ...HEALTHY, signals: SIGNALS };
 
 /** The endpoint on V1 (created, then InService), two minutes of traffic, then the deploy of V2 that starts the rollout. */
-async function simulateEndpoint(
-  scenario: Scenario,
-  options: Partial<SimWorldOptions> = {},
-  during?: (world: SimWorld) => Promise<void>,
-): Promise<{ world: SimWorld; result: RunResult }> {
-  const world = SimWorld.fromStack(exampleStack(), { seed: 42, canaryName: 'SummarizerCanary', scenario, ...options });
-  try {
-    const first = await world.deploy(V1);
-    if (first.action !== 'created') throw new Error(`first deploy: ${first.action}`);
-    await world.runUntil(() => world.endpoint()?.status === 'InService', { maxMinutes: 30 });
-    await world.advance(120);
-    const second = await world.deploy(V2);
-    if (!second.executionArn) throw new Error(`deploy of ${V2} started no rollout: ${second.action}`);
-    if (during) await during(world);
-    const result = await world.runUntilDone({ maxMinutes: 150, settleSeconds: 60 });
-    return { world, result };
-  } catch (err) {
-    world.dispose();
-    throw err;
-  }
-}
 
 const weightChanges = (result: RunResult, by?: string): EndpointChange[] =>
   result.endpointHistory.filter((h) => h.operation === 'UpdateEndpointWeightsAndCapacities' && (by === undefined || h.by === by));
@@ -71,7 +50,7 @@ describe('a healthy SummarizerCanary rollout', () => {
   let result: RunResult;
 
   beforeAll(async () => {
-    ({ world, result } = await simulateEndpoint({ requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: healthy } }));
+    ({ world, result } = await simulateEndpointRelease({ requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: healthy } }));
   });
   afterAll(() => world?.dispose());
 
@@ -165,7 +144,7 @@ describe('a SummarizerCanary whose error rate jumps to 20 % at the 25 % step', (
   let result: RunResult;
 
   beforeAll(async () => {
-    ({ world, result } = await simulateEndpoint({
+    ({ world, result } = await simulateEndpointRelease({
       requestsPerSecond: 10,
       versions: { [V1]: healthy, [V2]: { ...healthy, changes: [{ whenCanaryPercent: 25, errorRate: 0.2 }] } },
     }));
@@ -202,7 +181,7 @@ describe('an endpoint busy for 20 minutes adding the canary variant', () => {
   let result: RunResult;
 
   beforeAll(async () => {
-    ({ world, result } = await simulateEndpoint(
+    ({ world, result } = await simulateEndpointRelease(
       { requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: healthy } },
       { sageMaker: { updateEndpointSeconds: 20 * 60 } },
     ));
@@ -241,7 +220,7 @@ describe('a weight change that meets "Cannot update in-progress endpoint"', () =
   };
 
   beforeAll(async () => {
-    ({ world, result } = await simulateEndpoint({ requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: healthy } }, {}, async (w) => {
+    ({ world, result } = await simulateEndpointRelease({ requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: healthy } }, {}, async (w) => {
       // After the 5 % step, the next weight change of the set-weight step is refused once.
       await w.runUntil(() => w.sagemaker.history.some((h) => h.by === 'set-weight'), { maxMinutes: 30 });
       w.faults.add('UpdateEndpointWeightsAndCapacities@set-weight', [inProgress]);
@@ -277,7 +256,7 @@ describe('a healthy canary with response-length signals, after minutes without c
   const withLength = { ...healthy, signals: { ...SIGNALS, responseLength: { mean: 700, sd: 120 } } };
 
   beforeAll(async () => {
-    ({ world, result } = await simulateEndpoint({ requestsPerSecond: 10, versions: { [V1]: withLength, [V2]: withLength } }));
+    ({ world, result } = await simulateEndpointRelease({ requestsPerSecond: 10, versions: { [V1]: withLength, [V2]: withLength } }));
   });
   afterAll(() => world?.dispose());
 
