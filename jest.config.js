@@ -7,4 +7,6 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 60000,
+  // Jest's default is cores − 1: one worker on a 2-core machine, while most suites wait on virtual time.
+  maxWorkers: 2,
 };

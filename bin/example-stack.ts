@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
 import * as path from 'node:path';
-import { LambdaModelCanary, SageMakerModelCanary } from '../lib';
+import { Guard, LambdaModelCanary, SageMakerModelCanary } from '../lib';
 
 export interface ExampleStackProps extends StackProps {
   /** Bump to publish a new model version. */
@@ -15,19 +15,34 @@ export interface ExampleStackProps extends StackProps {
 }
 
 /**
- * Every AI-model guard, the same for both canaries: the runtime helper's signals (tokens, guardrail
- * blocks, schema failures, response length, cost, predicted class) and Bedrock Guardrails' own
- * metrics for a guardrail whose new version ships with the canary.
+ * Every guard, the same for both canaries: the target's own (error rate and latency, absolute and
+ * against stable), the runtime helper's signals (tokens, guardrail blocks, schema failures,
+ * response length, cost, predicted class) and Bedrock Guardrails' own metrics for a guardrail
+ * whose new version ships with the canary.
  */
-const MODEL_SIGNAL_GUARDS = {
-  modelSignals: true,
-  inputTokenPricePer1k: 0.003,
-  outputTokenPricePer1k: 0.015,
-  maxCostPerRequest: 0.05,
-  bedrockGuardrailArn: 'arn:aws:bedrock:us-east-1:123456789012:guardrail/example0guardrail',
-  canaryGuardrailVersion: '3',
-  stableGuardrailVersion: '2',
-};
+function everyGuard(classes: string[]): Guard[] {
+  const prices = { inputTokenPricePer1k: 0.003, outputTokenPricePer1k: 0.015 };
+  return [
+    Guard.errorRate(),
+    Guard.latencyP95(),
+    Guard.errorRateVsStable(),
+    Guard.latencyVsStable(),
+    Guard.tokensPerRequestRatio(),
+    Guard.tokensPerRequestVsStable(),
+    Guard.guardrailBlocks(),
+    Guard.guardrailBlockRateVsStable(),
+    Guard.schemaFailureRate(),
+    Guard.responseLengthVsStable(),
+    Guard.costPerRequest({ ...prices, maxCost: 0.05 }),
+    Guard.costPerRequestVsStable(prices),
+    Guard.predictionShift({ classes }),
+    Guard.bedrockGuardrailBlockRateVsStable({
+      guardrailArn: 'arn:aws:bedrock:us-east-1:123456789012:guardrail/example0guardrail',
+      canaryVersion: '3',
+      stableVersion: '2',
+    }),
+  ];
+}
 
 /** A public SageMaker inference image (PyTorch CPU); any image the account can pull works. */
 const INFERENCE_IMAGE = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker';
@@ -62,8 +77,7 @@ export class ExampleStack extends Stack {
       aliasName: 'live',
       alertEmails: ['ml-oncall@example.com'],
       preTrafficChecks: [{ payload: '{"text":"great product"}', repeat: 3, expectResponseContains: '"prediction"' }],
-      ...MODEL_SIGNAL_GUARDS,
-      predictionClasses: ['positive', 'negative'],
+      guards: everyGuard(['positive', 'negative']),
     });
 
     // The same release flow on a SageMaker endpoint: a new model (here: new model data) is a release.
@@ -92,8 +106,7 @@ export class ExampleStack extends Stack {
       instanceType: 'ml.m5.large',
       alertEmails: ['ml-oncall@example.com'],
       preTrafficChecks: [{ payload: '{"inputs":"warm up"}', repeat: 2 }],
-      ...MODEL_SIGNAL_GUARDS,
-      predictionClasses: ['summary', 'refusal'],
+      guards: everyGuard(['summary', 'refusal']),
     });
     // Set after the canary exists (plain strings, no reference cycle): canary, stack, delivery, and
     // the variant the container serves (= its model name).

@@ -9,6 +9,7 @@ import type { IModelCanary } from './model-canary';
 import type { ModelCanaryOptions } from './model-canary-options';
 import { CanaryAlias, declaredAliasProblems } from './private/canary-alias';
 import { LambdaAliasBinding } from './private/lambda-alias-binding';
+import type { Guard } from './guards/guard';
 import { optionProblems, RolloutController } from './private/rollout-controller';
 import { defaultCanaryName, registerCanary, sharedEnvironmentWarning } from './private/uniqueness';
 import { throwIfProblems } from './private/validation';
@@ -54,14 +55,9 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
   public readonly topic: sns.ITopic;
   /** The rollout workflow. */
   public readonly stateMachine: sfn.IStateMachine;
-  /** The library's guard alarms, scoped to the canary version. */
-  public readonly guardAlarms: cloudwatch.IAlarm[];
-  public readonly errorRateAlarm: cloudwatch.IAlarm;
-  public readonly latencyP95Alarm: cloudwatch.IAlarm;
-  public readonly errorRateVsStableAlarm: cloudwatch.IAlarm;
-  public readonly latencyP95VsStableAlarm: cloudwatch.IAlarm;
   /** The version the alias served before this deploy (the stable side of a rollout), at deploy time. */
   public readonly stableVersion: string;
+  private readonly controller: RolloutController;
 
   constructor(scope: Construct, id: string, props: LambdaModelCanaryProps) {
     super(scope, id);
@@ -111,11 +107,33 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
     this.topic = controller.topic;
     this.stateMachine = controller.stateMachine;
     this.stableVersion = controller.stableVersion;
-    this.guardAlarms = controller.guards.ownAlarms;
-    this.errorRateAlarm = controller.guards.errorRate;
-    this.latencyP95Alarm = controller.guards.latencyP95;
-    this.errorRateVsStableAlarm = controller.guards.errorRateVsStable;
-    this.latencyP95VsStableAlarm = controller.guards.latencyP95VsStable;
+    this.controller = controller;
+  }
+
+  /**
+   * The library's guard alarms: each alarm guard's CloudWatch alarms and each judged guard's
+   * evidence alarm (the alarms of `Guard.fromAlarm` are yours, not listed here).
+   */
+  public get guardAlarms(): cloudwatch.IAlarm[] {
+    return this.controller.guards.ownAlarms;
+  }
+
+  /**
+   * Adds a guard, like one more entry of `guards` (without `guards`, beside the default set).
+   * Two guards of one name fail (each owns the alarm "<stack>-<canaryName>-<guardName>").
+   */
+  public addGuard(guard: Guard): void {
+    this.controller.addGuard(guard);
+  }
+
+  /** The alarm of one of the library's guards, by guard name ("ErrorRate", "LatencyVsStable"...). */
+  public guardAlarm(guardName: string): cloudwatch.IAlarm {
+    const alarm = this.controller.guards.alarmOf(guardName);
+    if (!alarm) {
+      const names = this.controller.guards.ownAlarmNames.map((n) => n.slice(this.controller.guards.alarmNamePrefix.length));
+      throw new Error(`${this.node.path}: no guard named "${guardName}" (this canary has ${names.join(', ') || 'none'})`);
+    }
+    return alarm;
   }
 
   /** lambda:InvokeFunction on the alias (what callers invoke), not on the function or a version. */

@@ -1,6 +1,6 @@
 import type { Duration } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Guard } from './guards/guard';
 import type { RolloutSchedule } from './rollout-schedule';
 
 /** What to do when a step's bake ends before the canary served `minRequestsPerStep` requests. */
@@ -93,164 +93,28 @@ export interface ModelCanaryOptions {
   readonly checkInterval?: Duration;
 
   /**
-   * Roll back when the canary's error rate (errors / requests) is above this, in percent, for
-   * `guardWindow`.
-   * @default 5
+   * What rolls the canary back. Alarm guards (`Guard.errorRate()`, `Guard.latencyP95()`,
+   * `Guard.fromAlarm(alarm)`...) are CloudWatch alarms; judged guards (`Guard.errorRateVsStable()`,
+   * `Guard.latencyVsStable()`, `Guard.predictionShift()`...) compare the canary with stable in the
+   * check step. More can be added with `addGuard()`.
+   * @default Guard.defaults(): [Guard.errorRate(), Guard.latencyP95(), Guard.errorRateVsStable(), Guard.latencyVsStable()]
    */
-  readonly maxErrorRatePercent?: number;
+  readonly guards?: Guard[];
 
   /**
-   * Roll back when the canary's p95 latency is above this for `guardWindow`.
-   * @default Duration.seconds(10)
+   * The rollout's false-rollback budget: the chance that the judged guards roll back a canary
+   * that is as good as stable (within each guard's margin), however often the check step looks.
+   * Shared equally by the judged guards. Alarm guards are not counted in it.
+   * @default 0.01
    */
-  readonly maxLatencyP95?: Duration;
+  readonly falseRollbackRate?: number;
 
   /**
-   * Roll back when the canary's error rate is more than this many percentage points above the
-   * stable version's, for `guardWindow` (the seed controller's check).
-   * @default 2
-   */
-  readonly maxErrorRateIncrease?: number;
-
-  /**
-   * Roll back when the canary's p95 latency is more than this above the stable version's, for
-   * `guardWindow` (the seed controller's check).
-   * @default Duration.millis(50)
-   */
-  readonly maxLatencyP95Increase?: Duration;
-
-  /**
-   * How long a guard's condition must hold before it fires: every 1-minute datapoint in this
-   * window must breach.
-   * @default Duration.minutes(5)
-   */
-  readonly guardWindow?: Duration;
-
-  /**
-   * More alarms that roll the canary back when they enter ALARM (for example a business metric).
-   * An alarm already in ALARM when a rollout starts is ignored until it changes state: it cannot
-   * be about a canary that had no traffic yet.
-   * @default - only the library's own guards
-   */
-  readonly additionalAlarms?: cloudwatch.IAlarm[];
-
-  /**
-   * Guard the AI-model signals that `cdk-model-canary/runtime` emits from the model's own code
-   * (tokens, guardrail interventions, schema validity, response length, predicted class), per
-   * version. Turn on once the model code records them: without data these guards stay quiet.
-   * @default false
-   */
-  readonly modelSignals?: boolean;
-
-  /**
-   * CloudWatch namespace the runtime helper writes to.
+   * CloudWatch namespace the runtime helper writes the model signals to (the guards on tokens,
+   * guardrail blocks, schema failures, response length, cost and predicted class read it).
    * @default 'ModelCanary'
    */
   readonly signalsNamespace?: string;
-
-  /**
-   * Roll back when the canary's tokens per request exceed this multiple of the stable version's
-   * for `tokensWindow` (the seed guidance: 150 %). Needs `modelSignals`.
-   * @default 1.5
-   */
-  readonly maxTokensPerRequestRatio?: number;
-
-  /**
-   * How long the token guard's condition must hold.
-   * @default Duration.minutes(10)
-   */
-  readonly tokensWindow?: Duration;
-
-  /**
-   * Roll back when guardrails block more than this many canary requests per minute for
-   * `guardWindow` (the seed guidance). Needs `modelSignals`.
-   * @default 10
-   */
-  readonly maxGuardrailBlocksPerMinute?: number;
-
-  /**
-   * Roll back when the canary's guardrail block rate is more than this many percentage points
-   * above the stable version's for `guardWindow`. Needs `modelSignals`.
-   * @default 5
-   */
-  readonly maxGuardrailBlockRateIncrease?: number;
-
-  /**
-   * Roll back when more than this share of canary responses fail the output schema, in percent,
-   * for `guardWindow`. Needs `modelSignals`.
-   * @default 1
-   */
-  readonly maxSchemaFailurePercent?: number;
-
-  /**
-   * Roll back when the canary's median response length differs from the stable version's by
-   * more than this, in percent, for `tokensWindow`. Needs `modelSignals`.
-   * @default 50
-   */
-  readonly maxResponseLengthShiftPercent?: number;
-
-  /**
-   * Price of 1,000 input tokens, in your currency. With `outputTokenPricePer1k` it turns on the
-   * cost-per-request guards. Needs `modelSignals`.
-   * @default - no cost guard
-   */
-  readonly inputTokenPricePer1k?: number;
-
-  /**
-   * Price of 1,000 output tokens, in your currency.
-   * @default - no cost guard
-   */
-  readonly outputTokenPricePer1k?: number;
-
-  /**
-   * Roll back when a canary request costs more than this on average for `tokensWindow`.
-   * @default - no absolute budget, only the ratio to stable
-   */
-  readonly maxCostPerRequest?: number;
-
-  /**
-   * Roll back when a canary request costs more than this multiple of a stable request, for
-   * `tokensWindow`.
-   * @default 1.5
-   */
-  readonly maxCostPerRequestRatio?: number;
-
-  /**
-   * The classes the model predicts (as the runtime helper records them). Turns on the
-   * prediction-shift guard: a population stability index (PSI) of the canary's class shares
-   * against the stable version's, in the step so far.
-   * @default - no prediction-shift guard
-   */
-  readonly predictionClasses?: string[];
-
-  /**
-   * Roll back when the PSI of the class shares exceeds this. 0.1 is the usual "moderate shift"
-   * line; the seed's broken model ("positive" 80 % instead of 60 %) scores 0.196.
-   * @default 0.1
-   */
-  readonly maxPredictionShift?: number;
-
-  /**
-   * Predictions each version must have made in the step before the PSI is judged. Keep it at most
-   * `minRequestsPerStep`, so every step below 100 % is judged before it can pass (at 100 % the
-   * stable version has no traffic to compare with).
-   * @default 100
-   */
-  readonly minPredictionsForShift?: number;
-
-  /**
-   * A Bedrock guardrail the two versions call in different versions: guards its own block rate
-   * (`AWS/Bedrock/Guardrails` InvocationsIntervened / Invocations) canary against stable. Give
-   * the ARN and both versions.
-   * @default - no Bedrock guardrail guard
-   */
-  readonly bedrockGuardrailArn?: string;
-
-  /** The guardrail version the canary calls. @default - none */
-  readonly canaryGuardrailVersion?: string;
-
-  /** The guardrail version the stable version calls. @default - none */
-  readonly stableGuardrailVersion?: string;
 
   /**
    * Requests sent to the canary alone before it gets traffic. The first failure ends the rollout

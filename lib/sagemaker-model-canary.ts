@@ -7,6 +7,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { IModelCanary } from './model-canary';
 import type { ModelCanaryOptions } from './model-canary-options';
+import type { Guard } from './guards/guard';
 import { optionProblems, RolloutController } from './private/rollout-controller';
 import { SageMakerEndpointBinding } from './private/sagemaker-endpoint-binding';
 import { defaultCanaryName, registerCanary } from './private/uniqueness';
@@ -86,16 +87,12 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
   public readonly modelEnvironment: { [key: string]: string };
   public readonly topic: sns.ITopic;
   public readonly stateMachine: sfn.IStateMachine;
-  public readonly guardAlarms: cloudwatch.IAlarm[];
-  public readonly errorRateAlarm: cloudwatch.IAlarm;
-  public readonly latencyP95Alarm: cloudwatch.IAlarm;
-  public readonly errorRateVsStableAlarm: cloudwatch.IAlarm;
-  public readonly latencyP95VsStableAlarm: cloudwatch.IAlarm;
   /** The variant (model name) that served before this deploy, at deploy time. */
   public readonly stableVariant: string;
   /** The CloudWatch namespace the guards read the model signals from. */
   public readonly signalsNamespace: string;
   private readonly binding: SageMakerEndpointBinding;
+  private readonly controller: RolloutController;
 
   constructor(scope: Construct, id: string, props: SageMakerModelCanaryProps) {
     super(scope, id);
@@ -145,11 +142,33 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
     this.topic = controller.topic;
     this.stateMachine = controller.stateMachine;
     this.stableVariant = controller.stableVersion;
-    this.guardAlarms = controller.guards.ownAlarms;
-    this.errorRateAlarm = controller.guards.errorRate;
-    this.latencyP95Alarm = controller.guards.latencyP95;
-    this.errorRateVsStableAlarm = controller.guards.errorRateVsStable;
-    this.latencyP95VsStableAlarm = controller.guards.latencyP95VsStable;
+    this.controller = controller;
+  }
+
+  /**
+   * The library's guard alarms: each alarm guard's CloudWatch alarms and each judged guard's
+   * evidence alarm (the alarms of `Guard.fromAlarm` are yours, not listed here).
+   */
+  public get guardAlarms(): cloudwatch.IAlarm[] {
+    return this.controller.guards.ownAlarms;
+  }
+
+  /**
+   * Adds a guard, like one more entry of `guards` (without `guards`, beside the default set).
+   * Two guards of one name fail (each owns the alarm "<stack>-<canaryName>-<guardName>").
+   */
+  public addGuard(guard: Guard): void {
+    this.controller.addGuard(guard);
+  }
+
+  /** The alarm of one of the library's guards, by guard name ("ErrorRate", "LatencyVsStable"...). */
+  public guardAlarm(guardName: string): cloudwatch.IAlarm {
+    const alarm = this.controller.guards.alarmOf(guardName);
+    if (!alarm) {
+      const names = this.controller.guards.ownAlarmNames.map((n) => n.slice(this.controller.guards.alarmNamePrefix.length));
+      throw new Error(`${this.node.path}: no guard named "${guardName}" (this canary has ${names.join(', ') || 'none'})`);
+    }
+    return alarm;
   }
 
   /**

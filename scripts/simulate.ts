@@ -84,6 +84,7 @@ export function summaryLines(s: Summary): string[] {
     `  regression onset ${at(s.regressionOnsetSeconds)}${s.regression.length ? ` [${s.regression.join(', ')}]` : ''}, rollback ${at(s.rollbackAtSeconds)}, promoted ${at(s.promotedAtSeconds)}`,
     `  canary: ${s.canaryRequests} requests, ${s.canaryFailedRequests} failed, max weight ${s.maxCanaryWeight}%`,
     `  alarms fired: ${s.alarmsFired.map((a) => `${a.alarm} at ${clock(a.atSeconds)}`).join(', ') || 'none'}`,
+    `  decided by: ${s.decidedBy ?? 'nothing (no rollback)'}`,
     `  alerts: ${s.alerts.map((a) => a.event ?? '?').join(' → ') || 'none'}${s.faultsInjected ? `; ${s.faultsInjected} faults injected` : ''}`,
     `  ${Math.round(s.rolloutSeconds / 60)} virtual minutes in ${(s.realMs / 1000).toFixed(1)} s`,
   ];
@@ -118,6 +119,8 @@ export async function runAnchor(args: Args, io: Io = STDIO): Promise<StrategyRun
   const r = await runStrategy(file, {
     seed: args.seed,
     strategy: args.strategy,
+    // One run: simulate a promoted canary to the scenario's end (the bench extrapolates instead).
+    simulateAfterPromotion: true,
     onProgress: args.json
       ? undefined
       : (p) => io.out(`[${clock(p.atSeconds)}] canary ${String(p.canaryPercent).padStart(5)}%  alarms: ${p.alarmsInAlarm.map(shortAlarm).join(', ') || 'none'} in ALARM${p.note ? `  ${p.note}` : ''}`),

@@ -22,11 +22,22 @@ export function evaluationGrid(now: number, periodSeconds: number, count: number
  * computed from the raw values of exactly that window, so every statistic (percentiles included)
  * is exact for a sliding period. High-resolution periods stay on the store's own series.
  */
-export function windowSeries(store: MetricStore, id: MetricId, stat: string, periodSeconds: number, starts: readonly number[], now: number): Datapoint[] {
+export function windowSeries(
+  store: MetricStore,
+  id: MetricId,
+  stat: string,
+  periodSeconds: number,
+  starts: readonly number[],
+  now: number,
+  /** Where the data ends (GetMetricData's EndTime, on a minute): the last window stops there. */
+  endMs?: number,
+): Datapoint[] {
   const periodMs = periodSeconds * 1000;
   if (starts.length === 0) return [];
   if (periodMs % MINUTE !== 0) {
     return store.series(id, stat, periodSeconds, starts[0], starts[starts.length - 1] + periodMs, now);
   }
-  return starts.map((t) => store.window(id, stat, t, t + periodMs, now)).filter((p): p is Datapoint => p !== undefined);
+  return starts
+    .map((t) => store.window(id, stat, t, endMs === undefined ? t + periodMs : Math.min(t + periodMs, endMs), now))
+    .filter((p): p is Datapoint => p !== undefined);
 }

@@ -1,23 +1,20 @@
-import type { AlarmDefinition } from './cloudwatch';
+import { GUARD_NAMES, type JudgePlan } from '../lambda/shared/judge-plan';
 import type { MetricId, MetricStore } from './metrics';
 
-/** The guardrail a canary's BedrockGuardrailBlockRateVsStable alarm watches, read from its metrics. */
+/** The guardrail a canary's BedrockGuardrailBlockRateVsStable guard judges, read from its rollout plan. */
 export interface GuardrailVersions {
   readonly guardrailArn: string;
   readonly canaryGuardrailVersion: string;
   readonly stableGuardrailVersion: string;
 }
 
-/** Reads GuardrailArn and the canary / stable GuardrailVersion from the alarm's `canaryInvocations` / `stableInvocations` metrics. */
-export function guardrailVersionsOf(alarm: AlarmDefinition | undefined): GuardrailVersions | undefined {
-  const dimsOf = (id: string) => {
-    const m = alarm?.Metrics?.find((q) => q.Id === id)?.MetricStat?.Metric;
-    return Object.fromEntries((m?.Dimensions ?? []).map((d) => [d.Name, d.Value])) as Record<string, string | undefined>;
-  };
-  const canary = dimsOf('canaryInvocations');
-  const stable = dimsOf('stableInvocations');
-  if (!canary.GuardrailArn || !canary.GuardrailVersion || !stable.GuardrailVersion) return undefined;
-  return { guardrailArn: canary.GuardrailArn, canaryGuardrailVersion: canary.GuardrailVersion, stableGuardrailVersion: stable.GuardrailVersion };
+/** Reads GuardrailArn and the two guardrail versions from the judge plan's Bedrock guard (the shared contract). */
+export function guardrailVersionsOf(judge: JudgePlan | undefined): GuardrailVersions | undefined {
+  const guard = judge?.guards.find((g) => g.name === GUARD_NAMES.bedrockGuardrailBlockRateVsStable);
+  if (!guard || guard.test !== 'rate' || !guard.versions) return undefined;
+  const arn = guard.trials.dimensions.GuardrailArn;
+  if (!arn) return undefined;
+  return { guardrailArn: arn, canaryGuardrailVersion: guard.versions.canary, stableGuardrailVersion: guard.versions.stable };
 }
 
 /**

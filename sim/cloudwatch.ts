@@ -3,9 +3,9 @@ import type {
   DescribeAlarmsCommandOutput,
   GetMetricDataCommandInput,
   GetMetricDataCommandOutput,
-  MetricAlarm,
-  MetricDataQuery,
   MetricDataResult,
+  PutMetricDataCommandInput,
+  PutMetricDataCommandOutput,
 } from '@aws-sdk/client-cloudwatch';
 import {
   type AlarmState,
@@ -21,6 +21,9 @@ import { evaluationGrid, windowSeries } from './alarm-windows';
 import { awsError } from './aws-errors';
 import { evaluateExpression, type TimeSeries } from './metric-math';
 import { type Datapoint, lowSampleThreshold, type MetricId, MetricStore, percentileOf } from './metrics';
+import { describeMetricAlarms } from './describe-alarms';
+import { putMetricData } from './put-metric-data';
+import { parseStatistic } from './statistics';
 import { ACCOUNT, PARTITION, REGION } from './template';
 
 /** An AWS::CloudWatch::Alarm's properties, resolved (CloudFormation's spelling). */
@@ -88,7 +91,7 @@ export interface CloudWatchOptions {
   readonly evaluationRangeExtra?: number;
 }
 
-const DEFAULT_MAX_RECORDS = 50;
+const MINUTE = 60_000;
 
 export function alarmArn(name: string): string {
   return `arn:${PARTITION}:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
@@ -244,9 +247,9 @@ export class CloudWatchSim {
     now: number,
     sliding: boolean,
     onMetric?: (stat: string, points: Datapoint[]) => void,
+    endMs?: number,
   ): Map<string, TimeSeries> {
-    const start = grid[0];
-    const end = grid[grid.length - 1] + periodMs;
+    const end = endMs ?? grid[grid.length - 1] + periodMs;
     const byId = new Map(queries.map((q) => [q.Id, q]));
     const done = new Map<string, TimeSeries>();
     const inProgress = new Set<string>();
@@ -261,9 +264,8 @@ export class CloudWatchSim {
       if (q.MetricStat) {
         const metric = q.MetricStat.Metric;
         const id: MetricId = { namespace: metric.Namespace, metricName: metric.MetricName, dimensions: dims(metric.Dimensions) };
-        const points = sliding
-          ? windowSeries(this.store, id, q.MetricStat.Stat, q.MetricStat.Period, grid, now)
-          : this.store.series(id, q.MetricStat.Stat, q.MetricStat.Period, start, end, now);
+        // Alarms read whole periods; GetMetricData's last period stops at EndTime (`end`).
+        const points = windowSeries(this.store, id, q.MetricStat.Stat, q.MetricStat.Period, grid, now, sliding ? undefined : end);
         onMetric?.(q.MetricStat.Stat, points);
         ts = new Map(points.map((p) => [p.timestamp, p.value]));
       } else if (q.Expression) {
@@ -289,80 +291,13 @@ export class CloudWatchSim {
   // --- API ---
 
   public describeAlarms(input: DescribeAlarmsCommandInput): DescribeAlarmsCommandOutput {
-    const names = input.AlarmNames;
-    if (names && names.length > 100) throw awsError('cloudwatch', 'ValidationError', 400, 'AlarmNames: at most 100 names');
-    const max = input.MaxRecords ?? DEFAULT_MAX_RECORDS;
-    if (max < 1 || max > 100) throw awsError('cloudwatch', 'ValidationError', 400, 'MaxRecords must be between 1 and 100');
-    const types = input.AlarmTypes ?? ['MetricAlarm'];
-    let matched = [...this.alarms.values()]
-      .filter((a) => !names || names.includes(a.definition.AlarmName))
-      .filter((a) => !input.AlarmNamePrefix || a.definition.AlarmName.startsWith(input.AlarmNamePrefix))
-      .filter((a) => !input.StateValue || a.state === input.StateValue)
-      .sort((a, b) => (a.definition.AlarmName < b.definition.AlarmName ? -1 : 1));
-    if (!types.includes('MetricAlarm')) matched = [];
-    const offset = input.NextToken ? Number(input.NextToken) : 0;
-    if (!Number.isInteger(offset) || offset < 0) throw awsError('cloudwatch', 'InvalidNextToken', 400, 'The next token is invalid');
-    const page = matched.slice(offset, offset + max);
-    const next = offset + max < matched.length ? String(offset + max) : undefined;
-    return {
-      $metadata: { httpStatusCode: 200 },
-      MetricAlarms: page.map((a) => this.toMetricAlarm(a)),
-      CompositeAlarms: [],
-      NextToken: next,
-    };
+    return describeMetricAlarms([...this.alarms.values()], input);
   }
 
-  private toMetricAlarm(a: AlarmRecord): MetricAlarm {
-    const d = a.definition;
-    return {
-      AlarmName: d.AlarmName,
-      AlarmArn: alarmArn(d.AlarmName),
-      AlarmDescription: d.AlarmDescription,
-      AlarmConfigurationUpdatedTimestamp: new Date(a.configurationUpdatedAt),
-      ActionsEnabled: d.ActionsEnabled ?? true,
-      OKActions: [],
-      AlarmActions: [],
-      InsufficientDataActions: [],
-      StateValue: a.state,
-      StateReason: a.reason,
-      StateReasonData: a.reasonData,
-      StateUpdatedTimestamp: new Date(a.updatedAt),
-      StateTransitionedTimestamp: new Date(a.transitionedAt),
-      MetricName: d.MetricName,
-      Namespace: d.Namespace,
-      Statistic: d.Statistic as MetricAlarm['Statistic'],
-      ExtendedStatistic: d.ExtendedStatistic,
-      Dimensions: d.Dimensions?.map((x) => ({ ...x })),
-      Period: d.Period,
-      Unit: d.Unit as MetricAlarm['Unit'],
-      EvaluationPeriods: d.EvaluationPeriods,
-      DatapointsToAlarm: d.DatapointsToAlarm,
-      Threshold: d.Threshold,
-      ComparisonOperator: d.ComparisonOperator as MetricAlarm['ComparisonOperator'],
-      TreatMissingData: d.TreatMissingData,
-      EvaluateLowSampleCountPercentile: d.EvaluateLowSampleCountPercentile,
-      Metrics: d.Metrics?.map(
-        (q): MetricDataQuery => ({
-          Id: q.Id,
-          Expression: q.Expression,
-          Label: q.Label,
-          ReturnData: q.ReturnData,
-          Period: q.Period,
-          MetricStat: q.MetricStat
-            ? {
-                Metric: {
-                  Namespace: q.MetricStat.Metric.Namespace,
-                  MetricName: q.MetricStat.Metric.MetricName,
-                  Dimensions: q.MetricStat.Metric.Dimensions?.map((x) => ({ ...x })),
-                },
-                Period: q.MetricStat.Period,
-                Stat: q.MetricStat.Stat,
-                Unit: q.MetricStat.Unit as never,
-              }
-            : undefined,
-        }),
-      ),
-    };
+  /** PutMetricData (put-metric-data.ts): the values land in the store like every other metric's. */
+  public putMetricData(input: PutMetricDataCommandInput): PutMetricDataCommandOutput {
+    putMetricData(this.store, input, this.now());
+    return { $metadata: { httpStatusCode: 200 } };
   }
 
   public getMetricData(input: GetMetricDataCommandInput): GetMetricDataCommandOutput {
@@ -372,10 +307,11 @@ export class CloudWatchSim {
     if (start >= end) throw awsError('cloudwatch', 'ValidationError', 400, 'The parameter StartTime must be less than the parameter EndTime');
     const queries = input.MetricDataQueries ?? [];
     if (queries.length === 0 || queries.length > 500) throw awsError('cloudwatch', 'ValidationError', 400, 'MetricDataQueries: 1 to 500 queries');
-    const cfnQueries: CfnMetricDataQuery[] = queries.map((q) => {
+    const cfnQueries: CfnMetricDataQuery[] = queries.map((q, i) => {
       if (!q.Id || !/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) {
-        throw awsError('cloudwatch', 'ValidationError', 400, `The value ${q.Id} for parameter MetricDataQueries.member.Id is not valid`);
+        throw awsError('cloudwatch', 'ValidationError', 400, `The value ${q.Id} for parameter MetricDataQueries.member.${i + 1}.Id is not matching the expected pattern ^[a-z][a-zA-Z0-9_]*$.`);
       }
+      if (q.MetricStat) parseStatistic(q.MetricStat.Stat ?? '', `MetricDataQueries.member.${i + 1}.MetricStat.Stat`);
       if (q.MetricStat && !q.MetricStat.Period) throw awsError('cloudwatch', 'ValidationError', 400, `Query ${q.Id}: Period is required`);
       return {
         Id: q.Id,
@@ -398,11 +334,16 @@ export class CloudWatchSim {
     });
     const period = cfnQueries.find((q) => q.MetricStat)?.MetricStat?.Period ?? cfnQueries.find((q) => q.Period)?.Period ?? 60;
     const periodMs = period * 1000;
-    const first = Math.floor(start / periodMs) * periodMs;
+    // "Start time less than 15 days ago - Round down to the nearest whole minute"; periods of 5, 10,
+    // 20 or 30 s round to those divisions of a minute; "The value specified is inclusive": periods
+    // run from there, not from multiples of the period, and EndTime is exclusive
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
+    const rounding = periodMs % MINUTE === 0 ? MINUTE : periodMs;
+    const first = Math.floor(start / rounding) * rounding;
     const grid: number[] = [];
     for (let t = first; t < end; t += periodMs) grid.push(t);
     const now = this.now();
-    const series = this.queries(cfnQueries, grid, periodMs, now, false);
+    const series = this.queries(cfnQueries, grid, periodMs, now, false, undefined, Math.ceil(end / MINUTE) * MINUTE);
     const descending = input.ScanBy !== 'TimestampAscending';
     const results: MetricDataResult[] = cfnQueries
       .filter((q) => q.ReturnData !== false)

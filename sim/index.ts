@@ -14,7 +14,9 @@ export { FaultInjector } from './faults';
 export { HANDLERS, handlerNameOf, type Handler } from './handlers';
 export { LambdaSim, type AliasState, type AliasChange } from './lambda';
 export { evaluateExpression, referencedIds } from './metric-math';
-export { MetricStore, statistic, percentile, lowSampleThreshold, type MetricId } from './metrics';
+export { MetricStore, statistic, percentile, lowSampleThreshold, keepsRawValues, type MetricId, type StatisticSet } from './metrics';
+export { parseStatistic, isStatistic, type ParsedStatistic } from './statistics';
+export { putMetricData } from './put-metric-data';
 export { Random } from './random';
 export {
   SageMakerSim,

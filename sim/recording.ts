@@ -42,6 +42,7 @@ export class CallRecorder {
       [world, 'invokeModel', 'Invoke'],
       [world.cloudwatch, 'describeAlarms', 'DescribeAlarms'],
       [world.cloudwatch, 'getMetricData', 'GetMetricData'],
+      [world.cloudwatch, 'putMetricData', 'PutMetricData'],
       [world.cloudwatch, 'putMetricAlarm', 'PutMetricAlarm'],
       [world.cloudwatch, 'setAlarmState', 'SetAlarmState'],
       [world.sns, 'publish', 'Publish'],

@@ -6,7 +6,7 @@ import type { FaultKind } from './aws-errors';
 import type { MetricId } from './metrics';
 import { LAMBDA_VERSIONS, regressionOnsetMinute, type ScenarioFile, ScenarioError, type ScenarioTarget, type SimVersions, toSimScenario } from './scenario';
 import { synthesizeExampleStack } from './template';
-import { type RunResult, SimWorld } from './world';
+import { type RunResult, SimWorld, type SimWorldOptions } from './world';
 
 export const STRATEGIES = ['model-canary'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -93,6 +93,8 @@ export interface Summary {
   readonly stableRequests: number;
   readonly maxCanaryWeight: number;
   readonly alarmsFired: { readonly atSeconds: number; readonly alarm: string }[];
+  /** The guard the rollback alert names (an alarm, or a guard the check step's judge decided), short name. */
+  readonly decidedBy: string | null;
   readonly alerts: AlertSummary[];
   readonly faultsInjected: number;
   /** Virtual seconds from the canary's deploy to the end of the rollout (or of the scenario). */
@@ -161,6 +163,17 @@ const PROFILES: Record<ScenarioTarget, TargetProfile> = {
 const TAIL_MINUTES = 5;
 const MINUTE = 60_000;
 
+/** SimWorld's options for a scenario file: the target's canary, the behaviour, the publication delay. */
+export function worldOptions(file: ScenarioFile, seed: number): SimWorldOptions {
+  const profile = PROFILES[file.target];
+  return {
+    seed,
+    canaryName: profile.canaryName,
+    scenario: toSimScenario(file, profile.warmUpMinutes, profile),
+    metricPublishDelaySeconds: file.metricPublishDelaySeconds ?? 0,
+  };
+}
+
 export async function runScenario(file: ScenarioFile, options: RunOptions = {}): Promise<{ summary: Summary; timeline: Timeline; result?: RunResult }> {
   const strategy = options.strategy ?? 'model-canary';
   if (!(STRATEGIES as readonly string[]).includes(strategy)) {
@@ -168,11 +181,7 @@ export async function runScenario(file: ScenarioFile, options: RunOptions = {}):
   }
   const profile = PROFILES[file.target];
   const seed = options.seed ?? 1;
-  const world = SimWorld.fromStack(synthesizeExampleStack(), {
-    seed,
-    canaryName: profile.canaryName,
-    scenario: toSimScenario(file, profile.warmUpMinutes, profile),
-  });
+  const world = SimWorld.fromStack(synthesizeExampleStack(), worldOptions(file, seed));
   try {
     return await drive(world, file, seed, strategy, options, profile);
   } finally {
@@ -303,6 +312,9 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     ...history.map((h) => h.percent),
   );
   const alarmsFired = result.alarmTransitions.filter((t) => t.to === 'ALARM').map((t) => ({ atSeconds: seconds(t.at), alarm: shortAlarm(t.alarmName) }));
+  const rolledBackAlert = result.alerts.find((a) => a.event === 'ROLLED_BACK');
+  const decidedName = (rolledBackAlert?.body?.alarm as { name?: string } | undefined)?.name;
+  const decidedBy = decidedName ? shortAlarm(decidedName) : null;
   const summary: Summary = {
     scenario: file.name,
     target: file.target,
@@ -321,6 +333,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     stableRequests: stable.requests,
     maxCanaryWeight,
     alarmsFired,
+    decidedBy,
     alerts: result.alerts.map((a) => ({ atSeconds: seconds(a.at), subject: a.subject, event: a.event })),
     faultsInjected: world.faults.injected.length,
     rolloutSeconds: seconds(rolloutEnd),
@@ -338,7 +351,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     if (h.by === 'set-weight') events.push({ atSeconds: seconds(h.at), kind: 'step', label: `step: canary ${h.percent}%` });
   }
   for (const a of alarmsFired) events.push({ atSeconds: a.atSeconds, kind: 'alarm', label: `ALARM ${a.alarm}` });
-  if (rollback && outcome !== 'promoted') events.push({ atSeconds: seconds(rollback.at), kind: 'rollback', label: `rolled back (${rollback.by ?? '?'})` });
+  if (rollback && outcome !== 'promoted') events.push({ atSeconds: seconds(rollback.at), kind: 'rollback', label: `rolled back (${rollback.by ?? '?'}${decidedBy ? `: ${decidedBy}` : ''})` });
   if (promote) events.push({ atSeconds: seconds(promote.at), kind: 'promote', label: 'promoted' });
   for (const a of result.alerts) if (a.event === 'HOLDING') events.push({ atSeconds: seconds(a.at), kind: 'hold', label: 'holding: not enough traffic' });
   if (outcome === 'held') events.push({ atSeconds: seconds(rolloutEnd), kind: 'end', label: 'scenario ends, rollout still held' });

@@ -45,6 +45,11 @@ export interface ScenarioFile {
   readonly stable: VersionSpec;
   readonly canary: VersionSpec;
   readonly changes?: readonly ScenarioChange[];
+  /**
+   * Seconds after a minute ends before its metrics can be read (GetMetricData, alarms, the judge):
+   * CloudWatch's publication lag. 0 to 600. @default 0 (a minute is readable as soon as it ends)
+   */
+  readonly metricPublishDelaySeconds?: number;
 }
 
 /** The versions SimWorld publishes: the first deploy is stable, the second the canary. */
@@ -109,6 +114,7 @@ export function validateScenario(raw: unknown, where = 'scenario'): ScenarioFile
   if (o.target !== 'lambda' && o.target !== 'sagemaker') problems.push('target must be "lambda" or "sagemaker"');
   num('durationMinutes', o.durationMinutes, 1, 24 * 60, true);
   num('requestsPerSecond', o.requestsPerSecond, 0, 10_000, true);
+  num('metricPublishDelaySeconds', o.metricPublishDelaySeconds, 0, 600, false);
   version('stable', o.stable, true);
   version('canary', o.canary, true);
   if (o.changes !== undefined && !Array.isArray(o.changes)) problems.push('changes must be an array');

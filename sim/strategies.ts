@@ -2,10 +2,11 @@
  * Rollout strategies side by side on the same simulated traffic (issue 4, `npm run bench`).
  *
  * `model-canary` is this library: the synthesized workflow with the real handlers, as
- * `npm run simulate` runs it. The others are anchors, small controllers written here that drive the
- * SAME simulated alias (UpdateAlias on the simulated Lambda) on the SAME SimWorld traffic, and read
- * the same simulated CloudWatch: the example app's guard alarms (CodeDeploy) or the alias's
- * AWS/Lambda metrics per executed version (the seed tutorial's controller, Flagger). For an anchor
+ * `npm run simulate` runs it. The others are anchors, small controllers (sim/anchor-controllers.ts,
+ * sim/kayenta.ts) that drive the SAME simulated alias (UpdateAlias on the simulated Lambda) on the
+ * SAME SimWorld traffic, and read the same simulated CloudWatch: the example app's guard alarms
+ * (CodeDeploy) or the alias's AWS/Lambda metrics per executed version (the seed tutorial's
+ * controller, Flagger, Kayenta). For an anchor
  * the release custom resource does not start the workflow and the EventBridge fast path does
  * nothing (both handlers are replaced), so only the anchor moves traffic. Each anchor is a model of
  * the documented behaviour under stated assumptions (ANCHOR_ASSUMPTIONS), not the product itself.
@@ -13,17 +14,21 @@
  * Every run is measured the same way, once a virtual second, from the alias: when the canary's
  * weight first returns to 0 (rollback), when it becomes the alias's version (promotion), and the
  * canary's requests and failures between the regression onset and that rollback (blast radius).
+ * The onset is the first minute the canary is materially worse (sim/practical-margin.ts).
  */
 import type { CustomResourceEvent } from '../lambda/handlers/release';
 import { COMPLETE_MARKER, isCompleteEvent } from '../lambda/shared/release-complete';
 import { targetFor } from '../lambda/shared/targets';
 import { HANDLERS, type Handler } from './handlers';
+import { CodeDeployController, type Controller, type ControllerContext, FlaggerController, SeedController } from './anchor-controllers';
+import { KAYENTA_DEFAULTS, KAYENTA_JUDGE, KayentaController } from './kayenta';
 import type { MetricId } from './metrics';
-import { LAMBDA_VERSIONS, regressionOnsetMinute, type ScenarioFile, ScenarioError, toSimScenario } from './scenario';
+import { materialRegression } from './practical-margin';
+import { LAMBDA_VERSIONS, type ScenarioFile, ScenarioError, specAt, toSimScenario } from './scenario';
 import { synthesizeExampleStack } from './template';
 import { SimWorld } from './world';
 
-export const ANCHOR_STRATEGIES = ['codedeploy-canary10-5min', 'codedeploy-linear10-every1min', 'seed-controller', 'flagger'] as const;
+export const ANCHOR_STRATEGIES = ['codedeploy-canary10-5min', 'codedeploy-linear10-every1min', 'seed-controller', 'flagger', 'kayenta'] as const;
 export type AnchorStrategy = (typeof ANCHOR_STRATEGIES)[number];
 /** Every strategy `simulate --strategy` and `bench` know; this library's first. */
 export const ALL_STRATEGIES = ['model-canary', ...ANCHOR_STRATEGIES] as const;
@@ -52,7 +57,22 @@ export const ANCHOR_ASSUMPTIONS: Readonly<Record<AnchorStrategy, string>> = {
     'the canary over the last minute: request-success-rate ≥ 99 % and request-duration (p99) ≤ 500 ms; no data fails a check; a ' +
     'passing check moves +10 % (10 → 50 %), a passing check at 50 % promotes (100 % at once, generous: real Flagger takes another ' +
     'interval or two to promote and finalise); failed checks count up over the rollout and the 5th rolls back.',
+  kayenta:
+    `Spinnaker's canary stage with Kayenta's default judge (NetflixACAJudge): ${KAYENTA_DEFAULTS.steps.join(' → ')} % then 100 %, ` +
+    `one ${KAYENTA_DEFAULTS.intervalMinutes}-minute analysis interval per step (no warm-up, no lookback: each analysis covers every ` +
+    'complete, published minute since the canary started). Two metrics, each its own group: error rate per minute (Errors / ' +
+    'Invocations) and p95 Duration per minute, per executed version, direction "increase" (a better canary passes). Each is ' +
+    `a Mann-Whitney U test on the canary's and stable's per-minute points with a ${KAYENTA_JUDGE.confidenceLevel * 100} % interval on the shift; ` +
+    `High when its lower bound exceeds ${KAYENTA_JUDGE.tolerance} × |Hodges-Lehmann estimate| and the mean ratio is at least ${KAYENTA_JUDGE.allowedIncrease}. ` +
+    'The test is the asymptotic one Kayenta computes (normal approximation with continuity and tie corrections, as R\'s ' +
+    'wilcox.test), written in sim/kayenta.ts; a minute without canary requests gives no point. ' +
+    'Score = share of groups that pass (no data scores 0, as Kayenta\'s NODATA); a score below the marginal threshold ' +
+    `(${KAYENTA_DEFAULTS.marginal}) rolls back at once, the last interval must reach the pass threshold (${KAYENTA_DEFAULTS.pass}), then 100 %. ` +
+    'The thresholds 75 / 95 are an assumption (common example values; Kayenta has no default). No outlier removal (Kayenta\'s ' +
+    'default), no correction for the repeated looks.',
 };
+
+export type { Controller, ControllerContext } from './anchor-controllers';
 
 export type Outcome = 'promoted' | 'rolled_back' | 'held' | 'failed';
 
@@ -66,6 +86,10 @@ export interface StrategyRun {
   readonly reason: string | null;
   readonly regressionOnsetSeconds: number | null;
   readonly regression: string[];
+  /** Differences from stable within the practical margin (sim/practical-margin.ts): the run counts as healthy. */
+  readonly negligible?: string[];
+  /** Seconds after a minute ends before its metrics can be read (SimWorld's metricPublishDelaySeconds). */
+  readonly metricPublishDelaySeconds?: number;
   /** When the canary's weight first went back to 0 after serving (rollback), if it did. */
   readonly weightZeroAtSeconds: number | null;
   /** When the canary first got 100 % of traffic (Lambda: became the alias's version), if it did; model-canary promotes after a bake at 100 %. */
@@ -82,12 +106,25 @@ export interface StrategyRun {
   /** The canary's weight after each change, in percent. */
   readonly steps: { readonly atSeconds: number; readonly percent: number }[];
   readonly simulatedSeconds: number;
+  /**
+   * When a strategy was done with the canary at 100 % and a regression to count: from then to the
+   * scenario's end the canary's requests and failures are the expected ones (rate × request rate),
+   * not simulated; they are in the counts above.
+   */
+  readonly extrapolatedFromSeconds?: number;
   readonly realMs: number;
 }
 
 export interface StrategyOptions {
   readonly seed?: number;
   readonly strategy?: AnyStrategy;
+  /**
+   * Simulate a promoted canary request by request until the scenario ends. By default the run stops
+   * once the strategy is done at 100 % and adds the expected rest (extrapolatedFromSeconds).
+   */
+  readonly simulateAfterPromotion?: boolean;
+  /** Publication lag of every metric, for every strategy alike, where the scenario sets no metricPublishDelaySeconds. @default 0 */
+  readonly metricPublishDelaySeconds?: number;
   /** Called once a virtual minute. */
   readonly onProgress?: (p: { atSeconds: number; canaryPercent: number; alarmsInAlarm: string[]; note: string }) => void;
 }
@@ -96,145 +133,6 @@ const MINUTE = 60_000;
 const WARM_UP_MINUTES = 3;
 const STABLE = LAMBDA_VERSIONS.stable;
 const CANARY = LAMBDA_VERSIONS.canary;
-
-/** What a controller may do and read: the alias, the alarms, the alias's per-version metrics. */
-export interface ControllerContext {
-  /** Seconds since the controller started (the canary's deploy finished). */
-  elapsed(): number;
-  setCanaryPercent(percent: number): void;
-  promote(reason: string): void;
-  rollback(reason: string): void;
-  alarmsInAlarm(): string[];
-  /** One statistic of an AWS/Lambda metric of a version over complete, visible minutes in [from, to) (ms). */
-  lambdaMetric(version: string, metricName: 'Invocations' | 'Errors' | 'Duration', stat: string, fromMs: number, toMs: number): { value: number; samples: number }[];
-  /** The current minute boundary (ms). */
-  minuteStart(): number;
-  /** The canary's deploy (ms): the start of the rollout. */
-  readonly rolloutStartMs: number;
-  note(text: string): void;
-}
-
-/** A controller: start() once, then tick() every virtual second until done. */
-export interface Controller {
-  start(ctx: ControllerContext): void;
-  tick(ctx: ControllerContext): void;
-  readonly done: boolean;
-}
-
-abstract class Periodic implements Controller {
-  public done = false;
-  private next = 60;
-  constructor(private readonly periodSeconds = 60) {
-    this.next = periodSeconds;
-  }
-  public abstract start(ctx: ControllerContext): void;
-  protected abstract evaluate(ctx: ControllerContext): void;
-  public tick(ctx: ControllerContext): void {
-    if (this.done || ctx.elapsed() < this.next) return;
-    this.next += this.periodSeconds;
-    this.evaluate(ctx);
-  }
-}
-
-/** CodeDeploy's traffic shifting: a list of (seconds, percent) shifts; alarms polled once a minute. */
-export class CodeDeployController extends Periodic {
-  constructor(private readonly shifts: readonly { readonly atSeconds: number; readonly percent: number }[]) {
-    super(60);
-  }
-  public start(ctx: ControllerContext): void {
-    ctx.setCanaryPercent(this.shifts[0].percent);
-  }
-  protected evaluate(ctx: ControllerContext): void {
-    const firing = ctx.alarmsInAlarm();
-    if (firing.length > 0) {
-      ctx.rollback(`alarm in ALARM: ${firing.join(', ')}`);
-      this.done = true;
-      return;
-    }
-    const due = this.shifts.filter((s) => s.atSeconds <= ctx.elapsed() + 1e-6).pop();
-    if (!due) return;
-    if (due.percent >= 100) {
-      ctx.promote('all traffic shifted');
-      this.done = true;
-    } else ctx.setCanaryPercent(due.percent);
-  }
-}
-
-export class SeedController extends Periodic {
-  private static readonly STEPS = [10, 25, 50, 75, 100];
-  private step = 0;
-  public start(ctx: ControllerContext): void {
-    ctx.setCanaryPercent(SeedController.STEPS[0]);
-  }
-  protected evaluate(ctx: ControllerContext): void {
-    const to = ctx.minuteStart();
-    const sum = (version: string, metric: 'Invocations' | 'Errors' | 'Duration') =>
-      ctx.lambdaMetric(version, metric, 'Sum', ctx.rolloutStartMs, to).reduce((a, d) => a + d.value, 0);
-    const read = (version: string) => {
-      const n = sum(version, 'Invocations');
-      return { n, errorRate: n > 0 ? sum(version, 'Errors') / n : 0, meanMs: n > 0 ? sum(version, 'Duration') / n : 0 };
-    };
-    const c = read(CANARY);
-    const s = read(STABLE);
-    if (c.n < 100) {
-      ctx.note(`waiting: ${c.n} canary requests`);
-      return;
-    }
-    if (c.errorRate - s.errorRate > 0.02 || c.meanMs - s.meanMs > 50) {
-      ctx.rollback(`canary error rate ${(c.errorRate * 100).toFixed(2)} % vs ${(s.errorRate * 100).toFixed(2)} %, mean latency ${c.meanMs.toFixed(0)} vs ${s.meanMs.toFixed(0)} ms`);
-      this.done = true;
-      return;
-    }
-    this.step++;
-    const percent = SeedController.STEPS[this.step];
-    if (percent >= 100) {
-      ctx.promote('healthy at every step');
-      this.done = true;
-    } else ctx.setCanaryPercent(percent);
-  }
-}
-
-export class FlaggerController extends Periodic {
-  private weight: number;
-  private failedChecks = 0;
-  constructor(private readonly o = { stepWeight: 10, maxWeight: 50, threshold: 5, minSuccessRate: 0.99, maxP99Ms: 500 }) {
-    super(60);
-    this.weight = o.stepWeight;
-  }
-  public start(ctx: ControllerContext): void {
-    ctx.setCanaryPercent(this.weight);
-  }
-  protected evaluate(ctx: ControllerContext): void {
-    const to = ctx.minuteStart();
-    const from = to - MINUTE;
-    const invocations = ctx.lambdaMetric(CANARY, 'Invocations', 'Sum', from, to).reduce((a, d) => a + d.value, 0);
-    const errors = ctx.lambdaMetric(CANARY, 'Errors', 'Sum', from, to).reduce((a, d) => a + d.value, 0);
-    const p99 = ctx.lambdaMetric(CANARY, 'Duration', 'p99', from, to)[0]?.value;
-    const problems: string[] = [];
-    if (invocations === 0 || p99 === undefined) problems.push('no values found');
-    else {
-      const success = 1 - errors / invocations;
-      if (success < this.o.minSuccessRate) problems.push(`request-success-rate ${(success * 100).toFixed(2)} % < ${this.o.minSuccessRate * 100} %`);
-      if (p99 > this.o.maxP99Ms) problems.push(`request-duration ${p99.toFixed(0)} ms > ${this.o.maxP99Ms} ms`);
-    }
-    if (problems.length > 0) {
-      this.failedChecks++;
-      ctx.note(`failed check ${this.failedChecks}/${this.o.threshold}: ${problems.join('; ')}`);
-      if (this.failedChecks >= this.o.threshold) {
-        ctx.rollback(`${this.failedChecks} failed checks (last: ${problems.join('; ')})`);
-        this.done = true;
-      }
-      return;
-    }
-    if (this.weight >= this.o.maxWeight) {
-      ctx.promote('checks passed at maxWeight');
-      this.done = true;
-      return;
-    }
-    this.weight = Math.min(this.o.maxWeight, this.weight + this.o.stepWeight);
-    ctx.setCanaryPercent(this.weight);
-  }
-}
 
 export function controllerFor(strategy: AnchorStrategy): Controller {
   switch (strategy) {
@@ -249,6 +147,8 @@ export function controllerFor(strategy: AnchorStrategy): Controller {
       return new SeedController();
     case 'flagger':
       return new FlaggerController();
+    case 'kayenta':
+      return new KayentaController();
   }
 }
 
@@ -266,6 +166,23 @@ function anchorHandlers(): Record<string, Handler> {
   return { release, 'on-alarm': (async () => ({ skipped: 'anchor strategy' })) as Handler };
 }
 
+/** The canary's expected requests and failures at 100 % of traffic from `fromSeconds` to `toSeconds` after its deploy. */
+export function expectedCanaryServed(file: ScenarioFile, fromSeconds: number, toSeconds: number): { requests: number; errors: number } {
+  const traffic = [...(file.changes ?? [])].filter((c) => c.requestsPerSecond !== undefined).sort((a, b) => a.atMinute - b.atMinute);
+  let requests = 0;
+  let errors = 0;
+  for (let t = Math.ceil(fromSeconds); t < toSeconds; t++) {
+    const minute = t / 60;
+    const rps = traffic.filter((c) => c.atMinute <= minute).pop()?.requestsPerSecond ?? file.requestsPerSecond;
+    requests += rps;
+    errors += rps * (specAt(file, 'canary', minute).errorRate ?? 0);
+  }
+  return { requests: Math.round(requests), errors: Math.round(errors) };
+}
+
+/** The scenario's own publication lag, else the option's. */
+const publishDelay = (file: ScenarioFile, options: StrategyOptions) => file.metricPublishDelaySeconds ?? options.metricPublishDelaySeconds ?? 0;
+
 /** Runs one strategy on one Lambda scenario file. */
 export async function runStrategy(file: ScenarioFile, options: StrategyOptions = {}): Promise<StrategyRun> {
   const strategy = options.strategy ?? 'model-canary';
@@ -277,6 +194,7 @@ export async function runStrategy(file: ScenarioFile, options: StrategyOptions =
     seed,
     canaryName: 'SentimentCanary',
     scenario: toSimScenario(file, WARM_UP_MINUTES, LAMBDA_VERSIONS),
+    metricPublishDelaySeconds: publishDelay(file, options),
     ...(isAnchor(strategy) ? { handlers: anchorHandlers() } : {}),
   });
   try {
@@ -292,7 +210,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
   await world.advance((deployAt - world.now()) / 1000);
   const end = deployAt + file.durationMinutes * MINUTE;
   const seconds = (ms: number) => Math.round((ms - deployAt) / 100) / 10;
-  const onset = regressionOnsetMinute(file);
+  const { onset, negligible } = materialRegression(file);
   const onsetMs = onset ? deployAt + onset.minute * MINUTE : undefined;
   const servedCanary = () => ({ ...(world.served.get(CANARY) ?? { requests: 0, errors: 0 }) });
   let atOnset = onsetMs !== undefined && onsetMs <= world.now() ? servedCanary() : undefined;
@@ -323,7 +241,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     alarmsInAlarm: () => [...world.cloudwatch.alarms.values()].filter((a) => a.state === 'ALARM').map((a) => a.definition.AlarmName ?? '?'),
     lambdaMetric: (version, metricName, stat, fromMs, toMs) => {
       const id: MetricId = { namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: fn, Resource: `${fn}:${world.aliasName}`, ExecutedVersion: version } };
-      return world.metrics.series(id, stat, 60, fromMs, toMs, world.now()).map((d) => ({ value: d.value, samples: d.sampleCount }));
+      return world.metrics.series(id, stat, 60, fromMs, toMs, world.now()).map((d) => ({ value: d.value, samples: d.sampleCount, timestamp: d.timestamp }));
     },
     minuteStart: () => Math.floor(world.now() / MINUTE) * MINUTE,
     rolloutStartMs: deployAt,
@@ -341,6 +259,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
 
   let everServed = false;
   let zeroAt: number | undefined;
+  let extrapolatedFrom: number | undefined;
   let atZero: { requests: number; errors: number } | undefined;
   let promotedAt: number | undefined;
   let maxWeight = 0;
@@ -375,8 +294,20 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     }
     // Done and nothing left to measure: rolled back, or no regression to count.
     if (finished() && (zeroAt !== undefined || onsetMs === undefined || percentNow() === 0)) break;
+    // Done at 100 % with a regression: nothing watches any more, the rest is the canary serving everything.
+    if (finished() && percentNow() === 100 && !options.simulateAfterPromotion) {
+      extrapolatedFrom = world.now();
+      break;
+    }
   }
-  const endServed = servedCanary();
+  const rest = extrapolatedFrom !== undefined ? expectedCanaryServed(file, (extrapolatedFrom - deployAt) / 1000, file.durationMinutes * 60) : { requests: 0, errors: 0 };
+  const served = servedCanary();
+  const endServed = { requests: served.requests + rest.requests, errors: served.errors + rest.errors };
+  if (extrapolatedFrom !== undefined && !atOnset && onsetMs !== undefined) {
+    // The regression starts after the run stopped: the counts at the onset are expected ones too.
+    const before = expectedCanaryServed(file, (extrapolatedFrom - deployAt) / 1000, (onsetMs - deployAt) / 1000);
+    atOnset = { requests: served.requests + before.requests, errors: served.errors + before.errors };
+  }
   const outcome: Outcome = controller
     ? !controller.done
       ? 'held'
@@ -404,6 +335,8 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     reason,
     regressionOnsetSeconds: onset ? onset.minute * 60 : null,
     regression: onset?.what ?? [],
+    ...(negligible.length > 0 ? { negligible } : {}),
+    metricPublishDelaySeconds: publishDelay(file, options),
     weightZeroAtSeconds: zeroAt !== undefined ? seconds(zeroAt) : null,
     promotedAtSeconds: promotedAt !== undefined ? seconds(promotedAt) : null,
     detectionSeconds: zeroAt !== undefined && onsetMs !== undefined && !rolledBackBeforeOnset ? Math.round((zeroAt - onsetMs) / 100) / 10 : null,
@@ -414,6 +347,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     maxCanaryWeight: maxWeight,
     steps,
     simulatedSeconds: seconds(world.now()),
+    ...(extrapolatedFrom !== undefined ? { extrapolatedFromSeconds: seconds(extrapolatedFrom) } : {}),
     realMs: Math.round(performance.now() - realStart),
   };
 }

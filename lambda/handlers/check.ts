@@ -1,13 +1,14 @@
 import { firingAlarms, readAlarms } from '../shared/alarms';
 import { publishAlert } from '../shared/alerts';
-import { requestCounts, requestMetrics, sumMetrics } from '../shared/metrics';
-import { type ClassCounts, judgeShift, predictionCounts, predictionMetrics } from '../shared/prediction-shift';
+import { type GuardVerdict, judgeGuards, publishEvidence, readGuards } from '../shared/judge';
+import type { JudgePlan } from '../shared/judge-plan';
+import { countRequests } from '../shared/metrics';
 import { decideCheck, log, nowSeconds, progressOf, alertFacts } from '../shared/rollout';
 import { relate } from '../shared/target';
 import { targetFor } from '../shared/targets';
-import type { PredictionShiftPlan, RolloutProgress, RolloutState } from '../shared/types';
+import type { RolloutPlan, RolloutProgress, RolloutState } from '../shared/types';
 
-/** One check of a baking step: guards, the target, the bake time and the canary's request count. */
+/** One check of a baking step: guard alarms, the judge, the target, the bake time and the canary's request count. */
 export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const { plan, release } = state;
   const progress = progressOf(state);
@@ -21,19 +22,14 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const firing = firingAlarms(alarms, progress.ignoredAlarms, progress.startedAt);
   const split = await target.read();
   const now = nowSeconds();
-  // One GetMetricData call for every count this check needs.
   const versions = { canary: release.canaryVersion, stable: release.stableVersion };
-  const shiftPlan = plan.predictionShift ?? undefined;
-  const sums = await sumMetrics(
-    { ...requestMetrics(target, versions), ...(shiftPlan ? predictionMetrics(shiftPlan, versions) : {}) },
-    progress.stepStartedAt,
-    now,
-  );
-  const counts = requestCounts(sums);
-  const shift = shiftPlan ? predictionShift(shiftPlan, predictionCounts(shiftPlan, sums)) : undefined;
+  const counts = await countRequests(target, versions, progress.stepStartedAt, now);
+  const verdicts = await judge(plan.judge ?? undefined, versions, progress.startedAt, now);
+  const worst = verdicts.filter((v) => v.worse).sort((a, b) => b.log10Evidence - a.log10Evidence)[0];
   const next = decideCheck(plan, progress, {
     firing,
-    failedGuard: shift,
+    // Named as its evidence alarm is, so alerts and the fast path speak of the same guard.
+    failedGuard: worst && { name: evidenceAlarmName(plan, worst.name), reason: worst.summary, value: round(worst.log10Evidence), threshold: round(worst.threshold) },
     relation: relate(split, release),
     canaryRequests: counts.canary.requests,
     now,
@@ -47,15 +43,38 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   return next;
 }
 
-/** The prediction-shift guard: PSI of the class shares in the step so far, once both sides have enough predictions. */
-function predictionShift(plan: PredictionShiftPlan, counts: { canary: ClassCounts; stable: ClassCounts }) {
-  const verdict = judgeShift(plan, counts.canary, counts.stable);
-  log('prediction shift', { psi: verdict.psi, judged: verdict.judged, ...counts });
-  if (!verdict.shifted) return undefined;
-  return {
-    name: 'PredictionShift',
-    reason: `population stability index ${verdict.psi.toFixed(3)} > ${plan.maxPsi} (${verdict.summary})`,
-    value: Number(verdict.psi.toFixed(4)),
-    threshold: plan.maxPsi,
-  };
+/** Every judged guard's verdict, logged and published as its evidence metric. */
+async function judge(plan: JudgePlan | undefined, versions: { canary: string; stable: string }, startedAt: number, now: number): Promise<GuardVerdict[]> {
+  if (!plan || plan.guards.length === 0) return [];
+  const verdicts = judgeGuards(plan, await readGuards(plan, versions, startedAt, now));
+  log('judge', {
+    alpha: plan.alpha,
+    guards: verdicts.map((v) => ({
+      name: v.name,
+      log10Evidence: round(v.log10Evidence),
+      threshold: round(v.threshold),
+      worse: v.worse,
+      minutes: v.minutes,
+      canary: v.canary,
+      stable: v.stable,
+      oddsRatio: v.oddsRatio,
+      undecided: v.undecided,
+      summary: v.summary,
+    })),
+  });
+  try {
+    await publishEvidence(plan, versions.canary, verdicts, now);
+  } catch (err) {
+    // The decision above does not depend on the metric: a failed publish only costs the dashboard a point.
+    log('evidence not published', { error: String(err) });
+  }
+  return verdicts;
+}
+
+function evidenceAlarmName(plan: RolloutPlan, guard: string): string {
+  return plan.judge ? `${plan.judge.stackName}-${plan.judge.canaryName}-${guard}` : guard;
+}
+
+function round(x: number): number {
+  return Number(x.toFixed(3));
 }

@@ -3,6 +3,7 @@
  * in the state machine), the release comes from the deploy that started the rollout, and the
  * progress is rewritten by every step.
  */
+import type { JudgePlan } from './judge-plan';
 
 /** Where traffic goes. Each kind has one implementation of TrafficTarget (lambda/shared/targets/). */
 export interface LambdaAliasTargetConfig {
@@ -62,20 +63,8 @@ export interface RolloutPlan {
   readonly versionScopedAlarmNames: string[];
   readonly topicArn: string;
   readonly preTrafficChecks: PreTrafficCheckPlan[];
-  /** The prediction-shift guard, judged by the check step; null when off. */
-  readonly predictionShift?: PredictionShiftPlan | null;
-}
-
-export interface PredictionShiftPlan {
-  readonly namespace: string;
-  readonly canaryName: string;
-  /** The Stack dimension of the signals (absent in plans from before it). */
-  readonly stackName?: string;
-  readonly classes: string[];
-  /** Largest population stability index that still passes. */
-  readonly maxPsi: number;
-  /** Predictions each version needs in the step before the PSI is judged. */
-  readonly minSamples: number;
+  /** The judged guards (canary against stable, decided in the check step); null without one, absent in plans from before it. */
+  readonly judge?: JudgePlan | null;
 }
 
 /** What the deploy asks for: move traffic from the stable version to the canary version. */

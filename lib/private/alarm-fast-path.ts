@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
@@ -22,7 +22,7 @@ const MAX_ALARM_NAME_CHARS = 255;
  * Immediate rollback: a guard alarm entering ALARM sets the canary weight to 0 within seconds.
  *
  * The rule must fit the pattern quota above however many alarms there are. The library's alarms all
- * start with one prefix, so the rule matches that prefix. The user's additionalAlarms have names of
+ * start with one prefix, so the rule matches that prefix. The user's alarms (Guard.fromAlarm) have names of
  * their own: the rule names them beside the prefix while the pattern fits (names of unknown length
  * counted at 255 characters); past that it matches every alarm of the account that enters ALARM and
  * the on-alarm function ignores those not named in its input (no API call, so a foreign alarm costs
@@ -33,13 +33,19 @@ export function addAlarmFastPath(host: RolloutController, plan: Record<string, u
   const onAlarm = host.handler('on-alarm', 'AlarmFastPath');
   host.binding.grantShiftTraffic(onAlarm);
   const guards = host.guards;
-  const named = { alarmName: [{ prefix: guards.alarmNamePrefix }, ...guards.additionalAlarms.map((a) => a.alarmName)] };
   const patternWith = (detail: object) => ({ source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: { ...detail, state: { value: ['ALARM'] } } });
-  // CDK renders detailType as "detail-type": a few characters more than measured here, hence the margin.
-  const nameFilter = renderedLength(host, patternWith(named)) <= MAX_EVENT_PATTERN_CHARS - 64 ? named : {};
+  // Rendered at synth: guards added with addGuard() after the construct count too.
+  const detail = Lazy.any({
+    produce: () => {
+      const named = { alarmName: [{ prefix: guards.alarmNamePrefix }, ...guards.additionalAlarms.map((a) => a.alarmName)] };
+      // CDK renders detailType as "detail-type": a few characters more than measured here, hence the margin.
+      const nameFilter = renderedLength(host, patternWith(named)) <= MAX_EVENT_PATTERN_CHARS - 64 ? named : {};
+      return patternWith(nameFilter).detail;
+    },
+  });
   const rule = new events.Rule(host, 'GuardAlarmRule', {
     description: `cdk-model-canary ${host.canaryName}: a guard alarm entered ALARM`,
-    eventPattern: patternWith(nameFilter),
+    eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: detail as unknown as Record<string, unknown> },
   });
   const input = {
     config: {
@@ -71,7 +77,7 @@ function ruleSizeProblems(rule: events.Rule, input: unknown, alarms: number): st
   const inputChars = renderedLength(rule, input);
   if (inputChars > MAX_TARGET_INPUT_CHARS) {
     problems.push(
-      `the fast-path rule's target input would have up to ${inputChars} characters with ${alarms} guard alarm names, more than EventBridge's ${MAX_TARGET_INPUT_CHARS}: combine some additionalAlarms into one CloudWatch composite alarm, or give them shorter names`,
+      `the fast-path rule's target input would have up to ${inputChars} characters with ${alarms} guard alarm names, more than EventBridge's ${MAX_TARGET_INPUT_CHARS}: combine some Guard.fromAlarm alarms into one CloudWatch composite alarm, or give them shorter names`,
     );
   }
   return problems;

@@ -49,7 +49,7 @@ export function acknowledgeFindings(controller: RolloutController): void {
   // The check step reads request counts.
   const check = controller.handlers['check'];
   if (check?.role) {
-    acknowledge(check.role, 'AwsSolutions-IAM5[Resource::*]', 'cloudwatch:GetMetricData has no resource-level permissions (Service Authorization Reference: Resource types column is empty), so its only resource is "*"; it is the only action of that statement.');
+    acknowledge(check.role, 'AwsSolutions-IAM5[Resource::*]', 'cloudwatch:GetMetricData and cloudwatch:PutMetricData have no resource-level permissions (Service Authorization Reference: Resource types column is empty), so their only resource is "*"; PutMetricData is limited to the judge\'s namespace by the condition cloudwatch:namespace.');
   }
 
   // The release step stops the running rollout of its own state machine when a newer release supersedes it.

@@ -1,4 +1,5 @@
 import { Annotations, ArnFormat, CustomResource, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,9 +10,12 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { InsufficientTrafficAction, type ModelCanaryOptions } from '../model-canary-options';
 import { RolloutSchedule } from '../rollout-schedule';
+import { DEFAULT_ALPHA, EVIDENCE_DIMENSIONS, EVIDENCE_METRIC, evidenceThreshold, JUDGE_NAMESPACE, type JudgedGuardPlan, type JudgePlan } from '../../lambda/shared/judge-plan';
+import { SIGNAL_NAMESPACE } from '../../runtime/signal-names';
+import { Guard } from '../guards/guard';
 import { GuardAlarms } from './guard-alarms';
+import type { GuardContext } from './guard-kit';
 import { handlerCode } from './handler-code';
-import { addModelSignalGuards, predictionShiftPlan } from './signal-guards';
 import { acknowledgeFindings } from './nag-acknowledgements';
 import type { TargetBinding } from './target-binding';
 import { addAlarmFastPath } from './alarm-fast-path';
@@ -20,7 +24,7 @@ import { addExecutionEndRule } from './execution-end-rule';
 import { buildWorkflow } from './workflow-definition';
 
 import { workflowTimeout } from './history-budget';
-import { DEFAULT_PRE_TRAFFIC_RETRIES, historyInputsOf, optionWarnings } from './option-problems';
+import { DEFAULT_PRE_TRAFFIC_RETRIES, historyInputsOf } from './option-problems';
 
 /** The alert topic's display name is at most 100 characters: "Model canary " and the name. */
 const MAX_CANARY_NAME = 100 - 'Model canary '.length;
@@ -31,8 +35,6 @@ const MAX_CANARY_NAME = 100 - 'Model canary '.length;
  */
 export const RELEASE_QUERY_INTERVAL = Duration.seconds(30);
 export const RELEASE_TOTAL_TIMEOUT = Duration.hours(1);
-/** PutMetricAlarm: AlarmName at most 255 characters. */
-const MAX_ALARM_NAME = 255;
 
 export { optionProblems } from './option-problems';
 
@@ -58,12 +60,14 @@ export class RolloutController extends Construct {
 
   public readonly binding: TargetBinding;
   public readonly canaryName: string;
+  private readonly guardContext: GuardContext;
+  private readonly judged: JudgedGuardPlan[] = [];
+  private readonly alpha: number;
 
   constructor(scope: Construct, id: string, props: RolloutControllerProps) {
     super(scope, id);
     const o = props.options;
     const schedule = o.schedule ?? RolloutSchedule.GRADUAL_5_25_50_100;
-    const guardWindow = o.guardWindow ?? Duration.minutes(5);
     const checkInterval = o.checkInterval ?? Duration.seconds(30);
     const maxHold = o.maxHold ?? Duration.hours(6);
     const minRequests = o.minRequestsPerStep ?? 100;
@@ -72,7 +76,6 @@ export class RolloutController extends Construct {
 
 
     // Alerts
-    for (const w of optionWarnings(o)) Annotations.of(this).addWarningV2(w.id, w.text);
     if (!Token.isUnresolved(this.canaryName) && this.canaryName.length > MAX_CANARY_NAME) {
       throw new Error(`${scope.constructor.name}: canaryName "${this.canaryName.slice(0, 40)}…" is ${this.canaryName.length} characters: give canaryName at most ${MAX_CANARY_NAME} (the alert topic is named "Model canary <canaryName>", at most 100 characters, and every guard alarm "<stack>-<canaryName>-<guard>", at most 255)`);
     }
@@ -134,37 +137,29 @@ export class RolloutController extends Construct {
     });
     this.stableVersion = this.release.getAttString('StableVersion');
 
-    // Guards
-    this.guards = new GuardAlarms(this, 'Guards', {
+    // Guards: each binds now (alarms, judge entries); everything that lists them reads them lazily,
+    // so addGuard() after construction is as good as `guards`.
+    const stackName = Stack.of(this).stackName;
+    this.alpha = o.falseRollbackRate ?? DEFAULT_ALPHA;
+    this.guards = new GuardAlarms(this, 'Guards', { namePrefix: `${stackName}-${this.canaryName}`, construct: scope.constructor.name, canaryName: this.canaryName });
+    this.guardContext = {
       binding: props.binding,
-      canaryVersion: props.canaryVersion,
-      stableVersion: this.stableVersion,
-      namePrefix: `${Stack.of(this).stackName}-${this.canaryName}`,
-      window: guardWindow,
-      maxErrorRatePercent: o.maxErrorRatePercent ?? 5,
-      maxLatencyP95: o.maxLatencyP95 ?? Duration.seconds(10),
-      maxErrorRateIncrease: o.maxErrorRateIncrease ?? 2,
-      maxLatencyP95Increase: o.maxLatencyP95Increase ?? Duration.millis(50),
-      additionalAlarms: o.additionalAlarms ?? [],
-    });
-    addModelSignalGuards(this.guards, o, {
+      alarms: this.guards,
       canaryName: this.canaryName,
-      stackName: Stack.of(this).stackName,
+      stackName,
       canaryVersion: props.canaryVersion,
       stableVersion: this.stableVersion,
-      guardWindow,
-    });
-    // The target's own guards (SageMaker: model errors that are not 5XX), before the plan names them all.
-    props.binding.addTargetGuards?.(this.guards, {
-      canaryVersion: props.canaryVersion,
-      minutes: Math.max(1, Math.round(guardWindow.toSeconds() / 60)),
-      maxErrorRatePercent: o.maxErrorRatePercent ?? 5,
+      signalsNamespace: o.signalsNamespace ?? SIGNAL_NAMESPACE,
+      schedule,
+    };
+    for (const guard of o.guards ?? Guard.defaults()) this.addGuard(guard);
+    this.node.addValidation({
+      validate: () =>
+        this.guards.allAlarmNames.length === 0
+          ? [`${scope.constructor.name} ${this.canaryName} has no guard: a canary would be promoted on traffic alone; leave guards out for the default set, or give at least one (Guard.errorRate(), Guard.errorRateVsStable()...)`]
+          : [],
     });
 
-    const longest = this.guards.ownAlarmNames.reduce((a, b) => (b.length > a.length ? b : a), '');
-    if (!Token.isUnresolved(longest) && longest.length > MAX_ALARM_NAME) {
-      throw new Error(`${scope.constructor.name}: the guard alarm name "${longest.slice(0, 60)}…" is ${longest.length} characters, more than CloudWatch's ${MAX_ALARM_NAME}: give a canaryName at most ${Math.max(1, this.canaryName.length - (longest.length - MAX_ALARM_NAME))} characters long (or use a shorter stack name)`);
-    }
     const plan = {
       canaryName: this.canaryName,
       target: props.binding.targetConfig,
@@ -173,11 +168,11 @@ export class RolloutController extends Construct {
       minRequestsPerStep: minRequests,
       insufficientTraffic: o.onInsufficientTraffic ?? InsufficientTrafficAction.HOLD,
       maxHoldSeconds: maxHold.toSeconds(),
-      guardAlarmNames: this.guards.allAlarmNames,
-      readCompositeAlarms: this.guards.mayBeComposite,
-      versionScopedAlarmNames: this.guards.versionScopedAlarmNames,
+      guardAlarmNames: Lazy.any({ produce: () => this.guards.allAlarmNames }),
+      readCompositeAlarms: Lazy.any({ produce: () => this.guards.mayBeComposite }),
+      versionScopedAlarmNames: Lazy.any({ produce: () => this.guards.versionScopedAlarmNames }),
       topicArn: this.topic.topicArn,
-      predictionShift: predictionShiftPlan(o, this.canaryName, Stack.of(this).stackName) ?? null,
+      judge: Lazy.any({ produce: () => this.judgePlan() }),
       preTrafficChecks: (o.preTrafficChecks ?? []).map((c) => ({
         payload: c.payload,
         repeat: c.repeat ?? 1,
@@ -202,6 +197,46 @@ export class RolloutController extends Construct {
     addAlarmFastPath(this, plan);
     addExecutionEndRule(this, plan);
     acknowledgeFindings(this);
+  }
+
+  /**
+   * Adds a guard: an alarm guard's alarms now; a judged guard's plan entry and its evidence alarm
+   * (threshold log10(1 / its share of alpha), rendered once every guard is known). @internal
+   */
+  public addGuard(guard: Guard): void {
+    if (!(guard instanceof Guard) && typeof (guard as Partial<Guard> | undefined)?._bind !== 'function') {
+      throw new Error(`${this.node.scope?.constructor.name}: a guard must be made by one of Guard's factories (Guard.errorRate(), Guard.fromAlarm(alarm)...), got ${guard === null ? 'null' : typeof guard}`);
+    }
+    this.guards.claim(guard.guardName);
+    const { judged } = guard._bind(this.guards, this.guardContext);
+    if (!judged) return;
+    this.judged.push(judged);
+    this.guards.addAlarm(judged.name, {
+      metric: new cloudwatch.Metric({
+        namespace: JUDGE_NAMESPACE,
+        metricName: EVIDENCE_METRIC,
+        dimensionsMap: {
+          [EVIDENCE_DIMENSIONS.canary]: this.canaryName,
+          [EVIDENCE_DIMENSIONS.stack]: this.guardContext.stackName,
+          [EVIDENCE_DIMENSIONS.guard]: judged.name,
+          [EVIDENCE_DIMENSIONS.version]: this.guardContext.canaryVersion,
+        },
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      }),
+      threshold: Lazy.number({ produce: () => evidenceThreshold({ alpha: this.alpha, guards: this.judged }) }),
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      minutes: 1,
+      description: `the check step's evidence that ${judged.description}`,
+      // The judge publishes it only while it reads data: the workflow must not wait for a datapoint.
+      versionScoped: false,
+    });
+  }
+
+  /** The plan's judge: every judged guard, alpha and the evidence dimensions; null without one. */
+  private judgePlan(): JudgePlan | null {
+    if (this.judged.length === 0) return null;
+    return { alpha: this.alpha, guards: [...this.judged], canaryName: this.canaryName, stackName: this.guardContext.stackName };
   }
 
   /** One workflow handler: its own role, its own log group, the prebuilt bundle. @internal */

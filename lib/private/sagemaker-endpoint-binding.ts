@@ -93,7 +93,7 @@ export class SageMakerEndpointBinding implements TargetBinding {
   public addTargetGuards(guards: GuardAlarms, ctx: TargetGuardContext): cloudwatch.Alarm[] {
     const m = (name: MetricName) => this.invocationMetric(ctx.canaryVersion, name, 'Sum');
     return [
-      guards.addGuard('ModelErrorRate', {
+      guards.addAlarm('ModelErrorRate', {
         metric: new cloudwatch.MathExpression({
           expression: '100 * (FILL(modelErrors, 0) - FILL(clientErrors, 0)) / requests',
           usingMetrics: { modelErrors: m('InvocationModelErrors'), clientErrors: m('Invocation4XXErrors'), requests: m('Invocations') },

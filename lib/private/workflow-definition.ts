@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { JUDGE_NAMESPACE } from '../../lambda/shared/judge-plan';
 import type { RolloutController } from './rollout-controller';
 
 /** Errors Step Functions may retry: our transient AWS failures and Lambda's own service errors. */
@@ -34,6 +35,16 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
   check.addToRolePolicy(
     // GetMetricData has no resource-level permissions.
     new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+  );
+  check.addToRolePolicy(
+    // The judge publishes each guard's evidence. PutMetricData has no resource-level permissions:
+    // the condition key cloudwatch:namespace limits it to the judge's namespace.
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
+    new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': JUDGE_NAMESPACE } },
+    }),
   );
   host.grantAlerts(check);
 

@@ -2,7 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { InsufficientTrafficAction, LambdaModelCanary, RolloutSchedule } from '../../lib';
+import { Guard, InsufficientTrafficAction, LambdaModelCanary, RolloutSchedule } from '../../lib';
+import { JUDGE_NAMESPACE, VERSION_PLACEHOLDER } from '../../lambda/shared/judge-plan';
 import {
   asArray,
   definitionOf,
@@ -21,7 +22,10 @@ import {
   type SynthesizedCanary,
 } from './support';
 
-const GUARDS = ['ErrorRate', 'LatencyP95', 'ErrorRateVsStable', 'LatencyP95VsStable'] as const;
+/** The default guards: two alarm guards, two judged guards (each with its evidence alarm). */
+const ALARM_GUARDS = ['ErrorRate', 'LatencyP95'] as const;
+const JUDGED_GUARDS = ['ErrorRateVsStable', 'LatencyVsStable'] as const;
+const GUARDS = [...ALARM_GUARDS, ...JUDGED_GUARDS] as const;
 const TRANSIENT = ['TransientAwsError', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 /** The workflow's Lambda tasks, by state name, and the handler each invokes. */
 const TASK_HANDLERS: Record<string, string> = {
@@ -145,7 +149,7 @@ describe('LambdaModelCanary with default options', () => {
       expect(s.canary.guardAlarms).toHaveLength(4);
     });
 
-    test.each(GUARDS)('%s: fires after 5 breaching minutes out of 5, missing data is not breaching', (guard) => {
+    test.each(ALARM_GUARDS)('%s: fires after 5 breaching minutes out of 5, missing data is not breaching', (guard) => {
       expect(alarms[guard]).toMatchObject({
         EvaluationPeriods: 5,
         DatapointsToAlarm: 5,
@@ -154,14 +158,29 @@ describe('LambdaModelCanary with default options', () => {
       });
     });
 
-    test('default thresholds: 5 %, 10000 ms, 2 points, 50 ms', () => {
+    test('default thresholds: 5 %, 10000 ms', () => {
       expect(alarms.ErrorRate.Threshold).toBe(5);
       expect(alarms.LatencyP95.Threshold).toBe(10000);
-      expect(alarms.ErrorRateVsStable.Threshold).toBe(2);
-      expect(alarms.LatencyP95VsStable.Threshold).toBe(50);
     });
 
-    test.each(GUARDS)('%s: every metric is AWS/Lambda, 1 minute, by FunctionName, Resource "<fn>:live" (not an ARN) and ExecutedVersion', (guard) => {
+    // The judge publishes log10 of each guard's e-value; alpha 0.01 shared by two judged guards.
+    test.each(JUDGED_GUARDS)('%s: an evidence alarm on the judge\'s metric, at log10(1 / (0.01 / 2)), 1 of 1 minute', (guard) => {
+      expect(alarms[guard]).toMatchObject({
+        Namespace: JUDGE_NAMESPACE,
+        MetricName: 'Evidence',
+        Statistic: 'Maximum',
+        Period: 60,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      expect(alarms[guard].Threshold).toBeCloseTo(Math.log10(2 / 0.01), 10);
+      const dims = Object.fromEntries((alarms[guard].Dimensions as { Name: string; Value: unknown }[]).map((d) => [d.Name, flatten(d.Value)]));
+      expect(dims).toEqual({ Canary: 'Canary', Stack: STACK_NAME, Guard: guard, Version: `\${${versionId}.Version}` });
+    });
+
+    test.each(ALARM_GUARDS)('%s: every metric is AWS/Lambda, 1 minute, by FunctionName, Resource "<fn>:live" (not an ARN) and ExecutedVersion', (guard) => {
       const metrics = metricsOf(alarms[guard]);
       expect(metrics.length).toBeGreaterThan(0);
       for (const m of metrics) {
@@ -186,22 +205,27 @@ describe('LambdaModelCanary with default options', () => {
       }
     });
 
-    test('relative guards compare the canary version with the stable version the release resource reports', () => {
-      const canary = `\${${versionId}.Version}`;
-      const stable = `\${${releaseId}.StableVersion}`;
-      for (const guard of ['ErrorRateVsStable', 'LatencyP95VsStable']) {
-        const byId = Object.fromEntries(metricsOf(alarms[guard]).map((m) => [m.id, m.dims.ExecutedVersion]));
-        const canaryIds = Object.keys(byId).filter((id) => id.startsWith('canary'));
-        const stableIds = Object.keys(byId).filter((id) => id.startsWith('stable'));
-        expect(canaryIds.length).toBeGreaterThan(0);
-        expect(stableIds.length).toBeGreaterThan(0);
-        for (const id of canaryIds) expect(byId[id]).toBe(canary);
-        for (const id of stableIds) expect(byId[id]).toBe(stable);
-      }
+    test('the judged guards compare versions in the check step: their plan metrics hold the version placeholder', () => {
+      const judge = definitionOf(s.json).States.Plan.Result.judge;
+      const lambdaMetric = (metricName: string) => ({
+        namespace: 'AWS/Lambda',
+        metricName,
+        dimensions: { FunctionName: `\${${fnId}}`, Resource: `\${${fnId}}:live`, ExecutedVersion: VERSION_PLACEHOLDER },
+      });
+      expect(judge).toEqual({
+        alpha: 0.01,
+        canaryName: 'Canary',
+        stackName: STACK_NAME,
+        guards: [
+          expect.objectContaining({ name: 'ErrorRateVsStable', test: 'rate', events: lambdaMetric('Errors'), trials: lambdaMetric('Invocations'), maxRatio: 1.5 }),
+          expect.objectContaining({ name: 'LatencyVsStable', test: 'scale', values: lambdaMetric('Duration'), maxRatio: 1.2, referencePercentiles: [50, 95], direction: 'higher' }),
+        ],
+      });
+      expect(judge.guards[0].maxIncreasePoints).toBeUndefined();
     });
 
-    test('error-rate guards divide errors by invocations (Sum), missing errors count as 0', () => {
-      for (const guard of ['ErrorRate', 'ErrorRateVsStable']) {
+    test('the error-rate guard divides errors by invocations (Sum), missing errors count as 0', () => {
+      for (const guard of ['ErrorRate']) {
         const metrics = metricsOf(alarms[guard]);
         for (const m of metrics) {
           expect(m.stat).toBe('Sum');
@@ -211,24 +235,13 @@ describe('LambdaModelCanary with default options', () => {
         expect(expression.ReturnData).toBe(true);
         expect(expression.Expression).toContain('100 * FILL(canaryErrors, 0) / canaryRequests');
       }
-      // Only in minutes where stable has requests: without stable data there is no datapoint.
-      expect(alarms.ErrorRateVsStable.Metrics.find((m: any) => m.Expression).Expression).toBe(
-        'IF(stableRequests, 100 * FILL(canaryErrors, 0) / canaryRequests - 100 * FILL(stableErrors, 0) / stableRequests)',
-      );
     });
 
-    test('p95 guards: ExtendedStatistic p95 on Duration, low-sample percentiles are evaluated', () => {
+    test('the p95 guard: ExtendedStatistic p95 on Duration, low-sample percentiles are evaluated', () => {
       expect(alarms.LatencyP95).toMatchObject({ MetricName: 'Duration', ExtendedStatistic: 'p95', EvaluateLowSampleCountPercentile: 'evaluate' });
       expect(alarms.LatencyP95.Statistic).toBeUndefined();
-      expect(alarms.LatencyP95VsStable.EvaluateLowSampleCountPercentile).toBeUndefined(); // documented for percentile alarms only; absent means evaluate
-      for (const m of metricsOf(alarms.LatencyP95VsStable)) {
-        expect([m.id, m.metricName, m.stat]).toEqual(m.id === 'canaryRequests' ? ['canaryRequests', 'Invocations', 'Sum'] : [m.id, 'Duration', 'p95']);
-      }
-      // Only in minutes where stable has a p95 and the canary served enough requests for a p95 to mean something.
-      expect(alarms.LatencyP95VsStable.Metrics.find((m: any) => m.Expression).Expression).toBe('IF(stableP95, IF(canaryRequests >= 100, canaryP95 - stableP95))');
-      // The error-rate guards are not percentiles.
+      // The error-rate guard is not a percentile.
       expect(alarms.ErrorRate.EvaluateLowSampleCountPercentile).toBeUndefined();
-      expect(alarms.ErrorRateVsStable.EvaluateLowSampleCountPercentile).toBeUndefined();
     });
   });
 
@@ -271,9 +284,10 @@ describe('LambdaModelCanary with default options', () => {
         topicArn: `\${${topicId}}`,
         preTrafficChecks: [],
       });
-      const names = GUARDS.map((g) => `${prefix}-${g}`);
-      expect(plan.Result.guardAlarmNames).toEqual(names);
-      expect(plan.Result.versionScopedAlarmNames).toEqual(names);
+      expect(plan.Result.guardAlarmNames).toEqual(GUARDS.map((g) => `${prefix}-${g}`));
+      // The evidence alarms get data only while the judge reads some: the workflow must not wait for them.
+      expect(plan.Result.versionScopedAlarmNames).toEqual(ALARM_GUARDS.map((g) => `${prefix}-${g}`));
+      expect(plan.Result.predictionShift).toBeUndefined();
     });
 
     test('the plan names exactly the alarms the template declares', () => {
@@ -428,14 +442,15 @@ describe('LambdaModelCanary with default options', () => {
       expect(new Set(roles).size).toBe(HANDLERS.length);
     });
 
-    test('no handler role has a wildcard action but kms:GenerateDataKey* on the topic key; "*" as resource only for cloudwatch:GetMetricData', () => {
+    test('no handler role has a wildcard action but kms:GenerateDataKey* on the topic key; "*" as resource only for the check\'s GetMetricData and PutMetricData', () => {
       const [key] = Object.keys(resourcesOfType(s.json, 'AWS::KMS::Key'));
       for (const h of HANDLERS) {
         for (const [action, resources] of grants[h]) {
           // Publishing to an encrypted topic needs kms:GenerateDataKey* on its key (SNS documents the wildcard form).
           if (action === 'kms:GenerateDataKey*') expect(resources).toEqual([`\${${key}.Arn}`]);
           else expect(action).not.toContain('*');
-          if (resources.includes('*')) expect([h, action, resources]).toEqual(['check', 'cloudwatch:GetMetricData', ['*']]);
+          if (resources.includes('*')) expect([h, resources]).toEqual(['check', ['*']]);
+          if (resources.includes('*')) expect(['cloudwatch:GetMetricData', 'cloudwatch:PutMetricData']).toContain(action);
           // The one other wildcard: StopExecution on the executions of this workflow (their names are generated).
           for (const r of resources.filter((r) => r !== '*' && r.includes('*'))) {
             expect([h, action, r.replace(/^.*:execution:/, ':execution:')]).toEqual(['release', 'states:StopExecution', `:execution:\${${stateMachineId}.Name}:*`]);
@@ -443,6 +458,13 @@ describe('LambdaModelCanary with default options', () => {
         }
       }
       expect(grants.check.get('cloudwatch:GetMetricData')).toEqual(['*']);
+    });
+
+    // PutMetricData has no resource-level permissions; the condition key limits it to one namespace.
+    test('the check step publishes the judge\'s evidence into the judge\'s namespace only', () => {
+      const statements = statementsOfRole(s.json, roleOfFunction(s.json, s.handlerId('check'))).filter((st) => asArray(st.Action).includes('cloudwatch:PutMetricData'));
+      expect(statements).toEqual([{ Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': JUDGE_NAMESPACE } } }]);
+      for (const h of HANDLERS.filter((x) => x !== 'check')) expect(grants[h].get('cloudwatch:PutMetricData')).toBeUndefined();
     });
 
     test('no handler role has an inline or managed policy beyond its default policy', () => {
@@ -569,12 +591,15 @@ describe('LambdaModelCanary with every option set', () => {
       onInsufficientTraffic: InsufficientTrafficAction.ROLL_BACK,
       maxHold: Duration.hours(2),
       checkInterval: Duration.minutes(1),
-      maxErrorRatePercent: 1.5,
-      maxLatencyP95: Duration.seconds(2),
-      maxErrorRateIncrease: 0.5,
-      maxLatencyP95Increase: Duration.millis(200),
-      guardWindow: Duration.minutes(3),
-      additionalAlarms: [businessAlarm, importedAlarm],
+      guards: [
+        Guard.errorRate({ maxPercent: 1.5, window: Duration.minutes(3) }),
+        Guard.latencyP95({ max: Duration.seconds(2), window: Duration.minutes(3) }),
+        Guard.errorRateVsStable({ maxRatio: 2, maxIncreasePoints: 0.5 }),
+        Guard.latencyVsStable({ maxRatio: 1.1, referencePercentiles: [90] }),
+        Guard.fromAlarm(businessAlarm),
+        Guard.fromAlarm(importedAlarm),
+      ],
+      falseRollbackRate: 0.05,
       preTrafficChecks: [{ payload: '{"text":"good"}', repeat: 3, expectResponseContains: 'prediction' }, { payload: '{}' }],
       alertEmails: ['a@example.com', 'b@example.org'],
     });
@@ -588,18 +613,24 @@ describe('LambdaModelCanary with every option set', () => {
     expect(sorted(names)).toEqual(sorted([...GUARDS.map((g) => `${prefix}-${g}`), 'business-kpi-drop']));
   });
 
-  test('thresholds and window follow the props', () => {
+  test('thresholds and windows follow the guards\' props, alpha follows falseRollbackRate', () => {
     const alarms = alarmsByGuard(s, prefix);
     expect(alarms.ErrorRate.Threshold).toBe(1.5);
     expect(alarms.LatencyP95.Threshold).toBe(2000);
-    expect(alarms.ErrorRateVsStable.Threshold).toBe(0.5);
-    expect(alarms.LatencyP95VsStable.Threshold).toBe(200);
-    for (const g of GUARDS) expect(alarms[g]).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'notBreaching' });
+    for (const g of ALARM_GUARDS) expect(alarms[g]).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'notBreaching' });
+    for (const g of JUDGED_GUARDS) expect(alarms[g].Threshold).toBeCloseTo(Math.log10(2 / 0.05), 10);
+    const judge = definitionOf(s.json).States.Plan.Result.judge;
+    expect(judge.alpha).toBe(0.05);
+    expect(judge.guards[0]).toMatchObject({ name: 'ErrorRateVsStable', maxRatio: 2, maxIncreasePoints: 0.5 });
+    expect(judge.guards[1]).toMatchObject({ name: 'LatencyVsStable', maxRatio: 1.1, referencePercentiles: [90] });
   });
 
   test('metrics and the release target use the alias name', () => {
     const alarms = alarmsByGuard(s, prefix);
-    for (const g of GUARDS) for (const m of metricsOf(alarms[g])) expect(m.dims.Resource).toBe(`\${${fnId}}:prod`);
+    for (const g of ALARM_GUARDS) for (const m of metricsOf(alarms[g])) expect(m.dims.Resource).toBe(`\${${fnId}}:prod`);
+    for (const g of definitionOf(s.json).States.Plan.Result.judge.guards) {
+      for (const m of [g.events, g.trials, g.values].filter(Boolean)) expect(m.dimensions.Resource).toBe(`\${${fnId}}:prod`);
+    }
     s.template.hasResourceProperties('Custom::ModelCanaryRelease', {
       Target: { kind: 'lambda-alias', functionName: { Ref: fnId }, aliasName: 'prod' },
       CanaryName: 'sentiment',
@@ -630,7 +661,8 @@ describe('LambdaModelCanary with every option set', () => {
   test('additional alarms are guards of the workflow, not version-scoped', () => {
     const plan = definitionOf(s.json).States.Plan.Result;
     const own = GUARDS.map((g) => `${prefix}-${g}`);
-    expect(plan.versionScopedAlarmNames).toEqual(own);
+    expect(plan.versionScopedAlarmNames).toEqual(ALARM_GUARDS.map((g) => `${prefix}-${g}`));
+    expect(plan.readCompositeAlarms).toBe(true);
     // Ref of an alarm is its name.
     expect(plan.guardAlarmNames).toEqual([...own, `\${${s.logicalId(businessAlarm)}}`, 'other-team-alarm']);
   });

@@ -3,7 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { type IModelCanary, RolloutSchedule, SageMakerModelCanary, type SageMakerModelCanaryProps } from '../../lib';
+import { Guard, type IModelCanary, RolloutSchedule, SageMakerModelCanary, type SageMakerModelCanaryProps } from '../../lib';
+import { VERSION_PLACEHOLDER } from '../../lambda/shared/judge-plan';
 import { GuardAlarms } from '../../lib/private/guard-alarms';
 import type { RolloutController } from '../../lib/private/rollout-controller';
 import { SageMakerEndpointBinding } from '../../lib/private/sagemaker-endpoint-binding';
@@ -22,7 +23,8 @@ import {
   type TemplateJson,
 } from './support';
 
-const GUARDS = ['ErrorRate', 'LatencyP95', 'ErrorRateVsStable', 'LatencyP95VsStable'] as const;
+const ALARM_GUARDS = ['ErrorRate', 'LatencyP95'] as const;
+const GUARDS = [...ALARM_GUARDS, 'ErrorRateVsStable', 'LatencyVsStable'] as const;
 const HANDLERS = ['release', 'start', 'pre-traffic', 'set-weight', 'check', 'promote', 'rollback', 'rollback-failed', 'on-alarm'];
 const ENDPOINT_NAME = 'Summarizer-Endpoint';
 const ARN_PREFIX = 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}';
@@ -173,7 +175,7 @@ describe('SageMakerModelCanary on a named endpoint, pre-traffic check, default t
       alarms = alarmsByGuard(s, prefix);
     });
 
-    test.each(GUARDS)('%s: every metric is AWS/SageMaker, 1 minute, by EndpointName and VariantName', (guard) => {
+    test.each(ALARM_GUARDS)('%s: every metric is AWS/SageMaker, 1 minute, by EndpointName and VariantName', (guard) => {
       const metrics = metricsOf(alarms[guard]);
       expect(metrics.length).toBeGreaterThan(0);
       for (const m of metrics) {
@@ -190,35 +192,29 @@ describe('SageMakerModelCanary on a named endpoint, pre-traffic check, default t
       }
     });
 
-    test('relative guards compare the canary variant with the stable variant the release resource reports', () => {
-      for (const guard of ['ErrorRateVsStable', 'LatencyP95VsStable']) {
-        const metrics = metricsOf(alarms[guard]);
-        const canary = metrics.filter((m) => m.id.startsWith('canary'));
-        const stable = metrics.filter((m) => m.id.startsWith('stable'));
-        expect(canary.length).toBeGreaterThan(0);
-        expect(stable.length).toBeGreaterThan(0);
-        for (const m of canary) expect(m.dims.VariantName).toBe(`\${${s.modelId}.ModelName}`);
-        for (const m of stable) expect(m.dims.VariantName).toBe(`\${${s.releaseId}.StableVersion}`);
-      }
+    test('the judged guards read the endpoint\'s variants, the variant name a placeholder the judge fills in', () => {
+      const judge = definitionOf(s.json).States.Plan.Result.judge;
+      const metric = (metricName: string) => ({ namespace: 'AWS/SageMaker', metricName, dimensions: { EndpointName: ENDPOINT_NAME, VariantName: VERSION_PLACEHOLDER } });
+      expect(judge.guards).toEqual([
+        expect.objectContaining({ name: 'ErrorRateVsStable', test: 'rate', events: metric('Invocation5XXErrors'), trials: metric('Invocations') }),
+        expect.objectContaining({ name: 'LatencyVsStable', test: 'scale', values: metric('ModelLatency') }),
+      ]);
+      const dims = Object.fromEntries((alarms.ErrorRateVsStable.Dimensions as { Name: string; Value: unknown }[]).map((d) => [d.Name, flatten(d.Value)]));
+      expect(dims.Version).toBe(`\${${s.modelId}.ModelName}`);
     });
 
-    test('latency guards read ModelLatency p95 with thresholds in MICROSECONDS (10 s -> 10,000,000; 50 ms -> 50,000)', () => {
+    test('the p95 guard reads ModelLatency p95 with its threshold in MICROSECONDS (10 s -> 10,000,000)', () => {
       expect(alarms.LatencyP95).toMatchObject({ MetricName: 'ModelLatency', ExtendedStatistic: 'p95', Threshold: 10_000_000 });
-      for (const m of metricsOf(alarms.LatencyP95VsStable)) {
-        expect([m.metricName, m.stat]).toEqual(m.id === 'canaryRequests' ? ['Invocations', 'Sum'] : ['ModelLatency', 'p95']);
-      }
-      expect(alarms.LatencyP95VsStable.Threshold).toBe(50_000);
     });
 
-    test('error-rate guards divide Invocation5XXErrors by Invocations (Sum); thresholds stay in percent', () => {
-      for (const guard of ['ErrorRate', 'ErrorRateVsStable']) {
+    test('the error-rate guard divides Invocation5XXErrors by Invocations (Sum); its threshold stays in percent', () => {
+      for (const guard of ['ErrorRate']) {
         for (const m of metricsOf(alarms[guard])) {
           expect(m.stat).toBe('Sum');
           expect(m.metricName).toBe(m.id.endsWith('Errors') ? 'Invocation5XXErrors' : 'Invocations');
         }
       }
       expect(alarms.ErrorRate.Threshold).toBe(5);
-      expect(alarms.ErrorRateVsStable.Threshold).toBe(2);
     });
   });
 
@@ -279,13 +275,13 @@ describe('SageMakerModelCanary on a named endpoint, pre-traffic check, default t
       expect(holders('sagemaker:AddTags').every((h) => grants[h].get('sagemaker:AddTags')!.every((r) => r === endpointArn))).toBe(true);
     });
 
-    test('no Lambda alias permissions, no wildcard action, and "*" only for GetMetricData', () => {
+    test('no Lambda alias permissions, no wildcard action, and "*" only for the check\'s GetMetricData and PutMetricData', () => {
       for (const h of HANDLERS) {
         for (const [action, resources] of grants[h]) {
           // kms:GenerateDataKey* is how CDK grants publishing to an encrypted topic (on the topic's key).
           if (action === 'kms:GenerateDataKey*') expect(resources.some((r) => r === '*' || r.endsWith(':key/*'))).toBe(false);
           else expect(action).not.toMatch(/^lambda:|\*/);
-          if (resources.includes('*')) expect([h, action]).toEqual(['check', 'cloudwatch:GetMetricData']);
+          if (resources.includes('*')) expect(['check cloudwatch:GetMetricData', 'check cloudwatch:PutMetricData']).toContain(`${h} ${action}`);
           if (action.startsWith('sagemaker:')) for (const r of resources) expect([endpointArn, configArns]).toContain(r);
         }
       }
@@ -319,7 +315,7 @@ describe('SageMakerModelCanary with a derived endpoint name and several instance
   let s: Synth;
 
   beforeAll(() => {
-    s = synth({ instanceType: 'ml.g5.2xlarge', instanceCount: 3, maxLatencyP95: Duration.seconds(2), maxLatencyP95Increase: Duration.millis(200) });
+    s = synth({ instanceType: 'ml.g5.2xlarge', instanceCount: 3, guards: [Guard.errorRate(), Guard.latencyP95({ max: Duration.seconds(2) }), Guard.errorRateVsStable(), Guard.latencyVsStable()] });
   });
 
   test('the derived name is a valid endpoint name, and the release target carries it with the instance settings', () => {
@@ -333,15 +329,15 @@ describe('SageMakerModelCanary with a derived endpoint name and several instance
   test('alarms and IAM use the derived name (IAM in lower case)', () => {
     const name: string = s.json.Resources[s.releaseId].Properties.Target.endpointName;
     for (const a of Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm'))) {
-      for (const m of metricsOf(a.Properties)) expect(m.dims.EndpointName).toBe(name);
+      for (const m of metricsOf(a.Properties).filter((x) => x.namespace === 'AWS/SageMaker')) expect(m.dims.EndpointName).toBe(name);
     }
+    for (const g of definitionOf(s.json).States.Plan.Result.judge.guards) expect((g.events ?? g.values).dimensions.EndpointName).toBe(name);
     expect(s.grants('set-weight').get('sagemaker:UpdateEndpointWeightsAndCapacities')).toEqual([`${ARN_PREFIX}:endpoint/${name.toLowerCase()}`]);
   });
 
-  test('latency thresholds follow the props, in microseconds', () => {
+  test('the latency threshold follows the guard\'s props, in microseconds', () => {
     const alarms = alarmsByGuard(s, `${STACK_NAME}-Canary`);
     expect(alarms.LatencyP95.Threshold).toBe(2_000_000);
-    expect(alarms.LatencyP95VsStable.Threshold).toBe(200_000);
   });
 
   test('without pre-traffic checks nobody may invoke the endpoint', () => {
@@ -419,8 +415,8 @@ describe('SageMakerModelCanary fails when', () => {
     ]);
   });
 
-  test('a shared option alone (maxErrorRatePercent) is reported under the SageMaker construct', () => {
-    expectProblem({ maxErrorRatePercent: 101 }, 'maxErrorRatePercent is 101', 'give a percentage from 0 to 100');
+  test('a shared option alone (falseRollbackRate) is reported under the SageMaker construct', () => {
+    expectProblem({ falseRollbackRate: 0.5 }, 'falseRollbackRate is 0.5', 'give a probability above 0 and below 0.5');
   });
 
   test('a failed construction creates nothing and leaves the model as it was', () => {
@@ -485,7 +481,7 @@ describe('grantPutModelSignals', () => {
   });
 
   test('follows signalsNamespace, the namespace the guards read', () => {
-    const statements = grantedStatements({ modelSignals: true, signalsNamespace: 'Team/Summarizer' });
+    const statements = grantedStatements({ signalsNamespace: 'Team/Summarizer' });
     expect(statements).toHaveLength(1);
     expect(statements[0].Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'Team/Summarizer' } });
   });
@@ -524,18 +520,7 @@ describe('SageMakerEndpointBinding metrics', () => {
   test('ModelErrorRate guard: model errors without 4XX (so timeouts and socket errors count) per canary request, in percent', () => {
     const stack = newStack();
     const b = new SageMakerEndpointBinding(stack, 'summarizer', 'ml.m5.large', 1);
-    const guards = new GuardAlarms(stack, 'Guards', {
-      binding: b,
-      canaryVersion: 'model-b',
-      stableVersion: 'model-a',
-      namePrefix: 'Stack-Canary',
-      window: Duration.minutes(5),
-      maxErrorRatePercent: 5,
-      maxLatencyP95: Duration.seconds(10),
-      maxErrorRateIncrease: 2,
-      maxLatencyP95Increase: Duration.millis(50),
-      additionalAlarms: [],
-    });
+    const guards = new GuardAlarms(stack, 'Guards', { namePrefix: 'Stack-Canary', construct: 'SageMakerModelCanary', canaryName: 'Canary' });
     const [alarm] = b.addTargetGuards(guards, { canaryVersion: 'model-b', minutes: 5, maxErrorRatePercent: 5 });
     expect(guards.versionScopedAlarmNames).toContain('Stack-Canary-ModelErrorRate');
     const json = Template.fromStack(stack).toJSON() as TemplateJson;
@@ -591,10 +576,10 @@ describe('options shared with the Lambda canary', () => {
 });
 
 describe('ModelErrorRate, the SageMaker canary\'s own guard', () => {
-  const s = synth({ maxErrorRatePercent: 3, guardWindow: Duration.minutes(4) });
+  const s = synth({ guards: [Guard.errorRate({ maxPercent: 3, window: Duration.minutes(4) })] });
   const alarm = () => Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm')).find((r) => r.Properties.AlarmName === `${STACK_NAME}-Canary-ModelErrorRate`)!.Properties;
 
-  test('InvocationModelErrors without 4XX per canary request, at maxErrorRatePercent over the guard window', () => {
+  test('InvocationModelErrors without 4XX per canary request, at the error-rate guard\'s ceiling over its window', () => {
     const p = alarm();
     expect(p.Threshold).toBe(3);
     expect(p.EvaluationPeriods).toBe(4);

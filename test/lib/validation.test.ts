@@ -1,6 +1,6 @@
 import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { LambdaModelCanary, type LambdaModelCanaryProps, RolloutSchedule } from '../../lib';
+import { Guard, LambdaModelCanary, type LambdaModelCanaryProps, RolloutSchedule } from '../../lib';
 import { modelFunction, newStack, type TemplateJson, workflowMachines } from './support';
 
 /** Builds a canary with these props on a fresh stack and returns what it threw (or undefined). */
@@ -31,8 +31,8 @@ describe('valid props are accepted', () => {
   test.each([
     ['the defaults', {}],
     ['a canary preset (last step 100 % with no bake)', { schedule: RolloutSchedule.CANARY_10PERCENT_5MINUTES }],
-    ['boundary thresholds', { maxErrorRatePercent: 0, maxErrorRateIncrease: 100, maxLatencyP95: Duration.millis(1), maxLatencyP95Increase: Duration.millis(0) }],
-    ['boundary windows', { guardWindow: m(1), checkInterval: Duration.seconds(10), minRequestsPerStep: 1 }],
+    ['boundary thresholds', { guards: [Guard.errorRate({ maxPercent: 0 }), Guard.latencyP95({ max: Duration.millis(1) }), Guard.errorRateVsStable({ maxRatio: 1, maxIncreasePoints: 100 })] }],
+    ['boundary windows', { guards: [Guard.errorRate({ window: m(1) })], checkInterval: Duration.seconds(10), minRequestsPerStep: 1 }],
     ['an email with a plus and subdomain', { alertEmails: ['ml+canary@alerts.example.co.uk'] }],
     ['an alias with dashes and underscores', { aliasName: 'prod_v2-live' }],
   ] as [string, Partial<LambdaModelCanaryProps>][])('%s', (_name, props) => {
@@ -66,41 +66,14 @@ describe('fails when the schedule is impossible', () => {
   });
 });
 
-describe('fails when a threshold is negative or impossible', () => {
-  test.each([-1, 101])('maxErrorRatePercent %d', (v) => {
-    expectProblem({ maxErrorRatePercent: v }, `maxErrorRatePercent is ${v}`, 'give a percentage from 0 to 100');
+describe('fails when the false-rollback budget is impossible', () => {
+  test.each([0, 0.5, -0.1, Number.NaN])('falseRollbackRate %d', (v) => {
+    expectProblem({ falseRollbackRate: v }, `falseRollbackRate is ${v}`, 'give a probability above 0 and below 0.5');
   });
 
-  test.each([-1, 100.5])('maxErrorRateIncrease %d', (v) => {
-    expectProblem({ maxErrorRateIncrease: v }, `maxErrorRateIncrease is ${v}`, 'give percentage points from 0 to 100');
-  });
-
-  test('maxErrorRatePercent NaN', () => {
-    expectProblem({ maxErrorRatePercent: Number.NaN }, 'maxErrorRatePercent is NaN', 'give a percentage from 0 to 100');
-  });
-
-  test('maxLatencyP95 0', () => {
-    expectProblem({ maxLatencyP95: Duration.seconds(0) }, 'maxLatencyP95 (ms) is 0', 'give a positive duration');
-  });
-
-  test('maxLatencyP95 longer than a Lambda can run', () => {
-    expectProblem({ maxLatencyP95: m(20) }, 'maxLatencyP95 (ms) is 1200000', 'at most 15 minutes');
-  });
-
-  test('maxLatencyP95Increase longer than a Lambda can run', () => {
-    expectProblem({ maxLatencyP95Increase: m(16) }, 'maxLatencyP95Increase (ms) is 960000', 'at most 15 minutes');
-  });
-
-  test('guardWindow of 90 s (not whole minutes)', () => {
-    expectProblem({ guardWindow: Duration.seconds(90) }, 'guardWindow is 90s', 'give whole minutes');
-  });
-
-  test('guardWindow 0', () => {
-    expectProblem({ guardWindow: Duration.seconds(0) }, 'guardWindow (minutes) is 0', 'give whole minutes from 1 to 1440');
-  });
-
-  test('guardWindow longer than a day', () => {
-    expectProblem({ guardWindow: Duration.hours(25) }, 'guardWindow (minutes) is 1500', 'from 1 to 1440');
+  test('the limits just inside are accepted', () => {
+    expect(errorOf({ falseRollbackRate: 0.0001 })).toBeUndefined();
+    expect(errorOf({ falseRollbackRate: 0.49 })).toBeUndefined();
   });
 });
 
@@ -148,14 +121,14 @@ describe('fails on invalid names and addresses', () => {
 
 describe('several problems are reported together', () => {
   test('one message lists every problem, one per line', () => {
-    const error = errorOf({ maxErrorRatePercent: -1, minRequestsPerStep: 0, alertEmails: ['nope'] });
+    const error = errorOf({ falseRollbackRate: -1, minRequestsPerStep: 0, alertEmails: ['nope'] });
     const lines = error!.message.split('\n');
     expect(lines[0]).toBe('LambdaModelCanary: ');
     expect(lines).toHaveLength(4);
     expect(lines.slice(1)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^- minRequestsPerStep is 0: /),
-        expect.stringMatching(/^- maxErrorRatePercent is -1: /),
+        expect.stringMatching(/^- falseRollbackRate is -1: /),
         expect.stringMatching(/^- alertEmails has "nope"/),
       ]),
     );
@@ -165,7 +138,8 @@ describe('several problems are reported together', () => {
 describe('a failed construction leaves nothing behind that would deploy', () => {
   test.each([
     ['a LambdaModelCanary prop', { aliasName: 'has space' }],
-    ['a rollout prop', { maxErrorRatePercent: 101 }],
+    ['a rollout prop', { falseRollbackRate: 1 }],
+    ['a guard window longer than the whole schedule', { schedule: RolloutSchedule.fromPercentages([100], Duration.minutes(3)), guards: [Guard.errorRate({ window: Duration.minutes(10) })] }],
     ['a schedule', { schedule: RolloutSchedule.custom([]) }],
   ] as [string, Partial<LambdaModelCanaryProps>][])('invalid %s: the constructor throws before creating any resource', (_name, props) => {
     const stack = newStack();
@@ -221,23 +195,30 @@ describe('props a user plausibly gets wrong', () => {
     return Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
   };
 
-  test('maxErrorRatePercent 0.05 (a fraction given as a percentage): a warning with the fix', () => {
-    const [w] = warningsOf({ maxErrorRatePercent: 0.05 }).filter((t) => t.includes('maxErrorRatePercent'));
-    expect(w).toMatch(/maxErrorRatePercent is 0.05, which means 0.05%, not 5%.*give maxErrorRatePercent: 5/);
-    expect(warningsOf({ maxErrorRatePercent: 5 }).filter((t) => t.includes('maxErrorRatePercent'))).toEqual([]);
-    expect(warningsOf({ maxErrorRatePercent: 0 }).filter((t) => t.includes('maxErrorRatePercent'))).toEqual([]);
+  test.each([
+    ['errorRate', (maxPercent: number) => Guard.errorRate({ maxPercent })],
+    ['schemaFailureRate', (maxPercent: number) => Guard.schemaFailureRate({ maxPercent })],
+  ] as const)('Guard.%s maxPercent 0.05 (a fraction given as a percentage): a warning with the fix', (name, guard) => {
+    const [w] = warningsOf({ guards: [guard(0.05)] }).filter((t) => t.includes('maxPercent'));
+    expect(w).toMatch(new RegExp(`Guard.${name}: maxPercent is 0.05, which means 0.05%, not 5%.*give maxPercent: 5`));
+    expect(warningsOf({ guards: [guard(5)] }).filter((t) => t.includes('maxPercent'))).toEqual([]);
+    expect(warningsOf({ guards: [guard(0)] }).filter((t) => t.includes('maxPercent'))).toEqual([]);
   });
 
   test('a guard window longer than a step bakes: a warning naming the steps', () => {
-    const [w] = warningsOf({ schedule: RolloutSchedule.fromPercentages([10, 50, 100], m(3)), guardWindow: m(5) }).filter((t) => t.includes('guardWindow'));
-    expect(w).toMatch(/guardWindow \(5 min\) is longer than the bake of steps 1, 2, 3 \(3 min, 3 min, 3 min\).*bake each step at least guardWindow or shorten guardWindow/);
-    expect(warningsOf({}).filter((t) => t.includes('guardWindow'))).toEqual([]);
+    const warnings = warningsOf({ schedule: RolloutSchedule.fromPercentages([10, 50, 100], m(3)), guards: [Guard.errorRate({ window: m(5) }), Guard.latencyP95({ window: m(3) })] });
+    const windows = warnings.filter((t) => t.includes('window'));
+    expect(windows).toHaveLength(1);
+    expect(windows[0]).toMatch(/Guard.errorRate: window \(5 min\) is longer than the bake of steps 1, 2, 3 \(3 min, 3 min, 3 min\).*bake each step at least the window or shorten it/);
+    expect(warningsOf({}).filter((t) => t.includes('window'))).toEqual([]);
     // A preset whose last step is an instant 100 %: only the baking step counts.
-    expect(warningsOf({ schedule: RolloutSchedule.CANARY_10PERCENT_5MINUTES }).filter((t) => t.includes('guardWindow'))).toEqual([]);
+    expect(warningsOf({ schedule: RolloutSchedule.CANARY_10PERCENT_5MINUTES }).filter((t) => t.includes('window'))).toEqual([]);
   });
 
   test('a guard window longer than the whole schedule: an error (no guard could fire before promotion)', () => {
-    expectProblem({ schedule: RolloutSchedule.fromPercentages([100], m(3)), guardWindow: m(10) }, 'guardWindow (10 min) is longer than the whole schedule bakes (3 min)', 'shorten guardWindow or bake longer');
+    expectProblem({ schedule: RolloutSchedule.fromPercentages([100], m(3)), guards: [Guard.tokensPerRequestRatio()] }, 'Guard.tokensPerRequestRatio: window (10 min) is longer than the whole schedule bakes (3 min)', 'shorten the window or bake longer');
+    // The default guards' 5-minute windows count too.
+    expectProblem({ schedule: RolloutSchedule.fromPercentages([100], m(3)) }, 'Guard.errorRate: window (5 min)', 'Guard.latencyP95: window (5 min)');
   });
 
   test('a pre-traffic payload that is not a string (plain JavaScript): an error, not a TypeError', () => {

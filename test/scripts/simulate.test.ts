@@ -68,7 +68,9 @@ describe('npm run simulate -- --json', () => {
     expect(s.rollbackAtSeconds! - s.regressionOnsetSeconds!).toBeLessThan(10 * 60);
     expect(s.promotedAtSeconds).toBeNull();
     expect(s.maxCanaryWeight).toBe(25);
-    expect(s.alarmsFired.map((a) => a.alarm)).toEqual(expect.arrayContaining(['ErrorRate']));
+    // The check step's judge decides before the 5-minute alarm can.
+    expect(s.decidedBy).toBe('ErrorRateVsStable');
+    expect(s.alarmsFired.every((a) => a.alarm.startsWith('ErrorRate'))).toBe(true);
     expect(s.alerts.map((a) => a.event)).toEqual(['STARTED', 'STEP', 'STEP', 'ROLLED_BACK']);
     // More than 1 % of the canary's requests failed (8 % after the onset).
     expect(s.canaryFailedRequests / s.canaryRequests).toBeGreaterThan(0.02);
@@ -128,7 +130,7 @@ describe('the chart', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     for (const title of PANEL_TITLES) expect(svg).toContain(title);
     expect(svg).toContain('rolled back');
-    expect(svg).toContain('ALARM ErrorRate');
+    expect(svg).toContain('rolled back (rollback: ErrorRateVsStable)');
     expect(existsSync(path.join(dir, 'timeline.json'))).toBe(true);
     const timeline = JSON.parse(readFileSync(path.join(dir, 'timeline.json'), 'utf8')) as { minutes: unknown[]; summary: Summary };
     expect(timeline.summary).toEqual(summary);

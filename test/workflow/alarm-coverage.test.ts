@@ -4,8 +4,10 @@
  * datapoint at the 100 % step, so the last evaluation alone would not show it. And the converse: an
  * alarm whose dimensions match nothing the simulator emits gets no datapoint at all.
  */
-import type { GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import { type AlarmDefinition, type ModelSignalBehaviour, type RunResult, SimWorld, type SynthesizedStack } from '../../sim';
+import type { GetMetricDataCommandInput, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { type ModelSignalBehaviour, type RunResult, SimWorld, type SynthesizedStack } from '../../sim';
+import type { AlarmDefinition } from '../../sim';
+import { CallRecorder } from '../../sim/recording';
 import { exampleStack, HEALTHY, simulate, simulateEndpointRelease } from './helpers';
 
 const SIGNALS: ModelSignalBehaviour = {
@@ -46,20 +48,34 @@ function replay(world: SimWorld, def: AlarmDefinition): number[] {
   return out.MetricDataResults?.find((r) => r.Id === returned)?.Values ?? [];
 }
 
+/** Every distinct query the check step's judge sent to GetMetricData (metric and statistic). */
+function judgeQueries(recorder: CallRecorder): MetricDataQuery[] {
+  const seen = new Map<string, MetricDataQuery>();
+  for (const c of recorder.calls) {
+    if (c.caller !== 'check' || c.operation !== 'GetMetricData') continue;
+    for (const q of (c.input.MetricDataQueries as MetricDataQuery[]) ?? []) {
+      if (!q.MetricStat || /^(canary|stable)_/.test(q.Id ?? '')) continue; // the step's own request counts
+      seen.set(JSON.stringify([q.MetricStat.Metric, q.MetricStat.Stat]), q);
+    }
+  }
+  return [...seen.values()];
+}
+
+/** One query replayed over the whole run, minute by minute. */
+function replayQuery(world: SimWorld, q: MetricDataQuery): number[] {
+  const out = world.cloudwatch.getMetricData({ StartTime: new Date(world.startMs), EndTime: new Date(world.now()), MetricDataQueries: [{ ...q, Id: 'q', ReturnData: true }] });
+  return out.MetricDataResults?.[0]?.Values ?? [];
+}
+
+const describeQuery = (q: MetricDataQuery) =>
+  `${q.MetricStat!.Metric!.Namespace}/${q.MetricStat!.Metric!.MetricName} ${q.MetricStat!.Stat} ${(q.MetricStat!.Metric!.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join(',')}`;
+
 function coverage(world: SimWorld, names: string[]): { alarm: string; datapoints: number }[] {
   return names.map((alarm) => ({ alarm, datapoints: replay(world, world.alarm(alarm)!.definition).length }));
 }
 
 /** The AI-model guards of the example's SageMaker canary that read the runtime helper's signals. */
-const SAGEMAKER_SIGNAL_GUARDS = [
-  'TokensPerRequestVsStable',
-  'GuardrailBlocks',
-  'GuardrailBlockRateVsStable',
-  'SchemaFailureRate',
-  'ResponseLengthShift',
-  'CostPerRequest',
-  'CostPerRequestVsStable',
-];
+const SAGEMAKER_SIGNAL_GUARDS = ['TokensPerRequestRatio', 'GuardrailBlocks', 'SchemaFailureRate', 'CostPerRequest', 'CostPerRequestVsStable'];
 
 /** The environment of the example's SageMaker model container, as synthesized. */
 function containerEnvironment(stack: SynthesizedStack): Record<string, string> {
@@ -73,12 +89,17 @@ describe('a healthy SentimentCanary (Lambda) rollout with model signals on both 
   let stack: SynthesizedStack;
   let world: SimWorld;
   let result: RunResult;
+  let recorder: CallRecorder;
 
   beforeAll(async () => {
     stack = exampleStack();
-    ({ world, result } = await simulate(stack, {
-      scenario: { requestsPerSecond: 10, versions: { '1': { ...HEALTHY, signals: SIGNALS }, '2': { ...HEALTHY, signals: SIGNALS } } },
-    }));
+    ({ world, result } = await simulate(
+      stack,
+      { scenario: { requestsPerSecond: 10, versions: { '1': { ...HEALTHY, signals: SIGNALS }, '2': { ...HEALTHY, signals: SIGNALS } } } },
+      async (w) => {
+        recorder = new CallRecorder(w);
+      },
+    ));
   });
   afterAll(() => world?.dispose());
 
@@ -92,54 +113,45 @@ describe('a healthy SentimentCanary (Lambda) rollout with model signals on both 
     expect(missing).toEqual([]);
   });
 
-  it('emits Bedrock Guardrails metrics under the canary and stable guardrail versions the alarm reads', () => {
-    const def = world.alarm(`${stack.stackName}-SentimentCanary-BedrockGuardrailBlockRateVsStable`)!.definition;
-    for (const id of ['canaryInvocations', 'stableInvocations', 'canaryIntervened', 'stableIntervened']) {
-      const metric = def.Metrics!.find((q) => q.Id === id)!;
-      const values = replay(world, { ...def, Metrics: [{ ...metric, ReturnData: true }] });
-      expect({ id, withData: values.length > 0 }).toEqual({ id, withData: true });
+  it('every metric and statistic the judge reads had data at some minute, for both versions', () => {
+    const queries = judgeQueries(recorder);
+    // Sums and sample counts, stable's percentiles for the thresholds, PR(:x) at them.
+    expect(new Set(queries.map((q) => q.MetricStat!.Stat!.replace(/\(.*\)/, '()')))).toEqual(new Set(['Sum', 'SampleCount', 'p50', 'p95', 'PR()']));
+    const missing = queries.filter((q) => replayQuery(world, q).length === 0).map(describeQuery);
+    expect(missing).toEqual([]);
+  });
+
+  it('reads Bedrock Guardrails metrics under the canary and stable guardrail versions, and a wrong version gets no datapoint', () => {
+    const bedrock = judgeQueries(recorder).filter((q) => q.MetricStat!.Metric!.Namespace === 'AWS/Bedrock/Guardrails');
+    const versions = bedrock.map((q) => q.MetricStat!.Metric!.Dimensions!.find((d) => d.Name === 'GuardrailVersion')!.Value);
+    expect(new Set(versions)).toEqual(new Set(['2', '3']));
+    expect(bedrock.map((q) => q.MetricStat!.Metric!.MetricName).sort()).toEqual(['Invocations', 'Invocations', 'InvocationsIntervened', 'InvocationsIntervened']);
+    const wrong = (q: MetricDataQuery): MetricDataQuery => ({
+      ...q,
+      MetricStat: { ...q.MetricStat!, Metric: { ...q.MetricStat!.Metric!, Dimensions: q.MetricStat!.Metric!.Dimensions!.map((d) => (d.Name === 'GuardrailVersion' ? { ...d, Value: '99' } : d)) } },
+    });
+    for (const q of bedrock) {
+      expect(replayQuery(world, q).length).toBeGreaterThan(0);
+      expect(replayQuery(world, wrong(q))).toEqual([]);
     }
   });
 
   it('an alarm whose dimension matches nothing the simulator emits gets no datapoint', () => {
     const errorRate = world.alarm(`${stack.stackName}-SentimentCanary-ErrorRate`)!.definition;
-    const bedrock = world.alarm(`${stack.stackName}-SentimentCanary-BedrockGuardrailBlockRateVsStable`)!.definition;
-    const wrongVersion = (def: AlarmDefinition): AlarmDefinition => ({
-      ...def,
-      Metrics: def.Metrics!.map((q) =>
+    expect(errorRate.Metrics).toBeDefined();
+    const wrongFunction: AlarmDefinition = {
+      ...errorRate,
+      Metrics: errorRate.Metrics!.map((q) =>
         q.MetricStat
-          ? {
-              ...q,
-              MetricStat: {
-                ...q.MetricStat,
-                Metric: {
-                  ...q.MetricStat.Metric,
-                  Dimensions: q.MetricStat.Metric.Dimensions?.map((d) => (d.Name === 'GuardrailVersion' ? { ...d, Value: '99' } : d)),
-                },
-              },
-            }
+          ? { ...q, MetricStat: { ...q.MetricStat, Metric: { ...q.MetricStat.Metric, Dimensions: q.MetricStat.Metric.Dimensions?.map((d) => ({ ...d, Value: `${d.Value}-nope` })) } } }
           : q,
       ),
-    });
-    // The originals have data (so the variants lose it only through the dimension).
-    expect(replay(world, bedrock).length).toBeGreaterThan(0);
-    expect(replay(world, wrongVersion(bedrock))).toEqual([]);
-    expect(errorRate.Metrics).toBeDefined();
-    {
-      const wrongFunction: AlarmDefinition = {
-        ...errorRate,
-        Metrics: errorRate.Metrics!.map((q) =>
-          q.MetricStat
-            ? { ...q, MetricStat: { ...q.MetricStat, Metric: { ...q.MetricStat.Metric, Dimensions: q.MetricStat.Metric.Dimensions?.map((d) => ({ ...d, Value: `${d.Value}-nope` })) } } }
-            : q,
-        ),
-      };
-      expect(replay(world, errorRate).length).toBeGreaterThan(0);
-      expect(replay(world, wrongFunction)).toEqual([]);
-    }
+    };
+    expect(replay(world, errorRate).length).toBeGreaterThan(0);
+    expect(replay(world, wrongFunction)).toEqual([]);
     // And the alarm itself, evaluated, sees only missing datapoints.
-    world.cloudwatch.putMetricAlarm({ ...wrongVersion(bedrock), AlarmName: 'WrongGuardrailVersion' });
-    const evaluation = world.cloudwatch.evaluate(world.alarm('WrongGuardrailVersion')!);
+    world.cloudwatch.putMetricAlarm({ ...wrongFunction, AlarmName: 'WrongFunction' });
+    const evaluation = world.cloudwatch.evaluate(world.alarm('WrongFunction')!);
     expect(evaluation.kind).toBe('allMissing');
   });
 });
@@ -151,10 +163,13 @@ describe('a healthy SummarizerCanary (SageMaker) rollout with model signals on b
   let stack: SynthesizedStack;
   let world: SimWorld;
   let result: RunResult;
+  let recorder: CallRecorder;
 
   beforeAll(async () => {
     stack = exampleStack();
-    ({ world, result } = await simulateEndpointRelease({ requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: healthy } }, {}, undefined, stack));
+    ({ world, result } = await simulateEndpointRelease({ requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: healthy } }, {}, async (w) => {
+      recorder = new CallRecorder(w);
+    }, stack));
   });
   afterAll(() => world?.dispose());
 
@@ -183,6 +198,21 @@ describe('a healthy SummarizerCanary (SageMaker) rollout with model signals on b
         const withData = replay(world, { ...def, Metrics: [{ ...q, ReturnData: true }] }).length > 0;
         expect({ alarm, query: q.Id, withData }).toEqual({ alarm, query: q.Id, withData: true });
       }
+    }
+  });
+
+  it('every metric the judge reads had data (ModelLatency percentiles and PR included), its signals under the container\'s identity', () => {
+    const env = containerEnvironment(stack);
+    const queries = judgeQueries(recorder);
+    expect(queries.some((q) => q.MetricStat!.Metric!.MetricName === 'ModelLatency' && /^PR\(/.test(q.MetricStat!.Stat!))).toBe(true);
+    const missing = queries.filter((q) => replayQuery(world, q).length === 0).map(describeQuery);
+    expect(missing).toEqual([]);
+    const signals = queries.filter((q) => q.MetricStat!.Metric!.Namespace === 'ModelCanary');
+    expect(signals.length).toBeGreaterThan(0);
+    for (const q of signals) {
+      const dims = Object.fromEntries((q.MetricStat!.Metric!.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+      expect({ Canary: dims.Canary, Stack: dims.Stack }).toEqual({ Canary: env.MODEL_CANARY_NAME, Stack: env.MODEL_CANARY_STACK });
+      expect([V1, V2]).toContain(dims.Version);
     }
   });
 

@@ -7,7 +7,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LambdaModelCanary } from '../../lib';
+import { Guard, LambdaModelCanary } from '../../lib';
 import { type RunResult, SimWorld, type SynthesizedStack, synthesizeStack } from '../../sim';
 import { alertEvents, healthyScenario, startRollout } from './helpers';
 
@@ -32,7 +32,7 @@ function build(): SynthesizedStack {
       compositeAlarmName: COMPOSITE,
       alarmRule: cloudwatch.AlarmRule.anyOf(cloudwatch.AlarmRule.fromAlarm(child('payments-failing'), cloudwatch.AlarmState.ALARM), cloudwatch.AlarmRule.fromAlarm(child('carts-abandoned'), cloudwatch.AlarmState.ALARM)),
     });
-    new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, additionalAlarms: [composite] });
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, guards: [...Guard.defaults(), Guard.fromAlarm(composite)] });
     return stack;
   });
 }

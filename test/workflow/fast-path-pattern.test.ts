@@ -7,7 +7,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LambdaModelCanary } from '../../lib';
+import { Guard, LambdaModelCanary } from '../../lib';
 import { type RunResult, SimWorld, type SynthesizedStack, synthesizeStack } from '../../sim';
 import { EventPatternTooLargeError, MAX_EVENT_PATTERN_CHARS } from '../../sim/eventbridge';
 import { healthyScenario, startRollout } from './helpers';
@@ -29,7 +29,7 @@ function build(additional: number): SynthesizedStack {
       new cloudwatch.Alarm(stack, `Kpi${i}`, { alarmName: longName(i), metric: metric(i), threshold: 1, evaluationPeriods: 1 }),
     );
     new cloudwatch.Alarm(stack, 'Foreign', { alarmName: FOREIGN, metric: metric(999), threshold: 1, evaluationPeriods: 1 });
-    new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, additionalAlarms: alarms });
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, guards: [...Guard.defaults(), ...alarms.map((a) => Guard.fromAlarm(a))] });
     return stack;
   });
 }
@@ -45,7 +45,7 @@ function buildWithNames(count: number, length: number): void {
     const alarms = Array.from({ length: count }, (_, i) =>
       cloudwatch.Alarm.fromAlarmName(stack, `A${i}`, `${String(i).padStart(3, '0')}-${'k'.repeat(length - 4)}`),
     );
-    new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, additionalAlarms: alarms });
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, guards: [...Guard.defaults(), ...alarms.map((a) => Guard.fromAlarm(a))] });
     return stack;
   });
 }

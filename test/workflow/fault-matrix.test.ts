@@ -298,8 +298,12 @@ describe('fault matrix on the Lambda canary (SentimentCanary)', () => {
       ]),
     );
     const unhealthyOps = [...callTimes(refs.unhealthy!).keys()];
-    // The fast path rolls the canary back first; the workflow's rollback step then finds it at 0 % and alerts.
-    expect(unhealthyOps).toEqual(expect.arrayContaining(['UpdateAlias@on-alarm', 'GetAlias@rollback', 'Publish@rollback', 'TaskInvoke:RollBack']));
+    // The check step's judge decides (its evidence published and read), the rollback step moves the
+    // alias and alerts. (The alarm fast path's own faults: test/lambda/handlers/on-alarm.test.ts and
+    // test/workflow/alarm-rollback.test.ts.)
+    expect(unhealthyOps).toEqual(
+      expect.arrayContaining(['GetMetricData@check', 'PutMetricData@check', 'GetAlias@rollback', 'UpdateAlias@rollback', 'Publish@rollback', 'TaskInvoke:RollBack']),
+    );
     expect(unhealthyOps).not.toContain('Publish@on-alarm');
   });
 

@@ -9,7 +9,7 @@ export const ALARMS = {
   errorRate: `${STACK}-SentimentCanary-ErrorRate`,
   latencyP95: `${STACK}-SentimentCanary-LatencyP95`,
   errorRateVsStable: `${STACK}-SentimentCanary-ErrorRateVsStable`,
-  latencyP95VsStable: `${STACK}-SentimentCanary-LatencyP95VsStable`,
+  latencyVsStable: `${STACK}-SentimentCanary-LatencyVsStable`,
 };
 
 /** A model that behaves: 0.1 % errors, p50 80 ms, p95 150 ms (a typical small model on Lambda). */
@@ -101,4 +101,18 @@ export async function simulateEndpointRelease(
     world.dispose();
     throw err;
   }
+}
+
+/** A guard alarm's own metric (math expression or single metric) over the whole rollout, as GetMetricData answers it at the end. */
+export function guardSeries(world: SimWorld, result: RunResult, alarmName: string): { values: number[]; threshold: number } {
+  const def = world.alarm(alarmName)!.definition;
+  const queries = def.Metrics ?? [
+    { Id: 'guard', ReturnData: true, MetricStat: { Metric: { Namespace: def.Namespace, MetricName: def.MetricName, Dimensions: def.Dimensions }, Period: def.Period, Stat: def.ExtendedStatistic ?? def.Statistic } },
+  ];
+  const out = world.cloudwatch.getMetricData({
+    StartTime: new Date(result.execution.startDate),
+    EndTime: new Date(world.now()),
+    MetricDataQueries: queries as never,
+  });
+  return { values: out.MetricDataResults?.[0]?.Values ?? [], threshold: def.Threshold };
 }

@@ -29,13 +29,16 @@ interface AuthorizedCall {
   readonly caller: string;
   readonly action: string;
   readonly resources: readonly string[];
+  /** The request's condition keys this test evaluates (cloudwatch:namespace of PutMetricData). */
+  readonly conditionKeys: Readonly<Record<string, string>>;
 }
 
 async function authorize(calls: readonly RecordedCall[]): Promise<AuthorizedCall[]> {
   return Promise.all(
     calls.map(async (c) => {
       const { action, resources } = await authorizationFor(c, ENV);
-      return { at: c.at, caller: c.caller, action, resources };
+      const conditionKeys: Record<string, string> = c.operation === 'PutMetricData' ? { 'cloudwatch:namespace': String(c.input.Namespace ?? '') } : {};
+      return { at: c.at, caller: c.caller, action, resources, conditionKeys };
     }),
   );
 }
@@ -52,6 +55,8 @@ interface Statement {
 interface Grant {
   readonly actions: string[];
   readonly resources: string[];
+  /** StringEquals conditions: every key must equal its value in the request. */
+  readonly stringEquals?: Readonly<Record<string, string>>;
 }
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -62,8 +67,13 @@ function wildcard(pattern: string, value: string, caseInsensitive: boolean): boo
   return re.test(value);
 }
 
-function allows(grants: Grant[], action: string, resource: string): boolean {
-  return grants.some((g) => g.actions.some((a) => wildcard(a, action, true)) && g.resources.some((r) => wildcard(r, resource, false)));
+function allows(grants: Grant[], action: string, resource: string, conditionKeys: Readonly<Record<string, string>> = {}): boolean {
+  return grants.some(
+    (g) =>
+      g.actions.some((a) => wildcard(a, action, true)) &&
+      g.resources.some((r) => wildcard(r, resource, false)) &&
+      Object.entries(g.stringEquals ?? {}).every(([k, v]) => conditionKeys[k] === v),
+  );
 }
 
 /** The simulator's resolver (SimWorld keeps it private: the physical ids are the world's). */
@@ -94,9 +104,14 @@ function handlerGrants(world: SimWorld, template: CfnTemplate, canary = CANARY):
     if (handlers.length === 0) continue;
     const doc = resolver.resolve<{ Statement: Statement[] }>(r.Properties?.PolicyDocument);
     for (const s of doc.Statement) {
-      // Only plain Allow statements: anything else would need a real policy evaluator.
-      expect({ policy: id, Effect: s.Effect, NotAction: s.NotAction, NotResource: s.NotResource, Condition: s.Condition }).toEqual({ policy: id, Effect: 'Allow' });
-      for (const h of handlers) out.get(h)!.push({ actions: list(s.Action), resources: list(s.Resource) });
+      // Only Allow statements, with at most a StringEquals condition: anything else would need a real policy evaluator.
+      const condition = s.Condition as { StringEquals?: Record<string, string> } | undefined;
+      expect({ policy: id, Effect: s.Effect, NotAction: s.NotAction, NotResource: s.NotResource, Condition: condition && Object.keys(condition) }).toEqual({
+        policy: id,
+        Effect: 'Allow',
+        Condition: condition && ['StringEquals'],
+      });
+      for (const h of handlers) out.get(h)!.push({ actions: list(s.Action), resources: list(s.Resource), stringEquals: condition?.StringEquals });
     }
   }
   return out;
@@ -163,7 +178,7 @@ function kmsForEncryptedTopics(world: SimWorld, template: CfnTemplate, calls: Au
   return calls.flatMap((c) => {
     const key = c.action === 'sns:Publish' ? keyOf.get(c.resources[0]) : undefined;
     if (!key) return [];
-    return ['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({ at: c.at, caller: c.caller, action, resources: [key] }));
+    return ['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({ at: c.at, caller: c.caller, action, resources: [key], conditionKeys: {} }));
   });
 }
 
@@ -241,9 +256,13 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
       'guard rollback (fast path)',
       await recorded(
         stack,
-        { scenario: healthyScenario({ versions: { '1': HEALTHY, '2': { ...HEALTHY, changes: [{ whenCanaryPercent: 25, errorRate: 0.3 }] } } }) },
+        { scenario: healthyScenario() },
         async (w) => {
           await startRollout(w);
+          // An alarm that fires between two checks (the judge in the check step would be first on a
+          // regression in the model's own metrics): the fast path acts on its state change.
+          await w.runUntil(() => w.alias()?.weights['2'] === 0.25);
+          w.setAlarmState(`${w.stackName}-${CANARY}-ErrorRate`, 'ALARM', 'set by the test');
           const r = await w.runUntilDone({ maxMinutes: 90 });
           expect(r.error).toBe('CanaryRolledBack');
         },
@@ -311,7 +330,7 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
     for (const run of runs) {
       for (const c of run.calls) {
         for (const resource of c.resources) {
-          if (!allows(grantsAt(run.snapshots, c.at).get(c.caller) ?? [], c.action, resource)) denied.add(`${c.caller}: ${c.action} on ${resource} (${run.name})`);
+          if (!allows(grantsAt(run.snapshots, c.at).get(c.caller) ?? [], c.action, resource, c.conditionKeys)) denied.add(`${c.caller}: ${c.action} on ${resource} (${run.name})`);
         }
       }
     }
@@ -405,7 +424,7 @@ describe('IAM of the SageMaker canary (SummarizerCanary), the first deploy\'s wa
       for (const c of run.calls) {
         for (const resource of c.resources.filter((r) => r !== '*')) {
           checked++;
-          if (!allows(grantsAt(run.snapshots, c.at).get(c.caller) ?? [], c.action, sageMakerLower(resource))) denied.add(`${c.caller}: ${c.action} on ${resource} (${run.name})`);
+          if (!allows(grantsAt(run.snapshots, c.at).get(c.caller) ?? [], c.action, sageMakerLower(resource), c.conditionKeys)) denied.add(`${c.caller}: ${c.action} on ${resource} (${run.name})`);
         }
       }
     }
@@ -423,6 +442,9 @@ describe('what IAM evaluates, per the Service Authorization Reference', () => {
     expect(wildcard('arn:aws:states:*:execution:M:*', 'arn:aws:states:us-east-1:1:execution:M:x', false)).toBe(true);
     expect(wildcard('arn:aws:sns:*:Topic', 'arn:aws:sns:us-east-1:1:topic', false)).toBe(false);
     expect(allows([{ actions: ['sns:Publish'], resources: ['*'] }], 'sns:Subscribe', 'x')).toBe(false);
+    const judge = [{ actions: ['cloudwatch:PutMetricData'], resources: ['*'], stringEquals: { 'cloudwatch:namespace': 'ModelCanary/Judge' } }];
+    expect(allows(judge, 'cloudwatch:PutMetricData', '*', { 'cloudwatch:namespace': 'ModelCanary/Judge' })).toBe(true);
+    expect(allows(judge, 'cloudwatch:PutMetricData', '*', { 'cloudwatch:namespace': 'AWS/Lambda' })).toBe(false);
   });
 
   it('derives the resource of each action the library calls from the reference', async () => {

@@ -30,17 +30,20 @@ describe('a canary whose predictions shift (positive 90% instead of 60%)', () =>
   });
   afterAll(() => world?.dispose());
 
-  it('is rolled back by the check step’s PSI guard in the first step, before any alarm', () => {
+  it('is rolled back by the judge’s PredictionShift guard in the first step, before any alarm', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('CanaryRolledBack');
-    expect(result.cause).toMatch(/population stability index/);
+    expect(result.cause).toMatch(/PredictionShift: canary worse than stable\. predictions of "(positive|negative)"/);
     expect(stepWeights(result)).toEqual([5]);
     expect(fired(result)).toEqual([]);
     const rolledBack = result.alerts.find((a) => a.event === 'ROLLED_BACK')!;
-    expect(rolledBack.body?.alarm).toMatchObject({ name: 'PredictionShift', threshold: 0.1 });
-    // The population PSI of 90/10 against 60/40 is 0.54; the check reports the first judged window
-    // (a few hundred canary predictions at 5 %), so the value is noisy: well above the threshold is the claim.
-    expect((rolledBack.body?.alarm as { value: number }).value).toBeGreaterThan(2 * 0.1);
+    const alarm = rolledBack.body?.alarm as { name: string; value: number; threshold: number; reason: string };
+    expect(alarm.name).toBe(ALARM('PredictionShift'));
+    // The evidence (log10 of the e-value) passed the guard's share of alpha.
+    expect(alarm.value).toBeGreaterThanOrEqual(alarm.threshold);
+    // 90/10 against 60/40: the "negative" class's odds ratio is (0.1/0.9)/(0.4/0.6) = 0.17, well below 1/1.5.
+    const estimate = Number(/odds ratio ([\d.]+)/.exec(alarm.reason)![1]);
+    expect(estimate < 1 / 1.5 || estimate > 1.5).toBe(true);
   });
 });
 
@@ -61,7 +64,7 @@ describe('healthy signals on both versions ', () => {
     expect(fired(result)).toEqual([]);
     // GuardrailBlocks has no datapoint at the 100 % step (no stable traffic to compare the block rate
     // with), where this last evaluation happens; test/workflow/signal-rollbacks.test.ts shows it firing.
-    for (const guard of ['TokensPerRequestVsStable', 'SchemaFailureRate', 'ResponseLengthShift', 'CostPerRequest']) {
+    for (const guard of ['TokensPerRequestRatio', 'SchemaFailureRate', 'CostPerRequest', 'TokensPerRequestVsStable', 'ResponseLengthVsStable', 'PredictionShift']) {
       const evaluated = world.alarm(ALARM(guard))!.lastEvaluation!.points.filter((p) => p.value !== undefined);
       expect({ guard, withData: evaluated.length > 0 }).toEqual({ guard, withData: true });
     }

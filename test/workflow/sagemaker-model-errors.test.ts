@@ -8,7 +8,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { SageMakerModelCanary } from '../../lib';
+import { Guard, SageMakerModelCanary } from '../../lib';
 import { MODEL_RESPONSE_LIMIT_MS, type RunResult, SimWorld, type SynthesizedStack, synthesizeStack } from '../../sim';
 import { alertEvents } from './helpers';
 
@@ -29,8 +29,7 @@ function build(): SynthesizedStack {
       model,
       instanceType: 'ml.m5.large',
       // The largest latency budget the options allow: latency alone never rolls back here.
-      maxLatencyP95: Duration.minutes(15),
-      maxLatencyP95Increase: Duration.minutes(15),
+      guards: [Guard.errorRate(), Guard.errorRateVsStable(), Guard.latencyP95({ max: Duration.minutes(15) })],
     });
     return stack;
   });

@@ -6,7 +6,7 @@
 import { DeployError, type EndpointChange, type FaultKind, type ModelSignalBehaviour, type RunResult, SimWorld } from '../../sim';
 import { COMPLETE_MARKER } from '../../lambda/shared/release-complete';
 import { STABLE_TAG } from '../../lambda/shared/targets/sagemaker-endpoint';
-import { alertEvents, exampleStack, retriesOf, simulateEndpointRelease, statesEntered } from './helpers';
+import { alertEvents, exampleStack, guardSeries, retriesOf, simulateEndpointRelease, statesEntered } from './helpers';
 
 const V1 = 'summarizer-v1';
 const V2 = 'summarizer-v2';
@@ -32,16 +32,6 @@ const weightChanges = (result: RunResult, by?: string): EndpointChange[] =>
   result.endpointHistory.filter((h) => h.operation === 'UpdateEndpointWeightsAndCapacities' && (by === undefined || h.by === by));
 /** The canary's DesiredWeight in each weight change the set-weight step made. */
 const canarySteps = (result: RunResult) => weightChanges(result, 'set-weight').map((h) => h.desiredWeights?.[V2]);
-/** A guard alarm's own metric-math expression over the whole rollout, as GetMetricData answers it at the end. */
-function guardSeries(world: SimWorld, result: RunResult, alarmName: string): { values: number[]; threshold: number } {
-  const def = world.alarm(alarmName)!.definition;
-  const out = world.cloudwatch.getMetricData({
-    StartTime: new Date(result.execution.startDate),
-    EndTime: new Date(world.now()),
-    MetricDataQueries: def.Metrics as never,
-  });
-  return { values: out.MetricDataResults?.[0]?.Values ?? [], threshold: def.Threshold };
-}
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const fired = (result: RunResult) => [...new Set(result.alarmTransitions.filter((t) => t.to === 'ALARM').map((t) => t.alarmName))];
 
@@ -123,8 +113,9 @@ describe('a healthy SummarizerCanary rollout', () => {
     expect(fired(result)).toEqual([]);
     expect(world.served.get(V2)!.requests).toBeGreaterThan(4 * 100);
     // Each guard had the canary's data most of the rollout, typically well below its threshold (a
-    // noisy minute at 5 % may cross it: the alarms need several in a row).
-    for (const guard of ['ErrorRateVsStable', 'LatencyP95VsStable', 'TokensPerRequestVsStable', 'SchemaFailureRate', 'CostPerRequest']) {
+    // noisy minute at 5 % may cross it: the alarms need several in a row). The judged guards'
+    // series is the judge's evidence, published at every check.
+    for (const guard of ['ErrorRateVsStable', 'LatencyVsStable', 'TokensPerRequestVsStable', 'TokensPerRequestRatio', 'SchemaFailureRate', 'CostPerRequest']) {
       const { values, threshold } = guardSeries(world, result, ALARM(guard));
       expect({ guard, minutesWithData: values.length > 20, medianBelow: median(values) <= threshold }).toEqual({
         guard,
@@ -165,9 +156,11 @@ describe('a SummarizerCanary whose error rate jumps to 20 % at the 25 % step', (
   it('sends a ROLLED_BACK alert naming an error guard that fired after the 25 % step', () => {
     const step25 = weightChanges(result, 'set-weight')[1];
     const errorGuards = [ALARM('ErrorRate'), ALARM('ErrorRateVsStable')];
-    const first = result.alarmTransitions.find((t) => t.to === 'ALARM')!;
-    expect(errorGuards).toContain(first.alarmName);
-    expect(first.at).toBeGreaterThan(step25.at);
+    // The judge (check step) or an alarm (fast path) decides, whichever is first: both after the 25 % step.
+    const toZero = weightChanges(result).find((h) => h.desiredWeights?.[V2] === 0)!;
+    expect(toZero.at).toBeGreaterThan(step25.at);
+    const first = result.alarmTransitions.find((t) => t.to === 'ALARM');
+    if (first) expect(errorGuards).toContain(first.alarmName);
     const rolledBack = result.alerts.filter((a) => a.event === 'ROLLED_BACK');
     expect(rolledBack.length).toBeGreaterThanOrEqual(1);
     const alarm = rolledBack[0].body?.alarm as { name: string; value: number; threshold: number };

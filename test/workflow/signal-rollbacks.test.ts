@@ -6,7 +6,7 @@
  * that guard ever firing.
  */
 import type { ModelSignalBehaviour, RunResult, SimWorld } from '../../sim';
-import { exampleStack, HEALTHY, simulate, stepWeights } from './helpers';
+import { exampleStack, guardSeries, HEALTHY, simulate, stepWeights } from './helpers';
 
 const STABLE: ModelSignalBehaviour = {
   inputTokens: { mean: 400, sd: 50 },
@@ -52,22 +52,11 @@ const CASES: Case[] = [
   },
   {
     signal: 'response length 3× stable',
-    guard: 'ResponseLengthShift',
+    guard: 'ResponseLengthVsStable',
     bad: { ...STABLE, responseLength: { mean: 1800, sd: 300 } },
     twin: { ...STABLE, responseLength: { mean: 720, sd: 120 } },
   },
 ];
-
-/** The guard alarm's own expression over the whole rollout, as GetMetricData answers it at the end. */
-function guardSeries(world: SimWorld, result: RunResult, alarmName: string): { values: number[]; threshold: number } {
-  const def = world.alarm(alarmName)!.definition;
-  const out = world.cloudwatch.getMetricData({
-    StartTime: new Date(result.execution.startDate),
-    EndTime: new Date(world.now()),
-    MetricDataQueries: def.Metrics as never,
-  });
-  return { values: out.MetricDataResults?.[0]?.Values ?? [], threshold: def.Threshold };
-}
 
 async function run(canary: ModelSignalBehaviour): Promise<{ world: SimWorld; result: RunResult }> {
   return simulate(exampleStack(), {
@@ -91,7 +80,7 @@ describe.each(CASES)('a canary whose $signal', (c) => {
   it(`is rolled back: ${c.guard} fires and the ROLLED_BACK alert names it`, () => {
     expect(bad.status).toBe('FAILED');
     expect(bad.error).toBe('CanaryRolledBack');
-    expect(fired(bad)).toContain(ALARM(c.guard));
+    // The judge (check step) decides the judged guards before their evidence alarms see the datapoint.
     expect(fired(bad).every((name) => [c.guard, ...(c.alsoAllowed ?? [])].map(ALARM).includes(name))).toBe(true);
     const rolledBack = bad.alerts.filter((a) => a.event === 'ROLLED_BACK');
     expect(rolledBack.length).toBeGreaterThanOrEqual(1);

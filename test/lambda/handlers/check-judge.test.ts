@@ -4,6 +4,7 @@ import {
   GetMetricDataCommand,
   type GetMetricDataCommandInput,
   type MetricAlarm,
+  PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { GetAliasCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -12,7 +13,8 @@ import { handler as check } from '../../../lambda/handlers/check';
 import { handler as onAlarm, type AlarmFastPathEvent } from '../../../lambda/handlers/on-alarm';
 import { handler as start } from '../../../lambda/handlers/start';
 import { readAlarms } from '../../../lambda/shared/alarms';
-import type { PredictionShiftPlan, RolloutState } from '../../../lambda/shared/types';
+import { type JudgePlan, VERSION_PLACEHOLDER } from '../../../lambda/shared/judge-plan';
+import type { RolloutState } from '../../../lambda/shared/types';
 import {
   FUNCTION_NAME,
   GUARDS,
@@ -31,8 +33,8 @@ import {
 } from '../helpers';
 
 /**
- * The AI-model signal guards in the handlers (issue 3): the check step judges the prediction shift
- * from the per-class Prediction counts, and the signal alarms' `Version` dimension scopes them to
+ * The judged guards in the check step (issue 8): errors and the prediction shift, canary against
+ * stable, from per-minute counts; and the signal alarms' `Version` dimension scopes them to
  * the canary in the start step and the alarm fast path.
  */
 
@@ -40,57 +42,79 @@ const lambda = mockClient(LambdaClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const sns = mockClient(SNSClient);
 
-const SHIFT: PredictionShiftPlan = { namespace: 'ModelCanary', canaryName: 'sentiment', stackName: 'ModelStack', classes: ['positive', 'negative'], maxPsi: 0.1, minSamples: 200 };
+/** The judge of a plan: error odds and predicted classes, canary against stable. */
+const JUDGE: JudgePlan = {
+  alpha: 0.01,
+  canaryName: 'sentiment',
+  stackName: 'stack',
+  guards: [
+    {
+      name: 'ErrorRateVsStable',
+      test: 'rate',
+      eventsLabel: 'errors',
+      description: "canary error odds more than 1.5 × stable's",
+      events: { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: FUNCTION_NAME, ExecutedVersion: VERSION_PLACEHOLDER } },
+      trials: { namespace: 'AWS/Lambda', metricName: 'Invocations', dimensions: { FunctionName: FUNCTION_NAME, ExecutedVersion: VERSION_PLACEHOLDER } },
+      maxRatio: 1.5,
+    },
+    {
+      name: 'PredictionShift',
+      test: 'classes',
+      description: "a class's odds more than 1.5 × (or less than 1/1.5 of) stable's",
+      maxRatio: 1.5,
+      classes: ['positive', 'negative'].map((k) => ({
+        name: k,
+        metric: { namespace: 'ModelCanary', metricName: 'Prediction', dimensions: { Canary: 'sentiment', Stack: 'ModelStack', Version: VERSION_PLACEHOLDER, Class: k } },
+      })),
+    },
+  ],
+};
 
 type ClassCounts = Record<string, number>;
 
 interface Traffic {
-  /** Lambda Invocations per version. */
+  /** Lambda Invocations and Errors per version, per minute. */
   readonly requests: Record<string, number>;
-  /** Prediction counts per version and class. */
+  readonly errors: Record<string, number>;
+  /** Prediction counts per version and class, per minute. */
   readonly predictions: Record<string, ClassCounts>;
 }
 
 /**
  * GetMetricData answers from the query's metric itself (namespace, name, dimensions), so a query
- * for the wrong metric gets nothing. Each count is split over two minutes to check the summing.
+ * for the wrong metric gets nothing: the same counts in each of the 5 minutes before NOW.
  */
 function serve(traffic: Traffic): void {
   cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
     MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
       const metric = q.MetricStat!.Metric!;
       const dims = Object.fromEntries((metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
-      let total = 0;
-      if (metric.Namespace === 'AWS/Lambda' && metric.MetricName === 'Invocations' && dims.FunctionName === FUNCTION_NAME) {
-        total = traffic.requests[dims.ExecutedVersion!] ?? 0;
+      let perMinute = 0;
+      if (metric.Namespace === 'AWS/Lambda' && dims.FunctionName === FUNCTION_NAME) {
+        perMinute = (metric.MetricName === 'Errors' ? traffic.errors : traffic.requests)[dims.ExecutedVersion!] ?? 0;
       }
-      if (
-        metric.Namespace === SHIFT.namespace &&
-        metric.MetricName === 'Prediction' &&
-        dims.Canary === SHIFT.canaryName &&
-        // The runtime helper's dimensions: Canary, Stack, Version and Class.
-        dims.Stack === SHIFT.stackName &&
-        Object.keys(dims).length === 4
-      ) {
-        total = traffic.predictions[dims.Version!]?.[dims.Class!] ?? 0;
+      if (metric.Namespace === 'ModelCanary' && metric.MetricName === 'Prediction' && dims.Canary === 'sentiment' && dims.Stack === 'ModelStack') {
+        perMinute = traffic.predictions[dims.Version!]?.[dims.Class!] ?? 0;
       }
       expect(q.MetricStat!.Stat).toBe('Sum');
-      return { Id: q.Id, Values: total > 0 ? [Math.floor(total / 2), total - Math.floor(total / 2)] : [] };
+      const minutes = [1, 2, 3, 4, 5].map((m) => Math.floor(NOW / 60) * 60 - m * 60);
+      const start = input.StartTime!.getTime() / 1000;
+      const inRange = minutes.filter((t) => t >= start);
+      return { Id: q.Id, Timestamps: inRange.map((t) => new Date(t * 1000)), Values: inRange.map(() => perMinute) };
     }),
   }));
 }
 
-/** Step 1 (5 %, bake 600 s) with the prediction-shift guard, started `elapsed` seconds ago. */
-function stateAt(elapsed: number, shift: PredictionShiftPlan | null = SHIFT): RolloutState {
+/** Step 1 (5 %, bake 600 s) with the judge, started `elapsed` seconds ago. */
+function stateAt(elapsed: number, judge: JudgePlan | null = JUDGE): RolloutState {
   return {
-    plan: plan({ predictionShift: shift }),
+    plan: { ...plan(), judge },
     release: RELEASE,
     progress: progress({ stepIndex: 0, weightPercent: 5, startedAt: NOW - elapsed - 60, stepStartedAt: NOW - elapsed }),
   };
 }
 
-const SEED_STABLE = { positive: 600, negative: 400 };
-const SEED_BROKEN_CANARY = { positive: 800, negative: 200 };
+const STABLE_CLASSES = { positive: 600, negative: 400 };
 
 beforeEach(() => {
   lambda.reset();
@@ -101,83 +125,58 @@ beforeEach(() => {
   lambda.on(GetAliasCommand).resolves(alias('5', { version: '6', weight: 0.05 }));
   lambda.on(UpdateAliasCommand).resolves({});
   cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: healthyGuards() });
+  cloudwatch.on(PutMetricDataCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: 'm' });
 });
 afterEach(() => jest.restoreAllMocks());
 
-describe('check handler with the prediction-shift guard', () => {
-  test('the seed\'s broken model (80 % positive against 60 %) with enough predictions: rollback naming PredictionShift and the PSI', async () => {
-    serve({ requests: { '6': 1000, '5': 19000 }, predictions: { '6': SEED_BROKEN_CANARY, '5': SEED_STABLE } });
+describe('check handler with the judge', () => {
+  test('a canary failing 20 % against stable\'s 1 %: rollback named after the evidence alarm, with counts, odds ratio, evidence and alpha', async () => {
+    serve({ requests: { '6': 60, '5': 1140 }, errors: { '6': 12, '5': 11 }, predictions: { '6': STABLE_CLASSES, '5': STABLE_CLASSES } });
     const out = await check(stateAt(300));
     expect(out.decision).toBe('rollback');
-    expect(out.waitSeconds).toBe(0);
-    expect(out.reason).toContain('PredictionShift');
-    expect(out.reason).toMatch(/population stability index 0\.19\d > 0\.1/);
-    expect(out.reason).toMatch(/(positive 80% on the canary vs 60%|negative 20% on the canary vs 40%) on stable/);
-    expect(out.alarm).toMatchObject({ name: 'PredictionShift', threshold: 0.1 });
-    expect(out.alarm!.value).toBeCloseTo(0.196, 2);
-    expect(out.canaryRequests).toBe(1000);
+    expect(out.alarm!.name).toBe('stack-sentiment-ErrorRateVsStable');
+    expect(out.alarm!.reason).toMatch(/errors: canary 60 of 300 \(20%\), stable 55 of 5700 .*odds ratio .*anytime-valid interval .*alpha 0.005/);
+    expect(out.alarm!.value).toBeGreaterThanOrEqual(out.alarm!.threshold!);
+    expect(out.alarm!.threshold).toBeCloseTo(Math.log10(2 / 0.01), 3);
     // The rollback itself is the workflow's next step.
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
   });
 
-  test('the same shift with fewer than minSamples canary predictions: no rollback, the step goes on', async () => {
-    serve({ requests: { '6': 150, '5': 2850 }, predictions: { '6': { positive: 150, negative: 40 }, '5': SEED_STABLE } });
-    const baking = await check(stateAt(300));
-    expect(baking.decision).toBe('bake');
-    expect(baking.alarm).toBeUndefined();
-    const done = await check(stateAt(600));
-    expect(done.decision).toBe('advance');
+  test('publishes every guard\'s evidence, and decides the same when publishing fails', async () => {
+    serve({ requests: { '6': 60, '5': 1140 }, errors: { '6': 1, '5': 11 }, predictions: { '6': STABLE_CLASSES, '5': STABLE_CLASSES } });
+    const healthy = await check(stateAt(300));
+    expect(healthy.decision).toBe('bake');
+    const put = cloudwatch.commandCalls(PutMetricDataCommand)[0].args[0].input;
+    expect(put.MetricData!.map((d) => d.Dimensions!.find((x) => x.Name === 'Guard')!.Value)).toEqual(['ErrorRateVsStable', 'PredictionShift']);
+    cloudwatch.on(PutMetricDataCommand).rejects(new Error('throttled'));
+    serve({ requests: { '6': 60, '5': 1140 }, errors: { '6': 12, '5': 11 }, predictions: { '6': STABLE_CLASSES, '5': STABLE_CLASSES } });
+    expect((await check(stateAt(300))).decision).toBe('rollback');
   });
 
-  test('too few stable predictions: not judged either', async () => {
-    serve({ requests: { '6': 1000, '5': 190 }, predictions: { '6': SEED_BROKEN_CANARY, '5': { positive: 110, negative: 80 } } });
-    await expect(check(stateAt(600))).resolves.toMatchObject({ decision: 'advance' });
+  test('the seed\'s broken model (80 % positive against 60 %): PredictionShift', async () => {
+    serve({ requests: { '6': 200, '5': 3800 }, errors: { '6': 0, '5': 4 }, predictions: { '6': { positive: 160, negative: 40 }, '5': { positive: 2280, negative: 1520 } } });
+    const out = await check(stateAt(300));
+    expect(out.decision).toBe('rollback');
+    expect(out.alarm!.name).toBe('stack-sentiment-PredictionShift');
+    expect(out.alarm!.reason).toMatch(/predictions of "(positive|negative)"/);
   });
 
-  test('an unshifted distribution with enough predictions passes', async () => {
-    serve({ requests: { '6': 1000, '5': 19000 }, predictions: { '6': { positive: 610, negative: 390 }, '5': { positive: 6000, negative: 4000 } } });
-    const out = await check(stateAt(600));
-    expect(out.decision).toBe('advance');
-    expect(out.reason).toBeUndefined();
+  test('the same shift with a handful of predictions is not enough evidence: the step goes on', async () => {
+    serve({ requests: { '6': 4, '5': 76 }, errors: { '6': 0, '5': 0 }, predictions: { '6': { positive: 3, negative: 1 }, '5': { positive: 46, negative: 30 } } });
+    expect((await check(stateAt(300))).decision).toBe('bake');
   });
 
-  test('one GetMetricData call per check reads requests, errors and every class of both versions', async () => {
-    serve({ requests: { '6': 1000, '5': 19000 }, predictions: { '6': SEED_STABLE, '5': SEED_STABLE } });
-    await check(stateAt(300));
+  test('without a judge in the plan, only the step\'s request counts are read', async () => {
+    serve({ requests: { '6': 60, '5': 1140 }, errors: { '6': 30, '5': 11 }, predictions: {} });
+    const out = await check(stateAt(300, null));
+    expect(out.decision).toBe('bake');
     expect(cloudwatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
-    const input = cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input;
-    expect(input.StartTime).toEqual(new Date(Math.floor((NOW - 300) / 60) * 60 * 1000));
-    const queries = (input.MetricDataQueries ?? []).map((q) => {
-      const m = q.MetricStat!.Metric!;
-      const dims = Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name, d.Value]));
-      return `${m.Namespace} ${m.MetricName} ${dims.ExecutedVersion ?? dims.Version}${dims.Class ? ` ${dims.Class}` : ''}`;
-    });
-    expect(queries.sort()).toEqual(
-      [
-        'AWS/Lambda Invocations 6',
-        'AWS/Lambda Errors 6',
-        'AWS/Lambda Invocations 5',
-        'AWS/Lambda Errors 5',
-        'ModelCanary Prediction 6 positive',
-        'ModelCanary Prediction 6 negative',
-        'ModelCanary Prediction 5 positive',
-        'ModelCanary Prediction 5 negative',
-      ].sort(),
-    );
-    const ids = (input.MetricDataQueries ?? []).map((q) => q.Id!);
-    expect(new Set(ids).size).toBe(ids.length);
+    expect(cloudwatch).not.toHaveReceivedCommand(PutMetricDataCommand);
   });
 
-  test('without the guard in the plan, no prediction is read and a shift does not matter', async () => {
-    serve({ requests: { '6': 1000, '5': 19000 }, predictions: { '6': SEED_BROKEN_CANARY, '5': SEED_STABLE } });
-    await expect(check(stateAt(600, null))).resolves.toMatchObject({ decision: 'advance' });
-    const queries = cloudwatch.commandCalls(GetMetricDataCommand)[0].args[0].input.MetricDataQueries ?? [];
-    expect(queries.map((q) => q.MetricStat!.Metric!.MetricName)).not.toContain('Prediction');
-  });
-
-  test('a firing guard alarm is reported before the prediction shift', async () => {
-    serve({ requests: { '6': 1000, '5': 19000 }, predictions: { '6': SEED_BROKEN_CANARY, '5': SEED_STABLE } });
+  test('a firing guard alarm is reported before the judge', async () => {
+    serve({ requests: { '6': 60, '5': 1140 }, errors: { '6': 12, '5': 11 }, predictions: { '6': STABLE_CLASSES, '5': STABLE_CLASSES } });
     cloudwatch.on(DescribeAlarmsCommand).resolves({
       MetricAlarms: healthyGuards().map((a) => (a.AlarmName === GUARDS[0] ? metricAlarm(GUARDS[0], { state: 'ALARM', updatedAt: NOW - 20, versions: ['6', '5'] }) : a)),
     });

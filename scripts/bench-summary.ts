@@ -1,0 +1,205 @@
+/**
+ * The bench's numbers from its runs (scripts/bench.ts): per scenario and strategy, the false-rollback
+ * rate over the healthy runs with a Clopper-Pearson interval, and issue 8 §3's three goals.
+ */
+import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
+import { materialRegression } from '../sim/practical-margin';
+import { type ScenarioFile, specAt } from '../sim/scenario';
+import type { AnyStrategy, StrategyRun } from '../sim/strategies';
+
+export interface Cell {
+  readonly scenario: string;
+  readonly strategy: AnyStrategy;
+  readonly regression: boolean;
+  readonly runs: number;
+  readonly outcomes: Record<string, number>;
+  /** Mean failed canary requests from the onset to weight 0 (regression scenarios). */
+  readonly blastRadiusFailed: number | null;
+  readonly blastRadiusFailedMax: number | null;
+  /** Mean canary requests in the same window. */
+  readonly blastRadiusRequests: number | null;
+  /** Seeds where the regressed canary reached weight 0 after the onset. */
+  readonly caught: number;
+  /** Median seconds from the onset to weight 0 over the caught seeds. */
+  readonly detectionSecondsMedian: number | null;
+  readonly detectionSecondsMax: number | null;
+  /** Median seconds to 100 % over the seeds that reached it (healthy scenarios). */
+  readonly secondsTo100Median: number | null;
+  /** Rollbacks of a canary that was not (yet) worse: every rollback in a healthy scenario, and rollbacks before the onset. */
+  readonly falseRollbacks: number;
+  /** Mean real milliseconds per run. */
+  readonly realMsMean: number;
+}
+
+/** A proportion with its exact (Clopper-Pearson) 95 % interval. */
+export interface Rate {
+  readonly rollbacks: number;
+  readonly runs: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+/** What the goals need to know of a scenario beyond its runs. */
+export interface ScenarioKind {
+  readonly name: string;
+  /** The canary is materially worse from its deploy on. */
+  readonly firstMinute: boolean;
+  /** Goal (b)'s limit on onset → 0 % in seconds (first-minute regressions). */
+  readonly detectionLimitSeconds: number | null;
+  /** Goal (c)'s blast radius counts failed requests (error regressions) or every canary request after the onset (the others). */
+  readonly blastBy: 'failed' | 'requests';
+}
+
+export interface GoalCheck {
+  readonly met: boolean;
+  readonly text: string;
+}
+
+export interface Goals {
+  readonly falseRollbacks: GoalCheck;
+  readonly detection: readonly (GoalCheck & { readonly scenario: string })[];
+  readonly blastRadius: readonly (GoalCheck & { readonly scenario: string })[];
+}
+
+/** The bench's defaults: 5 seeds on each regression, 20 on each healthy scenario (10 of them: 200 healthy runs per strategy), 60 s lag, 2 workers. */
+export const DEFAULTS = { seeds: [1, 2, 3, 4, 5], healthySeeds: 20, publishDelaySeconds: 60, jobs: 2 } as const;
+
+/** Goal (c) compares against anchors that roll back at most this share of the healthy runs. */
+export const FAIR_ANCHOR_MAX_FALSE = 0.05;
+/** Goal (a). */
+export const GOAL_FALSE_ROLLBACK_RATE = 0.01;
+export const GOAL_HEALTHY_RUNS = 200;
+
+/** Exact binomial 95 % interval (Clopper & Pearson 1934) from Beta quantiles. */
+export function clopperPearson(k: number, n: number, confidence = 0.95): { low: number; high: number } {
+  if (n === 0) return { low: 0, high: 1 };
+  const a = (1 - confidence) / 2;
+  return { low: k === 0 ? 0 : betaQuantile(a, k, n - k + 1), high: k === n ? 1 : betaQuantile(1 - a, k + 1, n - k) };
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
+export function isFalseRollback(r: StrategyRun): boolean {
+  if (r.weightZeroAtSeconds === null) return false;
+  return r.regressionOnsetSeconds === null || r.weightZeroAtSeconds < r.regressionOnsetSeconds;
+}
+
+/**
+ * Issue 8 §3's classes: a canary failing ≥ 5× stable's rate and ≥ 10 % of its requests must be at 0 %
+ * within 180 s; latency within 360 s; the other (moderate) regressions within 300 s.
+ */
+export function scenarioKind(file: ScenarioFile): ScenarioKind {
+  const { onset } = materialRegression(file);
+  const firstMinute = onset?.minute === 0;
+  const what = onset?.what ?? [];
+  const c = specAt(file, 'canary', 0);
+  const s = specAt(file, 'stable', 0);
+  const severeErrors = what.includes('errorRate') && (c.errorRate ?? 0) >= 5 * (s.errorRate ?? 0) && (c.errorRate ?? 0) >= 0.1;
+  const latencyOnly = what.length > 0 && what.every((w) => w.startsWith('latencyMs'));
+  return {
+    name: file.name,
+    firstMinute,
+    detectionLimitSeconds: !firstMinute ? null : severeErrors ? 180 : latencyOnly ? 360 : 300,
+    blastBy: what.includes('errorRate') ? 'failed' : 'requests',
+  };
+}
+
+export function summarize(runs: readonly StrategyRun[], strategies: readonly AnyStrategy[]): { cells: Cell[]; falseRollbacksHealthy: Record<string, Rate> } {
+  const scenarios = [...new Set(runs.map((r) => r.scenario))];
+  const cells: Cell[] = [];
+  for (const scenario of scenarios) {
+    for (const strategy of strategies) {
+      const rs = runs.filter((r) => r.scenario === scenario && r.strategy === strategy);
+      if (rs.length === 0) continue;
+      const regression = rs[0].regressionOnsetSeconds !== null;
+      const outcomes: Record<string, number> = {};
+      for (const r of rs) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+      const caught = rs.filter((r) => r.detectionSeconds !== null).map((r) => r.detectionSeconds as number);
+      cells.push({
+        scenario,
+        strategy,
+        regression,
+        runs: rs.length,
+        outcomes,
+        blastRadiusFailed: regression ? mean(rs.map((r) => r.blastRadiusFailed)) : null,
+        blastRadiusFailedMax: regression ? Math.max(...rs.map((r) => r.blastRadiusFailed)) : null,
+        blastRadiusRequests: regression ? mean(rs.map((r) => r.blastRadiusRequests)) : null,
+        caught: caught.length,
+        detectionSecondsMedian: median(caught),
+        detectionSecondsMax: caught.length ? Math.max(...caught) : null,
+        secondsTo100Median: regression ? null : median(rs.filter((r) => r.promotedAtSeconds !== null).map((r) => r.promotedAtSeconds as number)),
+        falseRollbacks: rs.filter(isFalseRollback).length,
+        realMsMean: mean(rs.map((r) => r.realMs)) ?? 0,
+      });
+    }
+  }
+  const falseRollbacksHealthy: Record<string, Rate> = {};
+  for (const strategy of strategies) {
+    const healthy = runs.filter((r) => r.strategy === strategy && r.regressionOnsetSeconds === null);
+    const k = healthy.filter(isFalseRollback).length;
+    falseRollbacksHealthy[strategy] = { rollbacks: k, runs: healthy.length, ...clopperPearson(k, healthy.length) };
+  }
+  return { cells, falseRollbacksHealthy };
+}
+
+const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
+export const rateText = (r: Rate) => `${r.rollbacks}/${r.runs} = ${r.runs ? pct(r.rollbacks / r.runs) : '-'} [95 %: ${pct(r.low)}–${pct(r.high)}]`;
+
+/** The blast radius goal (c) compares: failed requests, or every canary request after the onset. */
+export function blastOf(cell: Cell, kind: ScenarioKind): number {
+  return (kind.blastBy === 'failed' ? cell.blastRadiusFailed : cell.blastRadiusRequests) ?? 0;
+}
+
+/** Issue 8 §3's goals for `ours` (model-canary), from the cells and the healthy false-rollback rates. */
+export function checkGoals(cells: readonly Cell[], falseRollbacks: Record<string, Rate>, kinds: readonly ScenarioKind[], ours: AnyStrategy = 'model-canary'): Goals {
+  const f = falseRollbacks[ours] ?? { rollbacks: 0, runs: 0, low: 0, high: 1 };
+  const enough = f.runs >= GOAL_HEALTHY_RUNS;
+  const pointOk = f.runs > 0 && f.rollbacks / f.runs <= GOAL_FALSE_ROLLBACK_RATE;
+  const falseGoal: GoalCheck = {
+    met: enough && pointOk,
+    text:
+      `${ours} false rollbacks ${rateText(f)} over ${f.runs} healthy runs (goal: ≤ ${pct(GOAL_FALSE_ROLLBACK_RATE, 0)} over ≥ ${GOAL_HEALTHY_RUNS} runs)` +
+      (enough ? '' : `; only ${f.runs} runs, fewer than ${GOAL_HEALTHY_RUNS}`) +
+      `; the interval's upper bound ${f.high <= GOAL_FALSE_ROLLBACK_RATE ? 'is' : 'is not'} within ${pct(GOAL_FALSE_ROLLBACK_RATE, 0)}`,
+  };
+  const detection: Goals['detection'][number][] = [];
+  const blastRadius: Goals['blastRadius'][number][] = [];
+  for (const kind of kinds.filter((k) => k.firstMinute)) {
+    const mine = cells.find((c) => c.scenario === kind.name && c.strategy === ours);
+    if (!mine) continue;
+    const limit = kind.detectionLimitSeconds as number;
+    const all = mine.caught === mine.runs;
+    const med = mine.detectionSecondsMedian;
+    detection.push({
+      scenario: kind.name,
+      met: all && med !== null && med <= limit,
+      text: `median ${med ?? '-'} s (max ${mine.detectionSecondsMax ?? '-'} s), caught ${mine.caught}/${mine.runs}; limit ${limit} s`,
+    });
+    const fair = cells.filter(
+      (c) => c.scenario === kind.name && c.strategy !== ours && (falseRollbacks[c.strategy]?.runs ?? 0) > 0 && falseRollbacks[c.strategy].rollbacks / falseRollbacks[c.strategy].runs <= FAIR_ANCHOR_MAX_FALSE,
+    );
+    const unit = kind.blastBy === 'failed' ? 'failed requests' : 'canary requests after the onset';
+    if (fair.length === 0) {
+      blastRadius.push({ scenario: kind.name, met: false, text: `no anchor rolls back ≤ ${pct(FAIR_ANCHOR_MAX_FALSE, 0)} of the healthy runs: nothing to compare with` });
+      continue;
+    }
+    const best = fair.reduce((a, b) => (blastOf(b, kind) < blastOf(a, kind) ? b : a));
+    const ok = blastOf(mine, kind) <= blastOf(best, kind) / 3;
+    blastRadius.push({
+      scenario: kind.name,
+      met: ok,
+      text: `${blastOf(mine, kind).toFixed(1)} vs best anchor ${best.strategy} ${blastOf(best, kind).toFixed(1)} ${unit} (a third: ${(blastOf(best, kind) / 3).toFixed(1)})`,
+    });
+  }
+  return { falseRollbacks: falseGoal, detection, blastRadius };
+}
+
+export function goalsMet(g: Goals): boolean {
+  return g.falseRollbacks.met && g.detection.length > 0 && g.detection.every((d) => d.met) && g.blastRadius.every((b) => b.met);
+}

@@ -1,0 +1,145 @@
+import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { judgeGuards, publishEvidence, readGuards } from '../../../../lambda/shared/judge';
+import { EVIDENCE_METRIC, JUDGE_NAMESPACE, type JudgePlan, VERSION_PLACEHOLDER } from '../../../../lambda/shared/judge-plan';
+import { Random } from '../../../../sim/random';
+
+const cloudwatch = mockClient(CloudWatchClient);
+beforeEach(() => cloudwatch.reset());
+
+const START = 1_800_000_000 - (1_800_000_000 % 60);
+const versions = { canary: '7', stable: '6' };
+const metric = (name: string) => ({ namespace: 'AWS/Lambda', metricName: name, dimensions: { FunctionName: 'fn', ExecutedVersion: VERSION_PLACEHOLDER } });
+
+const plan: JudgePlan = {
+  alpha: 0.01,
+  canaryName: 'sentiment',
+  stackName: 'Stack',
+  guards: [
+    { name: 'ErrorRateVsStable', test: 'rate', description: 'canary odds of an error at most 1.5 × stable’s', events: metric('Errors'), trials: metric('Invocations'), maxRatio: 1.5 },
+    { name: 'LatencyVsStable', test: 'scale', description: 'canary at most 1.2 × slower', values: metric('Duration'), maxRatio: 1.2, referencePercentiles: [50, 95], direction: 'higher' },
+  ],
+};
+
+/** Raw requests per version and minute; the fake CloudWatch answers Sum, SampleCount, pNN and PR(:x) from them. */
+type Requests = Map<string, Map<number, { error: boolean; ms: number }[]>>;
+
+function traffic(random: Random, minutes: number[], perMinute: Record<string, number>, behaviour: Record<string, { errorRate: number; p50: number; p95: number }>): Requests {
+  const out: Requests = new Map();
+  for (const [version, n] of Object.entries(perMinute)) {
+    const byMinute = new Map<number, { error: boolean; ms: number }[]>();
+    for (const t of minutes) {
+      const b = behaviour[version];
+      byMinute.set(t, Array.from({ length: n }, () => ({ error: random.chance(b.errorRate), ms: random.latency(b.p50, b.p95) })));
+    }
+    out.set(version, byMinute);
+  }
+  return out;
+}
+
+function answer(requests: Requests) {
+  return (input: GetMetricDataCommandInput) => {
+    const start = input.StartTime!.getTime() / 1000;
+    const end = input.EndTime!.getTime() / 1000;
+    return {
+      MetricDataResults: input.MetricDataQueries!.map((q) => {
+        const stat = q.MetricStat!;
+        const version = stat.Metric!.Dimensions!.find((d) => d.Name === 'ExecutedVersion')!.Value!;
+        const timestamps: Date[] = [];
+        const values: number[] = [];
+        for (const [t, list] of requests.get(version) ?? []) {
+          if (t < start || t >= end || list.length === 0) continue;
+          const ms = list.map((r) => r.ms).sort((a, b) => a - b);
+          const name = stat.Metric!.MetricName;
+          const s = stat.Stat!;
+          let v: number;
+          if (s === 'Sum') v = name === 'Errors' ? list.filter((r) => r.error).length : list.length;
+          else if (s === 'SampleCount') v = list.length;
+          else if (s.startsWith('PR(:')) v = (100 * ms.filter((x) => x <= Number(s.slice(4, -1))).length) / ms.length;
+          else v = ms[Math.max(0, Math.ceil((Number(s.slice(1)) / 100) * ms.length) - 1)];
+          timestamps.push(new Date(t * 1000));
+          values.push(v);
+        }
+        return { Id: q.Id, Timestamps: timestamps, Values: values };
+      }),
+    };
+  };
+}
+
+const minutes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => START + (from + i) * 60);
+
+describe('the judge on CloudWatch aggregates', () => {
+  test('reads thresholds from stable before the rollout and asks for PR(:1.2 × T) on the canary, PR(:T) on stable', async () => {
+    const random = new Random(3);
+    const data = traffic(random, minutes(-5, 6), { '6': 500, '7': 0 }, { '6': { errorRate: 0.01, p50: 100, p95: 700 } });
+    cloudwatch.on(GetMetricDataCommand).callsFake(answer(data));
+    await readGuards(plan, versions, START + 10, START + 6 * 60 + 5);
+    const second = cloudwatch.commandCalls(GetMetricDataCommand)[1].args[0].input;
+    const stats = second.MetricDataQueries!.map((q) => `${q.MetricStat!.Metric!.Dimensions!.find((d) => d.Name === 'ExecutedVersion')!.Value}:${q.MetricStat!.Stat}`);
+    const t50 = Number(/6:PR\(:([\d.]+)\)/.exec(stats.join(' '))![1]);
+    expect(t50).toBeGreaterThan(80);
+    expect(t50).toBeLessThan(125);
+    expect(stats).toContain(`7:PR(:${Number((t50 * 1.2).toFixed(6))})`);
+    expect(second.StartTime!.getTime() / 1000).toBe(START);
+  });
+
+  test('a canary failing 25 % of requests from its first minute fires ErrorRateVsStable after one minute; identical latency does not fire', async () => {
+    const random = new Random(4);
+    const data = traffic(random, minutes(-5, 2), { '6': 1140, '7': 60 }, { '6': { errorRate: 0.01, p50: 100, p95: 700 }, '7': { errorRate: 0.25, p50: 100, p95: 700 } });
+    for (const t of minutes(-5, 0)) data.get('7')!.set(t, []);
+    cloudwatch.on(GetMetricDataCommand).callsFake(answer(data));
+    const verdicts = judgeGuards(plan, await readGuards(plan, versions, START, START + 2 * 60));
+    const errors = verdicts.find((v) => v.name === 'ErrorRateVsStable')!;
+    const latency = verdicts.find((v) => v.name === 'LatencyVsStable')!;
+    expect(errors.worse).toBe(true);
+    expect(errors.canary!.trials).toBe(120);
+    expect(errors.oddsRatio!.lower).toBeGreaterThan(1.5);
+    expect(errors.summary).toMatch(/canary \d+ of 120 .*stable \d+ of 2280 .*odds ratio .*anytime-valid interval .*alpha 0.005/);
+    expect(latency.worse).toBe(false);
+    expect(latency.log10Evidence).toBeLessThan(latency.threshold);
+  });
+
+  test('a canary 1.6 × slower at a 25 % share is caught by LatencyVsStable; its errors are not', async () => {
+    const random = new Random(5);
+    const data = traffic(random, minutes(-5, 4), { '6': 900, '7': 300 }, { '6': { errorRate: 0.01, p50: 800, p95: 6000 }, '7': { errorRate: 0.01, p50: 1280, p95: 9600 } });
+    for (const t of minutes(-5, 0)) data.get('7')!.set(t, []);
+    cloudwatch.on(GetMetricDataCommand).callsFake(answer(data));
+    const verdicts = judgeGuards(plan, await readGuards(plan, versions, START, START + 4 * 60));
+    expect(verdicts.find((v) => v.name === 'LatencyVsStable')!.worse).toBe(true);
+    expect(verdicts.find((v) => v.name === 'ErrorRateVsStable')!.worse).toBe(false);
+  });
+
+  test('without stable traffic before the rollout, the first minute sets the thresholds and is not judged', async () => {
+    const random = new Random(6);
+    const data = traffic(random, minutes(0, 3), { '6': 600, '7': 60 }, { '6': { errorRate: 0.01, p50: 100, p95: 700 }, '7': { errorRate: 0.01, p50: 100, p95: 700 } });
+    cloudwatch.on(GetMetricDataCommand).callsFake(answer(data));
+    const readings = await readGuards(plan, versions, START, START + 3 * 60);
+    const latency = readings.find((r) => r.guard.name === 'LatencyVsStable')!;
+    expect(latency.undecided).toBeUndefined();
+    expect(latency.comparisons[0].minutes).toHaveLength(2);
+    const none = await readGuards(plan, versions, START + 3600, START + 3600 + 120);
+    expect(none.find((r) => r.guard.name === 'LatencyVsStable')!.undecided).toMatch(/no reference from stable/);
+  });
+
+  test('publishes each decided guard as log10 evidence under Canary, Stack, Guard and the canary Version', async () => {
+    cloudwatch.on(PutMetricDataCommand).resolves({});
+    const verdicts = [
+      { name: 'ErrorRateVsStable', test: 'rate' as const, alpha: 0.005, log10Evidence: 2.5, threshold: 2.3, worse: true, minutes: 2, summary: '' },
+      { name: 'LatencyVsStable', test: 'scale' as const, alpha: 0.005, log10Evidence: 0, threshold: 2.3, worse: false, minutes: 0, undecided: 'no reference', summary: '' },
+    ];
+    await publishEvidence(plan, '7', verdicts, START);
+    const input = cloudwatch.commandCalls(PutMetricDataCommand)[0].args[0].input;
+    expect(input.Namespace).toBe(JUDGE_NAMESPACE);
+    expect(input.MetricData).toHaveLength(1);
+    expect(input.MetricData![0]).toMatchObject({
+      MetricName: EVIDENCE_METRIC,
+      Value: 2.5,
+      Dimensions: [
+        { Name: 'Canary', Value: 'sentiment' },
+        { Name: 'Stack', Value: 'Stack' },
+        { Name: 'Guard', Value: 'ErrorRateVsStable' },
+        { Name: 'Version', Value: '7' },
+      ],
+    });
+  });
+});
