@@ -1,5 +1,5 @@
 import { ALTERNATIVES, ConditionalMinute, logEvidence, minuteLogRatios, type MinuteTable, oddsRatioEstimate, oddsRatioInterval } from '../../../../lambda/shared/judge/odds-ratio';
-import { logChoose, logFactorial, logMeanExp } from '../../../../lambda/shared/judge/log-factorial';
+import { logChoose, logFactorial, logMeanExp, logSumExp } from '../../../../lambda/shared/judge/log-factorial';
 import { rateBound } from '../../../../lambda/shared/judge/rate-bounds';
 import { Random } from '../../../../sim/random';
 
@@ -44,6 +44,18 @@ describe('log factorial', () => {
 });
 
 describe('conditional odds-ratio e-process', () => {
+  test('the normalizer, summed outward from the mode, equals the full sum over the support', () => {
+    for (const [n1, k, n0, k0] of [[60, 3, 1140, 11], [6000, 3000, 6000, 3100], [300, 290, 900, 10], [5, 5, 5, 0], [1000, 1, 50, 49]]) {
+      const total = k + k0;
+      for (const logPsi of [-3, -1, 0, 0.4, 1.2, 3]) {
+        const terms: number[] = [];
+        for (let i = Math.max(0, total - n0); i <= Math.min(n1, total); i++) terms.push(logChoose(n1, i) + logChoose(n0, total - i) + i * logPsi);
+        const m = new ConditionalMinute({ canaryTrials: n1, canaryEvents: k, stableTrials: n0, stableEvents: k0 });
+        expect(m.logNormalizer(logPsi)).toBeCloseTo(logSumExp(terms), 8);
+      }
+    }
+  });
+
   test('a degenerate minute carries no evidence', () => {
     const none = new ConditionalMinute({ canaryTrials: 50, canaryEvents: 0, stableTrials: 500, stableEvents: 0 });
     const noStable = new ConditionalMinute({ canaryTrials: 50, canaryEvents: 20, stableTrials: 0, stableEvents: 0 });
