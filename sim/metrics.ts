@@ -1,4 +1,4 @@
-import { needsRawValues, parsed as parseStatistic, percentile, statistic } from './statistics';
+import { needsRawValues, parsed as parseStatistic, percentile, statistic, statisticOfSorted } from './statistics';
 
 export { percentile, statistic };
 
@@ -26,6 +26,8 @@ interface Bucket {
   count: number;
   /** A statistic set that is not a list of equal values went in: only the five standard statistics exist. */
   statisticSet: boolean;
+  /** `values` sorted, kept until a value is added (queries read a closed minute many times). */
+  sorted?: number[];
 }
 
 /** A PutMetricData StatisticValues set. */
@@ -115,6 +117,7 @@ export class MetricStore {
   public put(id: MetricId, timestampMs: number, value: number, options: PutOptions = {}): void {
     const bucket = this.bucket(id, timestampMs, options);
     bucket.values.push(value);
+    bucket.sorted = undefined;
     add(bucket, value, value, value, 1);
   }
 
@@ -128,6 +131,7 @@ export class MetricStore {
     const bucket = this.bucket(id, timestampMs, options);
     if (Number.isInteger(n) && n >= 1 && min === max && sum === min * n) {
       for (let i = 0; i < n; i++) bucket.values.push(min);
+      bucket.sorted = undefined;
     } else {
       bucket.statisticSet = true;
     }
@@ -205,12 +209,11 @@ export class MetricStore {
     if (needsRawValues(parsed)) {
       // Without raw values these statistics have no datapoint; nor "when any of the metric values are negative numbers" (Statistics-definitions.html).
       if (!metric.raw || setOnly) return undefined;
-      const values = buckets.flatMap((b) => b.values);
-      if (values.some((v) => v < 0)) return undefined;
-      const value = statistic(stat, values);
+      if (buckets.some((b) => b.min < 0)) return undefined;
+      const sorted = buckets.length === 1 ? sortedValues(buckets[0]) : buckets.flatMap(sortedValues).sort((a, b) => a - b);
+      const value = statisticOfSorted(stat, sorted);
       return Number.isNaN(value) ? undefined : { timestamp: startMs, value, sampleCount };
     }
-    if (!setOnly) return { timestamp: startMs, value: statistic(stat, buckets.flatMap((b) => b.values)), sampleCount };
     const sum = buckets.reduce((a, b) => a + b.sum, 0);
     const byKind: Record<string, number> = {
       Sum: sum,
@@ -221,6 +224,11 @@ export class MetricStore {
     };
     return { timestamp: startMs, value: byKind[parsed.kind], sampleCount };
   }
+}
+
+function sortedValues(bucket: Bucket): number[] {
+  bucket.sorted ??= [...bucket.values].sort((a, b) => a - b);
+  return bucket.sorted;
 }
 
 function add(bucket: Bucket, sum: number, min: number, max: number, count: number): void {

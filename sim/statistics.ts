@@ -131,6 +131,7 @@ function resolveBounds(stat: ParsedStatistic, sorted: readonly number[]): { lo?:
  */
 export function statistic(stat: string, values: readonly number[]): number {
   const s = parsed(stat);
+  if (needsRawValues(s)) return statisticOfSorted(stat, [...values].sort((a, b) => a - b));
   switch (s.kind) {
     case 'Sum':
       return sum(values);
@@ -142,18 +143,21 @@ export function statistic(stat: string, values: readonly number[]): number {
       return values.reduce((a, b) => (b < a ? b : a), Infinity);
     case 'Maximum':
       return values.reduce((a, b) => (b > a ? b : a), -Infinity);
-    case 'p':
-      return percentile(values, s.percentile!);
     default:
-      break;
+      throw new Error(`statistic ${stat}: not one of the five standard statistics`);
   }
-  const sorted = [...values].sort((a, b) => a - b);
+}
+
+/** A statistic that needs raw values, over one period's values sorted ascending (at least one). */
+export function statisticOfSorted(stat: string, sorted: readonly number[]): number {
+  const s = parsed(stat);
+  if (s.kind === 'p') return nearestRank(sorted, s.percentile!);
   const { lo, hi } = resolveBounds(s, sorted);
   const inRange = (v: number) => (lo === undefined || v > lo) && (hi === undefined || v <= hi);
   switch (s.kind) {
     case 'PR':
       // "PR(:300) returns the percentage of data points that have a value of 300 or less."
-      return (100 * sorted.filter(inRange).length) / sorted.length;
+      return (100 * countInRange(sorted, lo, hi)) / sorted.length;
     case 'WM': {
       // Values outside the bounds "are considered to be equal to the value at the edge of the appropriate boundary".
       const clamped = sorted.map((v) => (lo !== undefined && v < lo ? lo : hi !== undefined && v > hi ? hi : v));
@@ -167,6 +171,23 @@ export function statistic(stat: string, values: readonly number[]): number {
       return kept.length === 0 ? NaN : sum(kept) / kept.length;
     }
   }
+}
+
+/** Values in (lo, hi] of a sorted list, by binary search. */
+function countInRange(sorted: readonly number[], lo: number | undefined, hi: number | undefined): number {
+  const firstAbove = (x: number) => {
+    let a = 0;
+    let b = sorted.length;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (sorted[m] > x) b = m;
+      else a = m + 1;
+    }
+    return a;
+  };
+  const from = lo === undefined ? 0 : firstAbove(lo);
+  const to = hi === undefined ? sorted.length : firstAbove(hi);
+  return Math.max(0, to - from);
 }
 
 function sum(values: readonly number[]): number {
