@@ -55,6 +55,9 @@ async function runJob(job: Job): Promise<StrategyRun> {
   return runStrategy(loadScenario(job.file), { seed: job.seed, strategy: job.strategy, metricPublishDelaySeconds: job.metricPublishDelaySeconds });
 }
 
+/** Jobs one worker process runs before a fresh process takes its place. */
+const RUNS_PER_PROCESS = 100;
+
 /** Runs the jobs in `jobs` worker processes (1: in this process), in job order. */
 export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r: StrategyRun, done: number) => void): Promise<StrategyRun[]> {
   const results: StrategyRun[] = new Array(jobs.length);
@@ -67,16 +70,20 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
     return results;
   }
   let next = 0;
-  const worker = () =>
+  // One process runs at most RUNS_PER_PROCESS jobs, then a fresh one takes over: the simulator's
+  // heap grows over hundreds of runs in one process (a worker ran out of its 4 GB after ~1,300).
+  const batch = () =>
     new Promise<void>((resolve, reject) => {
       const child = fork(__filename, ['--worker'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       let current = -1;
+      let given = 0;
       const give = () => {
-        if (next >= jobs.length) {
+        if (next >= jobs.length || given >= RUNS_PER_PROCESS) {
           child.send({ exit: true });
           return;
         }
         current = next++;
+        given++;
         child.send({ job: jobs[current] });
       };
       child.on('message', (m: { result?: StrategyRun; error?: string }) => {
@@ -92,6 +99,9 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench worker exited with ${code}`))));
       give();
     });
+  const worker = async () => {
+    while (next < jobs.length) await batch();
+  };
   await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, worker));
   return results;
 }
