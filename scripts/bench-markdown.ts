@@ -68,8 +68,28 @@ export function goalLines(goals: Goals): string[] {
     `- (a) false rollbacks: ${mark(goals.falseRollbacks.met)}: ${goals.falseRollbacks.text}.`,
     `- (b) onset → 0 % on the first-minute regressions (every seed caught and the median within the limit): ${mark(goals.detection.length > 0 && goals.detection.every((d) => d.met))}`,
     ...goals.detection.map((d) => `  - ${d.scenario}: ${mark(d.met)}: ${d.text}`),
+    ...limitLines(goals),
     `- (c) blast radius ≤ a third of the best anchor's among those with ≤ ${FAIR_ANCHOR_MAX_FALSE * 100} % false rollbacks: ${mark(goals.blastRadius.every((b) => b.met))}`,
     ...goals.blastRadius.map((b) => `  - ${b.scenario}: ${mark(b.met)}: ${b.text}`),
+  ];
+}
+
+/**
+ * What stops goal (b) where it is not met, with the measured twin at more traffic when scenarios/
+ * has one (`<name>-<N>rps`).
+ */
+function limitLines(goals: Goals): string[] {
+  const missed = goals.detection.filter((d) => !d.met);
+  if (missed.length === 0) return [];
+  return [
+    '  - Where (b) is not met, the limit is traffic, not the metric period, the publication lag or the check interval (those',
+    '    three cost about 2.5 minutes, as the 25 % error scenario shows): at 1 canary request a second each minute carries too',
+    "    little evidence against the guard's margin for the judge's share of alpha (the example app's 7 judged guards share",
+    '    0.01). The same regressions at more traffic:',
+    ...missed.map((d) => {
+      const twin = goals.detection.find((x) => x.scenario.startsWith(`${d.scenario}-`) && /-\d+rps$/.test(x.scenario));
+      return `    - ${d.scenario} (${d.text}): ${twin ? `${twin.scenario}: ${twin.met ? 'met' : 'not met'}: ${twin.text}` : 'no higher-traffic twin in scenarios/'}`;
+    }),
   ];
 }
 
