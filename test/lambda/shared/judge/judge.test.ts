@@ -99,6 +99,20 @@ describe('the judge on CloudWatch aggregates', () => {
     expect(latency.log10Evidence).toBeLessThan(latency.threshold);
   });
 
+  test('with an absolute margin (maxIncreasePoints), the canary must also be proven that many points above stable', async () => {
+    const random = new Random(7);
+    const data = traffic(random, minutes(-5, 3), { '6': 1140, '7': 60 }, { '6': { errorRate: 0.01, p50: 100, p95: 700 }, '7': { errorRate: 0.25, p50: 100, p95: 700 } });
+    for (const t of minutes(-5, 0)) data.get('7')!.set(t, []);
+    cloudwatch.on(GetMetricDataCommand).callsFake(answer(data));
+    const withPoints = (points: number): JudgePlan => ({ ...plan, guards: [{ ...plan.guards[0], maxIncreasePoints: points } as JudgePlan['guards'][number]] });
+    const judged = async (points: number) => judgeGuards(withPoints(points), await readGuards(withPoints(points), versions, START, START + 3 * 60))[0];
+    // About 24 points above stable, from 180 canary requests: provably more than 2 points, not more than 40.
+    expect((await judged(2)).worse).toBe(true);
+    const far = await judged(40);
+    expect(far.worse).toBe(false);
+    expect(far.summary).toMatch(/at least -?[\d.]+ points above stable \(margin 40\)/);
+  });
+
   test('a canary 1.6 × slower at a 25 % share is caught by LatencyVsStable; its errors are not', async () => {
     const random = new Random(5);
     const data = traffic(random, minutes(-5, 4), { '6': 900, '7': 300 }, { '6': { errorRate: 0.01, p50: 800, p95: 6000 }, '7': { errorRate: 0.01, p50: 1280, p95: 9600 } });
