@@ -4,6 +4,7 @@
  * trust the decision (counts per version, the effect with its interval, the evidence, alpha).
  */
 import { alphaPerGuard, type JudgedGuardPlan, type JudgePlan } from '../judge-plan';
+import { logMeanExp } from './log-factorial';
 import { ConditionalMinute, logEvidence, type MinuteTable, oddsRatioEstimate, oddsRatioInterval } from './odds-ratio';
 import { rateBound } from './rate-bounds';
 
@@ -69,7 +70,7 @@ function judgeOne(r: GuardReading, alpha: number): GuardVerdict {
     return { c, minutes, logE: logEvidence(minutes, c.psi0, c.side) };
   });
   // The guard's e-value is the average of its comparisons' (an average of e-processes is one).
-  const logE = logMean(scored.map((s) => s.logE));
+  const logE = logMeanExp(scored.map((s) => s.logE));
   const best = scored.reduce((a, b) => (b.logE > a.logE ? b : a));
   const canary = sum(best.c.minutes, 'canary');
   const stable = sum(best.c.minutes, 'stable');
@@ -120,12 +121,6 @@ function sum(minutes: readonly MinuteTable[], arm: 'canary' | 'stable'): ArmCoun
     events += arm === 'canary' ? m.canaryEvents : m.stableEvents;
   }
   return { trials: Math.round(trials), events: Math.round(events) };
-}
-
-function logMean(xs: number[]): number {
-  const max = Math.max(...xs);
-  if (max === -Infinity) return -Infinity;
-  return max + Math.log(xs.reduce((a, x) => a + Math.exp(x - max), 0) / xs.length);
 }
 
 function fmt(x: number): string {
