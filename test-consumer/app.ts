@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { LambdaModelCanary } from 'cdk-model-canary';
+import { Guard, LambdaModelCanary } from 'cdk-model-canary';
 
 const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
 const stack = new Stack(app, 'ConsumerStack');
@@ -53,11 +53,15 @@ alias.addEventSource(new SqsEventSource(queue));
 
 // Direct invocation rights, and an alarm on the alias's errors.
 alias.grantInvoke(invoker);
-new cloudwatch.Alarm(stack, 'AliasErrors', {
+const aliasErrors = new cloudwatch.Alarm(stack, 'AliasErrors', {
   metric: alias.metricErrors(),
   threshold: 1,
   evaluationPeriods: 1,
 });
+
+// Guards as values, added after construction: an alarm of the user's and a judged guard.
+internal.addGuard(Guard.fromAlarm(aliasErrors));
+internal.addGuard(Guard.tokensPerRequestVsStable({ maxRatio: 1.3 }));
 
 // What the assertions compare against: whatever token the library uses for the alias ARN.
 new CfnOutput(stack, 'AliasArn', { value: alias.functionArn });

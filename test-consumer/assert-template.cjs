@@ -93,6 +93,13 @@ permission('the public function URL may invoke: lambda:InvokeFunction for * with
 permission('EventBridge may invoke the alias: lambda:InvokeFunction for events.amazonaws.com',
   (p) => p.Action === 'lambda:InvokeFunction' && p.Principal === 'events.amazonaws.com');
 
+// Guard values from the package: the judged guard's evidence alarm, and the judge plan in the workflow.
+const evidence = props('AWS::CloudWatch::Alarm').filter(({ p }) => p.Namespace === 'ModelCanary/Judge');
+const evidenceGuards = evidence.map(({ p }) => (p.Dimensions ?? []).find((d) => d.Name === 'Guard')?.Value);
+check(evidenceGuards.includes('TokensPerRequestVsStable') && evidenceGuards.includes('ErrorRateVsStable'), 'judged guards (defaults and addGuard) have evidence alarms on ModelCanary/Judge', `evidence alarms for: ${show(evidenceGuards)}`);
+const definitions = props('AWS::StepFunctions::StateMachine').map(({ p }) => JSON.stringify(p.DefinitionString ?? p.Definition ?? ''));
+check(definitions.some((d) => d.includes('TokensPerRequestVsStable') && d.includes('judge')), 'the workflow plan carries the judged guard added with addGuard', `${definitions.length} state machines`);
+
 const urls = props('AWS::Lambda::Url').map(({ p }) => ({ AuthType: p.AuthType, Target: ev(p.TargetFunctionArn), Qualifier: p.Qualifier && ev(p.Qualifier) }));
 const urlOnAlias = (u, arn) => u.Target === arn || (`${u.Target}:${u.Qualifier}` === arn);
 check(urls.some((u) => u.AuthType === 'NONE' && urlOnAlias(u, expectedAliasArn)), 'a NONE-auth AWS::Lambda::Url serves the alias', `urls: ${show(urls)}`);
