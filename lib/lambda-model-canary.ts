@@ -11,6 +11,7 @@ import { CanaryAlias, declaredAliasProblems } from './private/canary-alias';
 import { LambdaAliasBinding } from './private/lambda-alias-binding';
 import type { Guard } from './guards/guard';
 import { optionProblems, RolloutController } from './private/rollout-controller';
+import { grantOperate } from './private/operator-channel';
 import { defaultCanaryName, registerCanary, sharedEnvironmentWarning } from './private/uniqueness';
 import { throwIfProblems } from './private/validation';
 import { CANARY_NAME_ENV, CANARY_STACK_ENV } from '../runtime/signal-names';
@@ -57,6 +58,12 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
   public readonly stateMachine: sfn.IStateMachine;
   /** The version the alias served before this deploy (the stable side of a rollout), at deploy time. */
   public readonly stableVersion: string;
+  /** The canary's CloudWatch dashboard (undefined with `dashboard: false`). */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  /** The dashboard's console URL (undefined with `dashboard: false`); also the stack output `DashboardUrl`. */
+  public readonly dashboardUrl?: string;
+  /** The SSM parameter the `cdk-model-canary` CLI finds this canary by. */
+  public readonly operatorParameterName: string;
   private readonly controller: RolloutController;
 
   constructor(scope: Construct, id: string, props: LambdaModelCanaryProps) {
@@ -108,6 +115,9 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
     this.stateMachine = controller.stateMachine;
     this.stableVersion = controller.stableVersion;
     this.controller = controller;
+    this.dashboard = controller.dashboard;
+    this.dashboardUrl = controller.dashboardUrl;
+    this.operatorParameterName = controller.channel.descriptor.parameterName;
   }
 
   /**
@@ -124,6 +134,14 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
    */
   public addGuard(guard: Guard): void {
     this.controller.addGuard(guard);
+  }
+
+  /**
+   * Lets `grantee` run the `cdk-model-canary` CLI on this canary: status, watch, history, and the
+   * commands that steer a rollout (promote, abort, pause, resume, approve, retry).
+   */
+  public grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return grantOperate(this.controller, this.controller.channel, grantee);
   }
 
   /** The alarm of one of the library's guards, by guard name ("ErrorRate", "LatencyVsStable"...). */

@@ -11,6 +11,14 @@ export enum InsufficientTrafficAction {
   ROLL_BACK = 'ROLL_BACK',
 }
 
+/** What an approval gate does when nobody ran `approve` within `approvalTimeout`. */
+export enum ApprovalTimeoutAction {
+  /** Set the canary weight to 0 and alert. */
+  ROLL_BACK = 'ROLL_BACK',
+  /** Keep the canary at its share (the guards keep watching) until someone approves or aborts. */
+  HOLD = 'HOLD',
+}
+
 /** A request sent to the canary alone before it gets any traffic: warm-up and smoke test. */
 export interface PreTrafficCheck {
   /** The request body, as the model expects it (usually JSON). */
@@ -128,6 +136,34 @@ export interface ModelCanaryOptions {
    * @default - no email subscription
    */
   readonly alertEmails?: string[];
+
+  /**
+   * Canary shares that start only after a person approves (`cdk-model-canary approve`), each one of
+   * the schedule's step percents other than the first, e.g. `[100]` for "ask before going to all
+   * traffic". The step before the gate bakes as usual, then holds at its share and alerts with the
+   * command to run.
+   * @default - no gate: the rollout is unattended
+   */
+  readonly approvalGates?: number[];
+
+  /**
+   * How long a gate waits for its approval.
+   * @default Duration.hours(24)
+   */
+  readonly approvalTimeout?: Duration;
+
+  /**
+   * What a gate does when nobody approved within `approvalTimeout`.
+   * @default ApprovalTimeoutAction.ROLL_BACK
+   */
+  readonly onApprovalTimeout?: ApprovalTimeoutAction;
+
+  /**
+   * A CloudWatch dashboard for the canary (traffic share, guards against their thresholds, the
+   * judge's evidence, alarm states), its URL a stack output.
+   * @default true
+   */
+  readonly dashboard?: boolean;
 
   /**
    * Topic for alerts, if you have one (for chat or paging integrations).

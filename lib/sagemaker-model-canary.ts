@@ -9,6 +9,7 @@ import type { IModelCanary } from './model-canary';
 import type { ModelCanaryOptions } from './model-canary-options';
 import type { Guard } from './guards/guard';
 import { optionProblems, RolloutController } from './private/rollout-controller';
+import { grantOperate } from './private/operator-channel';
 import { SageMakerEndpointBinding } from './private/sagemaker-endpoint-binding';
 import { defaultCanaryName, registerCanary } from './private/uniqueness';
 import { requireRange, throwIfProblems } from './private/validation';
@@ -92,6 +93,12 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
   /** The CloudWatch namespace the guards read the model signals from. */
   public readonly signalsNamespace: string;
   private readonly binding: SageMakerEndpointBinding;
+  /** The canary's CloudWatch dashboard (undefined with `dashboard: false`). */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  /** The dashboard's console URL (undefined with `dashboard: false`); also the stack output `DashboardUrl`. */
+  public readonly dashboardUrl?: string;
+  /** The SSM parameter the `cdk-model-canary` CLI finds this canary by. */
+  public readonly operatorParameterName: string;
   private readonly controller: RolloutController;
 
   constructor(scope: Construct, id: string, props: SageMakerModelCanaryProps) {
@@ -143,6 +150,9 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
     this.stateMachine = controller.stateMachine;
     this.stableVariant = controller.stableVersion;
     this.controller = controller;
+    this.dashboard = controller.dashboard;
+    this.dashboardUrl = controller.dashboardUrl;
+    this.operatorParameterName = controller.channel.descriptor.parameterName;
   }
 
   /**
@@ -159,6 +169,14 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
    */
   public addGuard(guard: Guard): void {
     this.controller.addGuard(guard);
+  }
+
+  /**
+   * Lets `grantee` run the `cdk-model-canary` CLI on this canary: status, watch, history, and the
+   * commands that steer a rollout (promote, abort, pause, resume, approve, retry).
+   */
+  public grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return grantOperate(this.controller, this.controller.channel, grantee);
   }
 
   /** The alarm of one of the library's guards, by guard name ("ErrorRate", "LatencyVsStable"...). */

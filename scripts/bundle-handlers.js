@@ -37,6 +37,23 @@ async function bundleHandlers(options = {}) {
   fs.renameSync(staging, target);
   fs.rmSync(old, { recursive: true, force: true });
 
+  // The operator CLI (the package's bin): one file, its libraries inside, so installing the
+  // construct library adds no runtime dependency.
+  if (!options.outDir) {
+    await esbuild.build({
+      entryPoints: { index: path.join(root, 'cli', 'bin.ts') },
+      outdir: path.join(root, 'assets', 'cli'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      mainFields: ['module', 'main'],
+      minify: true,
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+  }
+
   // The example app's model function (bin/model/), which uses the runtime helper.
   if (!options.outDir) {
     await esbuild.build({

@@ -23,6 +23,7 @@ const EVENT_COLOURS: Record<EventKind, string> = {
   hold: '#8c564b',
   alert: '#7f7f7f',
   end: '#000000',
+  operator: '#ff7f0e',
 };
 
 const EVENT_NAMES: Record<EventKind, string> = {
@@ -34,6 +35,7 @@ const EVENT_NAMES: Record<EventKind, string> = {
   hold: 'holding',
   alert: 'alert',
   end: 'end',
+  operator: 'operator command',
 };
 
 type Row = { minute: number; version: string; value: number | null };

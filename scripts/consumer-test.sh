@@ -68,6 +68,19 @@ if [ -f build/model.js ] && [ -f build/model.mjs ]; then
     node check-runtime.mjs || failed+=("runtime helper under require/import (see the assertion above)")
 fi
 
+say "running the CLI the package installs (npx cdk-model-canary): help, and a clear error without AWS"
+if ! npx --no-install cdk-model-canary --help >"$work/cli-help.txt" 2>&1 || ! grep -q "status <canary>" "$work/cli-help.txt"; then
+  failed+=("the cdk-model-canary bin does not run from the installed package: $(head -3 "$work/cli-help.txt" | tr '\n' ' ')")
+fi
+set +e
+AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= AWS_PROFILE=no-such-profile AWS_EC2_METADATA_DISABLED=true \
+  timeout 60 npx --no-install cdk-model-canary list >"$work/cli-list.txt" 2>&1
+code=$?
+set -e
+if [ "$code" -eq 0 ] || ! grep -q "^cdk-model-canary: " "$work/cli-list.txt"; then
+  failed+=("cdk-model-canary list without credentials should fail with a one-line error (exit $code): $(head -3 "$work/cli-list.txt" | tr '\n' ' ')")
+fi
+
 if [ ${#failed[@]} -gt 0 ]; then
   say "FAILED after $((SECONDS - started))s:"
   printf '  - %s\n' "${failed[@]}"

@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   const runs = [
     { file: 'error-spike.json', prefix: '' },
     { file: 'healthy.json', prefix: 'healthy-' },
+    // A person pauses and resumes through the CLI's own code: the chart marks both.
+    { file: 'operator-pause.json', prefix: 'operator-' },
   ];
   const written: string[] = [];
   for (const { file, prefix } of runs) {
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     say(`\n=== ${scenario.name}: ${scenario.description ?? ''}`);
     const { summary, timeline } = await runScenario(scenario, { seed: 1, onProgress: (p) => say(progressLine(p)) });
     for (const line of summaryLines(summary)) say(line);
+    for (const a of summary.operatorActions) say(`  operator at ${(a.atSeconds / 60).toFixed(1)} min: ${a.command} (exit ${a.exitCode})`);
     const files = await writeOutputs(OUT, timeline, prefix);
     written.push(path.relative(process.cwd(), files.chart), path.relative(process.cwd(), files.timeline));
   }

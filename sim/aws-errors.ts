@@ -4,8 +4,10 @@ import * as sagemaker from '@aws-sdk/client-sagemaker';
 import * as sagemakerRuntime from '@aws-sdk/client-sagemaker-runtime';
 import * as sfn from '@aws-sdk/client-sfn';
 import * as sns from '@aws-sdk/client-sns';
+import * as ssm from '@aws-sdk/client-ssm';
+import * as sts from '@aws-sdk/client-sts';
 
-export type ServiceName = 'lambda' | 'cloudwatch' | 'sns' | 'sfn' | 'sagemaker' | 'sagemaker-runtime';
+export type ServiceName = 'lambda' | 'cloudwatch' | 'sns' | 'sfn' | 'sagemaker' | 'sagemaker-runtime' | 'ssm' | 'sts';
 
 type ServiceExceptionClass = new (opts: {
   name: string;
@@ -24,6 +26,8 @@ const MODULES: Record<ServiceName, { base: ServiceExceptionClass; exports: Recor
     base: sagemakerRuntime.SageMakerRuntimeServiceException as unknown as ServiceExceptionClass,
     exports: sagemakerRuntime,
   },
+  ssm: { base: ssm.SSMServiceException as unknown as ServiceExceptionClass, exports: ssm },
+  sts: { base: sts.STSServiceException as unknown as ServiceExceptionClass, exports: sts },
 };
 
 let requestCounter = 0;
@@ -68,6 +72,8 @@ export function faultError(service: ServiceName, operation: string, kind: FaultK
         sfn: ['ThrottlingException', 400, 'Rate exceeded'],
         sagemaker: ['ThrottlingException', 400, 'Rate exceeded'],
         'sagemaker-runtime': ['ThrottlingException', 400, 'Rate exceeded'],
+        ssm: ['ThrottlingException', 400, 'Rate exceeded'],
+        sts: ['Throttling', 400, 'Rate exceeded'],
       } as const;
       const [name, status, message] = spec[service];
       return awsError(service, name, status, `${operation}: ${message} (simulated)`);
@@ -80,6 +86,8 @@ export function faultError(service: ServiceName, operation: string, kind: FaultK
         sfn: ['InternalFailure', 500],
         sagemaker: ['InternalFailure', 500],
         'sagemaker-runtime': ['InternalFailure', 500],
+        ssm: ['InternalServerError', 500],
+        sts: ['InternalFailure', 500],
       } as const;
       const [name, status] = spec[service];
       return awsError(service, name, status, `${operation}: internal error (simulated)`);
@@ -92,6 +100,8 @@ export function faultError(service: ServiceName, operation: string, kind: FaultK
         sfn: 'AccessDeniedException',
         sagemaker: 'AccessDeniedException',
         'sagemaker-runtime': 'AccessDeniedException',
+        ssm: 'AccessDeniedException',
+        sts: 'AccessDenied',
       } as const;
       return awsError(service, spec[service], 403, `User is not authorized to perform: ${operation} (simulated)`);
     }

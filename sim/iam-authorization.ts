@@ -38,6 +38,8 @@ const PREFIX: Record<ServiceName, string> = {
   sfn: 'states',
   sagemaker: 'sagemaker',
   'sagemaker-runtime': 'sagemaker',
+  ssm: 'ssm',
+  sts: 'sts',
 };
 
 /**
@@ -84,6 +86,14 @@ function variables(prefix: string, action: string, input: Readonly<Record<string
       return { AlarmName: ((input.AlarmNames as string[] | undefined) ?? str(input.AlarmName)).filter((n) => n !== '') };
     case 'sagemaker':
       return { EndpointName: str(input.EndpointName), EndpointConfigName: str(input.EndpointConfigName) };
+    case 'ssm': {
+      // GetParametersByPath is authorized on the path as a parameter ARN.
+      // A Name may be the parameter's ARN or carry a `:version` selector.
+      const name = String(input.Name ?? input.Path ?? '')
+        .replace(/:\d+$/, '')
+        .replace(/^arn:[^:]+:ssm:[^:]*:\d*:parameter\//, '');
+      return { ParameterNameWithoutLeadingSlash: str(name.replace(/^\//, '')) };
+    }
     default:
       return {};
   }

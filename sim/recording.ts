@@ -60,6 +60,12 @@ export class CallRecorder {
       [world.sagemaker, 'listTags', 'ListTags'],
       [world.sagemaker, 'deleteTags', 'DeleteTags'],
       [world, 'invokeEndpoint', 'InvokeEndpoint'],
+      [world.ssm, 'putParameter', 'PutParameter'],
+      [world.ssm, 'getParameter', 'GetParameter'],
+      [world.ssm, 'getParametersByPath', 'GetParametersByPath'],
+      [world.ssm, 'getParameterHistory', 'GetParameterHistory'],
+      [world.sfn, 'describeStateMachine', 'DescribeStateMachine'],
+      [world.sfn, 'getExecutionHistory', 'GetExecutionHistory'],
     ];
     // A simulator that lacks a method simply has no such call to record: a call that reaches the
     // log without a recorded request is counted in `unattributed`, which the coverage test checks.

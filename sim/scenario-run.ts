@@ -14,6 +14,7 @@ export type Strategy = (typeof STRATEGIES)[number];
 export type Outcome = 'promoted' | 'rolled_back' | 'held' | 'failed';
 
 export { type FaultSpec, parseFaults } from './fault-spec';
+import { type OperatorActionResult, runOperatorAction } from './operator-actions';
 
 export interface RunOptions {
   readonly seed?: number;
@@ -61,6 +62,8 @@ export interface Summary {
   readonly decidedBy: string | null;
   readonly alerts: AlertSummary[];
   readonly faultsInjected: number;
+  /** The scenario's operator actions, each run through the CLI: its exit code and --json output. */
+  readonly operatorActions: OperatorActionResult[];
   /** Virtual seconds from the canary's deploy to the end of the rollout (or of the scenario). */
   readonly rolloutSeconds: number;
   readonly realMs: number;
@@ -84,7 +87,7 @@ export interface TimelineMinute {
   readonly canary: VersionMinute;
 }
 
-export type EventKind = 'change' | 'step' | 'alarm' | 'rollback' | 'promote' | 'hold' | 'alert' | 'end';
+export type EventKind = 'change' | 'step' | 'alarm' | 'rollback' | 'promote' | 'hold' | 'alert' | 'end' | 'operator';
 
 export interface TimelineEvent {
   readonly atSeconds: number;
@@ -229,7 +232,14 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
   let servedAtEnd: Map<string, { requests: number; errors: number }> | undefined;
   let lastProgress = world.now();
   progress();
+  const actions = [...(file.operator ?? [])].sort((a, b) => a.atMinute - b.atMinute);
+  const operatorActions: OperatorActionResult[] = [];
   while (world.now() < end && execution.status === 'RUNNING') {
+    while (actions.length > 0 && world.now() >= deployAt + actions[0].atMinute * MINUTE) {
+      const action = actions.shift()!;
+      const at = seconds(world.now());
+      operatorActions.push({ atSeconds: at, command: action.command, ...(await runOperatorAction(world, execution.stateMachineArn, action)) });
+    }
     await world.advance(1);
     if (world.now() - lastProgress >= MINUTE) {
       lastProgress = world.now();
@@ -300,6 +310,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     decidedBy,
     alerts: result.alerts.map((a) => ({ atSeconds: seconds(a.at), subject: a.subject, event: a.event })),
     faultsInjected: world.faults.injected.length,
+    operatorActions,
     rolloutSeconds: seconds(rolloutEnd),
     realMs: Math.round(performance.now() - realStart),
   };
@@ -317,6 +328,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
   for (const a of alarmsFired) events.push({ atSeconds: a.atSeconds, kind: 'alarm', label: `ALARM ${a.alarm}` });
   if (rollback && outcome !== 'promoted') events.push({ atSeconds: seconds(rollback.at), kind: 'rollback', label: `rolled back (${rollback.by ?? '?'}${decidedBy ? `: ${decidedBy}` : ''})` });
   if (promote) events.push({ atSeconds: seconds(promote.at), kind: 'promote', label: 'promoted' });
+  for (const a of operatorActions) events.push({ atSeconds: a.atSeconds, kind: 'operator', label: `${a.command}${a.exitCode === 0 ? '' : ` (exit ${a.exitCode})`}` });
   for (const a of result.alerts) if (a.event === 'HOLDING') events.push({ atSeconds: seconds(a.at), kind: 'hold', label: 'holding: not enough traffic' });
   if (outcome === 'held') events.push({ atSeconds: seconds(rolloutEnd), kind: 'end', label: 'scenario ends, rollout still held' });
   events.sort((a, b) => a.atSeconds - b.atSeconds);

@@ -4,6 +4,7 @@
  * Times in a file are minutes from the deploy of the canary (the rollout start).
  */
 import { readFileSync } from 'node:fs';
+import { type OperatorAction, validateOperatorActions } from './operator-actions';
 import type { BehaviourChange, ModelSignalBehaviour, Scenario, VersionBehaviour } from './traffic';
 
 export type ScenarioTarget = 'lambda' | 'sagemaker';
@@ -50,6 +51,8 @@ export interface ScenarioFile {
    * CloudWatch's publication lag. 0 to 600. @default 0 (a minute is readable as soon as it ends)
    */
   readonly metricPublishDelaySeconds?: number;
+  /** Commands a person runs during the rollout, through the CLI (sim/operator-actions.ts). */
+  readonly operator?: readonly OperatorAction[];
 }
 
 /** The versions SimWorld publishes: the first deploy is stable, the second the canary. */
@@ -126,6 +129,7 @@ export function validateScenario(raw: unknown, where = 'scenario'): ScenarioFile
     version(`changes[${i}].canary`, ch.canary, false);
     for (const k of Object.keys(ch)) if (!['atMinute', 'stable', 'canary', 'requestsPerSecond'].includes(k)) problems.push(`changes[${i}].${k} is not a field`);
   });
+  validateOperatorActions(o.operator, problems);
   if (problems.length > 0) throw new ScenarioError(`${where}: ${problems.join('; ')}`);
   return raw as ScenarioFile;
 }

@@ -26,7 +26,15 @@ import {
   LambdaClient,
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import {
   AddTagsCommand,
   DeleteTagsCommand,
@@ -46,6 +54,8 @@ import {
   SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, GetParameterHistoryCommand, GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type FaultKind, faultError, type ServiceName } from './aws-errors';
 import type { VirtualClock } from './clock';
@@ -56,7 +66,9 @@ import type { LambdaSim } from './lambda';
 import type { Random } from './random';
 import type { SageMakerSim } from './sagemaker';
 import type { SnsSim } from './sns';
+import { operatorArn, type SsmSim } from './ssm';
 import type { StepFunctionsSim } from './stepfunctions';
+import { ACCOUNT, PARTITION } from './template';
 import type { ApiCall, SimWorldOptions } from './world-types';
 
 /** What the SDK mocks route to. The world's own operations are called through `world` at call time, so a wrapper (sim/recording.ts) sees them. */
@@ -67,6 +79,7 @@ export interface MockTargets {
   readonly sns: SnsSim;
   readonly sfn: StepFunctionsSim;
   readonly sagemaker: SageMakerSim;
+  readonly ssm: SsmSim;
   readonly world: {
     invokeModel(input: InvokeCommandInput): InvokeCommandOutput;
     invokeEndpoint(input: InvokeEndpointCommandInput): InvokeEndpointCommandOutput;
@@ -85,6 +98,8 @@ export function wireMocks(t: MockTargets): { restore(): void }[] {
     const sfn = mockClient(SFNClient);
     const sagemaker = mockClient(SageMakerClient);
     const runtime = mockClient(SageMakerRuntimeClient);
+    const ssm = mockClient(SSMClient);
+    const sts = mockClient(STSClient);
     const unsupported = (service: string) => () => {
       throw new Error(`The simulator does not implement this ${service} command`);
     };
@@ -94,6 +109,8 @@ export function wireMocks(t: MockTargets): { restore(): void }[] {
     sfn.onAnyCommand().callsFake(unsupported('Step Functions'));
     sagemaker.onAnyCommand().callsFake(unsupported('SageMaker'));
     runtime.onAnyCommand().callsFake(unsupported('SageMaker Runtime'));
+    ssm.onAnyCommand().callsFake(unsupported('SSM'));
+    sts.onAnyCommand().callsFake(unsupported('STS'));
 
     lambda.on(GetAliasCommand).callsFake((i) => t.calls.call('lambda', 'GetAlias', () => t.lambda.getAlias(i)));
     lambda.on(GetFunctionConfigurationCommand).callsFake((i) => t.calls.call('lambda', 'GetFunctionConfiguration', () => t.lambda.getFunctionConfiguration(i)));
@@ -121,6 +138,13 @@ export function wireMocks(t: MockTargets): { restore(): void }[] {
     sfn.on(StopExecutionCommand).callsFake((i) => t.calls.call('sfn', 'StopExecution', () => t.sfn.stopExecution(i)));
     sfn.on(ListExecutionsCommand).callsFake((i) => t.calls.call('sfn', 'ListExecutions', () => t.sfn.listExecutions(i)));
     sfn.on(DescribeExecutionCommand).callsFake((i) => t.calls.call('sfn', 'DescribeExecution', () => t.sfn.describeExecution(i)));
+    sfn.on(DescribeStateMachineCommand).callsFake((i) => t.calls.call('sfn', 'DescribeStateMachine', () => t.sfn.describeStateMachine(i)));
+    sfn.on(GetExecutionHistoryCommand).callsFake((i) => t.calls.call('sfn', 'GetExecutionHistory', () => t.sfn.getExecutionHistory(i)));
+    ssm.on(PutParameterCommand).callsFake((i) => t.calls.call('ssm', 'PutParameter', (by) => t.ssm.putParameter(i, by)));
+    ssm.on(GetParameterCommand).callsFake((i) => t.calls.call('ssm', 'GetParameter', () => t.ssm.getParameter(i)));
+    ssm.on(GetParametersByPathCommand).callsFake((i) => t.calls.call('ssm', 'GetParametersByPath', () => t.ssm.getParametersByPath(i)));
+    ssm.on(GetParameterHistoryCommand).callsFake((i) => t.calls.call('ssm', 'GetParameterHistory', () => t.ssm.getParameterHistory(i)));
+    sts.on(GetCallerIdentityCommand).callsFake(() => t.calls.call('sts', 'GetCallerIdentity', (by) => callerIdentity(by)));
     const sm = t.sagemaker;
     sagemaker.on(CreateEndpointConfigCommand).callsFake((i) => t.calls.call('sagemaker', 'CreateEndpointConfig', () => sm.createEndpointConfig(i)));
     sagemaker.on(CreateEndpointCommand).callsFake((i) => t.calls.call('sagemaker', 'CreateEndpoint', (by) => sm.createEndpoint(i, by)));
@@ -134,7 +158,24 @@ export function wireMocks(t: MockTargets): { restore(): void }[] {
     sagemaker.on(ListTagsCommand).callsFake((i) => t.calls.call('sagemaker', 'ListTags', () => sm.listTags(i)));
     sagemaker.on(DeleteTagsCommand).callsFake((i) => t.calls.call('sagemaker', 'DeleteTags', () => sm.deleteTags(i)));
     runtime.on(InvokeEndpointCommand).callsFake((i) => t.calls.call('sagemaker-runtime', 'InvokeEndpoint', () => t.world.invokeEndpoint(i)));
-    return [lambda, cw, sns, sfn, sagemaker, runtime];
+    return [lambda, cw, sns, sfn, sagemaker, runtime, ssm, sts];
+}
+
+/**
+ * GetCallerIdentity (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html):
+ * a handler answers as its execution role's session; test/CLI code as SIM_CALLER_ARN, by default
+ * the IAM user `operator`.
+ */
+function callerIdentity(by: string | undefined): GetCallerIdentityCommandOutput {
+  if (by) {
+    return {
+      $metadata: { httpStatusCode: 200 },
+      Account: ACCOUNT,
+      Arn: `arn:${PARTITION}:sts::${ACCOUNT}:assumed-role/${by}-role/${by}`,
+      UserId: `AROASIMULATEDROLE0001:${by}`,
+    };
+  }
+  return { $metadata: { httpStatusCode: 200 }, Account: ACCOUNT, Arn: operatorArn(), UserId: 'AIDASIMULATEDOPERATOR' };
 }
 
 export interface CallLayerDeps {

@@ -7,6 +7,7 @@ import { alarmArn } from './cloudwatch';
 import { handlerOf, HANDLERS } from './handlers';
 import type { FunctionRecord, LambdaSim } from './lambda';
 import type { SnsSim } from './sns';
+import type { SsmSim } from './ssm';
 import { stateMachineArn } from './stepfunctions';
 import { ACCOUNT, type CfnResource, type CfnTemplate, IntrinsicResolver, PARTITION, type PhysicalIds, REGION, resourcesOfType } from './template';
 import type { ModelTarget } from './world-types';
@@ -32,6 +33,7 @@ export class StackResources {
     private readonly stackName: string,
     private readonly lambda: LambdaSim,
     private readonly sns: SnsSim,
+    private readonly ssm?: SsmSim,
   ) {
     this.resolver = new IntrinsicResolver(template, stackName, this.physicalIds());
   }
@@ -66,6 +68,9 @@ export class StackResources {
             const name = resource.Properties?.AlarmName;
             return typeof name === 'string' ? name : this.physicalName(logicalId);
           }
+          case 'AWS::SSM::Parameter':
+            // Ref of a parameter is its name (AWS::SSM::Parameter, "Return values").
+            return this.parameterName(logicalId, resource);
           case 'AWS::SageMaker::Model':
             // Ref of a model is its ARN (lower-case name).
             return `arn:${PARTITION}:sagemaker:${REGION}:${ACCOUNT}:model/${this.modelName(logicalId, resource).toLowerCase()}`;
@@ -105,6 +110,10 @@ export class StackResources {
           case 'AWS::IAM::Role':
             if (attribute === 'Arn') return `arn:${PARTITION}:iam::${ACCOUNT}:role/${this.physicalName(logicalId)}`;
             break;
+          case 'AWS::SSM::Parameter':
+            if (attribute === 'Type') return this.resolver.resolve(resource.Properties?.Type);
+            if (attribute === 'Value') return this.resolver.resolve(resource.Properties?.Value);
+            break;
           case 'AWS::SageMaker::Model':
             if (attribute === 'ModelName') return this.modelName(logicalId, resource);
             break;
@@ -129,6 +138,16 @@ export class StackResources {
     if (deployed) return deployed;
     const name = resource.Properties?.ModelName;
     return typeof name === 'string' ? name : this.physicalName(logicalId);
+  }
+
+  /**
+   * A parameter's name: the template's Name, else what CloudFormation generates
+   * (`CFN-<logical id>-<suffix>`; the suffix here is fixed).
+   */
+  public parameterName(logicalId: string, resource: CfnResource): string {
+    const name = resource.Properties?.Name;
+    if (name !== undefined) return this.resolver.resolve<string>(name);
+    return `CFN-${logicalId}-SIM0000000`;
   }
 
   public topicArn(logicalId: string, resource: CfnResource): string {
@@ -164,6 +183,25 @@ export class StackResources {
     }
     for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::SNS::Topic')) {
       this.sns.topics.add(this.topicArn(logicalId, resource));
+    }
+    // AWS::SSM::Parameter: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html
+    for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::SSM::Parameter')) {
+      if (!this.ssm) break;
+      let props: Record<string, unknown>;
+      try {
+        props = this.resolver.resolve<Record<string, unknown>>(resource.Properties ?? {});
+      } catch {
+        // It reads something that exists only after a deploy (a published version): not created here.
+        continue;
+      }
+      this.ssm.putParameter({
+        Name: this.parameterName(logicalId, resource),
+        Value: props.Value as string,
+        Type: props.Type as 'String',
+        Description: props.Description as string | undefined,
+        Tier: props.Tier as 'Standard' | undefined,
+        Overwrite: false,
+      }, `cloudformation:${this.stackName}`);
     }
   }
 

@@ -21,6 +21,7 @@ import { type EndpointChange, type EndpointRecord, SageMakerSim } from './sagema
 import { SdkCalls, wireMocks } from './sdk-mocks';
 import { ServiceGlue } from './service-glue';
 import { type PublishedMessage, SnsSim } from './sns';
+import { SsmSim } from './ssm';
 import { type CustomResourceRecord, StackResources } from './stack-resources';
 import { type ExecutionRecord, StepFunctionsSim } from './stepfunctions';
 import { type CfnTemplate, type IntrinsicResolver, REGION, type SynthesizedStack, synthesizeExampleStack } from './template';
@@ -61,6 +62,8 @@ export class SimWorld {
   public readonly compositeAlarms: CompositeAlarmSim;
   public readonly sns: SnsSim;
   public readonly events: EventBridgeSim;
+  /** Systems Manager Parameter Store (String parameters). */
+  public readonly ssm: SsmSim;
   public readonly sfn: StepFunctionsSim;
   public readonly traffic: TrafficModel;
   public readonly bedrock: BedrockGuardrailsSim;
@@ -116,9 +119,10 @@ export class SimWorld {
       this.compositeAlarms = new CompositeAlarmSim(now, (name) => this.cloudwatch.alarms.get(name)?.state, (a, p) => this.glue.onCompositeTransition(a, p));
       this.sns = new SnsSim(this.random, now);
       this.events = new EventBridgeSim(now, (d) => this.invoker.deliver(d));
+      this.ssm = new SsmSim(now, (e) => this.events.putEvent(e));
       this.sfn = new StepFunctionsSim(now, (arn, input, state) => this.invoker.runTask(arn, input, state), (e) => this.glue.onExecutionStatus(e));
       this.traffic = new TrafficModel(options.scenario ?? { requestsPerSecond: 0 }, this.random, this.startMs);
-      this.resources = new StackResources(this.template, this.stackName, this.lambda, this.sns);
+      this.resources = new StackResources(this.template, this.stackName, this.lambda, this.sns, this.ssm);
       this.bedrock = new BedrockGuardrailsSim(this.metrics, () => this.modelTraffic.bedrockGuardrail(), options.scenario?.guardrailVersions);
       this.resources.createResources();
       this.resources.findModelTarget(options.canaryName);
@@ -130,7 +134,7 @@ export class SimWorld {
       this.glue = new ServiceGlue({ ...this.services(), options, clock, random, modelTraffic: this.modelTraffic, disposed: () => this.disposed });
       // Through `this` at call time: sim/recording.ts wraps invokeModel and invokeEndpoint on the instance.
       const world = { invokeModel: (i: InvokeCommandInput) => this.invokeModel(i), invokeEndpoint: (i: InvokeEndpointCommandInput) => this.invokeEndpoint(i), describeAlarms: (i: DescribeAlarmsCommandInput) => this.describeAlarms(i) };
-      this.mocks.push(...wireMocks({ ...this.services(), calls: this.calls, sns: this.sns, world }));
+      this.mocks.push(...wireMocks({ ...this.services(), calls: this.calls, sns: this.sns, ssm: this.ssm, world }));
       this.glue.startBackgroundProcesses();
     } catch (err) {
       this.dispose();

@@ -57,8 +57,11 @@ describe('the npm package', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     const bundled = (pkg.bundledDependencies as string[]).map((d) => `node_modules/${d}/`);
     const outside = files.filter(
-      (f) => !/^(dist\/|assets\/handlers\/|node_modules\/)/.test(f) && !['LICENSE', 'README.md', 'package.json', '.jsii'].includes(f),
+      (f) => !/^(dist\/|assets\/handlers\/|node_modules\/)/.test(f) && !['LICENSE', 'README.md', 'package.json', '.jsii', 'assets/cli/index.js'].includes(f),
     );
+    // The CLI (package.json `bin`): one bundled file.
+    expect(files).toContain('assets/cli/index.js');
+    expect(pkg.bin).toEqual({ 'cdk-model-canary': 'assets/cli/index.js' });
     expect(files).toContain('.jsii');
     expect(bundled.every((d) => files.some((f) => f.startsWith(d)))).toBe(true);
     expect(outside).toEqual([]);

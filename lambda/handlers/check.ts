@@ -1,5 +1,8 @@
 import { firingAlarms, readAlarms } from '../shared/alarms';
 import { publishAlert } from '../shared/alerts';
+import { readChannel } from '../shared/command-channel';
+import { pendingCommands, shortIdentity } from '../shared/operator';
+import { applyCommands } from '../shared/operator-rules';
 import { type GuardVerdict, judgeGuards, publishEvidence, readGuards } from '../shared/judge';
 import type { JudgePlan } from '../shared/judge-plan';
 import { countRequests } from '../shared/metrics';
@@ -11,8 +14,18 @@ import type { RolloutPlan, RolloutProgress, RolloutState } from '../shared/types
 /** One check of a baking step: guard alarms, the judge, the target, the bake time and the canary's request count. */
 export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const { plan, release } = state;
-  const progress = progressOf(state);
   const target = targetFor(plan.target);
+  // The operator's commands first: an abort or a pause must not wait for the guards' reads.
+  const before = progressOf(state);
+  const pending = before.execution ? pendingCommands(await readChannel(plan.commandParameter), before.execution, before.operator?.applied ?? []) : [];
+  const { progress, effective } = applyCommands(before, pending, nowSeconds());
+  for (const { command, effect } of effective) {
+    log('operator command', { command: command.command, by: command.by, at: command.at, effect });
+    await publishAlert(plan.topicArn, alertFacts({ ...state, progress }, target, 'OPERATOR', {
+      reason: `${command.command}${command.force ? ' --force' : ''} by ${shortIdentity(command.by)}: ${effect}`,
+      operator: { command: command.command, by: command.by, at: command.at },
+    }));
+  }
 
   const { alarms, missing } = await readAlarms(plan.guardAlarmNames, plan.readCompositeAlarms ?? true);
   if (missing.length > 0) {
@@ -36,8 +49,10 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   });
   log('check', { decision: next.decision, reason: next.reason, counts, firing: firing.map((a) => a.name) });
 
-  if (next.decision === 'bake' && next.reason && !progress.holdAlerted) {
-    await publishAlert(plan.topicArn, alertFacts({ ...state, progress: next }, target, 'HOLDING', { reason: next.reason }));
+  // One alert per step for a hold on traffic or a gate; a pause was announced by its command's alert.
+  if (next.decision === 'bake' && (next.hold === 'traffic' || next.hold === 'approval') && !progress.holdAlerted) {
+    const event = next.hold === 'approval' ? 'APPROVAL_NEEDED' : 'HOLDING';
+    await publishAlert(plan.topicArn, alertFacts({ ...state, progress: next }, target, event, { reason: next.reason }));
     return { ...next, holdAlerted: true };
   }
   return next;

@@ -1,4 +1,6 @@
 import { VERSION_DIMENSIONS } from '../shared/alarms';
+import { readChannel } from '../shared/command-channel';
+import { shortIdentity } from '../shared/operator';
 import { log } from '../shared/rollout';
 import { targetFor } from '../shared/targets';
 import type { TargetConfig } from '../shared/types';
@@ -29,6 +31,15 @@ export interface AlarmFastPathEvent {
   };
 }
 
+/** What the rule on the operator's channel passes: an SSM "Parameter Store Change" of the commands parameter. */
+export interface OperatorFastPathEvent {
+  readonly config: AlarmFastPathEvent['config'] & { readonly commandParameter: string };
+  readonly operator: { readonly name?: string; readonly operation?: string };
+}
+
+/** An abort older than this is history, not a request (the event is about the latest write). */
+const ABORT_FRESH_SECONDS = 300;
+
 export interface FastPathResult {
   readonly action: 'rolled_back' | 'ignored';
   readonly reason: string;
@@ -39,7 +50,8 @@ export interface FastPathResult {
  * waiting for the workflow's next check. The workflow notices at its next check, sends the
  * rollback alert and ends as rolled back. Only the canary that currently holds a share is touched.
  */
-export async function handler(input: AlarmFastPathEvent): Promise<FastPathResult> {
+export async function handler(input: AlarmFastPathEvent | OperatorFastPathEvent): Promise<FastPathResult> {
+  if ('operator' in input) return onCommand(input);
   const { config, event } = input;
   const { alarmName, state } = event.detail;
   if (state.value !== 'ALARM') return ignore(`alarm ${alarmName} is ${state.value}`);
@@ -74,6 +86,24 @@ export async function handler(input: AlarmFastPathEvent): Promise<FastPathResult
   // (one source of alerts: an alert failing here could not be told apart from one never sent).
   log('fast-path rollback', { alarmName, release, weightPercent: split.canaryPercent });
   return { action: 'rolled_back', reason: `alarm ${alarmName}` };
+}
+
+/**
+ * `abort` within seconds: the newest command of the channel is a fresh abort, so the canary that
+ * has a share goes to 0 now; the workflow's next check ends the rollout and alerts who aborted.
+ */
+async function onCommand(input: OperatorFastPathEvent): Promise<FastPathResult> {
+  const { config } = input;
+  const channel = await readChannel(config.commandParameter);
+  const latest = channel.commands[channel.commands.length - 1];
+  if (!latest || latest.command !== 'abort') return ignore(`the newest command is ${latest?.command ?? 'none'}`);
+  if (Date.now() / 1000 - latest.at > ABORT_FRESH_SECONDS) return ignore(`the abort of ${new Date(latest.at * 1000).toISOString()} is not fresh`);
+  const target = targetFor(config.target);
+  const split = await target.read();
+  if (!split.canary || split.canaryPercent === 0) return ignore(`no canary has traffic on ${target.description}`);
+  await target.rollback({ stableVersion: split.stable, canaryVersion: split.canary }, split);
+  log('operator abort: canary to 0%', { by: latest.by, weightPercent: split.canaryPercent });
+  return { action: 'rolled_back', reason: `aborted by ${shortIdentity(latest.by)}` };
 }
 
 function ignore(reason: string): FastPathResult {

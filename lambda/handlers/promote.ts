@@ -19,7 +19,9 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const { alarms, missing } = await readAlarms(plan.guardAlarmNames, plan.readCompositeAlarms ?? true);
   if (missing.length > 0) throw new Error(`guard alarms disappeared during the rollout: ${missing.join(', ')}`);
   const firing = firingAlarms(alarms, progress.ignoredAlarms, progress.startedAt);
-  if (firing.length > 0) {
+  // `promote --force`: the operator overrode the guards, knowingly (their command is on record).
+  const forced = progress.operator?.promoteBy?.force === true && !progress.operator.abortBy;
+  if (firing.length > 0 && !forced) {
     const first = firing[0];
     return {
       ...progress,
@@ -34,9 +36,9 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   // 'promoted' here is this step's own earlier attempt (its alert failed and it was retried).
   if (relation !== 'ours' && relation !== 'promoted') return externalStop(progress, relation);
   if (relation === 'ours') await target.promote(release, split);
-  const promoted: RolloutProgress = { ...progress, weightPercent: 100, decision: 'promote', reason: undefined };
+  const promoted: RolloutProgress = { ...progress, weightPercent: 100, decision: 'promote', reason: progress.operator?.promoteBy ? progress.reason : undefined };
   log('canary promoted', { release });
   // The promotion happened: failing the step now would report a rollback that did not happen.
-  await publishAlertAfterTheFact(plan.topicArn, alertFacts({ ...state, progress: promoted }, target, 'PROMOTED'));
+  await publishAlertAfterTheFact(plan.topicArn, alertFacts({ ...state, progress: promoted }, target, 'PROMOTED', { reason: promoted.reason }));
   return promoted;
 }

@@ -1,5 +1,6 @@
 import { readAlarms } from '../shared/alarms';
 import { publishAlert } from '../shared/alerts';
+import { shortIdentity } from '../shared/operator';
 import { GuardsNotReadyError, TargetStateError } from '../shared/errors';
 import { alertFacts, externalStop, log, nowSeconds } from '../shared/rollout';
 import { relate } from '../shared/target';
@@ -25,6 +26,7 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
     canaryRequests: 0,
     holdAlerted: false,
     ignoredAlarms: [],
+    execution: state.execution,
   };
   if (release.stableVersion === release.canaryVersion) {
     throw new TargetStateError(`stable and canary are both version ${release.canaryVersion}: nothing to release`);
@@ -66,7 +68,11 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   await publishAlert(
     plan.topicArn,
     alertFacts({ ...state, progress }, target, 'STARTED', {
-      reason: ignoredAlarms.length > 0 ? `already in ALARM before the canary got traffic, ignored until they change: ${ignoredAlarms.join(', ')}` : undefined,
+      reason: [
+        release.retriedBy ? `retried by ${shortIdentity(release.retriedBy.by)} (cdk-model-canary retry)` : '',
+        ignoredAlarms.length > 0 ? `already in ALARM before the canary got traffic, ignored until they change: ${ignoredAlarms.join(', ')}` : '',
+      ].filter(Boolean).join('; ') || undefined,
+      operator: release.retriedBy && { command: 'retry', ...release.retriedBy },
     }),
   );
   log('rollout started', { release, ignoredAlarms });

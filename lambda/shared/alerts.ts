@@ -1,5 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { awsCall, TransientAwsError } from './errors';
+import { shortIdentity } from './operator';
 
 const sns = new SNSClient({});
 
@@ -11,7 +12,9 @@ export type AlertEvent =
   | 'ROLLED_BACK'
   | 'FAILED'
   | 'SUPERSEDED'
-  | 'ROLLBACK_FAILED';
+  | 'ROLLBACK_FAILED'
+  | 'OPERATOR'
+  | 'APPROVAL_NEEDED';
 
 export interface AlarmDetail {
   readonly name: string;
@@ -32,6 +35,8 @@ export interface AlertFacts {
   readonly reason?: string;
   readonly alarm?: AlarmDetail;
   readonly canaryRequests?: number;
+  /** The operator command this alert is about: who ran what, when (epoch seconds). */
+  readonly operator?: { readonly command: string; readonly by: string; readonly at: number };
   /** Epoch seconds. */
   readonly at: number;
 }
@@ -91,6 +96,16 @@ function headline(f: AlertFacts): { subject: string; summary: string } {
         subject: `rollout of ${who} superseded by a new deploy`,
         summary: `A deploy replaced the rollout of ${who}: ${f.reason ?? 'its canary was set to 0% first'}.`,
       };
+    case 'OPERATOR':
+      return {
+        subject: `${who}: ${f.operator?.command ?? 'command'} by ${f.operator ? shortIdentity(f.operator.by) : 'an operator'}`,
+        summary: `An operator command reached the rollout of ${who} at ${pct(f.weightPercent)}: ${f.reason ?? ''}.`,
+      };
+    case 'APPROVAL_NEEDED':
+      return {
+        subject: `${who} waits for approval at ${pct(f.weightPercent)}`,
+        summary: `${who} passed step ${f.step?.number} of ${f.step?.of} and holds at ${pct(f.weightPercent)}: ${f.reason ?? 'run cdk-model-canary approve'}.`,
+      };
     case 'ROLLBACK_FAILED':
       return {
         subject: `ACTION NEEDED: rollback of ${who} failed`,
@@ -120,6 +135,7 @@ export function buildAlert(f: AlertFacts): Alert {
     reason: f.reason,
     alarm: f.alarm,
     canaryRequests: f.canaryRequests,
+    operator: f.operator && { ...f.operator, at: new Date(f.operator.at * 1000).toISOString() },
     at: new Date(f.at * 1000).toISOString(),
   };
   return { subject: subjectLine(subject), message: JSON.stringify(body, null, 2) };

@@ -2,6 +2,8 @@ import type { AlarmView } from './alarms';
 import { holdWaitSeconds } from './hold';
 import type { AlertFacts, AlertEvent } from './alerts';
 import type { SplitRelation, TrafficTarget } from './target';
+import { shortIdentity } from './operator';
+import { isApproved } from './operator-rules';
 import type { ExternalOutcome, RolloutPlan, RolloutProgress, RolloutState } from './types';
 
 /** Epoch seconds; every step reads the clock through this. */
@@ -51,7 +53,15 @@ export interface CheckObservation {
  */
 export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: CheckObservation): RolloutProgress {
   const step = plan.steps[progress.stepIndex];
-  const seen = { ...progress, canaryRequests: obs.canaryRequests, reason: undefined };
+  const seen: RolloutProgress = { ...progress, canaryRequests: obs.canaryRequests, reason: undefined, hold: undefined };
+  const op = progress.operator;
+  if (op?.abortBy) {
+    const why = op.abortBy.reason ? `: ${op.abortBy.reason}` : '';
+    return { ...seen, decision: 'rollback', waitSeconds: 0, reason: `aborted by ${shortIdentity(op.abortBy.by)}${why}` };
+  }
+  if (op?.promoteBy?.force && obs.relation === 'ours') {
+    return { ...seen, decision: 'promote', waitSeconds: 0, reason: `promoted by ${shortIdentity(op.promoteBy.by)} (--force, guards overridden)` };
+  }
   if (obs.firing.length > 0) {
     const names = obs.firing.map((a) => a.name).join(', ');
     const first = obs.firing[0];
@@ -74,6 +84,15 @@ export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: C
     };
   }
   if (obs.relation !== 'ours') return externalStop(seen, obs.relation);
+  if (op?.promoteBy) return { ...seen, decision: 'promote', waitSeconds: 0, reason: `promoted by ${shortIdentity(op.promoteBy.by)}` };
+  if (op?.pausedBy) {
+    const pausedFor = obs.now - op.pausedBy.at;
+    // A pause is a hold: bounded by maxHold like one, so the execution history stays bounded.
+    if (pausedFor >= plan.maxHoldSeconds) {
+      return { ...seen, decision: 'rollback', waitSeconds: 0, reason: `paused by ${shortIdentity(op.pausedBy.by)} for ${Math.round(pausedFor / 60)} min, longer than maxHold: resume sooner or raise maxHold` };
+    }
+    return { ...seen, decision: 'bake', hold: 'paused', waitSeconds: holdWaitSeconds(plan.checkIntervalSeconds, plan.maxHoldSeconds, pausedFor), reason: `paused by ${shortIdentity(op.pausedBy.by)}` };
+  }
   const elapsed = obs.now - progress.stepStartedAt;
   if (elapsed < step.bakeSeconds) {
     return { ...seen, decision: 'bake', waitSeconds: Math.max(1, Math.min(plan.checkIntervalSeconds, step.bakeSeconds - elapsed)) };
@@ -81,7 +100,9 @@ export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: C
   // At least one request, whatever the plan says: no traffic is never evidence.
   const needed = Math.max(1, plan.minRequestsPerStep);
   if (obs.canaryRequests >= needed) {
-    return { ...seen, decision: isLastStep(plan, progress.stepIndex) ? 'promote' : 'advance', waitSeconds: 0 };
+    const gate = awaitApproval(plan, seen, obs.now);
+    if (gate) return gate;
+    return { ...seen, decision: isLastStep(plan, progress.stepIndex) ? 'promote' : 'advance', waitSeconds: 0, approvalWaitSince: undefined };
   }
   const shortfall = `the canary served ${obs.canaryRequests} of the ${needed} requests a step needs`;
   if (plan.insufficientTraffic === 'ROLL_BACK') {
@@ -96,7 +117,36 @@ export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: C
     };
   }
   const waitSeconds = holdWaitSeconds(plan.checkIntervalSeconds, plan.maxHoldSeconds, elapsed - step.bakeSeconds);
-  return { ...seen, decision: 'bake', waitSeconds, reason: `holding: ${shortfall}` };
+  return { ...seen, decision: 'bake', hold: 'traffic', waitSeconds, reason: `holding: ${shortfall}` };
+}
+
+/** The command a person runs to approve this canary's gate (alerts and `status` print it). */
+export function approveCommand(plan: RolloutPlan): string {
+  const stack = plan.stackName ?? plan.judge?.stackName;
+  return `cdk-model-canary approve ${JSON.stringify(plan.canaryName)}${stack ? ` --stack ${stack}` : ''}`;
+}
+
+/**
+ * A step that passed its bake waits at its share while the next step (the promotion, after the
+ * last one) has an approval gate nobody approved yet; past the timeout it rolls back or keeps holding.
+ */
+function awaitApproval(plan: RolloutPlan, seen: RolloutProgress, now: number): RolloutProgress | undefined {
+  const nextStep = seen.stepIndex + 2;
+  if (!(plan.approvalSteps ?? []).includes(nextStep) || isApproved(seen, nextStep)) return undefined;
+  const since = seen.approvalWaitSince ?? now;
+  const waited = now - since;
+  const timeout = plan.approvalTimeoutSeconds ?? 24 * 3600;
+  const what = nextStep > plan.steps.length ? 'the promotion' : `step ${nextStep} (${plan.steps[nextStep - 1].percent}%)`;
+  if (waited >= timeout) {
+    if ((plan.onApprovalTimeout ?? 'ROLL_BACK') === 'ROLL_BACK') {
+      return { ...seen, decision: 'rollback', waitSeconds: 0, approvalWaitSince: since, reason: `nobody approved ${what} within ${Math.round(timeout / 60)} min` };
+    }
+  }
+  const reason = waited >= timeout
+    ? `approval of ${what} timed out after ${Math.round(timeout / 60)} min; holding at ${seen.weightPercent}% until someone runs: ${approveCommand(plan)}`
+    : `waiting for approval of ${what}: ${approveCommand(plan)}`;
+  const left = waited >= timeout ? plan.maxHoldSeconds : timeout - waited;
+  return { ...seen, decision: 'bake', hold: 'approval', approvalWaitSince: since, waitSeconds: Math.max(1, Math.min(holdWaitSeconds(plan.checkIntervalSeconds, Number.MAX_SAFE_INTEGER, waited), left)), reason };
 }
 
 /** The facts every alert about this rollout shares. */

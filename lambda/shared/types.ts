@@ -4,6 +4,7 @@
  * progress is rewritten by every step.
  */
 import type { JudgePlan } from './judge-plan';
+import type { OperatorState } from './operator';
 
 /** Where traffic goes. Each kind has one implementation of TrafficTarget (lambda/shared/targets/). */
 export interface LambdaAliasTargetConfig {
@@ -65,12 +66,26 @@ export interface RolloutPlan {
   readonly preTrafficChecks: PreTrafficCheckPlan[];
   /** The judged guards (canary against stable, decided in the check step); null without one, absent in plans from before it. */
   readonly judge?: JudgePlan | null;
+  /** The stack the canary belongs to (the CLI's --stack); absent in plans from before it. */
+  readonly stackName?: string;
+  /** The SSM parameter the operator's commands arrive in (lambda/shared/operator.ts); absent in plans from before it. */
+  readonly commandParameter?: string;
+  /** Step numbers (1-based) that start only once someone ran `approve`; absent: none. */
+  readonly approvalSteps?: number[];
+  /** How long a gate waits for its approval. */
+  readonly approvalTimeoutSeconds?: number;
+  /** What a gate does when nobody approved in time. */
+  readonly onApprovalTimeout?: ApprovalTimeoutAction;
 }
+
+export type ApprovalTimeoutAction = 'ROLL_BACK' | 'HOLD';
 
 /** What the deploy asks for: move traffic from the stable version to the canary version. */
 export interface Release {
   readonly stableVersion: string;
   readonly canaryVersion: string;
+  /** Set when `cdk-model-canary retry` started this rollout again: who, when (epoch seconds). */
+  readonly retriedBy?: { readonly by: string; readonly at: number };
 }
 
 export type Decision =
@@ -103,6 +118,14 @@ export interface RolloutProgress {
   readonly alarm?: { readonly name: string; readonly reason?: string; readonly value?: number; readonly threshold?: number };
   /** Set when the rollout stopped because something outside the workflow changed the target. */
   readonly externalOutcome?: ExternalOutcome;
+  /** This execution's name (the operator's commands name the rollout they are for). */
+  readonly execution?: string;
+  /** What the operator asked of this rollout (absent: nothing yet). */
+  readonly operator?: OperatorState;
+  /** Why a step that baked long enough does not move on: traffic, an approval gate, or a pause. */
+  readonly hold?: 'traffic' | 'approval' | 'paused';
+  /** Epoch seconds the current gate started waiting for its approval. */
+  readonly approvalWaitSince?: number;
 }
 
 export type ExternalOutcome = 'rolled_back' | 'promoted' | 'superseded';
@@ -114,4 +137,6 @@ export interface RolloutState {
   readonly progress?: RolloutProgress;
   /** Set by a Catch: the error that sent the workflow to its rollback. */
   readonly error?: { readonly Error?: string; readonly Cause?: string };
+  /** The execution's name, passed to the start step by the workflow ($$.Execution.Name). */
+  readonly execution?: string;
 }

@@ -29,6 +29,8 @@ export interface HistoryInputs {
   readonly checkIntervalSeconds: number;
   /** 0 when too little traffic rolls back instead of holding. */
   readonly maxHoldSeconds: number;
+  /** Every approval gate's timeout, summed (0 without gates). */
+  readonly approvalWaitSeconds?: number;
 }
 
 /** The most history events an execution of this schedule can write without retries. */
@@ -36,7 +38,9 @@ export function worstCaseHistoryEvents(p: HistoryInputs): number {
   const perStep = p.steps.map(
     (s) => EVENTS_PER_STEP + EVENTS_PER_CHECK * (bakeChecks(p.checkIntervalSeconds, s.bakeSeconds) + (p.maxHoldSeconds > 0 ? holdChecks(p.checkIntervalSeconds, p.maxHoldSeconds) : 0)),
   );
-  return FIXED_EVENTS + perStep.reduce((a, b) => a + b, 0);
+  // A gate checks like a hold (backing off to 5 minutes), up to its timeout.
+  const gates = p.approvalWaitSeconds ? EVENTS_PER_CHECK * holdChecks(p.checkIntervalSeconds, p.approvalWaitSeconds) : 0;
+  return FIXED_EVENTS + gates + perStep.reduce((a, b) => a + b, 0);
 }
 
 /** A problem, saying what to change, when the worst case does not leave the retry reserve free. */
@@ -57,5 +61,5 @@ export function historyProblems(p: HistoryInputs): string[] {
  */
 export function workflowTimeout(p: HistoryInputs): Duration {
   const steps = p.steps.reduce((sum, s) => sum + s.bakeSeconds + p.maxHoldSeconds + MAX_HOLD_CHECK_SECONDS + p.checkIntervalSeconds, 0);
-  return Duration.seconds(steps + 40 * 15 + 120 * 30 + 5 * 60 + 3600);
+  return Duration.seconds(steps + (p.approvalWaitSeconds ?? 0) + 40 * 15 + 120 * 30 + 5 * 60 + 3600);
 }

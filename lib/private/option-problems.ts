@@ -31,6 +31,7 @@ export function optionProblems(o: ModelCanaryOptions): string[] {
     ...requireRange('checkInterval (s)', checkInterval.toSeconds(), 10, 3600, 'give 10 seconds to 1 hour'),
     ...requireRange('maxHold (s)', maxHold.toSeconds(), 0, 7 * 24 * 3600, 'give at most 7 days'),
     ...emailProblems(o.alertEmails ?? []),
+    ...(scheduled.length === 0 ? gateProblems(o, schedule) : []),
     ...(o.preTrafficChecks ?? []).flatMap((c, i) => [
       ...requireRange(`preTrafficChecks[${i}].repeat`, c.repeat, 1, 100, 'send each request 1 to 100 times'),
       ...requireRange(`preTrafficChecks[${i}].retries`, c.retries, 0, 10, 'retry failed requests 0 to 10 times in all'),
@@ -38,6 +39,30 @@ export function optionProblems(o: ModelCanaryOptions): string[] {
       ...(c.retries === undefined || Number.isInteger(c.retries) ? [] : [`preTrafficChecks[${i}].retries is ${c.retries}: give a whole number`]),
     ]),
   ];
+}
+
+/** Each gate names a step's share, not the first (no traffic has been judged before it). */
+function gateProblems(o: ModelCanaryOptions, schedule: RolloutSchedule): string[] {
+  const gates = o.approvalGates ?? [];
+  if (!Array.isArray(gates)) return [`approvalGates is ${typeof gates}: give a list of step percents, for example [100]`];
+  const percents = schedule.steps.map((s) => s.percent);
+  const problems = gates.flatMap((g) => {
+    const i = percents.indexOf(g);
+    if (i < 0) return [`approvalGates has ${g}, not a share of the schedule (${percents.join(', ')} %): give one of those`];
+    if (i === 0) return [`approvalGates has ${g}, the first step: a gate follows a step whose guards saw traffic, give a later step's share (${percents.slice(1).join(', ')} %)`];
+    return [];
+  });
+  const timeout = o.approvalTimeout?.toSeconds();
+  if (timeout !== undefined && !Token.isUnresolved(timeout) && (timeout < 60 || timeout > 7 * 24 * 3600)) {
+    problems.push(`approvalTimeout is ${timeout} s: give 1 minute to 7 days`);
+  }
+  return problems;
+}
+
+/** Step numbers (1-based) that wait for approval, from the gates' shares. */
+export function approvalStepsOf(o: ModelCanaryOptions): number[] {
+  const percents = (o.schedule ?? RolloutSchedule.GRADUAL_5_25_50_100).steps.map((s) => s.percent);
+  return (o.approvalGates ?? []).map((g) => percents.indexOf(g) + 1).filter((n) => n > 1);
 }
 
 /** The model gets the payload as JSON (Lambda Invoke's Payload; SageMaker's ContentType application/json). */
@@ -66,5 +91,6 @@ export function historyInputsOf(o: ModelCanaryOptions): HistoryInputs {
     steps: schedule.steps.map((s) => ({ bakeSeconds: s.bake.toSeconds() })),
     checkIntervalSeconds: (o.checkInterval ?? Duration.seconds(30)).toSeconds(),
     maxHoldSeconds: holds ? (o.maxHold ?? Duration.hours(6)).toSeconds() : 0,
+    approvalWaitSeconds: (o.approvalGates ?? []).length * (o.approvalTimeout ?? Duration.hours(24)).toSeconds(),
   };
 }

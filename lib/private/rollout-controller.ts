@@ -24,7 +24,11 @@ import { addExecutionEndRule } from './execution-end-rule';
 import { buildWorkflow } from './workflow-definition';
 
 import { workflowTimeout } from './history-budget';
-import { DEFAULT_PRE_TRAFFIC_RETRIES, historyInputsOf } from './option-problems';
+import { approvalStepsOf, DEFAULT_PRE_TRAFFIC_RETRIES, historyInputsOf } from './option-problems';
+import { addAbortFastPath, addOperatorChannel, addOperatorOutputs, grantReadCommands, type OperatorChannel } from './operator-channel';
+import { commandParameterName } from '../../lambda/shared/operator';
+import { ApprovalTimeoutAction } from '../model-canary-options';
+import { addCanaryDashboard, dashboardUrl } from './canary-dashboard';
 
 /** The alert topic's display name is at most 100 characters: "Model canary " and the name. */
 const MAX_CANARY_NAME = 100 - 'Model canary '.length;
@@ -57,6 +61,12 @@ export class RolloutController extends Construct {
   public readonly stableVersion: string;
   public readonly release: CustomResource;
   public readonly handlers: Record<string, lambda.Function> = {};
+  /** Where the CLI finds the canary and sends its commands. */
+  public readonly channel: OperatorChannel;
+  /** The canary's dashboard, unless `dashboard: false`. */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  public readonly dashboardName?: string;
+  public readonly dashboardUrl?: string;
 
   public readonly binding: TargetBinding;
   public readonly canaryName: string;
@@ -173,6 +183,11 @@ export class RolloutController extends Construct {
       versionScopedAlarmNames: Lazy.any({ produce: () => this.guards.versionScopedAlarmNames }),
       topicArn: this.topic.topicArn,
       judge: Lazy.any({ produce: () => this.judgePlan() }),
+      stackName,
+      commandParameter: commandParameterName(stackName, this.canaryName),
+      approvalSteps: approvalStepsOf(o),
+      approvalTimeoutSeconds: (o.approvalTimeout ?? Duration.hours(24)).toSeconds(),
+      onApprovalTimeout: o.onApprovalTimeout ?? ApprovalTimeoutAction.ROLL_BACK,
       preTrafficChecks: (o.preTrafficChecks ?? []).map((c) => ({
         payload: c.payload,
         repeat: c.repeat ?? 1,
@@ -196,6 +211,23 @@ export class RolloutController extends Construct {
 
     addAlarmFastPath(this, plan);
     addExecutionEndRule(this, plan);
+
+    if (o.dashboard !== false) {
+      // The live list of judged guards: guards added later with addGuard() appear too.
+      this.dashboard = addCanaryDashboard(this, { judged: this.judged, alpha: this.alpha, stackName, canaryVersion: props.canaryVersion });
+      this.dashboardName = this.dashboard.dashboardName;
+      this.dashboardUrl = dashboardUrl(this.dashboard);
+    }
+
+    // The operator: the CLI's channel, abort at once through the fast path, the stack outputs.
+    this.channel = addOperatorChannel(this);
+    grantReadCommands(this.channel, this.handlers.check);
+    addAbortFastPath(this, this.channel, this.handlers['on-alarm'], {
+      canaryName: plan.canaryName,
+      target: plan.target,
+      versionScopedAlarmNames: plan.versionScopedAlarmNames,
+    });
+    addOperatorOutputs(this, this.channel, this.dashboardUrl);
     acknowledgeFindings(this);
   }
 

@@ -60,12 +60,13 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
   const rollbackFailed = host.handler('rollback-failed', 'RollbackFailedStep');
   host.grantAlerts(rollbackFailed);
 
-  const task = (id: string, fn: lambda.IFunction, resultPath = '$.progress') =>
+  const task = (id: string, fn: lambda.IFunction, resultPath = '$.progress', payload?: sfn.TaskInput) =>
     new tasks.LambdaInvoke(scope, id, {
       lambdaFunction: fn,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath,
+      payload,
     });
   const transient = { errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.seconds(30), jitterStrategy: sfn.JitterType.FULL };
   // A SageMaker endpoint that is Updating takes minutes, not seconds: wait for it, do not fail.
@@ -108,7 +109,13 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
     result: sfn.Result.fromObject(plan),
     resultPath: '$.plan',
   });
-  const startTask = task('Start', start)
+  // The execution's name goes into the progress: the operator's commands name the rollout they are for.
+  const startInput = sfn.TaskInput.fromObject({
+    plan: sfn.JsonPath.objectAt('$.plan'),
+    release: sfn.JsonPath.objectAt('$.release'),
+    execution: sfn.JsonPath.stringAt('$$.Execution.Name'),
+  });
+  const startTask = task('Start', start, '$.progress', startInput)
     .addRetry({ errors: ['GuardsNotReady'], interval: Duration.seconds(15), maxAttempts: 40, backoffRate: 1 })
     // Adding the canary variant to an endpoint takes up to tens of minutes.
     .addRetry({ errors: ['EndpointBusy'], interval: Duration.seconds(30), maxAttempts: 120, backoffRate: 1 })

@@ -67,9 +67,10 @@ function metricsOf(alarm: any): { id: string; namespace: string; metricName: str
   }));
 }
 
-/** The alarm fast path's rule: the one whose target is the on-alarm function. */
+/** The alarm fast path's rule: the one on alarm state changes whose target is the on-alarm function. */
 function fastPathRule(s: SynthesizedCanary): any {
   const rules = Object.values(resourcesOfType(s.json, 'AWS::Events::Rule')).filter((r: any) =>
+    r.Properties.EventPattern?.source?.[0] === 'aws.cloudwatch' &&
     r.Properties.Targets?.some((t: any) => flatten(t.Arn) === `\${${s.handlerId('on-alarm')}.Arn}`),
   );
   expect(rules).toHaveLength(1);
@@ -300,7 +301,9 @@ describe('LambdaModelCanary with default options', () => {
         if (!def.States[state]) continue;
         expect(def.States[state]).toMatchObject({ Type: 'Task', Resource: `\${${s.handlerId(handler)}.Arn}` });
         expect(def.States[state].ResultPath).toBe(state === 'AlertRollbackFailed' ? '$.alert' : '$.progress');
-        expect(def.States[state].Parameters).toBeUndefined();
+        // Start alone gets its execution's name beside the state (the operator's commands name it).
+        if (state === 'Start') expect(def.States[state].Parameters).toEqual({ 'plan.$': '$.plan', 'release.$': '$.release', 'execution.$': '$$.Execution.Name' });
+        else expect(def.States[state].Parameters).toBeUndefined();
       }
     });
 

@@ -1,7 +1,7 @@
 import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Guard, LambdaModelCanary, type LambdaModelCanaryProps, RolloutSchedule } from '../../lib';
-import { modelFunction, newStack, type TemplateJson, workflowMachines } from './support';
+import { definitionOf, modelFunction, newStack, type TemplateJson, workflowMachines } from './support';
 
 /** Builds a canary with these props on a fresh stack and returns what it threw (or undefined). */
 function errorOf(props: Partial<LambdaModelCanaryProps>, fnProps = {}): Error | undefined {
@@ -240,5 +240,25 @@ describe('props a user plausibly gets wrong', () => {
     expect(error?.message).toMatch(/^LambdaModelCanary: canaryName "c+…" is 88 characters: give canaryName at most 87/);
     expect(error?.message).not.toMatch(/displayName/);
     expect(errorOf({ canaryName: 'c'.repeat(87) })).toBeUndefined();
+  });
+});
+
+describe('fails when an approval gate is impossible', () => {
+  test('a share the schedule does not have', () => {
+    expectProblem({ approvalGates: [75] }, 'approvalGates has 75, not a share of the schedule (5, 25, 50, 100 %)');
+  });
+
+  test('the first step (no traffic has been judged before it)', () => {
+    expectProblem({ approvalGates: [5] }, 'approvalGates has 5, the first step', 'give a later step');
+  });
+
+  test('a timeout under a minute', () => {
+    expectProblem({ approvalGates: [100], approvalTimeout: Duration.seconds(30) }, 'approvalTimeout is 30 s', 'give 1 minute to 7 days');
+  });
+
+  test('a gate on a later step is accepted and its step number reaches the plan', () => {
+    const stack = newStack();
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack, 'Model'), approvalGates: [100] });
+    expect(definitionOf(Template.fromStack(stack).toJSON() as TemplateJson).States.Plan.Result).toMatchObject({ approvalSteps: [4], approvalTimeoutSeconds: 86400, onApprovalTimeout: 'ROLL_BACK' });
   });
 });
