@@ -22,14 +22,14 @@ export class CliError extends Error {
   }
 }
 
-const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'UnrecognizedClientException', 'ExpiredTokenException', 'InvalidClientTokenId']);
+const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'UnrecognizedClientException', 'ExpiredTokenException', 'InvalidClientTokenId', 'CredentialsProviderError', 'TokenProviderError']);
 
 /** An error as the user sees it, with its exit code. */
 export function explain(err: unknown): { message: string; exitCode: number } {
   if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode };
   const e = err as Error;
   if (DENIED.has(e?.name)) {
-    return { message: `not allowed: ${e.message} (the canary's grantOperate()/grantStatus() give a role what the CLI needs)`, exitCode: EXIT.NOT_ALLOWED };
+    return { message: `not allowed: ${e.message} (check --profile and --region; the canary's grantOperate() gives a role what the CLI needs)`, exitCode: EXIT.NOT_ALLOWED };
   }
   return { message: `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, exitCode: EXIT.ERROR };
 }

@@ -57,10 +57,42 @@ export async function sendCommand(c: Clients, d: CanaryDescriptor, command: Oper
   if (command === 'approve' && (plan.approvalSteps ?? []).length === 0) {
     throw new CliError(`${d.canaryName} has no approval gate (the approvalGates prop): nothing to approve`, EXIT.REFUSED);
   }
+  if (command === 'approve' && progress?.hold !== 'approval') {
+    // An approval sent early would approve whatever step comes next, not the gate a person means.
+    throw new CliError(`${d.canaryName} is not waiting at an approval gate (step ${(progress?.stepIndex ?? -1) + 1} of ${plan.steps.length}): approve once \`status\` says it waits`, EXIT.REFUSED);
+  }
+  if (command === 'promote' && opts.force) {
+    const split = await targetFor(plan.target).read();
+    if (!latest.release || split.canary !== latest.release.canaryVersion || split.canaryPercent === 0) {
+      throw new CliError(`refusing to promote ${d.canaryName}: the canary has no share any more (a guard's fast path or an abort set it to 0%); the rollout ends as rolled back, then \`cdk-model-canary retry\``, EXIT.REFUSED);
+    }
+  }
   const by = await callerIdentity();
-  const cmd: OperatorCommand = { id: randomUUID(), command, by, at: nowSeconds(), execution: latest.execution, ...(opts.force ? { force: true } : {}), ...(opts.reason ? { reason: opts.reason.slice(0, 300) } : {}) };
-  await writeChannel(c.ssm, d.commandParameter, withCommand(await readChannelOf(c, d), cmd));
+  const cmd: OperatorCommand = {
+    id: randomUUID(),
+    command,
+    by,
+    at: nowSeconds(),
+    execution: latest.execution,
+    ...(latest.release ? { canaryVersion: latest.release.canaryVersion } : {}),
+    ...(opts.force ? { force: true } : {}),
+    ...(opts.reason ? { reason: opts.reason.slice(0, 300) } : {}),
+  };
+  await writeVerified(c, d, cmd);
   return { canary: d.canaryName, command, by, at: new Date(cmd.at * 1000).toISOString(), execution: latest.execution, effect: EFFECT[command] };
+}
+
+/**
+ * Parameter Store has no conditional write: two operators writing at once could each overwrite the
+ * other's command. Read back, and write again while ours is missing (the other one is kept).
+ */
+async function writeVerified(c: Clients, d: CanaryDescriptor, cmd: OperatorCommand): Promise<void> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await writeChannel(c.ssm, d.commandParameter, withCommand(await readChannelOf(c, d), cmd));
+    if ((await readChannelOf(c, d)).commands.some((x) => x.id === cmd.id)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+  }
+  throw new CliError(`the ${cmd.command} command did not stay in ${d.commandParameter} (others kept writing it): try again`, EXIT.ERROR);
 }
 
 /**

@@ -30,9 +30,9 @@ export function renderStatus(s: CanaryStatus): string {
   } else {
     lines.push(`rollout:  ${r.execution}: ${outcome(r.outcome)} (${v(r.release?.stableVersion)} → ${v(r.release?.canaryVersion)}, started ${r.startedAt})`);
     if (r.step) lines.push(`step:     ${r.step.number} of ${r.step.of} at ${r.step.percent}%, ${duration(r.secondsInStep)} in step${r.secondsToNextStep !== undefined ? `, bake ends in ${duration(r.secondsToNextStep)}` : ''}`);
-    if (r.pausedBy) lines.push(pc.yellow(`paused:   by ${r.pausedBy}; run \`cdk-model-canary resume ${s.canary}\` to go on`));
+    if (r.pausedBy) lines.push(pc.yellow(`paused:   ${r.reason?.replace(/^paused /, '') ?? `by ${r.pausedBy}`}; run \`cdk-model-canary resume ${s.canary}\` to go on`));
     if (r.approveCommand) lines.push(pc.yellow(`waiting:  for an approval: ${r.approveCommand}`));
-    if (r.reason) lines.push(`why:      ${r.reason}`);
+    if (r.reason && !r.pausedBy) lines.push(`why:      ${r.reason}`);
     if (r.cause && r.outcome !== 'in progress') lines.push(`cause:    ${r.cause}`);
     for (const p of r.pendingCommands) lines.push(pc.yellow(`pending:  ${p.command} by ${p.by} at ${p.at} (applies at the next check)`));
     for (const l of r.operatorLog) lines.push(`operator: ${l.command} by ${l.by} at ${l.at}`);

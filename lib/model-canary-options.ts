@@ -159,6 +159,15 @@ export interface ModelCanaryOptions {
   readonly onApprovalTimeout?: ApprovalTimeoutAction;
 
   /**
+   * `cdk deploy` waits for the rollout it starts: promoted, the deploy succeeds; rolled back or
+   * failed, the deploy fails and CloudFormation rolls the stack back (the canary is at 0 % by then).
+   * CloudFormation waits for a custom resource at most 1 hour, so the schedule's healthy run
+   * (bakes, checks, gates) must fit in 50 minutes.
+   * @default false - the deploy returns as soon as the rollout has started
+   */
+  readonly waitForVerdict?: boolean;
+
+  /**
    * A CloudWatch dashboard for the canary (traffic share, guards against their thresholds, the
    * judge's evidence, alarm states), its URL a stack output.
    * @default true

@@ -18,6 +18,7 @@ import type { SageMakerSim } from './sagemaker';
 import type { StackResources } from './stack-resources';
 import type { StepFunctionsSim } from './stepfunctions';
 import { ACCOUNT, type CfnResource, type CfnTemplate, PARTITION, REGION, resourcesOfType } from './template';
+import { VERDICT_RESOURCE_TYPE } from '../lambda/shared/types';
 import { DeployError, type DeployResult, type SimWorldOptions } from './world-types';
 
 export interface DeployerDeps {
@@ -93,6 +94,12 @@ export class Deployer {
       this.d.events.putRule({ ...props, name: props.Name ?? this.d.resources.physicalName(logicalId) });
     }
     const started = [...this.d.sfn.executions.keys()].filter((arn) => !before.has(arn));
+    // waitForVerdict: CloudFormation updates the verdict resource after the alarms it depends on,
+    // and the deploy waits for its isComplete (the rollout's end); a failure fails the deploy.
+    for (const [logicalId, resource] of Object.entries(this.d.template.Resources)) {
+      if (resource.Type !== VERDICT_RESOURCE_TYPE || this.d.resources.belongsToOtherCanary(resource)) continue;
+      await this.applyCustomResource(logicalId, resource);
+    }
     return { version, requestType, action, executionArn: started[started.length - 1] };
   }
 

@@ -68,6 +68,11 @@ export class StackResources {
             const name = resource.Properties?.AlarmName;
             return typeof name === 'string' ? name : this.physicalName(logicalId);
           }
+          case 'AWS::CloudWatch::Dashboard': {
+            // Ref of a dashboard is its name (AWS::CloudWatch::Dashboard, "Return values").
+            const name = this.resolver.resolve<unknown>(resource.Properties?.DashboardName);
+            return typeof name === 'string' ? name : this.physicalName(logicalId);
+          }
           case 'AWS::SSM::Parameter':
             // Ref of a parameter is its name (AWS::SSM::Parameter, "Return values").
             return this.parameterName(logicalId, resource);

@@ -22,7 +22,7 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   for (const { command, effect } of effective) {
     log('operator command', { command: command.command, by: command.by, at: command.at, effect });
     await publishAlert(plan.topicArn, alertFacts({ ...state, progress }, target, 'OPERATOR', {
-      reason: `${command.command}${command.force ? ' --force' : ''} by ${shortIdentity(command.by)}: ${effect}`,
+      reason: `${command.command}${command.force ? ' --force' : ''} by ${shortIdentity(command.by)}${command.reason ? ` ("${command.reason}")` : ''}: ${effect}`,
       operator: { command: command.command, by: command.by, at: command.at },
     }));
   }

@@ -1,6 +1,8 @@
 import { VERSION_DIMENSIONS } from '../shared/alarms';
 import { readChannel } from '../shared/command-channel';
-import { shortIdentity } from '../shared/operator';
+import { awsCall } from '../shared/errors';
+import { type CommandChannel, shortIdentity } from '../shared/operator';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { log } from '../shared/rollout';
 import { targetFor } from '../shared/targets';
 import type { TargetConfig } from '../shared/types';
@@ -16,6 +18,9 @@ export interface AlarmFastPathEvent {
      */
     readonly alarmNames?: string[];
     readonly versionScopedAlarmNames: string[];
+    /** The workflow and the operator's channel: a pending `promote --force` holds the fast path back. Absent in stacks from before them. */
+    readonly stateMachineArn?: string;
+    readonly commandParameter?: string;
   };
   readonly event: {
     readonly time?: string;
@@ -33,12 +38,11 @@ export interface AlarmFastPathEvent {
 
 /** What the rule on the operator's channel passes: an SSM "Parameter Store Change" of the commands parameter. */
 export interface OperatorFastPathEvent {
-  readonly config: AlarmFastPathEvent['config'] & { readonly commandParameter: string };
+  readonly config: AlarmFastPathEvent['config'] & { readonly commandParameter: string; readonly stateMachineArn: string };
   readonly operator: { readonly name?: string; readonly operation?: string };
 }
 
-/** An abort older than this is history, not a request (the event is about the latest write). */
-const ABORT_FRESH_SECONDS = 300;
+const sfn = new SFNClient({});
 
 export interface FastPathResult {
   readonly action: 'rolled_back' | 'ignored';
@@ -72,6 +76,9 @@ export async function handler(input: AlarmFastPathEvent | OperatorFastPathEvent)
     }
   }
 
+  const forced = await forcedPromotion(config);
+  if (forced) return ignore(forced);
+
   const release = { stableVersion: split.stable, canaryVersion: split.canary };
   try {
     await target.rollback(release, split);
@@ -88,22 +95,44 @@ export async function handler(input: AlarmFastPathEvent | OperatorFastPathEvent)
   return { action: 'rolled_back', reason: `alarm ${alarmName}` };
 }
 
+/** The running rollout's execution name (commands name the rollout they are for). */
+async function runningExecution(stateMachineArn: string): Promise<string | undefined> {
+  const page = await awsCall('ListExecutions', () => sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 })));
+  return page.executions?.[0]?.name;
+}
+
 /**
- * `abort` within seconds: the newest command of the channel is a fresh abort, so the canary that
- * has a share goes to 0 now; the workflow's next check ends the rollout and alerts who aborted.
+ * Why the fast path must not act: someone ran `promote --force` for the rollout in flight (the
+ * check step promotes it at its next check). Any failure to find out is no reason: roll back.
+ */
+async function forcedPromotion(config: AlarmFastPathEvent['config']): Promise<string | undefined> {
+  if (!config.commandParameter || !config.stateMachineArn) return undefined;
+  try {
+    const [channel, running] = await Promise.all([readChannel(config.commandParameter), runningExecution(config.stateMachineArn)]);
+    const forced = running ? channel.commands.find((c) => c.command === 'promote' && c.force && c.execution === running) : undefined;
+    return forced && `promote --force by ${shortIdentity(forced.by)} is pending for ${running}`;
+  } catch (err) {
+    log('fast path: could not read the operator channel, rolling back', { error: String(err) });
+    return undefined;
+  }
+}
+
+/**
+ * `abort` within seconds: the channel holds an abort for the rollout in flight (whatever was
+ * written after it), so its canary goes to 0 now; the workflow's next check ends the rollout and
+ * alerts who aborted.
  */
 async function onCommand(input: OperatorFastPathEvent): Promise<FastPathResult> {
   const { config } = input;
-  const channel = await readChannel(config.commandParameter);
-  const latest = channel.commands[channel.commands.length - 1];
-  if (!latest || latest.command !== 'abort') return ignore(`the newest command is ${latest?.command ?? 'none'}`);
-  if (Date.now() / 1000 - latest.at > ABORT_FRESH_SECONDS) return ignore(`the abort of ${new Date(latest.at * 1000).toISOString()} is not fresh`);
+  const [channel, running]: [CommandChannel, string | undefined] = await Promise.all([readChannel(config.commandParameter), runningExecution(config.stateMachineArn)]);
+  const abort = running ? channel.commands.find((c) => c.command === 'abort' && c.execution === running) : undefined;
+  if (!abort) return ignore(running ? `no abort for the rollout in flight (${running})` : 'no rollout in flight');
   const target = targetFor(config.target);
   const split = await target.read();
   if (!split.canary || split.canaryPercent === 0) return ignore(`no canary has traffic on ${target.description}`);
   await target.rollback({ stableVersion: split.stable, canaryVersion: split.canary }, split);
-  log('operator abort: canary to 0%', { by: latest.by, weightPercent: split.canaryPercent });
-  return { action: 'rolled_back', reason: `aborted by ${shortIdentity(latest.by)}` };
+  log('operator abort: canary to 0%', { by: abort.by, execution: running, weightPercent: split.canaryPercent });
+  return { action: 'rolled_back', reason: `aborted by ${shortIdentity(abort.by)}` };
 }
 
 function ignore(reason: string): FastPathResult {

@@ -4,6 +4,7 @@ import { awsCall } from '../shared/errors';
 import { decideClaim, decideRelease, type OwnerRecord, ownerId } from '../shared/ownership';
 import { COMPLETE_MARKER, CREATED_ACTION, isComplete, isCompleteEvent, type ReleaseCompleteEvent } from '../shared/release-complete';
 import { log, nowSeconds } from '../shared/rollout';
+import { VERDICT_RESOURCE_TYPE, type VerdictEvent, verdictComplete } from '../shared/verdict';
 import type { TrafficSplit, TrafficTarget } from '../shared/target';
 import { targetFor } from '../shared/targets';
 import type { Release, TargetConfig } from '../shared/types';
@@ -35,7 +36,7 @@ export interface CustomResourceEvent {
 
 export interface CustomResourceResult {
   readonly PhysicalResourceId: string;
-  readonly Data?: { readonly StableVersion: string; readonly TargetName: string; readonly Action: string };
+  readonly Data?: { readonly StableVersion: string; readonly TargetName: string; readonly Action: string; readonly ExecutionArn: string };
   /** Tells the framework's isComplete call (the same function) from a CloudFormation request; never reaches CloudFormation. */
   readonly [COMPLETE_MARKER]: true;
 }
@@ -59,8 +60,11 @@ export class RoutingOwnedElsewhereError extends Error {
 export async function handler(event: CustomResourceEvent): Promise<CustomResourceResult>;
 export async function handler(event: ReleaseCompleteEvent): Promise<{ IsComplete: boolean }>;
 export async function handler(event: CustomResourceEvent | ReleaseCompleteEvent): Promise<CustomResourceResult | { IsComplete: boolean }> {
+  const verdict = (event as { ResourceType?: string }).ResourceType === VERDICT_RESOURCE_TYPE;
   // The provider framework calls this function as isComplete too, with its own result merged in.
-  if (isCompleteEvent(event)) return isComplete(event);
+  if (isCompleteEvent(event)) return verdict ? verdictComplete(event as unknown as VerdictEvent) : isComplete(event);
+  // The deploy's wait for the verdict: nothing to do until isComplete.
+  if (verdict) return { PhysicalResourceId: `ModelCanaryVerdict-${event.LogicalResourceId}`, [COMPLETE_MARKER]: true };
   return release(event);
 }
 
@@ -128,13 +132,13 @@ async function deploy(event: CustomResourceEvent, target: TrafficTarget, split: 
   }
   const release: Release = { stableVersion: current.stable, canaryVersion: props.Version };
   const name = executionName(props.Version, nowSeconds(), event.RequestId);
-  await awsCall('StartExecution', () =>
+  const started = await awsCall('StartExecution', () =>
     sfn.send(
       new StartExecutionCommand({ stateMachineArn: props.StateMachineArn, name, input: JSON.stringify({ release }) }),
     ),
   );
   log('rollout started by deploy', { release, execution: name });
-  return result(target, current.stable, `rollout started: ${name}`);
+  return result(target, current.stable, `rollout started: ${name}`, started.executionArn ?? '');
 }
 
 /**
@@ -224,7 +228,8 @@ function safe(s: string): string {
   return s.replace(/[^A-Za-z0-9_-]/g, '-');
 }
 
-function result(target: TrafficTarget, stable: string, action: string): CustomResourceResult {
+/** ExecutionArn is always there ('' without a rollout): a GetAtt of a key a response lacks fails the deploy. */
+function result(target: TrafficTarget, stable: string, action: string, executionArn = ''): CustomResourceResult {
   log('release', { action, stable });
-  return { PhysicalResourceId: target.id, Data: { StableVersion: stable, TargetName: target.name, Action: action }, [COMPLETE_MARKER]: true };
+  return { PhysicalResourceId: target.id, Data: { StableVersion: stable, TargetName: target.name, Action: action, ExecutionArn: executionArn }, [COMPLETE_MARKER]: true };
 }

@@ -18,8 +18,9 @@ export function applyCommands(progress: RolloutProgress, pending: readonly Opera
   const effective: { command: OperatorCommand; effect: string }[] = [];
   for (const c of pending) {
     const op: OperatorState = p.operator ?? NO_OPERATOR;
-    const record = { applied: [...op.applied, c.id].slice(-50), log: [...op.log, { command: c.command, by: c.by, at: c.at, appliedAt: now }].slice(-20) };
-    const who = { by: c.by, at: c.at };
+    const record = { applied: [...op.applied, c.id].slice(-50), log: [...op.log, { command: c.command, by: c.by, at: c.at, appliedAt: now, ...(c.reason ? { reason: c.reason } : {}) }].slice(-20) };
+    // Times the workflow acts on are its own (the check's clock), not the operator's laptop's.
+    const who = { by: c.by, at: now };
     let next: OperatorState = { ...op, ...record };
     let effect = '';
     switch (c.command) {
@@ -41,6 +42,7 @@ export function applyCommands(progress: RolloutProgress, pending: readonly Opera
         if (op.pausedBy) {
           // The bake clock stopped while paused: the step's time so far is what it was at the pause.
           const pausedFor = Math.max(0, now - Math.max(op.pausedBy.at, p.stepStartedAt));
+          // Both ends are check times: the bake loses at most one check interval either way.
           p = { ...p, stepStartedAt: p.stepStartedAt + pausedFor, ...(p.approvalWaitSince !== undefined ? { approvalWaitSince: p.approvalWaitSince + pausedFor } : {}) };
           next = { ...next, pausedBy: undefined };
           effect = `resumed after ${Math.round(pausedFor / 60)} min paused`;

@@ -25,6 +25,8 @@ export interface OperatorCommand {
   readonly at: number;
   /** The execution name of the rollout it is meant for: a command never outlives its rollout. */
   readonly execution: string;
+  /** The canary version of that rollout (alerts and the fast path name it). */
+  readonly canaryVersion?: string;
   /** promote --force: promote although a guard fires. */
   readonly force?: boolean;
   readonly reason?: string;
@@ -86,17 +88,20 @@ export function withCommand(channel: CommandChannel, command: OperatorCommand): 
   return out;
 }
 
-/** Commands for this execution not applied yet, oldest first. */
+/**
+ * Commands for this execution not applied yet, in the order they were written (the channel's
+ * order: an operator's clock may be wrong, the order of writes is not).
+ */
 export function pendingCommands(channel: CommandChannel, execution: string, applied: readonly string[]): OperatorCommand[] {
   const done = new Set(applied);
-  return channel.commands.filter((c) => c.execution === execution && !done.has(c.id)).sort((a, b) => a.at - b.at);
+  return channel.commands.filter((c) => c.execution === execution && !done.has(c.id));
 }
 
 /** What the operator has asked of a rollout so far, as the workflow keeps it in its progress. */
 export interface OperatorState {
   /** Command ids already applied. */
   readonly applied: readonly string[];
-  /** Set while paused: who paused and when (epoch seconds). */
+  /** Set while paused: who paused, and when the workflow applied it (epoch seconds, AWS's clock). */
   readonly pausedBy?: { readonly by: string; readonly at: number };
   /** Set once someone asked for the promotion. */
   readonly promoteBy?: { readonly by: string; readonly at: number; readonly force: boolean };
@@ -104,7 +109,7 @@ export interface OperatorState {
   /** Steps (1-based numbers) approved, with who approved them. */
   readonly approvals: readonly { readonly step: number; readonly by: string; readonly at: number }[];
   /** Every command applied, for the record (who, what, when). */
-  readonly log: readonly { readonly command: OperatorCommandName; readonly by: string; readonly at: number; readonly appliedAt: number }[];
+  readonly log: readonly { readonly command: OperatorCommandName; readonly by: string; readonly at: number; readonly appliedAt: number; readonly reason?: string }[];
 }
 
 export const NO_OPERATOR: OperatorState = { applied: [], approvals: [], log: [] };

@@ -91,7 +91,8 @@ export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: C
     if (pausedFor >= plan.maxHoldSeconds) {
       return { ...seen, decision: 'rollback', waitSeconds: 0, reason: `paused by ${shortIdentity(op.pausedBy.by)} for ${Math.round(pausedFor / 60)} min, longer than maxHold: resume sooner or raise maxHold` };
     }
-    return { ...seen, decision: 'bake', hold: 'paused', waitSeconds: holdWaitSeconds(plan.checkIntervalSeconds, plan.maxHoldSeconds, pausedFor), reason: `paused by ${shortIdentity(op.pausedBy.by)}` };
+    const why = op.log.filter((l) => l.command === 'pause').pop()?.reason;
+    return { ...seen, decision: 'bake', hold: 'paused', waitSeconds: holdWaitSeconds(plan.checkIntervalSeconds, plan.maxHoldSeconds, pausedFor), reason: `paused by ${shortIdentity(op.pausedBy.by)}${why ? `: ${why}` : ''}` };
   }
   const elapsed = obs.now - progress.stepStartedAt;
   if (elapsed < step.bakeSeconds) {

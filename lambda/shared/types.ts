@@ -140,3 +140,6 @@ export interface RolloutState {
   /** The execution's name, passed to the start step by the workflow ($$.Execution.Name). */
   readonly execution?: string;
 }
+
+/** The resource type of the deploy's wait for the verdict (`waitForVerdict`; lambda/shared/verdict.ts). */
+export const VERDICT_RESOURCE_TYPE = 'Custom::ModelCanaryVerdict';

@@ -53,6 +53,8 @@ export function addAlarmFastPath(host: RolloutController, plan: Record<string, u
       target: plan.target,
       alarmNames: plan.guardAlarmNames,
       versionScopedAlarmNames: plan.versionScopedAlarmNames,
+      stateMachineArn: host.stateMachine.stateMachineArn,
+      commandParameter: plan.commandParameter,
     },
     event: { time: events.EventField.time, detail: events.EventField.fromPath('$.detail') },
   };

@@ -56,6 +56,8 @@ export function grantReadCommands(channel: OperatorChannel, fn: lambda.IFunction
  */
 export function addAbortFastPath(host: RolloutController, channel: OperatorChannel, fastPath: lambda.IFunction, config: Record<string, unknown>): void {
   grantReadCommands(channel, fastPath);
+  // Commands name the rollout they are for: the fast path finds the one in flight.
+  fastPath.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [host.stateMachine.stateMachineArn] }));
   const rule = new events.Rule(host, 'OperatorCommandRule', {
     description: `cdk-model-canary ${host.canaryName}: an operator command arrived (abort acts at once)`,
     eventPattern: {
@@ -67,7 +69,7 @@ export function addAbortFastPath(host: RolloutController, channel: OperatorChann
   rule.addTarget(
     new eventsTargets.LambdaFunction(fastPath, {
       event: events.RuleTargetInput.fromObject({
-        config: { ...config, commandParameter: channel.commands.parameterName },
+        config: { ...config, commandParameter: channel.commands.parameterName, stateMachineArn: host.stateMachine.stateMachineArn },
         operator: { name: events.EventField.fromPath('$.detail.name'), operation: events.EventField.fromPath('$.detail.operation') },
       }),
       retryAttempts: 8,
@@ -97,7 +99,7 @@ export function grantOperate(host: RolloutController, channel: OperatorChannel, 
     actions: ['ssm:GetParametersByPath'],
     resourceArns: [root],
   });
-  grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['ssm:GetParameter'], resourceArns: [channel.descriptor.parameterArn, channel.commands.parameterArn] }));
+  grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['ssm:GetParameter'], resourceArns: [channel.descriptor.parameterArn] }));
   grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['ssm:GetParameter', 'ssm:PutParameter'], resourceArns: [channel.commands.parameterArn] }));
   grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeStateMachine', 'states:ListExecutions', 'states:StartExecution'], resourceArns: [sm.stateMachineArn] }));
   grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resourceArns: [executions] }));

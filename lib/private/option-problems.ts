@@ -32,6 +32,7 @@ export function optionProblems(o: ModelCanaryOptions): string[] {
     ...requireRange('maxHold (s)', maxHold.toSeconds(), 0, 7 * 24 * 3600, 'give at most 7 days'),
     ...emailProblems(o.alertEmails ?? []),
     ...(scheduled.length === 0 ? gateProblems(o, schedule) : []),
+    ...(scheduled.length === 0 && o.waitForVerdict ? verdictProblems(o, schedule) : []),
     ...(o.preTrafficChecks ?? []).flatMap((c, i) => [
       ...requireRange(`preTrafficChecks[${i}].repeat`, c.repeat, 1, 100, 'send each request 1 to 100 times'),
       ...requireRange(`preTrafficChecks[${i}].retries`, c.retries, 0, 10, 'retry failed requests 0 to 10 times in all'),
@@ -57,6 +58,21 @@ function gateProblems(o: ModelCanaryOptions, schedule: RolloutSchedule): string[
     problems.push(`approvalTimeout is ${timeout} s: give 1 minute to 7 days`);
   }
   return problems;
+}
+
+/** CloudFormation gives a custom resource (the provider framework's wait) at most 1 hour. */
+export const VERDICT_BUDGET_SECONDS = 50 * 60;
+
+/** The healthy run of the schedule, plus every gate's timeout, must fit the wait of a deploy. */
+function verdictProblems(o: ModelCanaryOptions, schedule: RolloutSchedule): string[] {
+  const interval = (o.checkInterval ?? Duration.seconds(30)).toSeconds();
+  const gates = (o.approvalGates ?? []).length * (o.approvalTimeout ?? Duration.hours(24)).toSeconds();
+  const bakes = schedule.steps.reduce((sum, s) => sum + s.bake.toSeconds() + interval, 0);
+  const total = bakes + gates;
+  if (Token.isUnresolved(total) || total <= VERDICT_BUDGET_SECONDS) return [];
+  return [
+    `waitForVerdict: the rollout takes ${Math.ceil(total / 60)} min when healthy (bakes and checks${gates > 0 ? ' and approval timeouts' : ''}), more than the ${VERDICT_BUDGET_SECONDS / 60} min a deploy can wait (CloudFormation gives a custom resource at most 1 hour): bake for less, use fewer steps${gates > 0 ? ', shorten approvalTimeout' : ''}, or leave waitForVerdict off and gate the pipeline on \`cdk-model-canary watch\``,
+  ];
 }
 
 /** Step numbers (1-based) that wait for approval, from the gates' shares. */

@@ -29,6 +29,7 @@ import { addAbortFastPath, addOperatorChannel, addOperatorOutputs, grantReadComm
 import { commandParameterName } from '../../lambda/shared/operator';
 import { ApprovalTimeoutAction } from '../model-canary-options';
 import { addCanaryDashboard, dashboardUrl } from './canary-dashboard';
+import { VERDICT_RESOURCE_TYPE } from '../../lambda/shared/types';
 
 /** The alert topic's display name is at most 100 characters: "Model canary " and the name. */
 const MAX_CANARY_NAME = 100 - 'Model canary '.length;
@@ -201,6 +202,17 @@ export class RolloutController extends Construct {
     // Release function: create/delete the routing, start and stop rollouts.
     props.binding.grantManageRouting(releaseFn);
     this.stateMachine.grantStartExecution(releaseFn);
+    if (o.waitForVerdict) {
+      // After the guard alarms (they must watch the new version before the rollout can start),
+      // through the same provider: its isComplete waits for the rollout's end.
+      const verdict = new CustomResource(this, 'Verdict', {
+        serviceToken: provider.serviceToken,
+        resourceType: VERDICT_RESOURCE_TYPE,
+        properties: { ExecutionArn: this.release.getAttString('ExecutionArn'), StateMachineArn: this.stateMachine.stateMachineArn },
+      });
+      verdict.node.addDependency(this.guards);
+      releaseFn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionArnPattern(this.stateMachine)] }));
+    }
     releaseFn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }),
     );

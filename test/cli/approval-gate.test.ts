@@ -42,7 +42,12 @@ describe('an approval gate before 100 %', () => {
   it('holds at the share before the gate until approve, then promotes', async () => {
     world = World.fromStack(stack, { seed: 3, scenario: { requestsPerSecond: 10, versions: { '1': HEALTHY, '2': HEALTHY } } });
     await startRollout(world);
-    await world.advance(25 * 60);
+    await world.advance(2 * 60);
+    // Not at the gate yet: an early approval would approve the wrong step.
+    const early: string[] = [];
+    expect(await world.drive(run(['approve', 'Canary'], { out: (t) => early.push(t), err: (t) => early.push(t) }))).toBe(4);
+    expect(early.join('\n')).toContain('not waiting at an approval gate');
+    await world.advance(23 * 60);
     expect(percent(world)).toBeGreaterThan(0);
     expect(world.latestExecution()?.status).toBe('RUNNING');
     const alert = world.alerts().find((a) => a.event === 'APPROVAL_NEEDED');

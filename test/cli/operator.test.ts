@@ -128,6 +128,19 @@ describe('cdk-model-canary CLI on a simulated rollout', () => {
     expect(refused.out).toContain('--force');
   });
 
+  it('promote --force holds the alarm fast path back: the canary is promoted although a guard fires', async () => {
+    world = newWorld();
+    await startRollout(world);
+    await world.advance(3 * 60);
+    expect((await cli(world, 'promote', CANARY, '--force', '--reason', 'known false alarm')).code).toBe(0);
+    world.setAlarmState(ALARMS.latencyP95, 'ALARM', 'set by the test');
+    const result = await world.runUntilDone({ maxMinutes: 5 });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(world.alias()).toMatchObject({ functionVersion: '2', weights: {} });
+    expect(world.logs.some((l) => l.text.includes('promote --force by user/operator is pending'))).toBe(true);
+    expect(result.alerts.find((a) => a.event === 'OPERATOR')?.subject).toContain('promote by user/operator');
+  });
+
   it('promote promotes at the next check, long before the schedule would', async () => {
     world = newWorld();
     await startRollout(world);

@@ -262,3 +262,24 @@ describe('fails when an approval gate is impossible', () => {
     expect(definitionOf(Template.fromStack(stack).toJSON() as TemplateJson).States.Plan.Result).toMatchObject({ approvalSteps: [4], approvalTimeoutSeconds: 86400, onApprovalTimeout: 'ROLL_BACK' });
   });
 });
+
+describe('fails when a deploy cannot wait for the verdict', () => {
+  test('gates whose timeouts do not fit the hour CloudFormation waits', () => {
+    expectProblem({ waitForVerdict: true, approvalGates: [100] }, 'waitForVerdict: the rollout takes', 'more than the 50 min a deploy can wait', 'shorten approvalTimeout');
+  });
+
+  test('a schedule longer than the hour', () => {
+    expectProblem({ waitForVerdict: true, schedule: RolloutSchedule.fromPercentages([5, 25, 50, 100], Duration.minutes(15)) }, 'the rollout takes 62 min', 'bake for less');
+  });
+
+  test('the default schedule fits, and the verdict resource waits for the guard alarms', () => {
+    const stack = newStack();
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack, 'Model'), waitForVerdict: true });
+    const json = Template.fromStack(stack).toJSON() as TemplateJson;
+    const [verdict] = Object.values(json.Resources).filter((r: any) => r.Type === 'Custom::ModelCanaryVerdict') as any[];
+    expect(verdict.Properties.ExecutionArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Release/), 'ExecutionArn'] });
+    const alarms = Object.entries(json.Resources).filter(([, r]: [string, any]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const id of alarms) expect(verdict.DependsOn).toContain(id);
+  });
+});

@@ -117,7 +117,7 @@ describe('release custom resource on a SageMaker endpoint', () => {
     expect(sagemaker).toHaveReceivedCommandWith(CreateEndpointCommand, { EndpointName: ENDPOINT, Tags: [{ Key: STABLE_TAG, Value: MODEL_A }] });
     expect(sfn).not.toHaveReceivedAnyCommand();
     expect(sns).not.toHaveReceivedAnyCommand();
-    expect(out).toEqual({ PhysicalResourceId: ENDPOINT, Data: { StableVersion: MODEL_A, TargetName: ENDPOINT, Action: 'created' }, [COMPLETE_MARKER]: true });
+    expect(out).toEqual({ PhysicalResourceId: ENDPOINT, Data: { StableVersion: MODEL_A, TargetName: ENDPOINT, Action: 'created', ExecutionArn: '' }, [COMPLETE_MARKER]: true });
   });
 
   test('Update with a new model: starts a rollout from the model the endpoint serves, changes nothing on the endpoint', async () => {
@@ -131,7 +131,7 @@ describe('release custom resource on a SageMaker endpoint', () => {
     expect(name.startsWith(`release-${MODEL_B}-${NOW}`)).toBe(true);
     expect(out).toEqual({
       PhysicalResourceId: ENDPOINT,
-      Data: { StableVersion: MODEL_A, TargetName: ENDPOINT, Action: `rollout started: ${name}` },
+      Data: { StableVersion: MODEL_A, TargetName: ENDPOINT, Action: `rollout started: ${name}`, ExecutionArn: expect.stringMatching(/^arn:aws:states:/) },
       [COMPLETE_MARKER]: true,
     });
   });
@@ -406,6 +406,6 @@ describe('the first deploy waits for InService (the Provider framework isComplet
     // A Delete's result has no Data: Data alone would make the framework's call after a Delete look like a new Delete.
     expect(isCompleteEvent({ ...event('Delete', MODEL_A, ENDPOINT), PhysicalResourceId: ENDPOINT })).toBe(false);
     expect(isCompleteEvent({ ...event('Delete', MODEL_A, ENDPOINT), [COMPLETE_MARKER]: true })).toBe(true);
-    expect(isCompleteEvent({ ...event('Create', MODEL_A), Data: { Action: 'created' }, [COMPLETE_MARKER]: true })).toBe(true);
+    expect(isCompleteEvent({ ...event('Create', MODEL_A), Data: { Action: 'created', ExecutionArn: '' }, [COMPLETE_MARKER]: true })).toBe(true);
   });
 });

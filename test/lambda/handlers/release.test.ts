@@ -98,7 +98,7 @@ describe('release custom resource', () => {
       });
       expect(sfn).not.toHaveReceivedAnyCommand();
       expect(sns).not.toHaveReceivedAnyCommand();
-      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: 'created' }, [COMPLETE_MARKER]: true });
+      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: 'created', ExecutionArn: '' }, [COMPLETE_MARKER]: true });
     });
 
     test('the alias already serves the version: nothing changes', async () => {
@@ -122,7 +122,7 @@ describe('release custom resource', () => {
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
       expect(out).toEqual({
         PhysicalResourceId: PHYSICAL_ID,
-        Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: `rollout started: release-6-${NOW}-a1b2c3d4` },
+        Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: `rollout started: release-6-${NOW}-a1b2c3d4`, ExecutionArn: expect.stringMatching(/^arn:aws:states:/) },
         [COMPLETE_MARKER]: true,
       });
     });
@@ -162,7 +162,7 @@ describe('release custom resource', () => {
       expect(sfn).not.toHaveReceivedAnyCommand();
       expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
       expect(sns).not.toHaveReceivedAnyCommand();
-      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: expect.stringContaining('unchanged') }, [COMPLETE_MARKER]: true });
+      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: expect.stringContaining('unchanged'), ExecutionArn: '' }, [COMPLETE_MARKER]: true });
     });
 
     test('the stable version with no canary and no rollout running: nothing changes', async () => {
@@ -182,7 +182,7 @@ describe('release custom resource', () => {
       expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionVersion: '5', RoutingConfig: { AdditionalVersionWeights: {} }, RevisionId: 'rev-51' });
       expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
       expect(publishedAlerts(sns)[0].body).toMatchObject({ event: 'SUPERSEDED', canaryVersion: '6', weightPercent: 5 });
-      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: expect.stringContaining('rollout stopped') }, [COMPLETE_MARKER]: true });
+      expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: expect.stringContaining('rollout stopped'), ExecutionArn: '' }, [COMPLETE_MARKER]: true });
     });
 
     test('weights moved by the stopped rollout after the first read: the canary is zeroed with the current revision', async () => {
