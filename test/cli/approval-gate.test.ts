@@ -3,29 +3,18 @@
  * rollout holds at 50 % after its bake, alerts with the command to run, and goes on only after
  * `cdk-model-canary approve`; without one it rolls back at the timeout.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Duration } from 'aws-cdk-lib';
 import { run } from '../../cli/main';
-import { Guard, LambdaModelCanary, RolloutSchedule } from '../../lib';
-import { type SimWorld, SimWorld as World, type SynthesizedStack, synthesizeStack } from '../../sim';
-import { HEALTHY, startRollout } from '../workflow/helpers';
+import { Guard, RolloutSchedule } from '../../lib';
+import { type SimWorld, SimWorld as World, type SynthesizedStack } from '../../sim';
+import { canaryStack, HEALTHY, startRollout } from '../workflow/helpers';
 
 function gatedStack(): SynthesizedStack {
-  return synthesizeStack((app) => {
-    const stack = new Stack(app, 'Gated');
-    const fn = new lambda.Function(stack, 'Model', {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => ({ ok: true });'),
-    });
-    new LambdaModelCanary(stack, 'Canary', {
-      modelFunction: fn,
-      guards: [Guard.errorRate()],
-      schedule: RolloutSchedule.fromPercentages([10, 50, 100], Duration.minutes(5)),
-      approvalGates: [100],
-      approvalTimeout: Duration.minutes(30),
-    });
-    return stack;
+  return canaryStack('Gated', {
+    guards: [Guard.errorRate()],
+    schedule: RolloutSchedule.fromPercentages([10, 50, 100], Duration.minutes(5)),
+    approvalGates: [100],
+    approvalTimeout: Duration.minutes(30),
   });
 }
 

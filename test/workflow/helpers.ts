@@ -2,7 +2,10 @@
  * Shared setup for the workflow simulations: the example app's synthesized stack, scenarios, the
  * and readers for a run's outcome.
  */
-import { type RunResult, type Scenario, SimWorld, type SimWorldOptions, type SynthesizedStack, synthesizeExampleStack } from '../../sim';
+import { Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LambdaModelCanary, type LambdaModelCanaryProps } from '../../lib';
+import { type RunResult, type Scenario, SimWorld, type SimWorldOptions, type SynthesizedStack, synthesizeExampleStack, synthesizeStack } from '../../sim';
 
 export const STACK = 'ModelCanaryExample';
 export const ALARMS = {
@@ -115,4 +118,18 @@ export function guardSeries(world: SimWorld, result: RunResult, alarmName: strin
     MetricDataQueries: queries as never,
   });
   return { values: out.MetricDataResults?.[0]?.Values ?? [], threshold: def.Threshold };
+}
+
+/** A stack of one Lambda canary named "Canary" on an inline model, with these props. */
+export function canaryStack(stackName: string, props: Omit<LambdaModelCanaryProps, 'modelFunction'>): SynthesizedStack {
+  return synthesizeStack((app) => {
+    const stack = new Stack(app, stackName);
+    const fn = new lambda.Function(stack, 'Model', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({ ok: true });'),
+    });
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, ...props });
+    return stack;
+  });
 }

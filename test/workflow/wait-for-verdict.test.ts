@@ -3,27 +3,16 @@
  * returns only when the rollout ends; a rollout that is not promoted fails the deploy, and the
  * stack rollback (the previous template deployed again) ends clean.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Guard, LambdaModelCanary, RolloutSchedule } from '../../lib';
-import { DeployError, type SimWorld, SimWorld as World, type SynthesizedStack, synthesizeStack } from '../../sim';
-import { HEALTHY } from './helpers';
+import { Duration } from 'aws-cdk-lib';
+import { Guard, RolloutSchedule } from '../../lib';
+import { DeployError, type SimWorld, SimWorld as World, type SynthesizedStack } from '../../sim';
+import { canaryStack, HEALTHY } from './helpers';
 
 function waitingStack(): SynthesizedStack {
-  return synthesizeStack((app) => {
-    const stack = new Stack(app, 'Waiting');
-    const fn = new lambda.Function(stack, 'Model', {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => ({ ok: true });'),
-    });
-    new LambdaModelCanary(stack, 'Canary', {
-      modelFunction: fn,
-      guards: [Guard.errorRate()],
-      schedule: RolloutSchedule.fromPercentages([10, 50, 100], Duration.minutes(3)),
-      waitForVerdict: true,
-    });
-    return stack;
+  return canaryStack('Waiting', {
+    guards: [Guard.errorRate()],
+    schedule: RolloutSchedule.fromPercentages([10, 50, 100], Duration.minutes(3)),
+    waitForVerdict: true,
   });
 }
 
