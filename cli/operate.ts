@@ -44,6 +44,10 @@ export async function sendCommand(c: Clients, d: CanaryDescriptor, command: Oper
   }
   const plan = await readPlan(c, d);
   const { progress } = await readProgress(c, latest.executionArn);
+  if (progress?.watchStartedAt !== undefined && command !== 'abort') {
+    const left = Math.max(0, progress.watchStartedAt + (plan.postPromotionWatchSeconds ?? 0) - nowSeconds());
+    throw new CliError(`${d.canaryName} is promoted; the guards watch it for ${Math.ceil(left / 60)} more min: ${command} no longer applies (abort sends traffic back to ${latest.release?.stableVersion ?? 'the previous version'})`, EXIT.REFUSED);
+  }
   if (command === 'promote' && !opts.force) {
     const reading = await readAlarms(plan.guardAlarmNames, plan.readCompositeAlarms ?? true);
     const firing = firingAlarms(reading.alarms, progress?.ignoredAlarms ?? [], progress?.startedAt ?? 0);

@@ -30,6 +30,10 @@ export function renderStatus(s: CanaryStatus): string {
   } else {
     lines.push(`rollout:  ${r.execution}: ${outcome(r.outcome)} (${v(r.release?.stableVersion)} → ${v(r.release?.canaryVersion)}, started ${r.startedAt})`);
     if (r.step) lines.push(`step:     ${r.step.number} of ${r.step.of} at ${r.step.percent}%, ${duration(r.secondsInStep)} in step${r.secondsToNextStep !== undefined ? `, bake ends in ${duration(r.secondsToNextStep)}` : ''}`);
+    if (r.postPromotionWatch) {
+      const w = r.postPromotionWatch;
+      lines.push(`watch:    promoted; the guards watch it until ${w.endsAt} (${duration(w.secondsLeft)} left): one firing, or \`cdk-model-canary abort ${s.canary}\`, sends traffic back to ${v(w.previousVersion)}`);
+    }
     if (r.pausedBy) lines.push(pc.yellow(`paused:   ${r.reason?.replace(/^paused /, '') ?? `by ${r.pausedBy}`}; run \`cdk-model-canary resume ${s.canary}\` to go on`));
     if (r.approveCommand) lines.push(pc.yellow(`waiting:  for an approval: ${r.approveCommand}`));
     if (r.reason && !r.pausedBy) lines.push(`why:      ${r.reason}`);

@@ -41,6 +41,8 @@ export interface CanaryStatus {
     /** Commands the workflow applied: who, what, when. */
     readonly operatorLog: readonly { readonly command: string; readonly by: string; readonly at: string }[];
     readonly steps: readonly { readonly at: string; readonly stepNumber: number; readonly percent: number }[];
+    /** Promoted, and the guards still watch it: until when, and the version an abort or a firing guard sends traffic back to. */
+    readonly postPromotionWatch?: { readonly startedAt: string; readonly endsAt: string; readonly secondsLeft: number; readonly previousVersion: string };
   });
   readonly guards: readonly GuardStatus[];
 }
@@ -60,7 +62,8 @@ export async function canaryStatus(c: Clients, d: CanaryDescriptor, plan?: Rollo
   const firing = new Set(progress && running ? firingAlarms(reading.alarms, progress.ignoredAlarms, progress.startedAt).map((a) => a.name) : []);
   const now = nowSeconds();
   const iso = (s: number) => new Date(s * 1000).toISOString();
-  const step = progress && progress.stepIndex >= 0 ? plan.steps[progress.stepIndex] : undefined;
+  // In the post-promotion watch no step runs any more.
+  const step = progress && progress.stepIndex >= 0 && progress.watchStartedAt === undefined ? plan.steps[progress.stepIndex] : undefined;
   // The bake clock stops while paused: time in step is the time baked.
   const pausedAt = progress?.operator?.pausedBy?.at;
   const inStep = progress && step ? Math.max(0, (pausedAt ?? now) - progress.stepStartedAt) : undefined;
@@ -86,8 +89,15 @@ export async function canaryStatus(c: Clients, d: CanaryDescriptor, plan?: Rollo
             : [],
           operatorLog: (progress?.operator?.log ?? []).map((l) => ({ command: l.command, by: l.by, at: iso(l.at) })),
           steps,
+          postPromotionWatch: running && progress?.watchStartedAt !== undefined ? watchOf(plan, progress.watchStartedAt, now, latest.release?.stableVersion ?? '') : undefined,
         }
       : null,
     guards: reading.alarms.map((a) => ({ name: a.name, state: a.state, value: a.value, threshold: a.threshold, firing: firing.has(a.name), reason: a.reason })),
   };
+}
+
+function watchOf(plan: RolloutPlan, startedAt: number, now: number, previousVersion: string) {
+  const ends = startedAt + (plan.postPromotionWatchSeconds ?? 0);
+  const iso = (t: number) => new Date(t * 1000).toISOString();
+  return { startedAt: iso(startedAt), endsAt: iso(ends), secondsLeft: Math.max(0, ends - now), previousVersion };
 }

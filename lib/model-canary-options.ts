@@ -159,10 +159,22 @@ export interface ModelCanaryOptions {
   readonly onApprovalTimeout?: ApprovalTimeoutAction;
 
   /**
+   * After the promotion the guard alarms keep watching the canary, now serving all traffic, for
+   * this long, while the previous version stays routable (Lambda: its version; SageMaker: its
+   * variant at weight 0). A guard firing, or `cdk-model-canary abort`, in that window sends all
+   * traffic back to the previous version and alerts; the rollout then ends as rolled back. The
+   * judge compares canary with stable, which has no traffic after the promotion: only alarms watch.
+   * `Duration.seconds(0)` ends the rollout at the promotion.
+   * @default Duration.minutes(10); with `waitForVerdict`, at most what the deploy's 50 minutes leave
+   * after the schedule (8 minutes with the default schedule)
+   */
+  readonly postPromotionWatch?: Duration;
+
+  /**
    * `cdk deploy` waits for the rollout it starts: promoted, the deploy succeeds; rolled back or
    * failed, the deploy fails and CloudFormation rolls the stack back (the canary is at 0 % by then).
    * CloudFormation waits for a custom resource at most 1 hour, so the schedule's healthy run
-   * (bakes, checks, gates) must fit in 50 minutes.
+   * (bakes, checks, gates, the post-promotion watch) must fit in 50 minutes.
    * @default false - the deploy returns as soon as the rollout has started
    */
   readonly waitForVerdict?: boolean;

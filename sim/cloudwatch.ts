@@ -84,6 +84,8 @@ export interface AlarmRecord {
   configurationUpdatedAt: number;
   /** The last evaluation, for inspection. */
   lastEvaluation?: { at: number; points: RangePoint[]; result: Evaluation };
+  /** The last evaluation that had a datapoint (a ratio to stable has none once stable serves nothing). */
+  lastEvaluationWithData?: { at: number; points: RangePoint[]; result: Evaluation };
 }
 
 export interface CloudWatchOptions {
@@ -187,6 +189,7 @@ export class CloudWatchSim {
       ignoreLowSample: def.EvaluateLowSampleCountPercentile === 'ignore',
     });
     alarm.lastEvaluation = { at: now, points, result };
+    if (points.some((p) => p.value !== undefined)) alarm.lastEvaluationWithData = alarm.lastEvaluation;
     if (result.state !== alarm.state) {
       const { reason, reasonData } = explainEvaluation(def, result, points, now, grid[0], alarm.state, period);
       this.transition(alarm, result.state, reason, reasonData);

@@ -10,6 +10,7 @@ import * as rollbackFailed from '../lambda/handlers/rollback-failed';
 import * as rollback from '../lambda/handlers/rollback';
 import * as setWeight from '../lambda/handlers/set-weight';
 import * as start from '../lambda/handlers/start';
+import * as watch from '../lambda/handlers/watch';
 
 /** A handler as Lambda calls it: an event in, a result (or a thrown error) out. */
 export type Handler = (event: never) => Promise<unknown>;
@@ -30,6 +31,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   rollback: rollback.handler as Handler,
   'set-weight': setWeight.handler as Handler,
   start: start.handler as Handler,
+  watch: watch.handler as Handler,
 };
 
 /** Fails loudly when lambda/handlers/ gained a handler the registry above does not know. */

@@ -13,6 +13,7 @@ import type { AliasState, LambdaSim } from './lambda';
 import type { MetricId, MetricStore } from './metrics';
 import { type EndpointRecord, invocationMetrics, type SageMakerSim } from './sagemaker';
 import { isProviderWaiter } from './provider-framework';
+import { STABLE_TAG } from '../lambda/shared/targets/sagemaker-endpoint';
 import type { StackResources } from './stack-resources';
 import { ACCOUNT, type CfnTemplate, resourcesOfType } from './template';
 import { defaultResponse, type RequestSignals, type TrafficModel } from './traffic';
@@ -67,7 +68,7 @@ export class ModelTraffic {
   private generateEndpointTraffic(now: number): void {
     const endpoint = this.endpoint();
     const serving = this.d.sagemaker.serving(endpoint);
-    if (serving) this.d.traffic.observeShares(this.d.sagemaker.shares(endpoint), now);
+    if (serving) this.d.traffic.observeShares(this.d.sagemaker.shares(endpoint), now, endpoint?.tags.get(STABLE_TAG));
     const n = this.d.traffic.arrivals(now);
     if (!serving || n === 0) return;
     for (let i = 0; i < n; i++) {

@@ -50,6 +50,8 @@ export interface Summary {
   readonly cause: string | null;
   readonly promotedAtSeconds: number | null;
   readonly rollbackAtSeconds: number | null;
+  /** Rolled back in the post-promotion watch: promoted first, then traffic went back to stable. */
+  readonly revertedAfterPromotion: boolean;
   readonly regressionOnsetSeconds: number | null;
   /** What makes the canary worse at the onset (errorRate, latencyMs.p95, ...). */
   readonly regression: string[];
@@ -289,6 +291,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
   const rolledBackAlert = result.alerts.find((a) => a.event === 'ROLLED_BACK');
   const decidedName = (rolledBackAlert?.body?.alarm as { name?: string } | undefined)?.name;
   const decidedBy = decidedName ? shortAlarm(decidedName) : null;
+  const reverted = outcome === 'rolled_back' && promote !== undefined && rollback !== undefined && rollback.at > promote.at;
   const summary: Summary = {
     scenario: file.name,
     target: file.target,
@@ -300,6 +303,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     cause: execution.cause ?? null,
     promotedAtSeconds: promote ? seconds(promote.at) : null,
     rollbackAtSeconds: outcome !== 'promoted' && rollback ? seconds(rollback.at) : null,
+    revertedAfterPromotion: reverted,
     regressionOnsetSeconds: onset ? onset.minute * 60 : null,
     regression: onset?.what ?? [],
     canaryRequests: canary.requests,
@@ -326,7 +330,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     if (h.by === 'set-weight') events.push({ atSeconds: seconds(h.at), kind: 'step', label: `step: canary ${h.percent}%` });
   }
   for (const a of alarmsFired) events.push({ atSeconds: a.atSeconds, kind: 'alarm', label: `ALARM ${a.alarm}` });
-  if (rollback && outcome !== 'promoted') events.push({ atSeconds: seconds(rollback.at), kind: 'rollback', label: `rolled back (${rollback.by ?? '?'}${decidedBy ? `: ${decidedBy}` : ''})` });
+  if (rollback && outcome !== 'promoted') events.push({ atSeconds: seconds(rollback.at), kind: 'rollback', label: `rolled back${reverted ? ' after the promotion' : ''} (${rollback.by ?? '?'}${decidedBy ? `: ${decidedBy}` : ''})` });
   if (promote) events.push({ atSeconds: seconds(promote.at), kind: 'promote', label: 'promoted' });
   for (const a of operatorActions) events.push({ atSeconds: a.atSeconds, kind: 'operator', label: `${a.command}${a.exitCode === 0 ? '' : ` (exit ${a.exitCode})`}` });
   for (const a of result.alerts) if (a.event === 'HOLDING') events.push({ atSeconds: seconds(a.at), kind: 'hold', label: 'holding: not enough traffic' });

@@ -47,6 +47,11 @@ export interface BehaviourChange extends VersionBehaviour {
   readonly atMinute?: number;
   /** The first time the alias gives this version at least this share, in percent. */
   readonly whenCanaryPercent?: number;
+  /**
+   * This many minutes after the version first serves all traffic as the target's stable version
+   * (promoted: the alias's FunctionVersion with no weights; the endpoint's stable-tagged variant alone).
+   */
+  readonly minutesAfterPromotion?: number;
 }
 
 export interface Scenario {
@@ -99,6 +104,8 @@ export interface RequestOutcome {
 export class TrafficModel {
   /** When each `whenCanaryPercent` change first applied (virtual ms), by "version#index". */
   private readonly triggered = new Map<string, number>();
+  /** When each version first served all traffic as the target's stable version (virtual ms). */
+  private readonly promotedAt = new Map<string, number>();
   private carry = 0;
 
   constructor(
@@ -144,11 +151,17 @@ export class TrafficModel {
       return 0;
     };
     this.observeShare(share, now);
+    if (Object.keys(alias.weights).length === 0) this.observePromoted(alias.functionVersion, now);
   }
 
   /** Latches `whenCanaryPercent` changes against each version's share of the traffic now, in percent (a SageMaker endpoint's variants). */
-  public observeShares(shares: Readonly<Record<string, number>>, now: number): void {
+  public observeShares(shares: Readonly<Record<string, number>>, now: number, stable?: string): void {
     this.observeShare((version) => shares[version] ?? 0, now);
+    if (stable !== undefined && (shares[stable] ?? 0) >= 100 - 1e-9) this.observePromoted(stable, now);
+  }
+
+  private observePromoted(version: string, now: number): void {
+    if (!this.promotedAt.has(version)) this.promotedAt.set(version, now);
   }
 
   private observeShare(share: (version: string) => number, now: number): void {
@@ -166,8 +179,10 @@ export class TrafficModel {
     const spec = this.scenario.versions?.[version];
     let b: VersionBehaviour = { ...DEFAULT_BEHAVIOUR, ...this.scenario.defaultBehaviour, ...(spec ?? {}) };
     (spec?.changes ?? []).forEach((c, i) => {
+      const promoted = this.promotedAt.get(version);
       const applies =
         (c.atMinute !== undefined && now >= this.startMs + c.atMinute * 60_000) ||
+        (c.minutesAfterPromotion !== undefined && promoted !== undefined && now >= promoted + c.minutesAfterPromotion * 60_000) ||
         (c.whenCanaryPercent !== undefined && this.triggered.has(`${version}#${i}`));
       if (applies) {
         b = {
@@ -186,6 +201,10 @@ export class TrafficModel {
     const c = this.scenario.versions?.[version]?.changes?.[index];
     if (!c) return undefined;
     if (c.atMinute !== undefined) return this.startMs + c.atMinute * 60_000;
+    if (c.minutesAfterPromotion !== undefined) {
+      const promoted = this.promotedAt.get(version);
+      return promoted === undefined ? undefined : promoted + c.minutesAfterPromotion * 60_000;
+    }
     return this.triggered.get(`${version}#${index}`);
   }
 

@@ -1,12 +1,10 @@
 import { firingAlarms, readAlarms } from '../shared/alarms';
 import { publishAlert } from '../shared/alerts';
-import { readChannel } from '../shared/command-channel';
-import { pendingCommands, shortIdentity } from '../shared/operator';
-import { applyCommands } from '../shared/operator-rules';
 import { type GuardVerdict, judgeGuards, publishEvidence, readGuards } from '../shared/judge';
 import type { JudgePlan } from '../shared/judge-plan';
 import { countRequests } from '../shared/metrics';
-import { decideCheck, log, nowSeconds, progressOf, alertFacts } from '../shared/rollout';
+import { decideCheck, log, nowSeconds, alertFacts } from '../shared/rollout';
+import { takeCommands } from '../shared/take-commands';
 import { relate } from '../shared/target';
 import { targetFor } from '../shared/targets';
 import type { RolloutPlan, RolloutProgress, RolloutState } from '../shared/types';
@@ -15,17 +13,7 @@ import type { RolloutPlan, RolloutProgress, RolloutState } from '../shared/types
 export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const { plan, release } = state;
   const target = targetFor(plan.target);
-  // The operator's commands first: an abort or a pause must not wait for the guards' reads.
-  const before = progressOf(state);
-  const pending = before.execution ? pendingCommands(await readChannel(plan.commandParameter), before.execution, before.operator?.applied ?? []) : [];
-  const { progress, effective } = applyCommands(before, pending, nowSeconds());
-  for (const { command, effect } of effective) {
-    log('operator command', { command: command.command, by: command.by, at: command.at, effect });
-    await publishAlert(plan.topicArn, alertFacts({ ...state, progress }, target, 'OPERATOR', {
-      reason: `${command.command}${command.force ? ' --force' : ''} by ${shortIdentity(command.by)}${command.reason ? ` ("${command.reason}")` : ''}: ${effect}`,
-      operator: { command: command.command, by: command.by, at: command.at },
-    }));
-  }
+  const progress = await takeCommands(state, target);
 
   const { alarms, missing } = await readAlarms(plan.guardAlarmNames, plan.readCompositeAlarms ?? true);
   if (missing.length > 0) {

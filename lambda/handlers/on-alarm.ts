@@ -2,10 +2,11 @@ import { VERSION_DIMENSIONS } from '../shared/alarms';
 import { readChannel } from '../shared/command-channel';
 import { awsCall } from '../shared/errors';
 import { type CommandChannel, shortIdentity } from '../shared/operator';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { log } from '../shared/rollout';
+import { relate, type TrafficSplit } from '../shared/target';
 import { targetFor } from '../shared/targets';
-import type { TargetConfig } from '../shared/types';
+import type { Release, TargetConfig } from '../shared/types';
 
 /** What the EventBridge rule passes: the alarm state-change event and this canary's settings. */
 export interface AlarmFastPathEvent {
@@ -21,6 +22,8 @@ export interface AlarmFastPathEvent {
     /** The workflow and the operator's channel: a pending `promote --force` holds the fast path back. Absent in stacks from before them. */
     readonly stateMachineArn?: string;
     readonly commandParameter?: string;
+    /** Above 0: a promoted canary is watched, and the fast path sends traffic back to the previous version. */
+    readonly postPromotionWatchSeconds?: number;
   };
   readonly event: {
     readonly time?: string;
@@ -63,36 +66,55 @@ export async function handler(input: AlarmFastPathEvent | OperatorFastPathEvent)
 
   const target = targetFor(config.target);
   const split = await target.read();
-  if (!split.canary || split.canaryPercent === 0) return ignore(`no canary has traffic on ${target.description}`);
+  const promoted = split.canary ? undefined : await watchedRelease(config, split);
+  const canary = promoted?.canaryVersion ?? split.canary;
+  if (!canary || (!promoted && split.canaryPercent === 0)) return ignore(`no canary has traffic on ${target.description}`);
 
-  if (config.versionScopedAlarmNames.includes(alarmName)) {
-    const watched = (event.detail.configuration?.metrics ?? []).flatMap((m) =>
-      Object.entries(m.metricStat?.metric?.dimensions ?? {})
-        .filter(([k]) => VERSION_DIMENSIONS.has(k))
-        .map(([, v]) => v),
-    );
-    if (watched.length > 0 && !watched.includes(split.canary)) {
-      return ignore(`alarm ${alarmName} watches ${watched.join('/')}, not the canary ${split.canary}`);
-    }
+  const versions = config.versionScopedAlarmNames.includes(alarmName) ? watchedVersions(input) : [];
+  if (versions.length > 0 && !versions.includes(canary)) {
+    return ignore(`alarm ${alarmName} watches ${versions.join('/')}, not the canary ${canary}`);
   }
-
-  const forced = await forcedPromotion(config);
+  const forced = promoted ? undefined : await forcedPromotion(config);
   if (forced) return ignore(forced);
 
-  const release = { stableVersion: split.stable, canaryVersion: split.canary };
+  // In the post-promotion watch, rolling back sends all traffic back to the previous version.
+  const release = promoted ?? { stableVersion: split.stable, canaryVersion: canary };
   try {
     await target.rollback(release, split);
   } catch (err) {
     // Two guards often fire in the same minute: the other invocation may have won the race.
     if ((err as Error).name !== 'TargetStateMismatch') throw err;
     const now = await target.read();
-    if (!now.canary || now.canaryPercent === 0) return ignore(`the canary ${split.canary} is already at 0%`);
+    if (relate(now, release) === 'idle') return ignore(`the canary ${canary} already has no traffic`);
     throw err;
   }
   // The alert comes from the workflow's rollback step, which sees the same alarm at its next check
   // (one source of alerts: an alert failing here could not be told apart from one never sent).
-  log('fast-path rollback', { alarmName, release, weightPercent: split.canaryPercent });
-  return { action: 'rolled_back', reason: `alarm ${alarmName}` };
+  log(promoted ? 'fast-path revert of a promotion' : 'fast-path rollback', { alarmName, release, weightPercent: promoted ? 100 : split.canaryPercent });
+  return { action: 'rolled_back', reason: promoted ? `alarm ${alarmName} in the post-promotion watch` : `alarm ${alarmName}` };
+}
+
+/** The versions a version-scoped alarm's metrics name (their version dimension). */
+function watchedVersions(input: AlarmFastPathEvent): string[] {
+  return (input.event.detail.configuration?.metrics ?? []).flatMap((m) =>
+    Object.entries(m.metricStat?.metric?.dimensions ?? {})
+      .filter(([k]) => VERSION_DIMENSIONS.has(k))
+      .map(([, v]) => v),
+  );
+}
+
+/**
+ * The release whose promoted canary the running rollout still watches: its canary serves alone and
+ * its previous version is still routable. Undefined without a watch or a running rollout.
+ */
+async function watchedRelease(config: AlarmFastPathEvent['config'], split: TrafficSplit): Promise<Release | undefined> {
+  if (!config.postPromotionWatchSeconds || !config.stateMachineArn) return undefined;
+  const page = await awsCall('ListExecutions', () => sfn.send(new ListExecutionsCommand({ stateMachineArn: config.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 })));
+  const arn = page.executions?.[0]?.executionArn;
+  if (!arn) return undefined;
+  const execution = await awsCall('DescribeExecution', () => sfn.send(new DescribeExecutionCommand({ executionArn: arn })));
+  const release = (JSON.parse(execution.input ?? '{}') as { release?: Release }).release;
+  return release && relate(split, release) === 'promoted' ? release : undefined;
 }
 
 /** The running rollout's execution name (commands name the rollout they are for). */
@@ -129,6 +151,12 @@ async function onCommand(input: OperatorFastPathEvent): Promise<FastPathResult> 
   if (!abort) return ignore(running ? `no abort for the rollout in flight (${running})` : 'no rollout in flight');
   const target = targetFor(config.target);
   const split = await target.read();
+  const watched = split.canary ? undefined : await watchedRelease(config, split);
+  if (watched) {
+    await target.rollback(watched, split);
+    log('operator abort: traffic back to the previous version', { by: abort.by, execution: running, release: watched });
+    return { action: 'rolled_back', reason: `aborted by ${shortIdentity(abort.by)} in the post-promotion watch` };
+  }
   if (!split.canary || split.canaryPercent === 0) return ignore(`no canary has traffic on ${target.description}`);
   await target.rollback({ stableVersion: split.stable, canaryVersion: split.canary }, split);
   log('operator abort: canary to 0%', { by: abort.by, execution: running, weightPercent: split.canaryPercent });

@@ -1,7 +1,8 @@
 import { firingAlarms, readAlarms } from '../shared/alarms';
 import { publishAlertAfterTheFact } from '../shared/alerts';
 import { TargetStateError } from '../shared/errors';
-import { alertFacts, externalStop, log, progressOf } from '../shared/rollout';
+import { startWatch } from '../shared/post-promotion';
+import { alertFacts, externalStop, log, nowSeconds, progressOf } from '../shared/rollout';
 import { relate } from '../shared/target';
 import { targetFor } from '../shared/targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
@@ -36,9 +37,12 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   // 'promoted' here is this step's own earlier attempt (its alert failed and it was retried).
   if (relation !== 'ours' && relation !== 'promoted') return externalStop(progress, relation);
   if (relation === 'ours') await target.promote(release, split);
-  const promoted: RolloutProgress = { ...progress, weightPercent: 100, decision: 'promote', reason: progress.operator?.promoteBy ? progress.reason : undefined };
-  log('canary promoted', { release });
+  // `promote --force` overrode the guards: watching them now would undo what the operator chose.
+  const base: RolloutProgress = { ...progress, weightPercent: 100, decision: 'promote', reason: progress.operator?.promoteBy ? progress.reason : undefined };
+  const promoted = forced ? { ...base, reason: `${base.reason ?? 'promoted'}; no post-promotion watch after --force` } : startWatch(plan, base, nowSeconds());
+  log('canary promoted', { release, watchStartedAt: promoted.watchStartedAt });
   // The promotion happened: failing the step now would report a rollback that did not happen.
-  await publishAlertAfterTheFact(plan.topicArn, alertFacts({ ...state, progress: promoted }, target, 'PROMOTED', { reason: promoted.reason }));
+  const watchUntil = promoted.watchStartedAt !== undefined ? promoted.watchStartedAt + (plan.postPromotionWatchSeconds ?? 0) : undefined;
+  await publishAlertAfterTheFact(plan.topicArn, alertFacts({ ...state, progress: promoted }, target, 'PROMOTED', { reason: promoted.reason, watchUntil }));
   return promoted;
 }

@@ -7,7 +7,8 @@ import type { RolloutProgress, RolloutState } from '../shared/types';
 /**
  * Canary weight 0, stable serves everything, and an alert. Runs for a failed guard and, through the
  * workflow's Catch, for any error. Touches the target only while this release's canary holds a
- * share: a newer release or a promotion done by someone else is left alone.
+ * share, or serves alone in the post-promotion watch: a newer release or a promotion done by
+ * someone else is left alone.
  */
 export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const { plan, release } = state;
@@ -27,14 +28,16 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
 
   const split = await target.read();
   const relation = relate(split, release);
-  const weightWhenStopped = relation === 'ours' ? split.canaryPercent : progress.weightPercent;
-  if (relation === 'ours') await target.rollback(release, split);
+  // In the post-promotion watch the promotion is undone: the previous version is still routable.
+  const reverting = relation === 'promoted' && progress.watchStartedAt !== undefined;
+  const weightWhenStopped = relation === 'ours' ? split.canaryPercent : reverting ? 100 : progress.weightPercent;
+  if (relation === 'ours' || reverting) await target.rollback(release, split);
 
   const failed = state.error !== undefined;
   const reason = failed ? caughtErrorText(state.error) : (progress.reason ?? 'a guard failed');
   const done: RolloutProgress = { ...progress, decision: 'rollback', weightPercent: 0, reason };
   const note =
-    relation === 'promoted'
+    relation === 'promoted' && !reverting
       ? ' (the canary had already been promoted and was left serving all traffic)'
       : relation === 'superseded'
         ? ' (another release owns the target now; it was left alone)'
@@ -45,6 +48,7 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
     alertFacts({ ...state, progress: done }, target, failed ? 'FAILED' : 'ROLLED_BACK', {
       weightPercent: weightWhenStopped,
       reason: reason + note,
+      afterPromotion: progress.watchStartedAt !== undefined,
     }),
   );
   return done;

@@ -37,6 +37,10 @@ export interface AlertFacts {
   readonly canaryRequests?: number;
   /** The operator command this alert is about: who ran what, when (epoch seconds). */
   readonly operator?: { readonly command: string; readonly by: string; readonly at: number };
+  /** Epoch seconds the post-promotion watch ends (PROMOTED): until then a guard firing sends traffic back. */
+  readonly watchUntil?: number;
+  /** ROLLED_BACK after the promotion, in the post-promotion watch: traffic went back to the previous version. */
+  readonly afterPromotion?: boolean;
   /** Epoch seconds. */
   readonly at: number;
 }
@@ -74,13 +78,23 @@ function headline(f: AlertFacts): { subject: string; summary: string } {
         subject: `${who} holding at ${pct(f.weightPercent)}: not enough traffic yet`,
         summary: `${who} is held at ${pct(f.weightPercent)}: ${f.reason ?? 'too few requests to judge it'}. It will not be promoted without evidence.`,
       };
-    case 'PROMOTED':
+    case 'PROMOTED': {
+      const watch = f.watchUntil === undefined
+        ? ''
+        : ` The guards watch it until ${new Date(f.watchUntil * 1000).toISOString()}: one firing (or an abort) sends traffic back to ${v(f.stableVersion)}, which stays routable until then.`;
       return {
         subject: `${who} promoted: it serves 100% of traffic`,
-        summary: `${who} passed every step and now serves all traffic of ${f.target}; ${v(f.stableVersion)} serves none.`,
+        summary: `${who} passed every step and now serves all traffic of ${f.target}; ${v(f.stableVersion)} serves none.${watch}`,
       };
+    }
     case 'ROLLED_BACK': {
       const cause = f.alarm ? `alarm ${f.alarm.name}` : (f.reason ?? 'a guard failed');
+      if (f.afterPromotion) {
+        return {
+          subject: `ROLLED BACK ${who} after its promotion: ${cause}`,
+          summary: `${who} had been promoted; in the post-promotion watch ${cause} sent all traffic of ${f.target} back to ${v(f.stableVersion)}.`,
+        };
+      }
       return {
         subject: `ROLLED BACK ${who} at ${pct(f.weightPercent)}: ${cause}`,
         summary: `${who} was rolled back at ${pct(f.weightPercent)} because of ${cause}; ${v(f.stableVersion)} serves all traffic again.`,
@@ -136,6 +150,8 @@ export function buildAlert(f: AlertFacts): Alert {
     alarm: f.alarm,
     canaryRequests: f.canaryRequests,
     operator: f.operator && { ...f.operator, at: new Date(f.operator.at * 1000).toISOString() },
+    watchUntil: f.watchUntil === undefined ? undefined : new Date(f.watchUntil * 1000).toISOString(),
+    afterPromotion: f.afterPromotion,
     at: new Date(f.at * 1000).toISOString(),
   };
   return { subject: subjectLine(subject), message: JSON.stringify(body, null, 2) };

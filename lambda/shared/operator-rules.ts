@@ -23,10 +23,17 @@ export function applyCommands(progress: RolloutProgress, pending: readonly Opera
     const who = { by: c.by, at: now };
     let next: OperatorState = { ...op, ...record };
     let effect = '';
+    // Promoted and watching: only an abort still means something (the CLI refuses the others).
+    if (p.watchStartedAt !== undefined && c.command !== 'abort') {
+      p = { ...p, operator: next };
+      continue;
+    }
     switch (c.command) {
       case 'abort':
         next = { ...next, abortBy: { ...who, reason: c.reason } };
-        effect = 'canary to 0%, the rollout ends as rolled back';
+        effect = p.watchStartedAt !== undefined
+          ? 'traffic back to the previous version, the rollout ends as rolled back'
+          : 'canary to 0%, the rollout ends as rolled back';
         break;
       case 'promote':
         next = { ...next, promoteBy: { ...who, force: c.force === true } };

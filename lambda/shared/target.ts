@@ -71,7 +71,10 @@ export interface TrafficTarget {
   shift(release: Release, percent: number, expected: TrafficSplit): Promise<void>;
   /** The canary serves everything and becomes the stable version. */
   promote(release: Release, expected: TrafficSplit): Promise<void>;
-  /** Canary weight 0: the stable version serves everything. */
+  /**
+   * Canary weight 0: the stable version serves everything. Also undoes a promotion (the
+   * post-promotion watch): the previous version is still routable then.
+   */
   rollback(release: Release, expected: TrafficSplit): Promise<void>;
   /** Sends one request to the canary alone, before it gets any traffic. */
   invokeCanary(release: Release, payload: string): Promise<InvokeResult>;

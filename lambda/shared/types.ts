@@ -76,6 +76,11 @@ export interface RolloutPlan {
   readonly approvalTimeoutSeconds?: number;
   /** What a gate does when nobody approved in time. */
   readonly onApprovalTimeout?: ApprovalTimeoutAction;
+  /**
+   * After the promotion the guards keep watching this long while the previous version stays
+   * routable; a guard firing sends traffic back to it (lambda/shared/post-promotion.ts). Absent or 0: no watch.
+   */
+  readonly postPromotionWatchSeconds?: number;
 }
 
 export type ApprovalTimeoutAction = 'ROLL_BACK' | 'HOLD';
@@ -94,7 +99,9 @@ export type Decision =
   | 'advance'
   | 'promote'
   | 'rollback'
-  | 'external';
+  | 'external'
+  /** Promoted, and the post-promotion watch goes on. */
+  | 'watch';
 
 export interface RolloutProgress {
   /** Index into plan.steps; -1 before the first step. */
@@ -126,6 +133,8 @@ export interface RolloutProgress {
   readonly hold?: 'traffic' | 'approval' | 'paused';
   /** Epoch seconds the current gate started waiting for its approval. */
   readonly approvalWaitSince?: number;
+  /** Epoch seconds of the promotion, when a post-promotion watch follows it (the previous version stays routable until it ends). */
+  readonly watchStartedAt?: number;
 }
 
 export type ExternalOutcome = 'rolled_back' | 'promoted' | 'superseded';

@@ -55,6 +55,7 @@ export function addAlarmFastPath(host: RolloutController, plan: Record<string, u
       versionScopedAlarmNames: plan.versionScopedAlarmNames,
       stateMachineArn: host.stateMachine.stateMachineArn,
       commandParameter: plan.commandParameter,
+      postPromotionWatchSeconds: plan.postPromotionWatchSeconds,
     },
     event: { time: events.EventField.time, detail: events.EventField.fromPath('$.detail') },
   };

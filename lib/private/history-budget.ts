@@ -31,6 +31,8 @@ export interface HistoryInputs {
   readonly maxHoldSeconds: number;
   /** Every approval gate's timeout, summed (0 without gates). */
   readonly approvalWaitSeconds?: number;
+  /** The post-promotion watch (0 or absent: none). */
+  readonly postPromotionWatchSeconds?: number;
 }
 
 /** The most history events an execution of this schedule can write without retries. */
@@ -40,7 +42,9 @@ export function worstCaseHistoryEvents(p: HistoryInputs): number {
   );
   // A gate checks like a hold (backing off to 5 minutes), up to its timeout.
   const gates = p.approvalWaitSeconds ? EVENTS_PER_CHECK * holdChecks(p.checkIntervalSeconds, p.approvalWaitSeconds) : 0;
-  return FIXED_EVENTS + gates + perStep.reduce((a, b) => a + b, 0);
+  // The watch checks like a hold (backing off to 5 minutes): WatchCheck (5), WatchedOrNot (2), WatchAfterPromotion (2).
+  const watch = p.postPromotionWatchSeconds ? EVENTS_PER_CHECK * holdChecks(p.checkIntervalSeconds, p.postPromotionWatchSeconds) : 0;
+  return FIXED_EVENTS + gates + watch + perStep.reduce((a, b) => a + b, 0);
 }
 
 /** A problem, saying what to change, when the worst case does not leave the retry reserve free. */
@@ -49,17 +53,18 @@ export function historyProblems(p: HistoryInputs): string[] {
   const budget = MAX_HISTORY_EVENTS - RETRY_RESERVE_EVENTS;
   if (worst <= budget) return [];
   return [
-    `the rollout could write ${worst} execution history events (${p.steps.length} steps, maxHold ${p.maxHoldSeconds}s, checkInterval ${p.checkIntervalSeconds}s), more than the ${budget} that fit Step Functions' limit of ${MAX_HISTORY_EVENTS} with room for retries: lower maxHold (a held step checks every 5 minutes at most), bake for less, use fewer steps or raise checkInterval`,
+    `the rollout could write ${worst} execution history events (${p.steps.length} steps, maxHold ${p.maxHoldSeconds}s, checkInterval ${p.checkIntervalSeconds}s)${p.postPromotionWatchSeconds ? ` and a ${p.postPromotionWatchSeconds}s post-promotion watch` : ''}, more than the ${budget} that fit Step Functions' limit of ${MAX_HISTORY_EVENTS} with room for retries: lower maxHold (a held step checks every 5 minutes at most), bake for less, use fewer steps, shorten postPromotionWatch or raise checkInterval`,
   ];
 }
 
 /**
  * The state machine's timeout: the longest a healthy schedule can take (every step bakes and holds
  * the whole of maxHold, the last hold check up to 5 minutes late), plus the time Start may wait
- * for guards (40 × 15 s) and a SageMaker canary variant (120 × 30 s), the pre-traffic step and an hour
+ * for guards (40 × 15 s) and a SageMaker canary variant (120 × 30 s), the pre-traffic step, the
+ * post-promotion watch and an hour
  * of slack for retries. An execution past it times out, and the status-change rule sets the canary to 0.
  */
 export function workflowTimeout(p: HistoryInputs): Duration {
   const steps = p.steps.reduce((sum, s) => sum + s.bakeSeconds + p.maxHoldSeconds + MAX_HOLD_CHECK_SECONDS + p.checkIntervalSeconds, 0);
-  return Duration.seconds(steps + (p.approvalWaitSeconds ?? 0) + 40 * 15 + 120 * 30 + 5 * 60 + 3600);
+  return Duration.seconds(steps + (p.approvalWaitSeconds ?? 0) + (p.postPromotionWatchSeconds ?? 0) + 40 * 15 + 120 * 30 + 5 * 60 + 3600);
 }

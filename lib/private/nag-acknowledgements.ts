@@ -12,7 +12,7 @@ import type { RolloutController } from './rollout-controller';
 const NAG_NAMESPACE = 'AwsSolutions';
 
 /** The workflow steps the state machine invokes (the release and on-alarm functions are not its tasks). */
-const WORKFLOW_HANDLERS = ['start', 'pre-traffic', 'set-weight', 'check', 'promote', 'rollback', 'rollback-failed'];
+const WORKFLOW_HANDLERS = ['start', 'pre-traffic', 'set-weight', 'check', 'promote', 'watch', 'rollback', 'rollback-failed'];
 
 /**
  * cdk-nag (AwsSolutions) findings that are deliberate, acknowledged next to the resource with the
@@ -62,6 +62,11 @@ export function acknowledgeFindings(controller: RolloutController): void {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     acknowledge(release.role, wildcardResource(executions), 'states:StopExecution on executions of this one state machine: execution names are generated per rollout, so they can only be named with a wildcard after "<state machine name>:".');
+    // In the post-promotion watch the fast path reads the running execution's release.
+    const fastPath = controller.handlers['on-alarm'];
+    if (controller.handlers['watch'] && fastPath?.role) {
+      acknowledge(fastPath.role, wildcardResource(executions), 'states:DescribeExecution on executions of this one state machine: the fast path reads the running rollout\'s release (its previous version) to send traffic back in the post-promotion watch; execution names are generated per rollout.');
+    }
   }
 
   // The custom-resource provider's framework function invokes the release step (CDK's cr.Provider grant).

@@ -32,7 +32,8 @@ export function optionProblems(o: ModelCanaryOptions): string[] {
     ...requireRange('maxHold (s)', maxHold.toSeconds(), 0, 7 * 24 * 3600, 'give at most 7 days'),
     ...emailProblems(o.alertEmails ?? []),
     ...(scheduled.length === 0 ? gateProblems(o, schedule) : []),
-    ...(scheduled.length === 0 && o.waitForVerdict ? verdictProblems(o, schedule) : []),
+    ...watchProblems(o),
+    ...(scheduled.length === 0 && o.waitForVerdict ? verdictProblems(o) : []),
     ...(o.preTrafficChecks ?? []).flatMap((c, i) => [
       ...requireRange(`preTrafficChecks[${i}].repeat`, c.repeat, 1, 100, 'send each request 1 to 100 times'),
       ...requireRange(`preTrafficChecks[${i}].retries`, c.retries, 0, 10, 'retry failed requests 0 to 10 times in all'),
@@ -60,18 +61,48 @@ function gateProblems(o: ModelCanaryOptions, schedule: RolloutSchedule): string[
   return problems;
 }
 
+/** The post-promotion watch when the prop is left out. */
+export const DEFAULT_POST_PROMOTION_WATCH = Duration.minutes(10);
+
+/**
+ * The watch asked for, or the default: 10 minutes, and with waitForVerdict at most what the deploy's
+ * wait has left after the healthy run (whole minutes; 8 with the default schedule).
+ */
+export function postPromotionWatchOf(o: ModelCanaryOptions): Duration {
+  if (o.postPromotionWatch !== undefined) return o.postPromotionWatch;
+  const run = o.waitForVerdict ? healthyRunSeconds(o) : undefined;
+  if (run === undefined || Token.isUnresolved(run) || !Number.isFinite(run)) return DEFAULT_POST_PROMOTION_WATCH;
+  const minutes = Math.floor((VERDICT_BUDGET_SECONDS - run) / 60);
+  return Duration.minutes(Math.max(0, Math.min(DEFAULT_POST_PROMOTION_WATCH.toMinutes(), minutes)));
+}
+
+/** Bakes, one check each and every gate's timeout: how long a healthy rollout runs before its promotion. */
+function healthyRunSeconds(o: ModelCanaryOptions): number {
+  const schedule = o.schedule ?? RolloutSchedule.GRADUAL_5_25_50_100;
+  const interval = (o.checkInterval ?? Duration.seconds(30)).toSeconds();
+  const gates = (o.approvalGates ?? []).length * (o.approvalTimeout ?? Duration.hours(24)).toSeconds();
+  return gates + schedule.steps.reduce((sum, s) => sum + s.bake.toSeconds() + interval, 0);
+}
+
+/** 0 (no watch) or 1 minute to 24 hours; the previous version costs its capacity while it lasts. */
+function watchProblems(o: ModelCanaryOptions): string[] {
+  const seconds = postPromotionWatchOf(o).toSeconds();
+  if (Token.isUnresolved(seconds) || seconds === 0 || (seconds >= 60 && seconds <= 24 * 3600)) return [];
+  return [`postPromotionWatch is ${seconds} s: give 1 minute to 24 hours, or Duration.seconds(0) to end the rollout at the promotion`];
+}
+
 /** CloudFormation gives a custom resource (the provider framework's wait) at most 1 hour. */
 export const VERDICT_BUDGET_SECONDS = 50 * 60;
 
 /** The healthy run of the schedule, plus every gate's timeout, must fit the wait of a deploy. */
-function verdictProblems(o: ModelCanaryOptions, schedule: RolloutSchedule): string[] {
-  const interval = (o.checkInterval ?? Duration.seconds(30)).toSeconds();
+function verdictProblems(o: ModelCanaryOptions): string[] {
   const gates = (o.approvalGates ?? []).length * (o.approvalTimeout ?? Duration.hours(24)).toSeconds();
-  const bakes = schedule.steps.reduce((sum, s) => sum + s.bake.toSeconds() + interval, 0);
-  const total = bakes + gates;
+  const watch = postPromotionWatchOf(o).toSeconds();
+  const total = healthyRunSeconds(o) + watch;
   if (Token.isUnresolved(total) || total <= VERDICT_BUDGET_SECONDS) return [];
+  const parts = ['bakes and checks', ...(gates > 0 ? ['approval timeouts'] : []), ...(watch > 0 ? [`the ${Math.round(watch / 60)} min post-promotion watch`] : [])].join(', ');
   return [
-    `waitForVerdict: the rollout takes ${Math.ceil(total / 60)} min when healthy (bakes and checks${gates > 0 ? ' and approval timeouts' : ''}), more than the ${VERDICT_BUDGET_SECONDS / 60} min a deploy can wait (CloudFormation gives a custom resource at most 1 hour): bake for less, use fewer steps${gates > 0 ? ', shorten approvalTimeout' : ''}, or leave waitForVerdict off and gate the pipeline on \`cdk-model-canary watch\``,
+    `waitForVerdict: the rollout takes ${Math.ceil(total / 60)} min when healthy (${parts}), more than the ${VERDICT_BUDGET_SECONDS / 60} min a deploy can wait (CloudFormation gives a custom resource at most 1 hour): bake for less, use fewer steps${gates > 0 ? ', shorten approvalTimeout' : ''}${watch > 0 ? ', shorten postPromotionWatch' : ''}, or leave waitForVerdict off and gate the pipeline on \`cdk-model-canary watch\``,
   ];
 }
 
@@ -108,5 +139,6 @@ export function historyInputsOf(o: ModelCanaryOptions): HistoryInputs {
     checkIntervalSeconds: (o.checkInterval ?? Duration.seconds(30)).toSeconds(),
     maxHoldSeconds: holds ? (o.maxHold ?? Duration.hours(6)).toSeconds() : 0,
     approvalWaitSeconds: (o.approvalGates ?? []).length * (o.approvalTimeout ?? Duration.hours(24)).toSeconds(),
+    postPromotionWatchSeconds: postPromotionWatchOf(o).toSeconds(),
   };
 }

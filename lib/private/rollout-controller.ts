@@ -24,7 +24,7 @@ import { addExecutionEndRule } from './execution-end-rule';
 import { buildWorkflow } from './workflow-definition';
 
 import { workflowTimeout } from './history-budget';
-import { approvalStepsOf, DEFAULT_PRE_TRAFFIC_RETRIES, historyInputsOf } from './option-problems';
+import { approvalStepsOf, DEFAULT_PRE_TRAFFIC_RETRIES, historyInputsOf, postPromotionWatchOf } from './option-problems';
 import { addAbortFastPath, addOperatorChannel, addOperatorOutputs, grantReadCommands, type OperatorChannel } from './operator-channel';
 import { commandParameterName } from '../../lambda/shared/operator';
 import { ApprovalTimeoutAction } from '../model-canary-options';
@@ -189,6 +189,7 @@ export class RolloutController extends Construct {
       approvalSteps: approvalStepsOf(o),
       approvalTimeoutSeconds: (o.approvalTimeout ?? Duration.hours(24)).toSeconds(),
       onApprovalTimeout: o.onApprovalTimeout ?? ApprovalTimeoutAction.ROLL_BACK,
+      postPromotionWatchSeconds: postPromotionWatchOf(o).toSeconds(),
       preTrafficChecks: (o.preTrafficChecks ?? []).map((c) => ({
         payload: c.payload,
         repeat: c.repeat ?? 1,
@@ -234,10 +235,16 @@ export class RolloutController extends Construct {
     // The operator: the CLI's channel, abort at once through the fast path, the stack outputs.
     this.channel = addOperatorChannel(this);
     grantReadCommands(this.channel, this.handlers.check);
+    if (this.handlers.watch) {
+      grantReadCommands(this.channel, this.handlers.watch);
+      // In the watch the fast path sends traffic back to the previous version: the running execution's input names it.
+      this.handlers['on-alarm'].addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionArnPattern(this.stateMachine)] }));
+    }
     addAbortFastPath(this, this.channel, this.handlers['on-alarm'], {
       canaryName: plan.canaryName,
       target: plan.target,
       versionScopedAlarmNames: plan.versionScopedAlarmNames,
+      postPromotionWatchSeconds: plan.postPromotionWatchSeconds,
     });
     addOperatorOutputs(this, this.channel, this.dashboardUrl);
     acknowledgeFindings(this);

@@ -15,7 +15,7 @@ const TRANSIENT_ERRORS = [
   'Lambda.TooManyRequestsException',
 ];
 
-/** The Step Functions workflow: start → pre-traffic → (set weight → bake/check)* → promote. */
+/** The Step Functions workflow: start → pre-traffic → (set weight → bake/check)* → promote → (watch)*. */
 export function buildWorkflow(host: RolloutController, plan: Record<string, unknown>, timeout: Duration): sfn.StateMachine {
   const scope = host;
   const b = host.binding;
@@ -52,6 +52,13 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
   b.grantShiftTraffic(promote);
   host.guards.grantRead(promote);
   host.grantAlerts(promote);
+
+  const watchPromoted = (plan.postPromotionWatchSeconds as number) > 0 ? host.handler('watch', 'WatchStep') : undefined;
+  if (watchPromoted) {
+    b.grantReadRouting(watchPromoted);
+    host.guards.grantRead(watchPromoted);
+    host.grantAlerts(watchPromoted);
+  }
 
   const rollback = host.handler('rollback', 'RollbackStep');
   b.grantShiftTraffic(rollback);
@@ -129,8 +136,21 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
   const decision = (value: string) => sfn.Condition.stringEquals('$.progress.decision', value);
   const afterPromote = new sfn.Choice(scope, 'PromotedOrNot')
     .when(decision('promote'), promoted)
-    .when(decision('external'), external)
-    .otherwise(rollBack);
+    .when(decision('external'), external);
+  if (watchPromoted) {
+    // The post-promotion watch: the guards keep watching while the previous version stays routable.
+    const watchWait = new sfn.Wait(scope, 'WatchAfterPromotion', { time: sfn.WaitTime.secondsPath('$.progress.waitSeconds') });
+    const watchTask = guarded(task('WatchCheck', watchPromoted));
+    const afterWatch = new sfn.Choice(scope, 'WatchedOrNot')
+      .when(decision('watch'), watchWait)
+      .when(decision('promote'), promoted)
+      .when(decision('external'), external)
+      .otherwise(rollBack);
+    watchWait.next(watchTask);
+    watchTask.next(afterWatch);
+    afterPromote.when(decision('watch'), watchWait);
+  }
+  afterPromote.otherwise(rollBack);
   promoteTask.next(afterPromote);
 
   const afterCheck = new sfn.Choice(scope, 'Decide')

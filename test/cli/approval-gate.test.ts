@@ -7,7 +7,7 @@ import { Duration } from 'aws-cdk-lib';
 import { run } from '../../cli/main';
 import { Guard, RolloutSchedule } from '../../lib';
 import { type SimWorld, SimWorld as World, type SynthesizedStack } from '../../sim';
-import { canaryStack, HEALTHY, startRollout } from '../workflow/helpers';
+import { canaryStack, HEALTHY, startRollout, statesEntered } from '../workflow/helpers';
 
 function gatedStack(): SynthesizedStack {
   return canaryStack('Gated', {
@@ -15,6 +15,8 @@ function gatedStack(): SynthesizedStack {
     schedule: RolloutSchedule.fromPercentages([10, 50, 100], Duration.minutes(5)),
     approvalGates: [100],
     approvalTimeout: Duration.minutes(30),
+    // The gate is the subject here; the rollout ends at the promotion (no watch states at all).
+    postPromotionWatch: Duration.seconds(0),
   });
 }
 
@@ -46,6 +48,7 @@ describe('an approval gate before 100 %', () => {
     const result = await world.runUntilDone({ maxMinutes: 10 });
     expect(result.status).toBe('SUCCEEDED');
     expect(world.alias()).toMatchObject({ functionVersion: '2', weights: {} });
+    expect(statesEntered(result).slice(-3)).toEqual(['Promote', 'PromotedOrNot', 'Promoted']);
     expect(result.alerts.some((a) => a.event === 'OPERATOR' && a.subject?.includes('approve by user/operator'))).toBe(true);
   });
 

@@ -6,7 +6,7 @@
 import { run } from '../../cli/main';
 import type { SimWorld } from '../../sim';
 import { SimWorld as World } from '../../sim';
-import { ALARMS, exampleStack, healthyScenario, startRollout, stepWeights } from '../workflow/helpers';
+import { ALARMS, exampleStack, healthyScenario, startRollout, statesEntered, stepWeights } from '../workflow/helpers';
 
 const CANARY = 'SentimentCanary';
 const STACK = 'ModelCanaryExample';
@@ -136,6 +136,9 @@ describe('cdk-model-canary CLI on a simulated rollout', () => {
     world.setAlarmState(ALARMS.latencyP95, 'ALARM', 'set by the test');
     const result = await world.runUntilDone({ maxMinutes: 5 });
     expect(result.status).toBe('SUCCEEDED');
+    // The operator overrode the guards: no post-promotion watch to undo it.
+    expect(statesEntered(result)).not.toContain('WatchCheck');
+    expect(result.alerts.find((a) => a.event === 'PROMOTED')?.body?.reason).toContain('no post-promotion watch after --force');
     expect(world.alias()).toMatchObject({ functionVersion: '2', weights: {} });
     expect(world.logs.some((l) => l.text.includes('promote --force by user/operator is pending'))).toBe(true);
     expect(result.alerts.find((a) => a.event === 'OPERATOR')?.subject).toContain('promote by user/operator');
@@ -147,7 +150,8 @@ describe('cdk-model-canary CLI on a simulated rollout', () => {
     await world.advance(3 * 60);
     const r = await cli(world, 'promote', CANARY);
     expect(r.code).toBe(0);
-    const result = await world.runUntilDone({ maxMinutes: 5 });
+    // The next check promotes; the 10-minute post-promotion watch follows.
+    const result = await world.runUntilDone({ maxMinutes: 15 });
     expect(result.status).toBe('SUCCEEDED');
     expect(world.alias()).toMatchObject({ functionVersion: '2', weights: {} });
     expect(stepWeights(result)).toEqual([5]);

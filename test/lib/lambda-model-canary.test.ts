@@ -259,6 +259,8 @@ describe('LambdaModelCanary with default options', () => {
           'Plan', 'Start', 'Started', 'SetWeight', 'WeightSet', 'Bake', 'Check', 'Decide', 'Promote', 'PromotedOrNot', 'Promoted',
           'RollBack', 'RolledBack', 'RollBackAfterError', 'RolloutFailed', 'AlertRollbackFailed', 'RollbackFailed',
           'StoppedOutsideWorkflow', 'Superseded',
+          // The post-promotion watch (default 10 minutes).
+          'WatchAfterPromotion', 'WatchCheck', 'WatchedOrNot',
         ]),
       );
       expect(def.States.Started.Default).toBe('SetWeight');
@@ -354,8 +356,13 @@ describe('LambdaModelCanary with default options', () => {
       expect(def.States.Decide.Default).toBe('Bake');
       for (const c of def.States.Decide.Choices) expect(c.Variable).toBe('$.progress.decision');
       expect(def.States.Promote.Next).toBe('PromotedOrNot');
-      expect(choices('PromotedOrNot')).toEqual({ promote: 'Promoted', external: 'StoppedOutsideWorkflow' });
+      expect(choices('PromotedOrNot')).toEqual({ promote: 'Promoted', external: 'StoppedOutsideWorkflow', watch: 'WatchAfterPromotion' });
       expect(def.States.PromotedOrNot.Default).toBe('RollBack');
+      expect(def.States.WatchAfterPromotion).toEqual({ Type: 'Wait', SecondsPath: '$.progress.waitSeconds', Next: 'WatchCheck' });
+      expect(def.States.WatchCheck.Next).toBe('WatchedOrNot');
+      expect(def.States.WatchCheck.Catch[0].Next).toBe('RollBackAfterError');
+      expect(choices('WatchedOrNot')).toEqual({ watch: 'WatchAfterPromotion', promote: 'Promoted', external: 'StoppedOutsideWorkflow' });
+      expect(def.States.WatchedOrNot.Default).toBe('RollBack');
       expect(choices('StoppedOutsideWorkflow')).toEqual({ promoted: 'Promoted', superseded: 'Superseded' });
       // Rolled back outside the workflow (fast path): the rollback step confirms and sends the alert.
       expect(def.States.StoppedOutsideWorkflow.Default).toBe('RollBack');
@@ -431,7 +438,7 @@ describe('LambdaModelCanary with default options', () => {
   });
 
   describe('IAM', () => {
-    const HANDLERS = ['release', 'start', 'set-weight', 'check', 'promote', 'rollback', 'rollback-failed', 'on-alarm'];
+    const HANDLERS = ['release', 'start', 'set-weight', 'check', 'promote', 'watch', 'rollback', 'rollback-failed', 'on-alarm'];
     let grants: Record<string, Map<string, string[]>>;
     let fnArn: string;
 
@@ -456,7 +463,8 @@ describe('LambdaModelCanary with default options', () => {
           if (resources.includes('*')) expect(['cloudwatch:GetMetricData', 'cloudwatch:PutMetricData']).toContain(action);
           // The one other wildcard: StopExecution on the executions of this workflow (their names are generated).
           for (const r of resources.filter((r) => r !== '*' && r.includes('*'))) {
-            expect([h, action, r.replace(/^.*:execution:/, ':execution:')]).toEqual(['release', 'states:StopExecution', `:execution:\${${stateMachineId}.Name}:*`]);
+            const allowed = [['release', 'states:StopExecution'], ['on-alarm', 'states:DescribeExecution']].map(([fn, a]) => [fn, a, `:execution:\${${stateMachineId}.Name}:*`]);
+            expect(allowed).toContainEqual([h, action, r.replace(/^.*:execution:/, ':execution:')]);
           }
         }
       }
@@ -555,7 +563,7 @@ describe('LambdaModelCanary with default options', () => {
     test('the workflow role invokes only the workflow\'s step functions', () => {
       const roleId = /^\$\{(.+)\.Arn\}$/.exec(flatten(s.json.Resources[stateMachineId].Properties.RoleArn))![1];
       const invoke = grantsOfRole(s.json, roleId).get('lambda:InvokeFunction')!;
-      const steps = ['start', 'set-weight', 'check', 'promote', 'rollback', 'rollback-failed'].map((h) => `\${${s.handlerId(h)}.Arn}`);
+      const steps = ['start', 'set-weight', 'check', 'promote', 'watch', 'rollback', 'rollback-failed'].map((h) => `\${${s.handlerId(h)}.Arn}`);
       expect(sorted(invoke)).toEqual(sorted(steps.flatMap((arn) => [arn, `${arn}:*`])));
       // Everything else it may do on "*" is log delivery and X-Ray, which have no resource-level permissions.
       for (const st of statementsOfRole(s.json, roleId)) {

@@ -2,6 +2,7 @@ import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Guard, LambdaModelCanary, type LambdaModelCanaryProps, RolloutSchedule } from '../../lib';
 import { definitionOf, modelFunction, newStack, type TemplateJson, workflowMachines } from './support';
+import { controllerOf, grantsOfRole, roleOfFunction, synthCanary } from './support';
 
 /** Builds a canary with these props on a fresh stack and returns what it threw (or undefined). */
 function errorOf(props: Partial<LambdaModelCanaryProps>, fnProps = {}): Error | undefined {
@@ -164,7 +165,7 @@ describe('the execution history bound (25,000 events, Step Functions quotas)', (
     expectProblem(
       { schedule: RolloutSchedule.fromPercentages([50, 100], Duration.hours(24)), checkInterval: Duration.seconds(10) },
       /could write \d+ execution history events \(2 steps, maxHold 21600s, checkInterval 10s\)/,
-      'lower maxHold (a held step checks every 5 minutes at most), bake for less, use fewer steps or raise checkInterval',
+      'lower maxHold (a held step checks every 5 minutes at most), bake for less, use fewer steps, shorten postPromotionWatch or raise checkInterval',
     );
   });
 
@@ -183,8 +184,9 @@ describe('the execution history bound (25,000 events, Step Functions quotas)', (
     const machines = workflowMachines(Template.fromStack(stack).toJSON() as TemplateJson);
     const definition = JSON.stringify(Object.values(machines)[0].Properties.DefinitionString);
     const timeout = Number(/\\"TimeoutSeconds\\":(\d+)/.exec(definition)?.[1]);
-    // 4 steps × (10 min bake + 1 h hold + 5 min late hold check + 30 s) + start, pre-traffic and an hour of slack.
-    expect(timeout).toBe(4 * (600 + 3600 + 300 + 30) + 600 + 3600 + 300 + 3600);
+    // 4 steps × (10 min bake + 1 h hold + 5 min late hold check + 30 s) + the 10 min post-promotion watch
+    // + start, pre-traffic and an hour of slack.
+    expect(timeout).toBe(4 * (600 + 3600 + 300 + 30) + 600 + 600 + 3600 + 300 + 3600);
   });
 });
 
@@ -281,5 +283,89 @@ describe('fails when a deploy cannot wait for the verdict', () => {
     const alarms = Object.entries(json.Resources).filter(([, r]: [string, any]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
     expect(alarms.length).toBeGreaterThan(0);
     for (const id of alarms) expect(verdict.DependsOn).toContain(id);
+  });
+});
+
+describe('the post-promotion watch (postPromotionWatch)', () => {
+  test('30 s is refused, naming the prop and saying what to give', () => {
+    expectProblem({ postPromotionWatch: Duration.seconds(30) }, 'postPromotionWatch is 30 s', 'give 1 minute to 24 hours', 'Duration.seconds(0)');
+  });
+
+  test('more than 24 hours is refused', () => {
+    expectProblem({ postPromotionWatch: Duration.seconds(24 * 3600 + 60) }, 'postPromotionWatch is 86460 s', 'give 1 minute to 24 hours');
+  });
+
+  test.each([
+    ['0 (no watch)', Duration.seconds(0)],
+    ['1 minute', Duration.minutes(1)],
+    ['23 hours 59 minutes', Duration.minutes(24 * 60 - 1)],
+    ['24 hours', Duration.hours(24)],
+  ])('%s is accepted (at the default 30 s checks: the watch backs off like a hold)', (_name, postPromotionWatch) => {
+    expect(errorOf({ postPromotionWatch })).toBeUndefined();
+  });
+
+  test('a 24-hour watch after a 6-hour step checked every 10 s overflows the execution history: the error names postPromotionWatch', () => {
+    const schedule = RolloutSchedule.fromPercentages([100], Duration.hours(6));
+    expect(errorOf({ schedule, checkInterval: Duration.seconds(10) })).toBeUndefined();
+    expectProblem({ schedule, checkInterval: Duration.seconds(10), postPromotionWatch: Duration.hours(24) }, 'and a 86400s post-promotion watch', 'shorten postPromotionWatch or raise checkInterval');
+  });
+
+  // 2 steps × (10 min + 30 s) = 21 min healthy: fits the 50 min alone, not with a 30-minute watch.
+  const short = RolloutSchedule.fromPercentages([50, 100], m(10));
+
+  test('waitForVerdict counts the watch: a schedule that fits 50 min alone does not with a 30-minute watch', () => {
+    expect(errorOf({ waitForVerdict: true, schedule: short, postPromotionWatch: Duration.seconds(0) })).toBeUndefined();
+    expectProblem(
+      { waitForVerdict: true, schedule: short, postPromotionWatch: m(30) },
+      'waitForVerdict: the rollout takes 51 min',
+      'the 30 min post-promotion watch',
+      'shorten postPromotionWatch',
+    );
+  });
+
+  test('waitForVerdict with a watch that still fits is accepted', () => {
+    expect(errorOf({ waitForVerdict: true, schedule: short, postPromotionWatch: m(29) })).toBeUndefined();
+  });
+
+  test('without waitForVerdict a long watch is no problem for the deploy', () => {
+    expect(errorOf({ schedule: short, postPromotionWatch: Duration.hours(2) })).toBeUndefined();
+  });
+
+  const WATCH_STATES = ['WatchAfterPromotion', 'WatchCheck', 'WatchedOrNot'];
+  const watchFunctions = (json: TemplateJson) =>
+    Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && /: watch$/.test(String(r.Properties?.Description ?? '')));
+
+  test('Duration.seconds(0): no watch states, no watch function, promotion ends the rollout', () => {
+    const s = synthCanary({ postPromotionWatch: Duration.seconds(0) });
+    const def = definitionOf(s.json);
+    for (const name of WATCH_STATES) expect(def.States).not.toHaveProperty(name);
+    expect(JSON.stringify(def.States.PromotedOrNot)).not.toContain('Watch');
+    expect(controllerOf(s.canary).handlers.watch).toBeUndefined();
+    expect(watchFunctions(s.json)).toHaveLength(0);
+    expect(def.States.Plan.Result.postPromotionWatchSeconds).toBe(0);
+    // The fast path reads no execution input without a watch.
+    expect(grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId('on-alarm'))).has('states:DescribeExecution')).toBe(false);
+  });
+
+  test('the default (10 min): PromotedOrNot goes to the watch, WatchCheck runs the watch function', () => {
+    const s = synthCanary();
+    const def = definitionOf(s.json);
+    for (const name of WATCH_STATES) expect(def.States).toHaveProperty(name);
+    expect(def.States.Plan.Result.postPromotionWatchSeconds).toBe(600);
+    expect(controllerOf(s.canary).handlers.watch).toBeDefined();
+    expect(watchFunctions(s.json)).toHaveLength(1);
+    expect(def.States.WatchCheck).toMatchObject({ Type: 'Task', Resource: `\${${s.handlerId('watch')}.Arn}` });
+    expect(def.States.PromotedOrNot.Choices).toContainEqual(expect.objectContaining({ Variable: '$.progress.decision', StringEquals: 'watch', Next: 'WatchAfterPromotion' }));
+    expect(def.States.WatchAfterPromotion).toEqual({ Type: 'Wait', SecondsPath: '$.progress.waitSeconds', Next: 'WatchCheck' });
+    expect(def.States.WatchCheck.Next).toBe('WatchedOrNot');
+    expect(def.States.WatchedOrNot.Default).toBe('RollBack');
+    expect(def.States.WatchedOrNot.Choices).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ StringEquals: 'watch', Next: 'WatchAfterPromotion' }),
+        expect.objectContaining({ StringEquals: 'promote', Next: 'Promoted' }),
+      ]),
+    );
+    // The fast path reads the running execution's input to find the previous version.
+    expect(grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId('on-alarm'))).has('states:DescribeExecution')).toBe(true);
   });
 });

@@ -19,7 +19,7 @@ describe('SimWorld', () => {
     const machine = [...world.sfn.machines.values()].find((m) => m.name.includes('SentimentCanary'))!;
     const tasks = Object.entries(machine.definition.States).filter(([, s]) => s.Type === 'Task') as [string, { Resource: string; TimeoutSeconds?: number }][];
     expect(tasks.map(([name]) => name).sort()).toEqual(
-      ['AlertRollbackFailed', 'Check', 'PreTrafficChecks', 'Promote', 'RollBack', 'RollBackAfterError', 'SetWeight', 'Start'].sort(),
+      ['AlertRollbackFailed', 'Check', 'PreTrafficChecks', 'Promote', 'RollBack', 'RollBackAfterError', 'SetWeight', 'Start', 'WatchCheck'].sort(),
     );
     const handlerOf = (arn: string) => world.lambda.findByArn(arn)?.handlerName;
     expect(Object.fromEntries(tasks.map(([name, s]) => [name, handlerOf(s.Resource)]))).toEqual({
@@ -31,6 +31,7 @@ describe('SimWorld', () => {
       RollBack: 'rollback',
       RollBackAfterError: 'rollback',
       AlertRollbackFailed: 'rollback-failed',
+      WatchCheck: 'watch',
     });
     for (const [, s] of tasks) expect(s.Resource).toMatch(/^arn:aws:lambda:us-east-1:123456789012:function:/);
     const plan = (machine.definition.States.Plan as unknown as { Result: { topicArn: string; target: { functionName: string } } }).Result;

@@ -24,7 +24,9 @@ describe('a healthy canary', () => {
 
   it('ends SUCCEEDED in the Promoted state', () => {
     expect(result.status).toBe('SUCCEEDED');
-    expect(statesEntered(result).slice(-3)).toEqual(['Promote', 'PromotedOrNot', 'Promoted']);
+    expect(statesEntered(result).slice(-3)).toEqual(['WatchCheck', 'WatchedOrNot', 'Promoted']);
+    // The default post-promotion watch ran after the promotion.
+    expect(statesEntered(result)).toContain('PromotedOrNot');
   });
 
   it('leaves the alias on the canary alone, with no extra weights', () => {

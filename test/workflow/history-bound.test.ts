@@ -51,7 +51,7 @@ describe('the worst case of the default schedule (HOLD, maxHold 6 h, checkInterv
   });
 
   it('writes fewer history events than the synth-time worst case, well under 25,000', () => {
-    const worst = worstCaseHistoryEvents({ steps: Array(4).fill({ bakeSeconds: BAKE_MIN * 60 }), checkIntervalSeconds: 30, maxHoldSeconds: HOLD_MIN * 60 });
+    const worst = worstCaseHistoryEvents({ steps: Array(4).fill({ bakeSeconds: BAKE_MIN * 60 }), checkIntervalSeconds: 30, maxHoldSeconds: HOLD_MIN * 60, postPromotionWatchSeconds: 600 });
     expect(historyEvents).toBeGreaterThan(1000);
     expect(historyEvents).toBeLessThanOrEqual(worst);
     expect(worst).toBeLessThan(MAX_HISTORY_EVENTS - RETRY_RESERVE_EVENTS);

@@ -1,6 +1,7 @@
 /**
  * Least privilege, both ways, for the Lambda canary (SentimentCanary): every AWS call a handler
- * makes in simulated runs (healthy, guard rollback with the fast path, rollback after an error,
+ * makes in simulated runs (healthy, guard rollback with the fast path, a guard firing in the
+ * post-promotion watch, rollback after an error,
  * failed rollback, superseded rollout, release Create/Update/Delete) is allowed by that handler's
  * role as synthesized, and every action the roles grant is used by some run.
  *
@@ -271,6 +272,20 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
         },
       ),
     );
+    // A guard alarm in the post-promotion watch: the fast path reads the running rollout's release
+    // and sends traffic back to v1; the workflow's watch check ends it rolled back.
+    add(
+      'guard fires in the post-promotion watch',
+      await recorded(stack, { scenario: healthyScenario() }, async (w) => {
+        await startRollout(w);
+        await w.runUntil(() => w.alerts().some((a) => a.event === 'PROMOTED'), { maxMinutes: 90 });
+        await w.advance(60);
+        w.setAlarmState(`${w.stackName}-${CANARY}-ErrorRate`, 'ALARM', 'set by the test');
+        const r = await w.runUntilDone({ maxMinutes: 30 });
+        expect(r.error).toBe('CanaryRolledBack');
+        expect(r.aliasHistory.some((h) => h.by === 'on-alarm' && h.functionVersion === '1')).toBe(true);
+      }),
+    );
     // An error mid-rollout: the rollback step itself moves the alias.
     add(
       'rollback after error',
@@ -315,6 +330,19 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
         expect(r.aliasHistory.some((h) => h.by === 'on-alarm')).toBe(true);
       }, { cli: true }),
     );
+    // An abort in the post-promotion watch: the fast path sends traffic back, the watch step alerts who aborted.
+    add(
+      'operator abort in the post-promotion watch',
+      await recorded(stack, { scenario: healthyScenario() }, async (w) => {
+        await startRollout(w);
+        await w.runUntil(() => w.alerts().some((a) => a.event === 'PROMOTED'), { maxMinutes: 90 });
+        await w.advance(60);
+        expect(await w.drive(runCli(['abort', CANARY], { out: () => undefined, err: () => undefined }))).toBe(0);
+        const r = await w.runUntilDone({ maxMinutes: 15 });
+        expect(r.error).toBe('CanaryRolledBack');
+        expect(r.alerts.some((a) => a.event === 'OPERATOR' && a.by === 'watch')).toBe(true);
+      }, { cli: true }),
+    );
     // A deploy of v3 during the rollout of v2: the release stops the running execution.
     add(
       'superseded',
@@ -331,7 +359,7 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
 
   it('knows every step handler of the canary and its role', () => {
     expect([...grants.keys()].sort()).toEqual(
-      ['check', 'on-alarm', 'on-execution-end', 'pre-traffic', 'promote', 'release', 'rollback', 'rollback-failed', 'set-weight', 'start'].sort(),
+      ['check', 'on-alarm', 'on-execution-end', 'pre-traffic', 'promote', 'release', 'rollback', 'rollback-failed', 'set-weight', 'start', 'watch'].sort(),
     );
   });
 
@@ -406,6 +434,17 @@ describe('IAM of the SageMaker canary (SummarizerCanary), the first deploy\'s wa
         await w.deploy(V2);
         expect((await w.runUntilDone({ maxMinutes: 150, settleSeconds: 60 })).status).toBe('SUCCEEDED');
         await deleteRelease(w);
+      })),
+    });
+    runs.push({
+      name: 'a regression in the post-promotion watch: back to the old variant',
+      ...(await recorded(stack, { ...options, scenario: { requestsPerSecond: 10, versions: { [V1]: healthy, [V2]: { ...healthy, changes: [{ minutesAfterPromotion: 1, errorRate: 0.4 }] } } } }, async (w) => {
+        await w.deploy(V1);
+        await w.advance(120);
+        await w.deploy(V2);
+        const r = await w.runUntilDone({ maxMinutes: 150, settleSeconds: 60 });
+        expect(r.error).toBe('CanaryRolledBack');
+        expect(r.alerts.find((a) => a.event === 'ROLLED_BACK')?.body?.afterPromotion).toBe(true);
       })),
     });
     runs.push({

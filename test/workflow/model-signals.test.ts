@@ -63,10 +63,14 @@ describe('healthy signals on both versions ', () => {
     expect(alertEvents(result)).toEqual(['STARTED', 'STEP', 'STEP', 'STEP', 'STEP', 'PROMOTED']);
     expect(fired(result)).toEqual([]);
     // GuardrailBlocks has no datapoint at the 100 % step (no stable traffic to compare the block rate
-    // with), where this last evaluation happens; test/workflow/signal-rollbacks.test.ts shows it firing.
+    // with); test/workflow/signal-rollbacks.test.ts shows it firing. The ratio guards lose their data
+    // once stable serves nothing (the 100 % step, the post-promotion watch): each had data before.
+    const promotedAt = result.alerts.find((a) => a.event === 'PROMOTED')!.at;
     for (const guard of ['TokensPerRequestRatio', 'SchemaFailureRate', 'CostPerRequest', 'TokensPerRequestVsStable', 'ResponseLengthVsStable', 'PredictionShift']) {
-      const evaluated = world.alarm(ALARM(guard))!.lastEvaluation!.points.filter((p) => p.value !== undefined);
-      expect({ guard, withData: evaluated.length > 0 }).toEqual({ guard, withData: true });
+      const withData = world.alarm(ALARM(guard))!.lastEvaluationWithData;
+      expect({ guard, withData: withData !== undefined }).toEqual({ guard, withData: true });
+      // Data within the last 20 minutes of the rollout, not only at its start.
+      expect(withData!.at).toBeGreaterThan(promotedAt - 20 * 60);
     }
   });
 });

@@ -94,7 +94,7 @@ describe('a healthy SummarizerCanary rollout', () => {
 
   it('ends SUCCEEDED in Promoted, alerting STARTED, four STEPs and PROMOTED', () => {
     expect(result.status).toBe('SUCCEEDED');
-    expect(statesEntered(result).slice(-3)).toEqual(['Promote', 'PromotedOrNot', 'Promoted']);
+    expect(statesEntered(result).slice(-3)).toEqual(['WatchCheck', 'WatchedOrNot', 'Promoted']);
     expect(alertEvents(result)).toEqual(['STARTED', 'STEP', 'STEP', 'STEP', 'STEP', 'PROMOTED']);
     expect(result.alerts.map((a) => a.body?.weightPercent)).toEqual([0, 5, 25, 50, 100, 100]);
   });

@@ -33,9 +33,29 @@ describe('waitForVerdict', () => {
     expect(second.executionArn).toBeDefined();
     const execution = world.sfn.executions.get(second.executionArn!)!;
     expect(execution.status).toBe('SUCCEEDED');
-    // Three 3-minute steps ran inside the deploy.
-    expect((world.now() - started) / 60_000).toBeGreaterThan(9);
+    // Three 3-minute steps and the 10-minute post-promotion watch (it fits the 50 minutes) ran inside the deploy.
+    expect((world.now() - started) / 60_000).toBeGreaterThan(19);
+    const promoted = world.alerts().find((a) => a.event === 'PROMOTED')!;
+    // The workflow's clock is whole seconds: the watch may end up to a second before 10 minutes of the alert's.
+    expect(execution.stopDate! - promoted.at).toBeGreaterThanOrEqual(10 * 60_000 - 1000);
     expect(world.alias()).toMatchObject({ functionVersion: '2', weights: {} });
+  });
+
+  it('a release rolled back in the post-promotion watch fails the deploy; the stack rollback ends clean', async () => {
+    const failsLater = { ...HEALTHY, changes: [{ minutesAfterPromotion: 1, errorRate: 0.4 }] };
+    world = World.fromStack(stack, { seed: 7, scenario: { requestsPerSecond: 10, versions: { '1': HEALTHY, '2': failsLater } } });
+    await world.deploy('1');
+    await world.advance(120);
+    const error = await world.deploy('2').then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployError);
+    expect((error as Error).message).toMatch(/ended FAILED \(CanaryRolledBack: guard alarm in ALARM \d+ min after the promotion/);
+    expect(world.alerts().some((a) => a.event === 'PROMOTED')).toBe(true);
+    // Traffic is back on version 1 already; the stack rollback deploys it again and starts nothing.
+    expect(world.alias()).toMatchObject({ functionVersion: '1', weights: {} });
+    const rollback = await world.deploy('1');
+    expect(rollback.executionArn).toBeUndefined();
+    expect(world.alias()).toMatchObject({ functionVersion: '1', weights: {} });
+    expect([...world.sfn.executions.values()].every((e) => e.status !== 'RUNNING')).toBe(true);
   });
 
   it('a rolled-back release fails the deploy; the stack rollback ends clean', async () => {

@@ -208,6 +208,12 @@ export class SageMakerEndpointTarget implements TrafficTarget {
 
   public async rollback(release: Release, expected: TrafficSplit): Promise<void> {
     this.expectUnchanged(expected, release);
+    // After a promotion (the post-promotion watch) the tag names the canary. Tagged first, a retry
+    // after a failed weight update reads the canary at 100 % of its release and rolls back again.
+    if (expected.stable !== release.stableVersion) {
+      const endpoint = await this.describe();
+      await this.tagStable(endpoint.EndpointArn, release.stableVersion);
+    }
     await this.setWeights({ [release.stableVersion]: 100, [release.canaryVersion]: 0 });
   }
 

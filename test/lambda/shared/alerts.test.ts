@@ -104,3 +104,45 @@ describe('publishAlert', () => {
     expect(sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC_ARN, Subject: alert.subject, Message: alert.message });
   });
 });
+
+describe('alerts of the post-promotion watch', () => {
+  const WATCH_UNTIL = NOW + 600; // 2025-01-01T00:10:00Z
+
+  test('PROMOTED with a watch: watchUntil in the body as ISO time, and the summary says until when and to what traffic goes back', () => {
+    const alert = buildAlert(facts('PROMOTED', { weightPercent: 100, watchUntil: WATCH_UNTIL }));
+    const body = JSON.parse(alert.message);
+    expect(body.watchUntil).toBe('2025-01-01T00:10:00.000Z');
+    expect(body.summary).toContain('until 2025-01-01T00:10:00.000Z');
+    expect(body.summary).toContain('back to v5');
+    expect(alert.subject).toBe('[canary] sentiment v6 promoted: it serves 100% of traffic');
+  });
+
+  test('PROMOTED without a watch has no watchUntil and no watch sentence', () => {
+    const body = JSON.parse(buildAlert(facts('PROMOTED', { weightPercent: 100 })).message);
+    expect(body).not.toHaveProperty('watchUntil');
+    expect(body.summary).not.toContain('watch');
+  });
+
+  test('ROLLED_BACK after the promotion: its own subject, and afterPromotion in the body', () => {
+    const alert = buildAlert(facts('ROLLED_BACK', { weightPercent: 100, afterPromotion: true, alarm: { name: 'ErrorRate', value: 0.3, threshold: 0.05 } }));
+    expect(alert.subject).toContain('after its promotion');
+    expect(alert.subject).toBe('[canary] ROLLED BACK sentiment v6 after its promotion: alarm ErrorRate');
+    const body = JSON.parse(alert.message);
+    expect(body.afterPromotion).toBe(true);
+    expect(body.summary).toContain('post-promotion watch');
+    expect(body.summary).toContain('back to v5');
+  });
+
+  test('ROLLED_BACK after the promotion without an alarm gives the reason', () => {
+    const alert = buildAlert(facts('ROLLED_BACK', { weightPercent: 100, afterPromotion: true, reason: 'aborted by user/alice' }));
+    expect(alert.subject).toBe('[canary] ROLLED BACK sentiment v6 after its promotion: aborted by user/alice');
+  });
+
+  test('ROLLED_BACK before the promotion keeps its subject (afterPromotion false or absent)', () => {
+    for (const afterPromotion of [false, undefined]) {
+      const alert = buildAlert(facts('ROLLED_BACK', { weightPercent: 5, afterPromotion, alarm: { name: 'ErrorRate' } }));
+      expect(alert.subject).toBe('[canary] ROLLED BACK sentiment v6 at 5%: alarm ErrorRate');
+      expect(alert.subject).not.toContain('after its promotion');
+    }
+  });
+});

@@ -87,3 +87,49 @@ describe('approval gates', () => {
     expect(next.decision).toBe('advance');
   });
 });
+
+describe('operator commands in the post-promotion watch', () => {
+  // Promoted at NOW - 120, watching: only an abort still means something.
+  const inWatch = progress({ stepIndex: 2, weightPercent: 100, decision: 'watch', watchStartedAt: NOW - 120, stepStartedAt: NOW - 900, execution: 'exec-1' });
+
+  test.each(['pause', 'promote', 'resume', 'approve'] as const)('%s has no effect and no effective entry, but is recorded as applied', (command) => {
+    const c = cmd(command, { id: `${command}-in-watch` });
+    const { progress: applied, effective } = applyCommands(inWatch, [c], NOW);
+    expect(effective).toEqual([]);
+    const op = applied.operator!;
+    // Recorded, so the next check does not read it again.
+    expect(op.applied).toEqual([`${command}-in-watch`]);
+    expect(op.log).toEqual([expect.objectContaining({ command, by: ALICE, appliedAt: NOW })]);
+    expect(pendingCommands(withCommand(EMPTY_CHANNEL, c), 'exec-1', op.applied)).toEqual([]);
+    // No effect: nothing paused, promoted or approved, and the clocks stay where they were.
+    expect(op.pausedBy).toBeUndefined();
+    expect(op.promoteBy).toBeUndefined();
+    expect(op.approvals).toEqual([]);
+    expect(applied.stepStartedAt).toBe(inWatch.stepStartedAt);
+    expect(applied.watchStartedAt).toBe(inWatch.watchStartedAt);
+  });
+
+  test('a resume of a pause from before the promotion does not move the clocks in the watch', () => {
+    const pausedBefore = { ...inWatch, operator: { applied: ['p'], approvals: [], log: [], pausedBy: { by: ALICE, at: NOW - 600 } } };
+    const { progress: applied, effective } = applyCommands(pausedBefore, [cmd('resume')], NOW);
+    expect(effective).toEqual([]);
+    expect(applied.stepStartedAt).toBe(inWatch.stepStartedAt);
+    expect(applied.operator!.pausedBy).toEqual({ by: ALICE, at: NOW - 600 });
+  });
+
+  test('abort takes effect, saying traffic goes back to the previous version', () => {
+    const { progress: applied, effective } = applyCommands(inWatch, [cmd('pause'), cmd('abort', { id: 'abort-1', reason: 'bad answers' })], NOW);
+    expect(effective).toHaveLength(1);
+    expect(effective[0].command.command).toBe('abort');
+    expect(effective[0].effect).toContain('previous version');
+    expect(effective[0].effect).not.toContain('canary to 0%');
+    expect(applied.operator!.abortBy).toEqual({ by: ALICE, at: NOW, reason: 'bad answers' });
+    expect(applied.operator!.applied).toEqual([`pause-${NOW}`, 'abort-1']);
+  });
+
+  test('before the watch the same commands still act (the rule keys on watchStartedAt)', () => {
+    const before = { ...inWatch, watchStartedAt: undefined, decision: 'bake' as const };
+    expect(applyCommands(before, [cmd('pause')], NOW).effective.map((e) => e.command.command)).toEqual(['pause']);
+    expect(applyCommands(before, [cmd('abort')], NOW).effective[0].effect).toBe('canary to 0%, the rollout ends as rolled back');
+  });
+});
