@@ -83,7 +83,7 @@ export async function sendCommand(c: Clients, d: CanaryDescriptor, command: Oper
     ...(opts.reason ? { reason: opts.reason.slice(0, 300) } : {}),
   };
   await writeVerified(c, d, cmd);
-  return { canary: d.canaryName, command, by, at: new Date(cmd.at * 1000).toISOString(), execution: latest.execution, effect: EFFECT[command] };
+  return { canary: d.canaryName, command, by, at: new Date(cmd.at * 1000).toISOString(), execution: latest.execution, effect: progress?.watchStartedAt !== undefined && command === 'abort' ? `all traffic goes back to ${latest.release?.stableVersion ?? 'the previous version'} within seconds; the rollout ends as rolled back` : EFFECT[command] };
 }
 
 /**

@@ -3,8 +3,9 @@ import { readChannel } from '../shared/command-channel';
 import { awsCall } from '../shared/errors';
 import { type CommandChannel, shortIdentity } from '../shared/operator';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { log } from '../shared/rollout';
-import { relate, type TrafficSplit } from '../shared/target';
+import { publishAlert } from '../shared/alerts';
+import { log, nowSeconds } from '../shared/rollout';
+import { relate, type TrafficSplit, type TrafficTarget } from '../shared/target';
 import { targetFor } from '../shared/targets';
 import type { Release, TargetConfig } from '../shared/types';
 
@@ -24,6 +25,8 @@ export interface AlarmFastPathEvent {
     readonly commandParameter?: string;
     /** Above 0: a promoted canary is watched, and the fast path sends traffic back to the previous version. */
     readonly postPromotionWatchSeconds?: number;
+    /** Where a revert the workflow could not see any more is alerted (the watch's end raced it). */
+    readonly topicArn?: string;
   };
   readonly event: {
     readonly time?: string;
@@ -66,7 +69,8 @@ export async function handler(input: AlarmFastPathEvent | OperatorFastPathEvent)
 
   const target = targetFor(config.target);
   const split = await target.read();
-  const promoted = split.canary ? undefined : await watchedRelease(config, split);
+  const watched = split.canary ? undefined : await watchedRelease(config, split);
+  const promoted = watched?.release;
   const canary = promoted?.canaryVersion ?? split.canary;
   if (!canary || (!promoted && split.canaryPercent === 0)) return ignore(`no canary has traffic on ${target.description}`);
 
@@ -74,7 +78,7 @@ export async function handler(input: AlarmFastPathEvent | OperatorFastPathEvent)
   if (versions.length > 0 && !versions.includes(canary)) {
     return ignore(`alarm ${alarmName} watches ${versions.join('/')}, not the canary ${canary}`);
   }
-  const forced = promoted ? undefined : await forcedPromotion(config);
+  const forced = await forcedPromotion(config);
   if (forced) return ignore(forced);
 
   // In the post-promotion watch, rolling back sends all traffic back to the previous version.
@@ -91,6 +95,7 @@ export async function handler(input: AlarmFastPathEvent | OperatorFastPathEvent)
   // The alert comes from the workflow's rollback step, which sees the same alarm at its next check
   // (one source of alerts: an alert failing here could not be told apart from one never sent).
   log(promoted ? 'fast-path revert of a promotion' : 'fast-path rollback', { alarmName, release, weightPercent: promoted ? 100 : split.canaryPercent });
+  if (watched) await alertIfEnded(config, watched, target, `alarm ${alarmName} fired`);
   return { action: 'rolled_back', reason: promoted ? `alarm ${alarmName} in the post-promotion watch` : `alarm ${alarmName}` };
 }
 
@@ -107,14 +112,41 @@ function watchedVersions(input: AlarmFastPathEvent): string[] {
  * The release whose promoted canary the running rollout still watches: its canary serves alone and
  * its previous version is still routable. Undefined without a watch or a running rollout.
  */
-async function watchedRelease(config: AlarmFastPathEvent['config'], split: TrafficSplit): Promise<Release | undefined> {
+async function watchedRelease(config: AlarmFastPathEvent['config'], split: TrafficSplit): Promise<Watched | undefined> {
   if (!config.postPromotionWatchSeconds || !config.stateMachineArn) return undefined;
   const page = await awsCall('ListExecutions', () => sfn.send(new ListExecutionsCommand({ stateMachineArn: config.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 })));
   const arn = page.executions?.[0]?.executionArn;
   if (!arn) return undefined;
   const execution = await awsCall('DescribeExecution', () => sfn.send(new DescribeExecutionCommand({ executionArn: arn })));
+  // ListExecutions is eventually consistent: an execution that just ended may still be listed.
+  if (execution.status !== 'RUNNING') return undefined;
   const release = (JSON.parse(execution.input ?? '{}') as { release?: Release }).release;
-  return release && relate(split, release) === 'promoted' ? release : undefined;
+  return release && relate(split, release) === 'promoted' ? { release, executionArn: arn } : undefined;
+}
+
+interface Watched {
+  readonly release: Release;
+  readonly executionArn: string;
+}
+
+/**
+ * The workflow alerts every revert it sees. One that raced the end of the watch (the execution
+ * ended while the fast path worked) it cannot see: this alert says so, so no revert is silent.
+ */
+async function alertIfEnded(config: AlarmFastPathEvent['config'], watched: Watched, target: TrafficTarget, why: string): Promise<void> {
+  const e = await awsCall('DescribeExecution', () => sfn.send(new DescribeExecutionCommand({ executionArn: watched.executionArn })));
+  if (e.status === 'RUNNING' || !config.topicArn) return;
+  await publishAlert(config.topicArn, {
+    event: 'ROLLED_BACK',
+    canaryName: config.canaryName,
+    target: target.description,
+    stableVersion: watched.release.stableVersion,
+    canaryVersion: watched.release.canaryVersion,
+    weightPercent: 100,
+    reason: `${why} as the rollout ${e.name} ended ${e.status}; the fast path sent traffic back to the previous version`,
+    afterPromotion: true,
+    at: nowSeconds(),
+  });
 }
 
 /** The running rollout's execution name (commands name the rollout they are for). */
@@ -153,8 +185,9 @@ async function onCommand(input: OperatorFastPathEvent): Promise<FastPathResult> 
   const split = await target.read();
   const watched = split.canary ? undefined : await watchedRelease(config, split);
   if (watched) {
-    await target.rollback(watched, split);
-    log('operator abort: traffic back to the previous version', { by: abort.by, execution: running, release: watched });
+    await target.rollback(watched.release, split);
+    log('operator abort: traffic back to the previous version', { by: abort.by, execution: running, release: watched.release });
+    await alertIfEnded(config, watched, target, `aborted by ${shortIdentity(abort.by)}`);
     return { action: 'rolled_back', reason: `aborted by ${shortIdentity(abort.by)} in the post-promotion watch` };
   }
   if (!split.canary || split.canaryPercent === 0) return ignore(`no canary has traffic on ${target.description}`);

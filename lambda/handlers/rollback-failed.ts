@@ -8,7 +8,7 @@ export async function handler(state: RolloutState): Promise<{ alerted: boolean }
   const target = targetFor(state.plan.target);
   await publishAlert(
     state.plan.topicArn,
-    alertFacts(state, target, 'ROLLBACK_FAILED', { reason: caughtErrorText(state.error) }),
+    alertFacts(state, target, 'ROLLBACK_FAILED', { reason: caughtErrorText(state.error), afterPromotion: state.progress?.watchStartedAt !== undefined }),
   );
   return { alerted: true };
 }

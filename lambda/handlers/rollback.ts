@@ -48,7 +48,8 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
     alertFacts({ ...state, progress: done }, target, failed ? 'FAILED' : 'ROLLED_BACK', {
       weightPercent: weightWhenStopped,
       reason: reason + note,
-      afterPromotion: progress.watchStartedAt !== undefined,
+      // Only when traffic did go back from the promoted canary (here, or by the fast path before).
+      afterPromotion: progress.watchStartedAt !== undefined && (reverting || relation === 'idle'),
     }),
   );
   return done;

@@ -121,6 +121,12 @@ function headline(f: AlertFacts): { subject: string; summary: string } {
         summary: `${who} passed step ${f.step?.number} of ${f.step?.of} and holds at ${pct(f.weightPercent)}: ${f.reason ?? 'run cdk-model-canary approve'}.`,
       };
     case 'ROLLBACK_FAILED':
+      if (f.afterPromotion) {
+        return {
+          subject: `ACTION NEEDED: sending traffic back to ${v(f.stableVersion)} failed (${who} promoted)`,
+          summary: `In the post-promotion watch, sending all traffic of ${f.target} back to ${v(f.stableVersion)} failed (${f.reason ?? 'unknown error'}). ${who} may still serve everything: point the target back to ${v(f.stableVersion)} by hand.`,
+        };
+      }
       return {
         subject: `ACTION NEEDED: rollback of ${who} failed`,
         summary: `The rollback of ${who} on ${f.target} failed (${f.reason ?? 'unknown error'}). The canary may still get ${pct(f.weightPercent)} of traffic: set its weight to 0 by hand.`,

@@ -56,6 +56,7 @@ export function addAlarmFastPath(host: RolloutController, plan: Record<string, u
       stateMachineArn: host.stateMachine.stateMachineArn,
       commandParameter: plan.commandParameter,
       postPromotionWatchSeconds: plan.postPromotionWatchSeconds,
+      topicArn: plan.topicArn,
     },
     event: { time: events.EventField.time, detail: events.EventField.fromPath('$.detail') },
   };

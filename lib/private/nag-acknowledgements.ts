@@ -64,7 +64,7 @@ export function acknowledgeFindings(controller: RolloutController): void {
     acknowledge(release.role, wildcardResource(executions), 'states:StopExecution on executions of this one state machine: execution names are generated per rollout, so they can only be named with a wildcard after "<state machine name>:".');
     // In the post-promotion watch the fast path reads the running execution's release.
     const fastPath = controller.handlers['on-alarm'];
-    if (controller.handlers['watch'] && fastPath?.role) {
+    if (fastPath?.role && grantsAction(fastPath.role, 'states:DescribeExecution')) {
       acknowledge(fastPath.role, wildcardResource(executions), 'states:DescribeExecution on executions of this one state machine: the fast path reads the running rollout\'s release (its previous version) to send traffic back in the post-promotion watch; execution names are generated per rollout.');
     }
   }

@@ -87,7 +87,9 @@ function healthyRunSeconds(o: ModelCanaryOptions): number {
 /** 0 (no watch) or 1 minute to 24 hours; the previous version costs its capacity while it lasts. */
 function watchProblems(o: ModelCanaryOptions): string[] {
   const seconds = postPromotionWatchOf(o).toSeconds();
-  if (Token.isUnresolved(seconds) || seconds === 0 || (seconds >= 60 && seconds <= 24 * 3600)) return [];
+  // The workflow's states depend on it: a value known only at deploy time cannot shape them.
+  if (Token.isUnresolved(seconds)) return ['postPromotionWatch is a token (a CfnParameter?): give a Duration known at synth time, e.g. Duration.minutes(10)'];
+  if (seconds === 0 || (seconds >= 60 && seconds <= 24 * 3600)) return [];
   return [`postPromotionWatch is ${seconds} s: give 1 minute to 24 hours, or Duration.seconds(0) to end the rollout at the promotion`];
 }
 

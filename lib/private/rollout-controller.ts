@@ -235,16 +235,19 @@ export class RolloutController extends Construct {
     // The operator: the CLI's channel, abort at once through the fast path, the stack outputs.
     this.channel = addOperatorChannel(this);
     grantReadCommands(this.channel, this.handlers.check);
-    if (this.handlers.watch) {
-      grantReadCommands(this.channel, this.handlers.watch);
+    grantReadCommands(this.channel, this.handlers.watch);
+    if (plan.postPromotionWatchSeconds > 0) {
       // In the watch the fast path sends traffic back to the previous version: the running execution's input names it.
       this.handlers['on-alarm'].addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionArnPattern(this.stateMachine)] }));
+      // A revert that raced the end of the watch is alerted by the fast path itself.
+      this.grantAlerts(this.handlers['on-alarm']);
     }
     addAbortFastPath(this, this.channel, this.handlers['on-alarm'], {
       canaryName: plan.canaryName,
       target: plan.target,
       versionScopedAlarmNames: plan.versionScopedAlarmNames,
       postPromotionWatchSeconds: plan.postPromotionWatchSeconds,
+      topicArn: plan.topicArn,
     });
     addOperatorOutputs(this, this.channel, this.dashboardUrl);
     acknowledgeFindings(this);

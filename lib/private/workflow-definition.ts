@@ -53,12 +53,13 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
   host.guards.grantRead(promote);
   host.grantAlerts(promote);
 
-  const watchPromoted = (plan.postPromotionWatchSeconds as number) > 0 ? host.handler('watch', 'WatchStep') : undefined;
-  if (watchPromoted) {
-    b.grantReadRouting(watchPromoted);
-    host.guards.grantRead(watchPromoted);
-    host.grantAlerts(watchPromoted);
-  }
+  // Created even without a watch: an execution started before a deploy turned the watch off still
+  // runs the old definition, and its watch check must find its function.
+  const watchStep = host.handler('watch', 'WatchStep');
+  b.grantReadRouting(watchStep);
+  host.guards.grantRead(watchStep);
+  host.grantAlerts(watchStep);
+  const watchPromoted = (plan.postPromotionWatchSeconds as number) > 0 ? watchStep : undefined;
 
   const rollback = host.handler('rollback', 'RollbackStep');
   b.grantShiftTraffic(rollback);

@@ -6,6 +6,9 @@ import * as path from 'node:path';
 import { loadScenario, validateScenario } from '../../sim/scenario';
 import { runScenario } from '../../sim/scenario-run';
 
+// Whole 90-minute scenarios run in the hooks: a loaded CI machine needs more than jest's 60 s.
+jest.setTimeout(180_000);
+
 const file = loadScenario(path.join(__dirname, '..', '..', 'scenarios', 'operator-pause.json'));
 
 describe('scenarios/operator-pause.json', () => {

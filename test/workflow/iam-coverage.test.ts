@@ -221,7 +221,16 @@ async function deleteRelease(world: SimWorld): Promise<void> {
  * Grants no run uses, with the reason each is kept. Everything else a role grants must be called.
  * Key: `handler action resource`.
  */
-const UNUSED_BY_DESIGN: Record<string, string> = {};
+/**
+ * Grants no simulated run uses, by "<handler> <action>" (any resource), each with why it is there.
+ * The fast path alerts only a revert that raced the end of the post-promotion watch: a timing the
+ * runs here do not hit; test/lambda/handlers/on-alarm-watch.test.ts exercises it.
+ */
+const UNUSED_BY_DESIGN: Record<string, string> = {
+  'on-alarm sns:Publish': 'a revert that raced the end of the post-promotion watch',
+  'on-alarm kms:GenerateDataKey*': 'the same alert, on the encrypted topic',
+  'on-alarm kms:Decrypt': 'the same alert, on the encrypted topic',
+};
 
 /** Whether a grant is the role's own logging (CDK's logGroup.grantWrite) or tracing: not the workflow's business. */
 const isLogging = (action: string) => /^(logs|xray):/i.test(action);
@@ -403,7 +412,7 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
        }
       }
     }
-    const unused = [...all].filter((k) => !used.has(k) && !(k in UNUSED_BY_DESIGN));
+    const unused = [...all].filter((k) => !used.has(k) && !(k.split(' ').slice(0, 2).join(' ') in UNUSED_BY_DESIGN));
     expect(unused.sort()).toEqual([]);
   });
 

@@ -111,14 +111,33 @@ describe('on-alarm fast path in the post-promotion watch', () => {
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
   });
 
-  test('a pending promote --force does not hold back the revert in the watch (the promotion already happened)', async () => {
+  test('a promote --force of the running rollout holds the fast path back, after the promotion too (its promotion has no watch)', async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ commands: [{ id: 'c1', command: 'promote', force: true, by: 'arn:aws:iam::123456789012:user/alice', at: NOW - 60, execution: 'release-2-1735689000-abc' }] }) } });
-    expect((await handler(alarmEvent(SCOPED[0], ['2']))).action).toBe('rolled_back');
+    expect(await handler(alarmEvent(SCOPED[0], ['2']))).toMatchObject({ action: 'ignored', reason: expect.stringContaining('promote --force') });
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
     // Control: before the promotion (2 at 25 %) the same pending command holds the fast path back.
     lambda.on(GetAliasCommand).resolves(alias('1', { version: '2', weight: 0.25 }, 'rev-49'));
     lambda.resetHistory();
     expect(await handler(alarmEvent(SCOPED[0], ['2']))).toMatchObject({ action: 'ignored', reason: expect.stringContaining('promote --force') });
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
+
+  test('an execution still listed as RUNNING that has ended (ListExecutions lags): nothing is reverted', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION_ARN, stateMachineArn: STATE_MACHINE_ARN, status: 'SUCCEEDED', startDate: new Date(), input: JSON.stringify({ release: { stableVersion: '1', canaryVersion: '2' } }) });
+    expect((await handler(alarmEvent(SCOPED[0], ['2']))).action).toBe('ignored');
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
+
+  test('a revert that raced the end of the watch (the execution ended meanwhile) is alerted here, never silent', async () => {
+    const described = { executionArn: EXECUTION_ARN, stateMachineArn: STATE_MACHINE_ARN, name: 'release-2-1735689000-abc', startDate: new Date(), input: JSON.stringify({ release: { stableVersion: '1', canaryVersion: '2' } }) };
+    sfn.on(DescribeExecutionCommand).resolvesOnce({ ...described, status: 'RUNNING' }).resolves({ ...described, status: 'SUCCEEDED' });
+    const topicArn = 'arn:aws:sns:us-east-1:123456789012:alerts';
+    expect((await handler(alarmEvent(SCOPED[0], ['2'], { topicArn }))).action).toBe('rolled_back');
+    expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionVersion: '1' });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const body = JSON.parse(sns.commandCalls(PublishCommand)[0].args[0].input.Message!);
+    expect(body).toMatchObject({ event: 'ROLLED_BACK', afterPromotion: true, stableVersion: '1', canaryVersion: '2' });
+    expect(body.reason).toContain('ended SUCCEEDED');
   });
 
   test('two guards in the same minute: the loser of the race sees traffic already back and ignores', async () => {
