@@ -114,8 +114,7 @@ function watchedVersions(input: AlarmFastPathEvent): string[] {
  */
 async function watchedRelease(config: AlarmFastPathEvent['config'], split: TrafficSplit): Promise<Watched | undefined> {
   if (!config.postPromotionWatchSeconds || !config.stateMachineArn) return undefined;
-  const page = await awsCall('ListExecutions', () => sfn.send(new ListExecutionsCommand({ stateMachineArn: config.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 })));
-  const arn = page.executions?.[0]?.executionArn;
+  const arn = (await runningRollout(config.stateMachineArn))?.executionArn;
   if (!arn) return undefined;
   const execution = await awsCall('DescribeExecution', () => sfn.send(new DescribeExecutionCommand({ executionArn: arn })));
   // ListExecutions is eventually consistent: an execution that just ended may still be listed.
@@ -149,10 +148,14 @@ async function alertIfEnded(config: AlarmFastPathEvent['config'], watched: Watch
   });
 }
 
-/** The running rollout's execution name (commands name the rollout they are for). */
-async function runningExecution(stateMachineArn: string): Promise<string | undefined> {
+/** The running rollout, if any (its name: commands name the rollout they are for). */
+async function runningRollout(stateMachineArn: string): Promise<{ name?: string; executionArn?: string } | undefined> {
   const page = await awsCall('ListExecutions', () => sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 })));
-  return page.executions?.[0]?.name;
+  return page.executions?.[0];
+}
+
+async function runningExecution(stateMachineArn: string): Promise<string | undefined> {
+  return (await runningRollout(stateMachineArn))?.name;
 }
 
 /**
