@@ -6,8 +6,8 @@ import { firingAlarms, readAlarms } from '../lambda/shared/alarms';
 import { writeChannel } from '../lambda/shared/command-channel';
 import { type CanaryDescriptor, type OperatorCommand, type OperatorCommandName, withCommand } from '../lambda/shared/operator';
 import { nowSeconds } from '../lambda/shared/rollout';
-import { relate } from '../lambda/shared/target';
-import { targetFor } from '../lambda/shared/targets';
+import { relate } from '../lambda/shared/traffic-target';
+import { targetFor } from '../lambda/targets';
 import { CliError, EXIT } from './errors';
 import { type Clients, listRollouts, readChannelOf, readPlan, readProgress } from './rollouts';
 
@@ -66,7 +66,7 @@ export async function sendCommand(c: Clients, d: CanaryDescriptor, command: Oper
     throw new CliError(`${d.canaryName} is not waiting at an approval gate (step ${(progress?.stepIndex ?? -1) + 1} of ${plan.steps.length}): approve once \`status\` says it waits`, EXIT.REFUSED);
   }
   if (command === 'promote' && opts.force) {
-    const split = await targetFor(plan.target).read();
+    const split = await (await targetFor(plan.target)).read();
     if (!latest.release || split.canary !== latest.release.canaryVersion || split.canaryPercent === 0) {
       throw new CliError(`refusing to promote ${d.canaryName}: the canary has no share any more (a guard's fast path or an abort set it to 0%); the rollout ends as rolled back, then \`cdk-model-canary retry\``, EXIT.REFUSED);
     }
@@ -111,7 +111,7 @@ export async function retry(c: Clients, d: CanaryDescriptor): Promise<CommandRes
     throw new CliError(`nothing to retry: the last release of ${d.canaryName} ${last ? `was ${last.outcome}` : 'does not exist'}; retry starts a rolled-back release again`, EXIT.REFUSED);
   }
   const plan = await readPlan(c, d);
-  const split = await targetFor(plan.target).read();
+  const split = await (await targetFor(plan.target)).read();
   if (relate(split, last.release) !== 'idle') {
     throw new CliError(`cannot retry ${d.canaryName} ${last.release.canaryVersion}: the target no longer serves stable ${last.release.stableVersion} alone (it serves ${split.stable}${split.canary ? ` and ${split.canary} at ${split.canaryPercent}%` : ''}); deploy the version instead`, EXIT.REFUSED);
   }

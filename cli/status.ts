@@ -2,7 +2,7 @@
 import { firingAlarms, readAlarms } from '../lambda/shared/alarms';
 import { approveCommand, nowSeconds } from '../lambda/shared/rollout';
 import { pendingCommands, shortIdentity } from '../lambda/shared/operator';
-import { targetFor } from '../lambda/shared/targets';
+import { targetFor } from '../lambda/targets';
 import type { CanaryDescriptor } from '../lambda/shared/operator';
 import type { RolloutPlan } from '../lambda/shared/types';
 import { type Clients, listRollouts, readChannelOf, readPlan, readProgress, type RolloutRecord } from './rollouts';
@@ -49,7 +49,7 @@ export interface CanaryStatus {
 
 export async function canaryStatus(c: Clients, d: CanaryDescriptor, plan?: RolloutPlan): Promise<CanaryStatus> {
   plan ??= await readPlan(c, d);
-  const target = targetFor(plan.target);
+  const target = await targetFor(plan.target);
   const [split, rollouts, reading, channel] = await Promise.all([
     target.read(),
     listRollouts(c, d, 1),

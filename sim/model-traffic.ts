@@ -13,7 +13,7 @@ import type { AliasState, LambdaSim } from './lambda';
 import type { MetricId, MetricStore } from './metrics';
 import { type EndpointRecord, invocationMetrics, type SageMakerSim } from './sagemaker';
 import { isProviderWaiter } from './provider-framework';
-import { STABLE_TAG } from '../lambda/shared/targets/sagemaker-endpoint';
+import { STABLE_TAG } from '../lambda/targets/sagemaker-endpoint/target';
 import type { StackResources } from './stack-resources';
 import { ACCOUNT, type CfnTemplate, resourcesOfType } from './template';
 import { defaultResponse, type RequestSignals, type TrafficModel } from './traffic';

@@ -18,7 +18,7 @@
  */
 import type { CustomResourceEvent } from '../lambda/handlers/release';
 import { COMPLETE_MARKER, isCompleteEvent } from '../lambda/shared/release-complete';
-import { targetFor } from '../lambda/shared/targets';
+import { targetFor } from '../lambda/targets';
 import { HANDLERS, type Handler } from './handlers';
 import { CodeDeployController, type Controller, type ControllerContext, FlaggerController, SeedController } from './anchor-controllers';
 import { KAYENTA_DEFAULTS, KAYENTA_JUDGE, KayentaController } from './kayenta';
@@ -156,7 +156,7 @@ export function controllerFor(strategy: AnchorStrategy): Controller {
 function anchorHandlers(): Record<string, Handler> {
   const release = (async (event: CustomResourceEvent) => {
     if (event.RequestType !== 'Update' || isCompleteEvent(event as object)) return (HANDLERS.release as (e: CustomResourceEvent) => Promise<unknown>)(event);
-    const target = targetFor(event.ResourceProperties.Target);
+    const target = await targetFor(event.ResourceProperties.Target);
     return {
       PhysicalResourceId: target.id,
       Data: { StableVersion: STABLE, TargetName: target.name, Action: 'anchor strategy: no workflow' },

@@ -5,14 +5,14 @@ import type { JudgePlan } from '../shared/judge-plan';
 import { countRequests } from '../shared/metrics';
 import { decideCheck, log, nowSeconds, alertFacts } from '../shared/rollout';
 import { takeCommands } from '../shared/take-commands';
-import { relate } from '../shared/target';
-import { targetFor } from '../shared/targets';
+import { relate } from '../shared/traffic-target';
+import { targetFor } from '../targets';
 import type { RolloutPlan, RolloutProgress, RolloutState } from '../shared/types';
 
 /** One check of a baking step: guard alarms, the judge, the target, the bake time and the canary's request count. */
 export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const { plan, release } = state;
-  const target = targetFor(plan.target);
+  const target = await targetFor(plan.target);
   const progress = await takeCommands(state, target);
 
   const { alarms, missing } = await readAlarms(plan.guardAlarmNames, plan.readCompositeAlarms ?? true);

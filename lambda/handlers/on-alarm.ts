@@ -1,12 +1,12 @@
-import { VERSION_DIMENSIONS } from '../shared/alarms';
+import { versionDimensions } from '../targets/kinds';
 import { readChannel } from '../shared/command-channel';
 import { awsCall } from '../shared/errors';
 import { type CommandChannel, shortIdentity } from '../shared/operator';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { publishAlert } from '../shared/alerts';
 import { log, nowSeconds } from '../shared/rollout';
-import { relate, type TrafficSplit, type TrafficTarget } from '../shared/target';
-import { targetFor } from '../shared/targets';
+import { relate, type TrafficSplit, type TrafficTarget } from '../shared/traffic-target';
+import { targetFor } from '../targets';
 import type { Release, TargetConfig } from '../shared/types';
 
 /** What the EventBridge rule passes: the alarm state-change event and this canary's settings. */
@@ -67,7 +67,7 @@ export async function handler(input: AlarmFastPathEvent | OperatorFastPathEvent)
   if (state.value !== 'ALARM') return ignore(`alarm ${alarmName} is ${state.value}`);
   if (config.alarmNames && !config.alarmNames.includes(alarmName)) return ignore(`alarm ${alarmName} is not a guard of ${config.canaryName}`);
 
-  const target = targetFor(config.target);
+  const target = await targetFor(config.target);
   const split = await target.read();
   const watched = split.canary ? undefined : await watchedRelease(config, split);
   const promoted = watched?.release;
@@ -101,9 +101,10 @@ export async function handler(input: AlarmFastPathEvent | OperatorFastPathEvent)
 
 /** The versions a version-scoped alarm's metrics name (their version dimension). */
 function watchedVersions(input: AlarmFastPathEvent): string[] {
+  const names = versionDimensions();
   return (input.event.detail.configuration?.metrics ?? []).flatMap((m) =>
     Object.entries(m.metricStat?.metric?.dimensions ?? {})
-      .filter(([k]) => VERSION_DIMENSIONS.has(k))
+      .filter(([k]) => names.has(k))
       .map(([, v]) => v),
   );
 }
@@ -184,7 +185,7 @@ async function onCommand(input: OperatorFastPathEvent): Promise<FastPathResult> 
   const [channel, running]: [CommandChannel, string | undefined] = await Promise.all([readChannel(config.commandParameter), runningExecution(config.stateMachineArn)]);
   const abort = running ? channel.commands.find((c) => c.command === 'abort' && c.execution === running) : undefined;
   if (!abort) return ignore(running ? `no abort for the rollout in flight (${running})` : 'no rollout in flight');
-  const target = targetFor(config.target);
+  const target = await targetFor(config.target);
   const split = await target.read();
   const watched = split.canary ? undefined : await watchedRelease(config, split);
   if (watched) {

@@ -1,7 +1,7 @@
 import { publishAlert } from '../shared/alerts';
 import { log, nowSeconds } from '../shared/rollout';
-import { relate } from '../shared/target';
-import { targetFor } from '../shared/targets';
+import { relate } from '../shared/traffic-target';
+import { targetFor } from '../targets';
 import type { Release, TargetConfig } from '../shared/types';
 
 /**
@@ -45,7 +45,7 @@ export async function handler(input: ExecutionEndEvent): Promise<ExecutionEndRes
 
   const release = releaseOf(detail.input);
   const handled = status === 'FAILED' && error !== undefined && WORKFLOW_FAILURES.has(error);
-  const target = targetFor(config.target);
+  const target = await targetFor(config.target);
   const split = await target.read();
   const ours = release ? relate(split, release) === 'ours' : false;
   if (handled && !ours) return ignore(`the workflow ended as ${error} and the canary has no share`);

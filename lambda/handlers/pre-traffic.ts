@@ -1,6 +1,6 @@
 import { PreTrafficCheckFailedError } from '../shared/errors';
 import { log, progressOf } from '../shared/rollout';
-import { targetFor } from '../shared/targets';
+import { targetFor } from '../targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
 
 /** Wait before the n-th retry of a failed smoke request (1 s, 2 s, 4 s...): a transient error has time to clear. */
@@ -19,7 +19,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const progress = progressOf(state);
-  const target = targetFor(state.plan.target);
+  const target = await targetFor(state.plan.target);
   let sent = 0;
   let retried = 0;
   for (const [i, check] of state.plan.preTrafficChecks.entries()) {

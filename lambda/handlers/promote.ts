@@ -3,8 +3,8 @@ import { publishAlertAfterTheFact } from '../shared/alerts';
 import { TargetStateError } from '../shared/errors';
 import { startWatch } from '../shared/post-promotion';
 import { alertFacts, externalStop, log, nowSeconds, progressOf } from '../shared/rollout';
-import { relate } from '../shared/target';
-import { targetFor } from '../shared/targets';
+import { relate } from '../shared/traffic-target';
+import { targetFor } from '../targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
 
 /** Last step passed: the canary serves everything and becomes the stable version. */
@@ -14,7 +14,7 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   if (progress.decision !== 'promote') {
     throw new TargetStateError(`promote reached with decision ${progress.decision}: refusing to promote`);
   }
-  const target = targetFor(plan.target);
+  const target = await targetFor(plan.target);
 
   // A guard that fired since the last check wins over the promotion.
   const { alarms, missing } = await readAlarms(plan.guardAlarmNames, plan.readCompositeAlarms ?? true);

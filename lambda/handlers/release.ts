@@ -4,9 +4,9 @@ import { awsCall } from '../shared/errors';
 import { decideClaim, decideRelease, type OwnerRecord, ownerId } from '../shared/ownership';
 import { COMPLETE_MARKER, CREATED_ACTION, isComplete, isCompleteEvent, type ReleaseCompleteEvent } from '../shared/release-complete';
 import { log, nowSeconds } from '../shared/rollout';
-import { VERDICT_RESOURCE_TYPE, type VerdictEvent, verdictComplete } from '../shared/verdict';
-import type { TrafficSplit, TrafficTarget } from '../shared/target';
-import { targetFor } from '../shared/targets';
+import { VERDICT_RESOURCE_TYPE, type VerdictEvent, verdictComplete } from '../shared/deploy-verdict';
+import type { TrafficSplit, TrafficTarget } from '../shared/traffic-target';
+import { targetFor } from '../targets';
 import type { Release, TargetConfig } from '../shared/types';
 
 const sfn = new SFNClient({});
@@ -70,7 +70,7 @@ export async function handler(event: CustomResourceEvent | ReleaseCompleteEvent)
 
 async function release(event: CustomResourceEvent): Promise<CustomResourceResult> {
   const props = event.ResourceProperties;
-  const target = targetFor(props.Target);
+  const target = await targetFor(props.Target);
   const me = ownerId(event.StackId, event.LogicalResourceId);
 
   if (event.RequestType === 'Delete') return deleteRelease(event, target, me);

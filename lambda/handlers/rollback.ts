@@ -1,7 +1,7 @@
 import { publishAlert } from '../shared/alerts';
 import { alertFacts, caughtErrorText, log, nowSeconds } from '../shared/rollout';
-import { relate } from '../shared/target';
-import { targetFor } from '../shared/targets';
+import { relate } from '../shared/traffic-target';
+import { targetFor } from '../targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
 
 /**
@@ -12,7 +12,7 @@ import type { RolloutProgress, RolloutState } from '../shared/types';
  */
 export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const { plan, release } = state;
-  const target = targetFor(plan.target);
+  const target = await targetFor(plan.target);
   const now = nowSeconds();
   const progress: RolloutProgress = state.progress ?? {
     stepIndex: -1,

@@ -1,14 +1,14 @@
 import { publishAlert } from '../shared/alerts';
 import { alertFacts, externalStop, isLastStep, log, nowSeconds, progressOf } from '../shared/rollout';
-import { relate } from '../shared/target';
-import { targetFor } from '../shared/targets';
+import { relate } from '../shared/traffic-target';
+import { targetFor } from '../targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
 
 /** Moves to the next step: the canary gets that step's share of the traffic. */
 export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const { plan, release } = state;
   const progress = progressOf(state);
-  const target = targetFor(plan.target);
+  const target = await targetFor(plan.target);
   const stepIndex = progress.stepIndex + 1;
   const step = plan.steps[stepIndex];
   if (!step) throw new Error(`No step ${stepIndex + 1}: the plan has ${plan.steps.length}`);

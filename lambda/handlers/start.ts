@@ -3,8 +3,8 @@ import { publishAlert } from '../shared/alerts';
 import { shortIdentity } from '../shared/operator';
 import { GuardsNotReadyError, TargetStateError } from '../shared/errors';
 import { alertFacts, externalStop, log, nowSeconds } from '../shared/rollout';
-import { relate } from '../shared/target';
-import { targetFor } from '../shared/targets';
+import { relate } from '../shared/traffic-target';
+import { targetFor } from '../targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
 
 /**
@@ -14,7 +14,7 @@ import type { RolloutProgress, RolloutState } from '../shared/types';
  */
 export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const { plan, release } = state;
-  const target = targetFor(plan.target);
+  const target = await targetFor(plan.target);
   const now = nowSeconds();
   const base: RolloutProgress = {
     stepIndex: -1,

@@ -2,14 +2,14 @@ import { firingAlarms, readAlarms } from '../shared/alarms';
 import { decideWatch } from '../shared/post-promotion';
 import { log, nowSeconds } from '../shared/rollout';
 import { takeCommands } from '../shared/take-commands';
-import { relate } from '../shared/target';
-import { targetFor } from '../shared/targets';
+import { relate } from '../shared/traffic-target';
+import { targetFor } from '../targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
 
 /** One check of the post-promotion watch: the operator's abort, the guard alarms and the target. */
 export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const { plan, release } = state;
-  const target = targetFor(plan.target);
+  const target = await targetFor(plan.target);
   const progress = await takeCommands(state, target);
   const { alarms, missing } = await readAlarms(plan.guardAlarmNames, plan.readCompositeAlarms ?? true);
   // The workflow's Catch sends traffic back: a guard that vanished protects nobody.

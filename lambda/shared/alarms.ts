@@ -1,5 +1,6 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { awsCall } from './errors';
+import { versionDimensions } from '../targets/kinds';
 
 const cloudwatch = new CloudWatchClient({});
 
@@ -27,9 +28,6 @@ export interface AlarmReading {
   /** Names asked for that CloudWatch does not know: a typo here would silently disable a guard. */
   readonly missing: string[];
 }
-
-/** Dimensions that name a model version: Lambda, SageMaker, and the runtime helper's signals. */
-export const VERSION_DIMENSIONS = new Set(['ExecutedVersion', 'VariantName', 'Version']);
 
 /**
  * The guards' states. Composite alarms are asked for only when `composite` (the user gave
@@ -71,6 +69,7 @@ export async function readAlarms(names: string[], composite = true): Promise<Ala
 }
 
 function viewOfMetricAlarm(a: MetricAlarm): AlarmView {
+  const versions = versionDimensions();
   const dims = [
     ...(a.Dimensions ?? []),
     ...(a.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric?.Dimensions ?? []),
@@ -83,7 +82,7 @@ function viewOfMetricAlarm(a: MetricAlarm): AlarmView {
     threshold: a.Threshold,
     value: newestValue(a.StateReasonData),
     configuredAt: epochSeconds(a.AlarmConfigurationUpdatedTimestamp),
-    versions: dims.filter((d) => d.Name && VERSION_DIMENSIONS.has(d.Name)).map((d) => d.Value ?? ''),
+    versions: dims.filter((d) => d.Name && versions.has(d.Name)).map((d) => d.Value ?? ''),
   };
 }
 

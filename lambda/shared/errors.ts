@@ -18,11 +18,6 @@ export class PreTrafficCheckFailedError extends Error {
   public readonly name = 'PreTrafficCheckFailed';
 }
 
-/** A SageMaker endpoint is Updating: wait for InService, then try again. */
-export class EndpointBusyError extends Error {
-  public readonly name = 'EndpointBusy';
-}
-
 /** The target is not in a state this rollout can act on. */
 export class TargetStateError extends Error {
   public readonly name = 'TargetStateMismatch';

@@ -1,6 +1,6 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { awsCall } from './errors';
-import type { MetricSpec, Signal, TrafficTarget } from './target';
+import type { MetricSpec, Signal, TrafficTarget } from './traffic-target';
 
 const cloudwatch = new CloudWatchClient({});
 

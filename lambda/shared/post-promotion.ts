@@ -9,7 +9,7 @@ import type { AlarmView } from './alarms';
 import { holdWaitSeconds } from './hold';
 import { shortIdentity } from './operator';
 import { externalStop } from './rollout';
-import type { SplitRelation } from './target';
+import type { SplitRelation } from './traffic-target';
 import type { RolloutPlan, RolloutProgress } from './types';
 
 export interface WatchObservation {

@@ -1,5 +1,4 @@
-import type { TrafficTarget } from './target';
-import { targetFor } from './targets';
+import { targetFor } from '../targets';
 import type { TargetConfig } from './types';
 
 /** The field every release handler result carries, for isComplete only. */
@@ -26,15 +25,6 @@ export interface ReleaseCompleteEvent {
 /** The `Data.Action` of the release handler's result when it created the routing. */
 export const CREATED_ACTION = 'created';
 
-/** A target whose routing takes time to start serving (a SageMaker endpoint: Creating, then InService). */
-interface ServingCheck {
-  checkServing(createdByThisDeploy: boolean): Promise<boolean>;
-}
-
-function hasServingCheck(target: TrafficTarget): target is TrafficTarget & ServingCheck {
-  return typeof (target as Partial<ServingCheck>).checkServing === 'function';
-}
-
 /** Whether a custom resource event is the framework's isComplete call rather than a CloudFormation request. */
 export function isCompleteEvent(event: object): event is ReleaseCompleteEvent {
   return (event as Record<string, unknown>)[COMPLETE_MARKER] === true;
@@ -52,7 +42,8 @@ export function isCompleteEvent(event: object): event is ReleaseCompleteEvent {
 export async function isComplete(event: ReleaseCompleteEvent): Promise<{ IsComplete: boolean }> {
   const created = event.Data?.Action === CREATED_ACTION;
   if (event.RequestType === 'Delete' || (event.RequestType === 'Update' && !created)) return { IsComplete: true };
-  const target = targetFor(event.ResourceProperties.Target);
-  if (!hasServingCheck(target)) return { IsComplete: true };
+  const target = await targetFor(event.ResourceProperties.Target);
+  // A target that serves as soon as it exists declares no serving check.
+  if (!target.checkServing) return { IsComplete: true };
   return { IsComplete: await target.checkServing(created) };
 }

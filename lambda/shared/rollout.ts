@@ -1,7 +1,7 @@
 import type { AlarmView } from './alarms';
 import { holdWaitSeconds } from './hold';
 import type { AlertFacts, AlertEvent } from './alerts';
-import type { SplitRelation, TrafficTarget } from './target';
+import type { SplitRelation, TrafficTarget } from './traffic-target';
 import { shortIdentity } from './operator';
 import { isApproved } from './operator-rules';
 import type { ExternalOutcome, RolloutPlan, RolloutProgress, RolloutState } from './types';

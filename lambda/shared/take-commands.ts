@@ -3,7 +3,7 @@ import { readChannel } from './command-channel';
 import { pendingCommands, shortIdentity } from './operator';
 import { applyCommands } from './operator-rules';
 import { alertFacts, log, nowSeconds, progressOf } from './rollout';
-import type { TrafficTarget } from './target';
+import type { TrafficTarget } from './traffic-target';
 import type { RolloutProgress, RolloutState } from './types';
 
 /**

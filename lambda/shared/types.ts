@@ -6,23 +6,9 @@
 import type { JudgePlan } from './judge-plan';
 import type { OperatorState } from './operator';
 
-/** Where traffic goes. Each kind has one implementation of TrafficTarget (lambda/shared/targets/). */
-export interface LambdaAliasTargetConfig {
-  readonly kind: 'lambda-alias';
-  readonly functionName: string;
-  readonly aliasName: string;
-}
-
-export interface SageMakerEndpointTargetConfig {
-  readonly kind: 'sagemaker-endpoint';
-  readonly endpointName: string;
-  /** Instance type and count of every variant the library creates. */
-  readonly instanceType: string;
-  /** A number, as CloudFormation passes every custom-resource property as a string. */
-  readonly instanceCount: string;
-}
-
-export type TargetConfig = LambdaAliasTargetConfig | SageMakerEndpointTargetConfig;
+/** Where traffic goes: each kind's config is declared in its contract (lambda/targets/<kind>/contract.ts). */
+export type { TargetConfig } from '../targets/contract';
+import type { TargetConfig } from '../targets/contract';
 
 export interface StepPlan {
   /** Share of traffic for the canary during this step, in percent (0, 100]. */

@@ -5,8 +5,9 @@
  */
 import 'aws-sdk-client-mock-jest';
 import type { DescribeEndpointCommandOutput, EndpointStatus, ListTagsCommandOutput } from '@aws-sdk/client-sagemaker';
-import { STABLE_TAG } from '../../lambda/shared/targets/sagemaker-endpoint';
-import type { Release, SageMakerEndpointTargetConfig } from '../../lambda/shared/types';
+import { STABLE_TAG } from '../../lambda/targets/sagemaker-endpoint/target';
+import type { Release } from '../../lambda/shared/types';
+import type { SageMakerEndpointTargetConfig } from '../../lambda/targets/sagemaker-endpoint/contract';
 
 export const ENDPOINT = 'summarizer';
 export const ENDPOINT_ARN = `arn:aws:sagemaker:us-east-1:123456789012:endpoint/${ENDPOINT}`;

@@ -9,7 +9,7 @@ import { Duration } from 'aws-cdk-lib';
 import { run } from '../../cli/main';
 import { Guard, RolloutSchedule } from '../../lib';
 import { holdChecks } from '../../lambda/shared/hold';
-import { STABLE_TAG } from '../../lambda/shared/targets/sagemaker-endpoint';
+import { STABLE_TAG } from '../../lambda/targets/sagemaker-endpoint/target';
 import { type RunResult, type SimWorld, type SynthesizedStack } from '../../sim';
 import { canaryStack, HEALTHY, simulate, simulateEndpointRelease, statesEntered, SUMMARIZER_V1, SUMMARIZER_V2 } from './helpers';
 

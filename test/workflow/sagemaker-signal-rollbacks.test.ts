@@ -6,7 +6,7 @@
  * data and stay quiet, is in sagemaker.test.ts and alarm-coverage.test.ts.
  */
 import { type ModelSignalBehaviour, type RunResult, SimWorld } from '../../sim';
-import { STABLE_TAG } from '../../lambda/shared/targets/sagemaker-endpoint';
+import { STABLE_TAG } from '../../lambda/targets/sagemaker-endpoint/target';
 import { simulateEndpointRelease } from './helpers';
 
 const V1 = 'summarizer-v1';

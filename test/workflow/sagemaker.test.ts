@@ -5,7 +5,7 @@
  */
 import { DeployError, type EndpointChange, type FaultKind, type ModelSignalBehaviour, type RunResult, SimWorld } from '../../sim';
 import { COMPLETE_MARKER } from '../../lambda/shared/release-complete';
-import { STABLE_TAG } from '../../lambda/shared/targets/sagemaker-endpoint';
+import { STABLE_TAG } from '../../lambda/targets/sagemaker-endpoint/target';
 import { alertEvents, exampleStack, guardSeries, retriesOf, simulateEndpointRelease, statesEntered } from './helpers';
 
 const V1 = 'summarizer-v1';

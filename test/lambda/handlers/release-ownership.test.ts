@@ -15,7 +15,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, type CustomResourceEvent } from '../../../lambda/handlers/release';
 import { ownerId, UNRECORDED } from '../../../lambda/shared/ownership';
-import { ownerOf } from '../../../lambda/shared/targets/lambda-alias';
+import { ownerOf } from '../../../lambda/targets/lambda-alias/target';
 import { LambdaSim, Random } from '../../../sim';
 import { FUNCTION_NAME, ALIAS_NAME, NOW, STATE_MACHINE_ARN, TOPIC_ARN, freezeTime, plan, publishedAlerts, quietLogs } from '../helpers';
 

@@ -16,7 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler, type CustomResourceEvent } from '../../../lambda/handlers/release';
 import { ownerId } from '../../../lambda/shared/ownership';
 import { COMPLETE_MARKER, isComplete, isCompleteEvent, type ReleaseCompleteEvent } from '../../../lambda/shared/release-complete';
-import { endpointConfigName, OWNER_TAG, PREVIOUS_OWNER_TAG, STABLE_TAG } from '../../../lambda/shared/targets/sagemaker-endpoint';
+import { endpointConfigName, OWNER_TAG, PREVIOUS_OWNER_TAG, STABLE_TAG } from '../../../lambda/targets/sagemaker-endpoint/target';
 import { Random } from '../../../sim/random';
 import { SageMakerSim } from '../../../sim/sagemaker';
 import { NOW, STATE_MACHINE_ARN, TOPIC_ARN, publishedAlerts, quietLogs } from '../helpers';

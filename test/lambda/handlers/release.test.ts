@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler, type CustomResourceEvent } from '../../../lambda/handlers/release';
 import { COMPLETE_MARKER } from '../../../lambda/shared/release-complete';
 import { ownerId } from '../../../lambda/shared/ownership';
-import { ownerDescription } from '../../../lambda/shared/targets/lambda-alias';
+import { ownerDescription } from '../../../lambda/targets/lambda-alias/target';
 import { ALIAS_NAME, FUNCTION_NAME, NOW, STATE_MACHINE_ARN, TOPIC_ARN, alias as aliasOf, freezeTime, plan, publishedAlerts, quietLogs } from '../helpers';
 
 const lambda = mockClient(LambdaClient);

@@ -1,7 +1,7 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { countRequests } from '../../../lambda/shared/metrics';
-import { LambdaAliasTarget } from '../../../lambda/shared/targets/lambda-alias';
+import { LambdaAliasTarget } from '../../../lambda/targets/lambda-alias/target';
 import { ALIAS_NAME, FUNCTION_NAME, NOW } from '../helpers';
 
 const cloudwatch = mockClient(CloudWatchClient);

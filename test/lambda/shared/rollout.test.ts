@@ -8,8 +8,8 @@ import {
   progressOf,
 } from '../../../lambda/shared/rollout';
 import { holdChecks, MAX_HOLD_CHECK_SECONDS } from '../../../lambda/shared/hold';
-import { LambdaAliasTarget } from '../../../lambda/shared/targets/lambda-alias';
-import type { SplitRelation } from '../../../lambda/shared/target';
+import { LambdaAliasTarget } from '../../../lambda/targets/lambda-alias/target';
+import type { SplitRelation } from '../../../lambda/shared/traffic-target';
 import { NOW, RELEASE, freezeTime, plan, progress } from '../helpers';
 
 function firing(name: string, extra: Partial<AlarmView> = {}): AlarmView {

@@ -1,5 +1,6 @@
 import type { OwnerRecord } from './ownership';
-import type { Release, TargetConfig } from './types';
+import type { MetricSpec, TargetConfig } from '../targets/contract';
+import type { Release } from './types';
 
 /** How traffic is split right now, read from the target itself. */
 export interface TrafficSplit {
@@ -41,13 +42,9 @@ export interface InvokeResult {
   readonly error?: string;
 }
 
-/** A CloudWatch metric of one version, as GetMetricData takes it. */
-export interface MetricSpec {
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: Record<string, string>;
-}
+export type { MetricSpec } from '../targets/contract';
 
+/** The signals the workflow counts per version (the guards read latency too). */
 export type Signal = 'requests' | 'errors';
 
 /**
@@ -90,6 +87,12 @@ export interface TrafficTarget {
   /** Records the owner on the routing (Lambda: the alias Description; SageMaker: endpoint tags), keeping its traffic as it is. */
   writeOwner(record: OwnerRecord): Promise<void>;
   metric(version: string, signal: Signal): MetricSpec;
+  /**
+   * Optional: a routing that takes time to start serving (a SageMaker endpoint is Creating, then
+   * InService). The release resource's isComplete asks it after a deploy that created the routing;
+   * absent, the routing serves as soon as it exists (a Lambda alias).
+   */
+  checkServing?(createdByThisDeploy: boolean): Promise<boolean>;
 }
 
 export type TargetFactory = (config: TargetConfig) => TrafficTarget;

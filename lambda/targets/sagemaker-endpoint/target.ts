@@ -12,11 +12,13 @@ import {
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { awsCall, EndpointBusyError, TargetStateError } from '../errors';
-import { type OwnerRecord, UNRECORDED } from '../ownership';
-import type { InvokeResult, MetricSpec, Signal, TrafficSplit, TrafficTarget } from '../target';
-import type { Release, SageMakerEndpointTargetConfig } from '../types';
-import { endpointConfigName, percentOf, splitOf, variantsOf } from './sagemaker-variants';
+import { awsCall, TargetStateError } from '../../shared/errors';
+import { type OwnerRecord, UNRECORDED } from '../../shared/ownership';
+import type { InvokeResult, MetricSpec, Signal, TrafficSplit, TrafficTarget } from '../../shared/traffic-target';
+import { type TargetConfig, targetMetricSpec } from '../contract';
+import type { Release } from '../../shared/types';
+import { ENDPOINT_BUSY, SAGEMAKER_ENDPOINT, type SageMakerEndpointTargetConfig } from './contract';
+import { endpointConfigName, percentOf, splitOf, variantsOf } from './variants';
 
 const sagemaker = new SageMakerClient({});
 const runtime = new SageMakerRuntimeClient({});
@@ -58,6 +60,11 @@ function ignoreAlreadyExists(err: unknown): void {
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; message?: string };
   return e?.name === 'ValidationException' && /could not find/i.test(e.message ?? '');
+}
+
+/** The endpoint is Updating: wait for InService, then try again (the workflow retries it: the contract's busyRetry). */
+export class EndpointBusyError extends Error {
+  public readonly name = ENDPOINT_BUSY;
 }
 
 /**
@@ -271,11 +278,7 @@ export class SageMakerEndpointTarget implements TrafficTarget {
   }
 
   public metric(version: string, signal: Signal): MetricSpec {
-    return {
-      namespace: 'AWS/SageMaker',
-      metricName: signal === 'requests' ? 'Invocations' : 'Invocation5XXErrors',
-      dimensions: { EndpointName: this.config.endpointName, VariantName: version },
-    };
+    return targetMetricSpec(SAGEMAKER_ENDPOINT, this.config, version, signal);
   }
 
   private variant(model: string, weight: number) {
@@ -378,3 +381,6 @@ export class SageMakerEndpointTarget implements TrafficTarget {
 
 /** Re-exported: tests and the IAM grant's comment name it here. */
 export { endpointConfigName };
+
+/** The registry's factory (lambda/targets/index.ts). */
+export const create = (config: TargetConfig): TrafficTarget => new SageMakerEndpointTarget(config as SageMakerEndpointTargetConfig);

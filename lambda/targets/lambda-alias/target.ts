@@ -8,10 +8,12 @@ import {
   ResourceNotFoundException,
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
-import { awsCall, TargetStateError } from '../errors';
-import { type OwnerRecord, UNRECORDED } from '../ownership';
-import type { InvokeResult, MetricSpec, Signal, TrafficSplit, TrafficTarget } from '../target';
-import type { LambdaAliasTargetConfig, Release } from '../types';
+import { awsCall, TargetStateError } from '../../shared/errors';
+import { type OwnerRecord, UNRECORDED } from '../../shared/ownership';
+import type { InvokeResult, MetricSpec, Signal, TrafficSplit, TrafficTarget } from '../../shared/traffic-target';
+import { type TargetConfig, targetMetricSpec } from '../contract';
+import type { Release } from '../../shared/types';
+import { LAMBDA_ALIAS, type LambdaAliasTargetConfig } from './contract';
 
 const lambda = new LambdaClient({});
 
@@ -163,16 +165,7 @@ export class LambdaAliasTarget implements TrafficTarget {
   }
 
   public metric(version: string, signal: Signal): MetricSpec {
-    return {
-      namespace: 'AWS/Lambda',
-      metricName: signal === 'requests' ? 'Invocations' : 'Errors',
-      // Resource is "function:alias", not an ARN: an ARN there matches no data.
-      dimensions: {
-        FunctionName: this.config.functionName,
-        Resource: `${this.config.functionName}:${this.config.aliasName}`,
-        ExecutedVersion: version,
-      },
-    };
+    return targetMetricSpec(LAMBDA_ALIAS, this.config, version, signal);
   }
 
   /** A conditional UpdateAlias: fails with TargetStateError if the alias changed since `expected` was read. */
@@ -242,3 +235,6 @@ function splitOf(alias: {
     revision: alias.RevisionId,
   };
 }
+
+/** The registry's factory (lambda/targets/index.ts). */
+export const create = (config: TargetConfig): TrafficTarget => new LambdaAliasTarget(config as LambdaAliasTargetConfig);

@@ -10,11 +10,11 @@ import {
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { TargetStateError } from '../../../../lambda/shared/errors';
-import { targetFor } from '../../../../lambda/shared/targets';
-import { UNRECORDED } from '../../../../lambda/shared/ownership';
-import { LambdaAliasTarget, ownerDescription, ownerOf } from '../../../../lambda/shared/targets/lambda-alias';
-import { ALIAS_NAME, FUNCTION_NAME, RELEASE, alias, errorOf } from '../../helpers';
+import { TargetStateError } from '../../../lambda/shared/errors';
+import { targetFor } from '../../../lambda/targets';
+import { UNRECORDED } from '../../../lambda/shared/ownership';
+import { LambdaAliasTarget, ownerDescription, ownerOf } from '../../../lambda/targets/lambda-alias/target';
+import { ALIAS_NAME, FUNCTION_NAME, RELEASE, alias, errorOf } from '../helpers';
 
 const lambda = mockClient(LambdaClient);
 const target = new LambdaAliasTarget({ kind: 'lambda-alias', functionName: FUNCTION_NAME, aliasName: ALIAS_NAME });
@@ -24,15 +24,15 @@ const encode = (s: string) => new TextEncoder().encode(s);
 beforeEach(() => lambda.reset());
 
 describe('LambdaAliasTarget', () => {
-  test('identity: id function:alias, name the alias, a readable description', () => {
+  test('identity: id function:alias, name the alias, a readable description', async () => {
     expect(target.id).toBe(`${FUNCTION_NAME}:${ALIAS_NAME}`);
     expect(target.name).toBe(ALIAS_NAME);
     expect(target.description).toBe(`alias ${ALIAS_NAME} of function ${FUNCTION_NAME}`);
-    expect(targetFor({ kind: 'lambda-alias', functionName: FUNCTION_NAME, aliasName: ALIAS_NAME })).toBeInstanceOf(LambdaAliasTarget);
+    expect(await targetFor({ kind: 'lambda-alias', functionName: FUNCTION_NAME, aliasName: ALIAS_NAME })).toBeInstanceOf(LambdaAliasTarget);
   });
 
-  test('targetFor refuses an unknown kind', () => {
-    expect(() => targetFor({ kind: 'sagemaker' } as never)).toThrow(/Unknown target kind sagemaker/);
+  test('targetFor refuses an unknown kind', async () => {
+    await expect(targetFor({ kind: 'sagemaker' } as never)).rejects.toThrow(/Unknown target kind "sagemaker"/);
   });
 
   describe('read', () => {

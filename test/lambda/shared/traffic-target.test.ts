@@ -1,4 +1,4 @@
-import { relate, type TrafficSplit } from '../../../lambda/shared/target';
+import { relate, type TrafficSplit } from '../../../lambda/shared/traffic-target';
 import { RELEASE } from '../helpers';
 
 // RELEASE: stable 5, canary 6

@@ -6,9 +6,9 @@
  */
 import { AddTagsCommand, DescribeEndpointCommand, ListTagsCommand, SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
-import { relate } from '../../../../lambda/shared/target';
-import { SageMakerEndpointTarget, STABLE_TAG } from '../../../../lambda/shared/targets/sagemaker-endpoint';
-import { ENDPOINT_ARN, MODEL_A, MODEL_B, SM_RELEASE, SM_TARGET, endpoint, tags } from '../../sagemaker-helpers';
+import { relate } from '../../../lambda/shared/traffic-target';
+import { SageMakerEndpointTarget, STABLE_TAG } from '../../../lambda/targets/sagemaker-endpoint/target';
+import { ENDPOINT_ARN, MODEL_A, MODEL_B, SM_RELEASE, SM_TARGET, endpoint, tags } from '../sagemaker-helpers';
 
 const sagemaker = mockClient(SageMakerClient);
 const target = new SageMakerEndpointTarget(SM_TARGET);

@@ -1,5 +1,5 @@
 import type { DescribeEndpointCommandOutput } from '@aws-sdk/client-sagemaker';
-import type { TrafficSplit } from '../target';
+import type { TrafficSplit } from '../../shared/traffic-target';
 
 // The endpoint's production variants read as a traffic split (variant names are model names),
 // and the names of the endpoint configurations the target creates.

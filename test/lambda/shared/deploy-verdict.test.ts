@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { verdictComplete } from '../../../lambda/shared/verdict';
+import { verdictComplete } from '../../../lambda/shared/deploy-verdict';
 import 'aws-sdk-client-mock-jest';
 
 const sfn = mockClient(SFNClient);

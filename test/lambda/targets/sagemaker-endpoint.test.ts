@@ -12,18 +12,19 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EndpointBusyError, TargetStateError, TransientAwsError } from '../../../../lambda/shared/errors';
-import { relate, type TrafficSplit } from '../../../../lambda/shared/target';
-import { targetFor } from '../../../../lambda/shared/targets';
-import { UNRECORDED } from '../../../../lambda/shared/ownership';
+import { TargetStateError, TransientAwsError } from '../../../lambda/shared/errors';
+import { EndpointBusyError } from '../../../lambda/targets/sagemaker-endpoint/target';
+import { relate, type TrafficSplit } from '../../../lambda/shared/traffic-target';
+import { targetFor } from '../../../lambda/targets';
+import { UNRECORDED } from '../../../lambda/shared/ownership';
 import {
   endpointConfigName,
   OWNER_TAG,
   PREVIOUS_OWNER_TAG,
   SageMakerEndpointTarget,
   STABLE_TAG,
-} from '../../../../lambda/shared/targets/sagemaker-endpoint';
-import { errorOf } from '../../helpers';
+} from '../../../lambda/targets/sagemaker-endpoint/target';
+import { errorOf } from '../helpers';
 import {
   ENDPOINT,
   ENDPOINT_ARN,
@@ -42,7 +43,7 @@ import {
   tags,
   throttled,
   validationError,
-} from '../../sagemaker-helpers';
+} from '../sagemaker-helpers';
 
 const sagemaker = mockClient(SageMakerClient);
 const runtime = mockClient(SageMakerRuntimeClient);
@@ -80,11 +81,11 @@ function weightCalls(): Record<string, number | undefined>[] {
 }
 
 describe('SageMakerEndpointTarget', () => {
-  test('identity: id and name are the endpoint name, a readable description', () => {
+  test('identity: id and name are the endpoint name, a readable description', async () => {
     expect(target.id).toBe(ENDPOINT);
     expect(target.name).toBe(ENDPOINT);
     expect(target.description).toBe(`endpoint ${ENDPOINT}`);
-    expect(targetFor(SM_TARGET)).toBeInstanceOf(SageMakerEndpointTarget);
+    expect(await targetFor(SM_TARGET)).toBeInstanceOf(SageMakerEndpointTarget);
   });
 
   describe('read', () => {

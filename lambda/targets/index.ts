@@ -1,0 +1,27 @@
+/**
+ * The workflow's side of each target kind: one line a kind, loaded when a step first drives that
+ * kind, so a handler loads only the AWS SDK client of the target it drives.
+ */
+import type { TargetFactory, TrafficTarget } from '../shared/traffic-target';
+import type { TargetConfig } from './contract';
+import { contractOf } from './kinds';
+import { LAMBDA_ALIAS_KIND } from './lambda-alias/contract';
+import { SAGEMAKER_ENDPOINT_KIND } from './sagemaker-endpoint/contract';
+
+const LOADERS = new Map<string, () => Promise<TargetFactory>>();
+
+/** Adds a kind's implementation (a test's kind registers its own). */
+export function registerTargetImplementation(kind: string, load: () => Promise<TargetFactory>): void {
+  LOADERS.set(kind, load);
+}
+
+registerTargetImplementation(LAMBDA_ALIAS_KIND, async () => (await import('./lambda-alias/target.js')).create);
+registerTargetImplementation(SAGEMAKER_ENDPOINT_KIND, async () => (await import('./sagemaker-endpoint/target.js')).create);
+
+/** The target a plan or a release resource names. */
+export async function targetFor(config: TargetConfig): Promise<TrafficTarget> {
+  contractOf(config.kind);
+  const load = LOADERS.get(config.kind);
+  if (!load) throw new Error(`Target kind "${config.kind}" has no workflow implementation registered`);
+  return (await load())(config);
+}
