@@ -20,5 +20,5 @@ export type { TokensPerRequestVsStableGuardProps } from './guards/tokens-per-req
 export type { ValueVsStableGuardProps } from './guards/value-vs-stable';
 export { HarmfulChange } from './guards/value-vs-stable';
 export * from './model-canary';
-export * from './lambda-model-canary';
-export * from './sagemaker-model-canary';
+export * from './targets/lambda-alias/lambda-model-canary';
+export * from './targets/sagemaker-endpoint/sagemaker-model-canary';

@@ -1,37 +1,50 @@
 #!/usr/bin/env node
-// Bundles every workflow handler in lambda/handlers/ into assets/handlers/<name>/index.js.
-// The constructs load these with Code.fromAsset, so a consumer of the package needs no bundler or Docker.
+// Bundles each entry in lambda/entries/ (the stack's shared functions: `steps` and `release`) into
+// assets/handlers/<name>/index.mjs, an ES module split into chunks, so a step loads only its own
+// code and the AWS SDK clients of the target it drives (lambda/targets/index.ts imports each kind
+// when first used). The constructs load these with Code.fromAsset, so a consumer of the package
+// needs no bundler or Docker.
 // The example app's model goes to assets/example-models/, which package.json's `files` leaves out.
 const path = require('node:path');
 const fs = require('node:fs');
 
 const root = path.resolve(__dirname, '..');
-const handlersDir = path.join(root, 'lambda', 'handlers');
+const entriesDir = path.join(root, 'lambda', 'entries');
 const outDir = path.join(root, 'assets', 'handlers');
 
 async function bundleHandlers(options = {}) {
   const esbuild = require('esbuild');
   const target = options.outDir ?? outDir;
-  const entries = fs.readdirSync(handlersDir).filter((f) => f.endsWith('.ts'));
+  const entries = fs.readdirSync(entriesDir).filter((f) => f.endsWith('.ts'));
   // Build beside the target and swap it in, so a synth running meanwhile never sees a half-built folder.
   const staging = `${target}.staging-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   const started = Date.now();
-  await esbuild.build({
-    entryPoints: Object.fromEntries(entries.map((f) => [path.basename(f, '.ts') + '/index', path.join(handlersDir, f)])),
-    outdir: staging,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    // The SDK's ES module build tree-shakes; its CommonJS build does not (about half the size and
-    // import time). https://esbuild.github.io/api/#main-fields
-    mainFields: ['module', 'main'],
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  for (const f of entries) {
+    const name = path.basename(f, '.ts');
+    await esbuild.build({
+      entryPoints: { index: path.join(entriesDir, f) },
+      outdir: path.join(staging, name),
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      // ES modules split into chunks: each dynamic import() is a chunk loaded when first used.
+      // Lambda runs index.mjs as an ES module (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html).
+      format: 'esm',
+      splitting: true,
+      outExtension: { '.js': '.mjs' },
+      chunkNames: 'chunks/[name]-[hash]',
+      // Bundled CommonJS dependencies call require() for Node's built-ins: give ES modules one.
+      banner: { js: "import { createRequire as __cdkModelCanaryRequire } from 'node:module'; const require = __cdkModelCanaryRequire(import.meta.url);" },
+      // The SDK's ES module build tree-shakes; its CommonJS build does not (about half the size and
+      // import time). https://esbuild.github.io/api/#main-fields
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourcemap: false,
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+  }
   const old = `${target}.old-${process.pid}`;
   if (fs.existsSync(target)) fs.renameSync(target, old);
   fs.renameSync(staging, target);
@@ -69,7 +82,7 @@ async function bundleHandlers(options = {}) {
     });
   }
   if (!options.quiet) {
-    console.log(`bundled ${entries.length} handlers into ${path.relative(root, target)} in ${Date.now() - started} ms`);
+    console.log(`bundled ${entries.length} functions into ${path.relative(root, target)} in ${Date.now() - started} ms`);
   }
   return entries.map((f) => path.basename(f, '.ts'));
 }

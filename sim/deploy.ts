@@ -112,8 +112,8 @@ export class Deployer {
     const properties = stringifyScalars(raw) as Record<string, unknown>;
     const existing = this.d.resources.customResources.get(logicalId);
     if (existing && JSON.stringify(existing.properties) === JSON.stringify(properties)) return undefined;
-    const releaseFn = [...this.d.lambda.functions.values()].find((f) => f.handlerName === 'release' && f.canaryName === this.d.resources.model.canaryName);
-    if (!releaseFn) throw new Error(`No function runs the release handler of ${this.d.resources.model.canaryName}`);
+    const releaseFn = [...this.d.lambda.functions.values()].find((f) => f.handlerName === 'release');
+    if (!releaseFn) throw new Error(`No function of the stack runs the release entry (cdk-model-canary: release)`);
     const requestType = existing ? 'Update' : 'Create';
     const event = {
       RequestType: requestType,

@@ -8,10 +8,11 @@ import { faultError } from './aws-errors';
 import type { VirtualClock } from './clock';
 import type { Delivery } from './eventbridge';
 import type { FaultInjector } from './faults';
-import { HANDLERS, lambdaErrorPayload } from './handlers';
+import { type Handler, HANDLERS, lambdaErrorPayload } from './handlers';
 import type { FunctionRecord, LambdaSim } from './lambda';
 import type { Random } from './random';
 import { type Invocation, MAX_STATE_PAYLOAD, MINUTE, type SimWorldOptions } from './world-types';
+import * as steps from '../lambda/entries/steps';
 
 export interface InvokerDeps {
   readonly options: SimWorldOptions;
@@ -31,12 +32,21 @@ export class HandlerInvoker {
 
   /** Runs a handler the way Lambda does: JSON in and out, the function's timeout, errors as {errorType, errorMessage}. */
   public async invokeHandler(fn: FunctionRecord, event: unknown, async: boolean, attempt = 1): Promise<Invocation> {
-    const handlerName = fn.handlerName!;
-    const invocation: Invocation = { at: this.d.clock.now(), functionName: fn.name, handler: handlerName, async, attempt, input: event };
+    // The steps function runs the step its invocation names (lambda/entries/steps.ts): the step is
+    // the handler that acts (faults, the call log and IAM coverage name it), through the real entry.
+    const step = fn.handlerName === 'steps' ? (event as { step?: string } | undefined)?.step : undefined;
+    const handlerName = step ?? fn.handlerName!;
+    // The log keeps what the step itself receives, as it did when every step had a function of its own.
+    const invocation: Invocation = { at: this.d.clock.now(), functionName: fn.name, handler: handlerName, async, attempt, input: step ? (event as { input?: unknown }).input : event };
     this.d.invocations.push(invocation);
     await this.d.clock.sleep(this.d.options.invokeLatencyMs ?? 100);
     const payload = (event === undefined ? null : JSON.parse(JSON.stringify(event))) as never;
-    const handler = this.d.options.handlers?.[handlerName] ?? HANDLERS[handlerName];
+    const override = this.d.options.handlers?.[handlerName];
+    const handler: Handler = override
+      ? (step ? ((e: { input: never }) => override(e.input)) as Handler : override)
+      : step
+        ? (steps.handler as Handler)
+        : HANDLERS[handlerName];
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), fn.timeoutSeconds * 1000);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as check from '../lambda/handlers/check';
 import * as onAlarm from '../lambda/handlers/on-alarm';
+import * as onCommand from '../lambda/handlers/on-command';
 import * as onExecutionEnd from '../lambda/handlers/on-execution-end';
 import * as preTraffic from '../lambda/handlers/pre-traffic';
 import * as promote from '../lambda/handlers/promote';
@@ -16,13 +17,15 @@ import * as watch from '../lambda/handlers/watch';
 export type Handler = (event: never) => Promise<unknown>;
 
 /**
- * The real handler code, by the file name in lambda/handlers/ (which is also what each function's
- * Description names: `cdk-model-canary <canary>: <handler-name>`). Static imports, so the same module
- * instances (and their module-scope SDK clients) serve every simulated invocation.
+ * The real handler code, by the file name in lambda/handlers/: each step the stack's `steps`
+ * function runs (the invocation names it, lambda/shared/steps.ts) and the `release` function.
+ * Static imports, so the same module instances (and their module-scope SDK clients) serve every
+ * simulated invocation.
  */
 export const HANDLERS: Readonly<Record<string, Handler>> = {
   check: check.handler as Handler,
   'on-alarm': onAlarm.handler as Handler,
+  'on-command': onCommand.handler as Handler,
   'on-execution-end': onExecutionEnd.handler as Handler,
   'pre-traffic': preTraffic.handler as Handler,
   promote: promote.handler as Handler,
@@ -48,13 +51,17 @@ export function assertRegistryComplete(): void {
   }
 }
 
-const DESCRIPTION = /^cdk-model-canary (.+): ([a-z0-9-]+)$/;
+/** The stack's shared functions (lib/private/stack-controller.ts): "cdk-model-canary: <entry> (<what>)". */
+const DESCRIPTION = /^cdk-model-canary: ([a-z0-9-]+)( \(.*\))?$/;
 
-/** The canary and handler named by a function's Description, if it is one of the library's. */
-export function handlerOf(description: unknown): { canaryName: string; handlerName: string } | undefined {
+/** The entries of lambda/entries/: `steps` runs the step each invocation names. */
+export const ENTRIES = ['steps', 'release'] as const;
+
+/** The entry named by a function's Description, if it is one of the library's. */
+export function handlerOf(description: unknown): { handlerName: string } | undefined {
   if (typeof description !== 'string') return undefined;
   const m = DESCRIPTION.exec(description);
-  return m ? { canaryName: m[1], handlerName: m[2] } : undefined;
+  return m ? { handlerName: m[1] } : undefined;
 }
 
 export function handlerNameOf(description: unknown): string | undefined {

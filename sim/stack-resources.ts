@@ -4,7 +4,7 @@
  * published versions, custom resources' responses, and which canary the world simulates.
  */
 import { alarmArn } from './cloudwatch';
-import { handlerOf, HANDLERS } from './handlers';
+import { ENTRIES, handlerOf } from './handlers';
 import type { FunctionRecord, LambdaSim } from './lambda';
 import type { SnsSim } from './sns';
 import type { SsmSim } from './ssm';
@@ -173,8 +173,8 @@ export class StackResources {
       const name = typeof props.FunctionName === 'string' ? props.FunctionName : this.physicalName(logicalId);
       const owner = handlerOf(props.Description);
       const handlerName = owner?.handlerName;
-      if (handlerName && !HANDLERS[handlerName]) {
-        throw new Error(`Function ${logicalId} names handler "${handlerName}", which lambda/handlers/ does not have`);
+      if (handlerName && !(ENTRIES as readonly string[]).includes(handlerName)) {
+        throw new Error(`Function ${logicalId} names entry "${handlerName}", which lambda/entries/ does not have`);
       }
       const fn = this.lambda.addFunction({
         logicalId,
@@ -182,7 +182,6 @@ export class StackResources {
         description: typeof props.Description === 'string' ? props.Description : undefined,
         timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
         handlerName,
-        canaryName: owner?.canaryName,
       });
       this.functionsByLogicalId.set(logicalId, fn);
     }

@@ -2,7 +2,8 @@ import { publishAlert } from '../shared/alerts';
 import { log, nowSeconds } from '../shared/rollout';
 import { relate } from '../shared/traffic-target';
 import { targetFor } from '../targets';
-import type { Release, TargetConfig } from '../shared/types';
+import type { Release } from '../shared/types';
+import { findCanary } from '../shared/canary-registry';
 
 /**
  * What the rule on the workflow's own "Step Functions Execution Status Change" events passes
@@ -10,9 +11,11 @@ import type { Release, TargetConfig } from '../shared/types';
  * execution's detail and this canary's settings.
  */
 export interface ExecutionEndEvent {
-  readonly config: { readonly canaryName: string; readonly target: TargetConfig; readonly topicArn: string };
+  /** The stack's parameter path (`/cdk-model-canary/<stack>`): the canary is found by its descriptor. */
+  readonly canaries: string;
   readonly detail: {
     readonly executionArn: string;
+    readonly stateMachineArn: string;
     readonly status: string;
     readonly error?: string | null;
     readonly cause?: string | null;
@@ -37,12 +40,14 @@ const SUPERSEDED = 'Superseded';
  * execution's canary still has a share it goes to 0, and an alert says how the execution ended.
  */
 export async function handler(input: ExecutionEndEvent): Promise<ExecutionEndResult> {
-  const { config, detail } = input;
+  const { detail } = input;
   const { status } = detail;
   const error = detail.error ?? undefined;
   if (status === 'SUCCEEDED' || status === 'RUNNING') return ignore(`execution ${status}`);
   if (status === 'ABORTED' && error === SUPERSEDED) return ignore('stopped by a newer release, which took over the target');
 
+  const config = await findCanary(input.canaries, (d) => d.stateMachineArn === detail.stateMachineArn);
+  if (!config) return ignore(`no canary under ${input.canaries} runs ${detail.stateMachineArn}`);
   const release = releaseOf(detail.input);
   const handled = status === 'FAILED' && error !== undefined && WORKFLOW_FAILURES.has(error);
   const target = await targetFor(config.target);

@@ -1,6 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { awsCall, TransientAwsError } from './errors';
 import { shortIdentity } from './operator';
+import { ALERT_ATTRIBUTES } from './alert-attributes';
 
 const sns = new SNSClient({});
 
@@ -166,7 +167,17 @@ export function buildAlert(f: AlertFacts): Alert {
 export async function publishAlert(topicArn: string, facts: AlertFacts): Promise<Alert> {
   const alert = buildAlert(facts);
   await awsCall('Publish', () =>
-    sns.send(new PublishCommand({ TopicArn: topicArn, Subject: alert.subject, Message: alert.message })),
+    sns.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Subject: alert.subject,
+        Message: alert.message,
+        MessageAttributes: {
+          [ALERT_ATTRIBUTES.canary]: { DataType: 'String', StringValue: facts.canaryName },
+          [ALERT_ATTRIBUTES.event]: { DataType: 'String', StringValue: facts.event },
+        },
+      }),
+    ),
   );
   return alert;
 }

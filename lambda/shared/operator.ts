@@ -4,6 +4,7 @@
  * commands; a second holds what the CLI needs to find the canary. Standard parameters hold at most
  * 4 KB: https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
  */
+import type { TargetConfig } from '../targets/contract';
 
 /** Every canary's parameters live under this path (the CLI's `list` reads it). */
 export const PARAMETER_ROOT = '/cdk-model-canary';
@@ -39,7 +40,11 @@ export interface CommandChannel {
 
 export const EMPTY_CHANNEL: CommandChannel = { schema: 'cdk-model-canary/commands@1', commands: [] };
 
-/** What the CLI reads to find a canary (the `config` parameter, written by CloudFormation). */
+/**
+ * What the CLI reads to find a canary, and the fast paths to act on it (the `config` parameter,
+ * written by CloudFormation). The fields after dashboardName came with the stack's shared
+ * controller: absent in descriptors of earlier releases.
+ */
 export interface CanaryDescriptor {
   readonly schema: 'cdk-model-canary/canary@1';
   readonly canaryName: string;
@@ -48,6 +53,14 @@ export interface CanaryDescriptor {
   readonly topicArn: string;
   readonly commandParameter: string;
   readonly dashboardName?: string;
+  /** Where traffic goes (the plan's target). */
+  readonly target?: TargetConfig;
+  /** Every guard alarm: an alarm not named here is not this canary's. */
+  readonly guardAlarmNames?: string[];
+  /** The library's alarms that name the canary version in a dimension. */
+  readonly versionScopedAlarmNames?: string[];
+  /** Above 0: a promoted canary is watched, and the fast path sends traffic back to the previous version. */
+  readonly postPromotionWatchSeconds?: number;
 }
 
 /** SSM parameter names allow a-zA-Z0-9_.-/ only: anything else becomes '-'. */

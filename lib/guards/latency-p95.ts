@@ -4,6 +4,7 @@ import type { RolloutSchedule } from '../rollout-schedule';
 import { GUARD_NAMES } from '../../lambda/shared/judge-plan';
 import { type GuardBinding, type GuardContext, type GuardImplementation, checkWindowAgainstSchedule, windowScheduleProblems, targetMetric, throwGuardProblems, windowOf } from '../private/guard-kit';
 import { requireRange } from '../private/validation';
+import { latencyUnitsPerMillisecond } from '../private/target-binding';
 
 /** Properties of {@link Guard.latencyP95}. */
 export interface LatencyP95GuardProps {
@@ -49,7 +50,7 @@ export class LatencyP95Guard implements GuardImplementation {
     checkWindowAgainstSchedule(scope, 'latencyP95', this.minutes, ctx.schedule);
     ctx.alarms.addAlarm(this.guardName, {
       metric: targetMetric(ctx, ctx.canaryVersion, 'latency', 'p95'),
-      threshold: Token.isUnresolved(this.maxMillis) ? this.maxMillis : this.maxMillis * ctx.binding.latencyUnitsPerMillisecond,
+      threshold: Token.isUnresolved(this.maxMillis) ? this.maxMillis : this.maxMillis * latencyUnitsPerMillisecond(ctx.binding),
       minutes: this.minutes,
       description: `Canary p95 latency above ${this.maxMillis} ms for ${this.minutes} min`,
       percentile: true,

@@ -12,9 +12,9 @@ import type { Construct } from 'constructs';
  * between event sources from AWS services and encrypted topics"). Referencing the key itself also
  * lets every grant name this one key instead of `key/*`.
  */
-export function alertTopic(scope: Construct, canaryName: string): sns.Topic {
+export function alertTopic(scope: Construct, displayName: string, what: string): sns.Topic {
   const key = new kms.Key(scope, 'AlertsKey', {
-    description: `cdk-model-canary ${canaryName}: encrypts the alert topic`,
+    description: `cdk-model-canary: encrypts ${what}`,
     enableKeyRotation: true,
     // The topic is deleted with the stack, and with it every use of the key: schedule its deletion
     // too (KMS waits 30 days) instead of leaving a key that bills every month.
@@ -31,7 +31,8 @@ export function alertTopic(scope: Construct, canaryName: string): sns.Topic {
     }),
   );
   return new sns.Topic(scope, 'Alerts', {
-    displayName: `Model canary ${canaryName}`,
+    // SNS allows display names of at most 100 characters.
+    displayName: displayName.slice(0, 100),
     masterKey: key,
     enforceSSL: true,
   });

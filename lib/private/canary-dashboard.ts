@@ -1,7 +1,8 @@
 import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { EVIDENCE_DIMENSIONS, EVIDENCE_METRIC, evidenceThreshold, JUDGE_NAMESPACE, type JudgedGuardPlan } from '../../lambda/shared/judge-plan';
-import type { RolloutController } from './rollout-controller';
+import type { CanaryHost } from './canary-host';
+import { targetMetric } from './target-binding';
 
 /**
  * PutDashboard: DashboardName is at most 255 characters of A-Z, a-z, 0-9, "-" and "_".
@@ -36,7 +37,7 @@ export interface CanaryDashboardInput {
  * "<stack>-<canaryName>-<region>": the same stack deployed to two regions gets two dashboards.
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-dashboard.html
  */
-export function addCanaryDashboard(host: RolloutController, input: CanaryDashboardInput): cloudwatch.Dashboard {
+export function addCanaryDashboard(host: CanaryHost, input: CanaryDashboardInput): cloudwatch.Dashboard {
   const dashboard = new cloudwatch.Dashboard(host, 'Dashboard', {
     dashboardName: dashboardNameOf(host, input.stackName),
     defaultInterval: Duration.hours(6),
@@ -57,7 +58,7 @@ export function sanitizeDashboardName(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, '-');
 }
 
-function dashboardNameOf(host: RolloutController, stackName: string): string {
+function dashboardNameOf(host: CanaryHost, stackName: string): string {
   const region = Stack.of(host).region;
   const regionRoom = Token.isUnresolved(region) ? REGION_ROOM : region.length + 1;
   // A token canary name (or stack name) cannot be cleaned at synth: the construct path stands in.
@@ -68,7 +69,7 @@ function dashboardNameOf(host: RolloutController, stackName: string): string {
 }
 
 /** The dashboard's rows, from the guards the controller has now. */
-function buildRows(host: RolloutController, input: CanaryDashboardInput): cloudwatch.IWidget[] {
+function buildRows(host: CanaryHost, input: CanaryDashboardInput): cloudwatch.IWidget[] {
   const { binding, guards } = host;
   const judgedNames = new Set(input.judged.map((j) => j.name));
   const rows: cloudwatch.IWidget[] = [];
@@ -85,7 +86,7 @@ function buildRows(host: RolloutController, input: CanaryDashboardInput): cloudw
   );
 
   // 1. Traffic: requests a minute per version and the canary's share.
-  const requests = (version: string) => binding.metric(version, 'requests', 'Sum').with({ period: PERIOD });
+  const requests = (version: string) => targetMetric(binding, version, 'requests', 'Sum').with({ period: PERIOD });
   const canaryRequests = requests(input.canaryVersion).with({ label: `canary ${input.canaryVersion}` });
   const stableRequests = requests(host.stableVersion).with({ label: 'stable' });
   rows.push(

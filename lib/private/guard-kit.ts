@@ -5,7 +5,7 @@ import type { JudgedGuardPlan, JudgedMetric } from '../../lambda/shared/judge-pl
 import { CANARY_DIMENSION, STACK_DIMENSION, VERSION_DIMENSION } from '../../runtime/signal-names';
 import type { RolloutSchedule } from '../rollout-schedule';
 import type { GuardAlarms } from './guard-alarms';
-import type { GuardSignal, TargetBinding } from './target-binding';
+import { type GuardSignal, type TargetBinding, targetMetric as bindingMetric } from './target-binding';
 import { requireRange, scheduleProblems } from './validation';
 
 /** Every guard reads 1-minute datapoints (Lambda, SageMaker and EMF all publish per minute). */
@@ -102,7 +102,7 @@ export function warnIfFraction(scope: Construct, factory: string, prop: string, 
 
 /** A target metric (requests, errors, latency) of one version, 1-minute period. */
 export function targetMetric(ctx: GuardContext, version: string, signal: GuardSignal, statistic: string): cloudwatch.Metric {
-  return ctx.binding.metric(version, signal, statistic).with({ period: PERIOD });
+  return bindingMetric(ctx.binding, version, signal, statistic).with({ period: PERIOD });
 }
 
 /** A runtime-helper signal of one version (dimensions Canary, Stack, Version: the helper's set). */

@@ -1,8 +1,9 @@
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
-import type { RolloutController } from './rollout-controller';
+import type { CanaryHost } from './canary-host';
+import type * as cr from 'aws-cdk-lib/custom-resources';
 
 /**
  * cdk-nag's pack name. CDK reports plugin findings as `AwsSolutions::<rule id>`; acknowledging that
@@ -11,8 +12,13 @@ import type { RolloutController } from './rollout-controller';
  */
 const NAG_NAMESPACE = 'AwsSolutions';
 
-/** The workflow steps the state machine invokes (the release and on-alarm functions are not its tasks). */
-const WORKFLOW_HANDLERS = ['start', 'pre-traffic', 'set-weight', 'check', 'promote', 'watch', 'rollback', 'rollback-failed'];
+/** The stack's shared functions and roles (lib/private/stack-controller.ts). */
+export interface SharedFunctions extends IConstruct {
+  readonly steps: lambda.IFunction;
+  readonly release: lambda.IFunction;
+  readonly workflowRole: iam.IRole;
+  readonly provider: cr.Provider;
+}
 
 /**
  * cdk-nag (AwsSolutions) findings that are deliberate, acknowledged next to the resource with the
@@ -24,87 +30,54 @@ const WORKFLOW_HANDLERS = ['start', 'pre-traffic', 'set-weight', 'check', 'promo
  * Resources in the suffixes are rendered the way cdk-nag renders them (`<LogicalId.Attr>`,
  * `<AWS::Region>`), from the same tokens the policies use.
  */
-export function acknowledgeFindings(controller: RolloutController): void {
-  const stack = Stack.of(controller);
-  const wildcardResource = (resource: string) => `AwsSolutions-IAM5[Resource::${flattenForNag(stack.resolve(resource))}]`;
+export function acknowledgeSharedFindings(controller: SharedFunctions): void {
+  const { steps, release, workflowRole, provider } = controller;
+  acknowledge(steps.role!, 'AwsSolutions-IAM5[Resource::*]', 'cloudwatch:GetMetricData and cloudwatch:PutMetricData have no resource-level permissions (Service Authorization Reference: Resource types column is empty), so their only resource is "*"; PutMetricData is limited to the judge\'s namespace by the condition cloudwatch:namespace.');
 
-  // Wildcards of the target binding, on the roles that prepare and manage the routing (where granted).
-  for (const name of ['start', 'release']) {
-    const role = controller.handlers[name]?.role;
-    for (const grant of role ? controller.binding.wildcardGrants.filter((g) => !g.roles || g.roles.includes(name)) : []) {
-      if (grantsResource(role!, grant.resource)) acknowledge(role!, wildcardResource(grant.resource), grant.reason);
+  // The custom-resource provider's framework function invokes the release function (CDK's cr.Provider grant).
+  const frameworkFn = (id: string) => provider.node.tryFindChild(id) as lambda.IFunction | undefined;
+  for (const id of ['framework-onEvent', 'framework-isComplete']) {
+    const fn = frameworkFn(id);
+    if (fn?.role) acknowledge(fn.role, wildcard(controller, `${release.functionArn}:*`), 'Granted by aws-cdk-lib custom-resources Provider: lambda:InvokeFunction on the release function (it answers isComplete too) and its versions/aliases (":*"), one function only.');
+  }
+  // The framework's waiter (a state machine) calls its isComplete and timeout functions (CDK's grants).
+  const waiterRole = provider.node.tryFindChild('waiter-state-machine')?.node.tryFindChild('Role');
+  if (waiterRole) {
+    for (const fn of [frameworkFn('framework-isComplete'), frameworkFn('framework-onTimeout')]) {
+      if (fn) acknowledge(waiterRole, wildcard(controller, `${fn.functionArn}:*`), 'Granted by aws-cdk-lib custom-resources Provider: the waiter state machine invokes its own framework function and its versions/aliases (":*"), one function only.');
     }
+    acknowledge(waiterRole, 'AwsSolutions-IAM5[Resource::*]', 'The provider framework\'s waiter state machine: log delivery (logs:*LogDelivery, logs:PutResourcePolicy, logs:DescribeResourcePolicies, logs:DescribeLogGroups, added by aws-cdk-lib) and X-Ray (xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets) have no resource-level permissions.');
   }
 
-  // Publishing to the topic encrypted with the library's own key: aws-cdk-lib's Topic.grantPublish
-  // adds kms:Decrypt and kms:GenerateDataKey* on that one key.
-  if (controller.node.tryFindChild('AlertsKey')) {
-    for (const fn of Object.values(controller.handlers)) {
-      if (fn.role && grantsAction(fn.role, 'kms:GenerateDataKey*')) {
-        acknowledge(fn.role, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'Granted by aws-cdk-lib Topic.grantPublish on the alert topic\'s own KMS key (its ARN, not a wildcard): kms:GenerateDataKey* covers GenerateDataKey and GenerateDataKeyWithoutPlaintext, which SNS uses for the messages this function publishes.');
-      }
-    }
-  }
-
-  // The check step reads request counts.
-  const check = controller.handlers['check'];
-  if (check?.role) {
-    acknowledge(check.role, 'AwsSolutions-IAM5[Resource::*]', 'cloudwatch:GetMetricData and cloudwatch:PutMetricData have no resource-level permissions (Service Authorization Reference: Resource types column is empty), so their only resource is "*"; PutMetricData is limited to the judge\'s namespace by the condition cloudwatch:namespace.');
-  }
-
-  // The release step stops the running rollout of its own state machine when a newer release supersedes it.
-  const release = controller.handlers['release'];
-  if (release?.role) {
-    const executions = stack.formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${controller.stateMachine.stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    acknowledge(release.role, wildcardResource(executions), 'states:StopExecution on executions of this one state machine: execution names are generated per rollout, so they can only be named with a wildcard after "<state machine name>:".');
-    // In the post-promotion watch the fast path reads the running execution's release.
-    const fastPath = controller.handlers['on-alarm'];
-    if (fastPath?.role && grantsAction(fastPath.role, 'states:DescribeExecution')) {
-      acknowledge(fastPath.role, wildcardResource(executions), 'states:DescribeExecution on executions of this one state machine: the fast path reads the running rollout\'s release (its previous version) to send traffic back in the post-promotion watch; execution names are generated per rollout.');
-    }
-  }
-
-  // The custom-resource provider's framework function invokes the release step (CDK's cr.Provider grant).
-  const providerFunction = controller.node.tryFindChild('ReleaseProvider')?.node.tryFindChild('framework-onEvent') as lambda.IFunction | undefined;
-  if (release && providerFunction?.role) {
-    acknowledge(providerFunction.role, wildcardResource(`${release.functionArn}:*`), 'Granted by aws-cdk-lib custom-resources Provider: lambda:InvokeFunction on the release step function and its versions/aliases (":*"), one function only.');
-  }
-
-  // With isCompleteHandler, the framework's waiter (a state machine) calls its isComplete and
-  // timeout functions, and the isComplete function invokes the release step (CDK's grants).
-  const provider = controller.node.tryFindChild('ReleaseProvider');
-  const frameworkFn = (id: string) => provider?.node.tryFindChild(id) as lambda.IFunction | undefined;
-  const isCompleteFn = frameworkFn('framework-isComplete');
-  if (release && isCompleteFn?.role) {
-    acknowledge(isCompleteFn.role, wildcardResource(`${release.functionArn}:*`), 'Granted by aws-cdk-lib custom-resources Provider: lambda:InvokeFunction on the release step function (it answers isComplete too) and its versions/aliases (":*"), one function only.');
-  }
-  const waiter = provider?.node.tryFindChild('waiter-state-machine');
-  if (waiter) {
-    const waiterRole = waiter.node.tryFindChild('Role');
-    for (const fn of [isCompleteFn, frameworkFn('framework-onTimeout')]) {
-      if (waiterRole && fn) {
-        acknowledge(waiterRole, wildcardResource(`${fn.functionArn}:*`), 'Granted by aws-cdk-lib custom-resources Provider: the waiter state machine invokes its own framework function and its versions/aliases (":*"), one function only.');
-      }
-    }
-    if (waiterRole) {
-      acknowledge(waiterRole, 'AwsSolutions-IAM5[Resource::*]', 'The provider framework\'s waiter state machine: log delivery (logs:*LogDelivery, logs:PutResourcePolicy, logs:DescribeResourcePolicies, logs:DescribeLogGroups, added by aws-cdk-lib) and X-Ray (xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets) have no resource-level permissions.');
-    }
-  }
-
-  // The state machine's role: task invocations, log delivery and X-Ray.
-  const workflowRole = controller.stateMachine.role;
+  // The workflows' shared role: task invocations, log delivery and X-Ray.
   acknowledge(workflowRole, 'AwsSolutions-IAM5[Resource::*]', 'Added by aws-cdk-lib StateMachine for logs (level ALL) and tracing: logs:*LogDelivery, logs:PutResourcePolicy, logs:DescribeResourcePolicies, logs:DescribeLogGroups and xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets have no resource-level permissions.');
-  for (const name of WORKFLOW_HANDLERS) {
-    const fn = controller.handlers[name];
-    if (fn) {
-      acknowledge(workflowRole, wildcardResource(`${fn.functionArn}:*`), `Granted by aws-cdk-lib LambdaInvoke: lambda:InvokeFunction on the workflow's own "${name}" step function and its qualified ARNs (":*"), one function only.`);
+  acknowledge(workflowRole, wildcard(controller, `${steps.functionArn}:*`), 'Granted by aws-cdk-lib LambdaInvoke: lambda:InvokeFunction on the stack\'s one steps function and its qualified ARNs (":*"), one function only.');
+}
+
+/** A canary's own wildcard grants on the shared roles: its executions, its target's, its topic key. */
+export function acknowledgeCanaryFindings(canary: CanaryHost): void {
+  const { steps, release } = canary.shared;
+  for (const role of [steps.role!, release.role!]) {
+    for (const grant of canary.binding.wildcardGrants) {
+      if (grantsResource(role, grant.resource)) acknowledge(role, wildcard(canary, grant.resource), grant.reason);
     }
   }
+  const executions = canary.shared.executionArns(canary.stateMachine!.stateMachineName);
+  acknowledge(release.role!, wildcard(canary, executions), 'states:StopExecution (and DescribeExecution with waitForVerdict) on executions of one canary\'s own workflow: execution names are generated per rollout, so they can only be named with a wildcard after "<state machine name>:".');
+  if (grantsResource(steps.role!, executions)) {
+    acknowledge(steps.role!, wildcard(canary, executions), 'states:DescribeExecution on executions of one canary\'s own workflow: the fast path reads the running rollout\'s release (its previous version) to send traffic back in the post-promotion watch; execution names are generated per rollout.');
+  }
+  // Publishing to a topic encrypted with the library's own key: aws-cdk-lib's Topic.grantPublish
+  // adds kms:Decrypt and kms:GenerateDataKey* on that one key.
+  for (const role of [steps.role!, release.role!]) {
+    if (grantsAction(role, 'kms:GenerateDataKey*')) {
+      acknowledge(role, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'Granted by aws-cdk-lib Topic.grantPublish on the alert topic\'s own KMS key (its ARN, not a wildcard): kms:GenerateDataKey* covers GenerateDataKey and GenerateDataKeyWithoutPlaintext, which SNS uses for the messages this function publishes.');
+    }
+  }
+}
+
+function wildcard(scope: IConstruct, resource: string): string {
+  return `AwsSolutions-IAM5[Resource::${flattenForNag(Stack.of(scope).resolve(resource))}]`;
 }
 
 /** The role's resolved policy documents, as JSON. */

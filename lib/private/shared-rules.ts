@@ -1,90 +1,110 @@
-import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
-import type { IConstruct } from 'constructs';
-import type { RolloutController } from './rollout-controller';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct, IConstruct } from 'constructs';
+import type { StepName } from '../../lambda/shared/steps';
 
 /**
  * An event pattern holds at most 2,048 characters (default quota "Event pattern size"):
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
  */
 export const MAX_EVENT_PATTERN_CHARS = 2048;
-/**
- * A target's Input holds at most 8,192 characters:
- * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Target.html
- */
-export const MAX_TARGET_INPUT_CHARS = 8192;
 /** CloudWatch alarm names are at most 255 characters (PutMetricAlarm AlarmName): the size a name token can grow to. */
 const MAX_ALARM_NAME_CHARS = 255;
 
-/**
- * Immediate rollback: a guard alarm entering ALARM sets the canary weight to 0 within seconds.
- *
- * The rule must fit the pattern quota above however many alarms there are. The library's alarms all
- * start with one prefix, so the rule matches that prefix. The user's alarms (Guard.fromAlarm) have names of
- * their own: the rule names them beside the prefix while the pattern fits (names of unknown length
- * counted at 255 characters); past that it matches every alarm of the account that enters ALARM and
- * the on-alarm function ignores those not named in its input (no API call, so a foreign alarm costs
- * one short invocation). The input names every guard either way: a prefix alone would also match
- * another canary whose name starts with this one's ("a" and "a-b").
- */
-export function addAlarmFastPath(host: RolloutController, plan: Record<string, unknown>): void {
-  const onAlarm = host.handler('on-alarm', 'AlarmFastPath');
-  host.binding.grantShiftTraffic(onAlarm);
-  const guards = host.guards;
-  const patternWith = (detail: object) => ({ source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: { ...detail, state: { value: ['ALARM'] } } });
-  // Rendered at synth: guards added with addGuard() after the construct count too.
-  const detail = Lazy.any({
-    produce: () => {
-      const named = { alarmName: [{ prefix: guards.alarmNamePrefix }, ...guards.additionalAlarms.map((a) => a.alarmName)] };
-      // CDK renders detailType as "detail-type": a few characters more than measured here, hence the margin.
-      const nameFilter = renderedLength(host, patternWith(named)) <= MAX_EVENT_PATTERN_CHARS - 64 ? named : {};
-      return patternWith(nameFilter).detail;
-    },
-  });
-  const rule = new events.Rule(host, 'GuardAlarmRule', {
-    description: `cdk-model-canary ${host.canaryName}: a guard alarm entered ALARM`,
-    eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: detail as unknown as Record<string, unknown> },
-  });
-  const input = {
-    config: {
-      canaryName: plan.canaryName,
-      target: plan.target,
-      alarmNames: plan.guardAlarmNames,
-      versionScopedAlarmNames: plan.versionScopedAlarmNames,
-      stateMachineArn: host.stateMachine.stateMachineArn,
-      commandParameter: plan.commandParameter,
-      postPromotionWatchSeconds: plan.postPromotionWatchSeconds,
-      topicArn: plan.topicArn,
-    },
-    event: { time: events.EventField.time, detail: events.EventField.fromPath('$.detail') },
-  };
-  rule.addTarget(
-    new eventsTargets.LambdaFunction(onAlarm, {
-      event: events.RuleTargetInput.fromObject(input),
-      retryAttempts: 8,
-      maxEventAge: Duration.minutes(30),
-    }),
-  );
-  rule.node.addValidation({ validate: () => ruleSizeProblems(rule, input, guards.allAlarmNames.length) });
+/** What the rules need from the stack's controller (lib/private/stack-controller.ts). */
+export interface RulesHost extends Construct {
+  readonly steps: lambda.IFunction;
+  /** `/cdk-model-canary/<stack>`: the fast paths find a canary by its descriptor under it. */
+  readonly parameterPath: string;
+  readonly stateMachinePrefix: string;
+  /** The user's alarms (Guard.fromAlarm) of every canary, read when the pattern renders. */
+  readonly additionalAlarmNames: readonly string[];
 }
 
-/** The pattern and the target input must fit EventBridge's quotas; tokens count at their largest size. */
-function ruleSizeProblems(rule: events.Rule, input: unknown, alarms: number): string[] {
-  const cfn = rule.node.defaultChild as events.CfnRule;
-  const problems: string[] = [];
-  const pattern = renderedLength(rule, cfn.eventPattern);
-  if (pattern > MAX_EVENT_PATTERN_CHARS) {
-    problems.push(`the fast-path rule's event pattern has ${pattern} characters, more than EventBridge's ${MAX_EVENT_PATTERN_CHARS}: shorten canaryName or the stack name`);
-  }
-  const inputChars = renderedLength(rule, input);
-  if (inputChars > MAX_TARGET_INPUT_CHARS) {
-    problems.push(
-      `the fast-path rule's target input would have up to ${inputChars} characters with ${alarms} guard alarm names, more than EventBridge's ${MAX_TARGET_INPUT_CHARS}: combine some Guard.fromAlarm alarms into one CloudWatch composite alarm, or give them shorter names`,
-    );
-  }
-  return problems;
+export interface SharedRules {
+  readonly guardAlarms: events.Rule;
+  readonly workflowEnd: events.Rule;
+  readonly operatorCommands: events.Rule;
+}
+
+/**
+ * The stack's three fast paths, one rule each for every canary of the stack (a rule per canary
+ * would give the shared function one resource-policy statement per rule, and Lambda's function
+ * policy holds 20 KB): the function finds the canary by its descriptor parameter.
+ * - A guard alarm entering ALARM sets the canary to 0 within seconds. Every library alarm is
+ *   named "<stack>-<canary>-<guard>", so the rule matches the stack's prefix; the user's alarms
+ *   (Guard.fromAlarm) have names of their own: the rule names them beside the prefix while the
+ *   pattern fits (names of unknown length counted at 255 characters), else it matches every alarm
+ *   that enters ALARM and the function ignores those no canary names (one short invocation each).
+ * - A rollout execution that ended without the workflow's own rollback (stopped by hand, timed
+ *   out, failed where no Catch runs) sets its canary to 0 and alerts ("Step Functions Execution
+ *   Status Change", https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html).
+ *   Every workflow of the stack is named with the stack's prefix.
+ * - An operator command arrives ("Parameter Store Change",
+ *   https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-cwe.html): an
+ *   abort sets the canary to 0 at once.
+ */
+export function addSharedRules(host: RulesHost): SharedRules {
+  const stack = Stack.of(host);
+  const alarmPattern = (detail: object) => ({ source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: { ...detail, state: { value: ['ALARM'] } } });
+  const prefix = `${stack.stackName}-`;
+  // Rendered at synth: guards added with addGuard() after the constructs count too.
+  const detail = Lazy.any({
+    produce: () => {
+      const named = { alarmName: [{ prefix }, ...host.additionalAlarmNames] };
+      // CDK renders detailType as "detail-type": a few characters more than measured here, hence the margin.
+      const fits = renderedLength(host, alarmPattern(named)) <= MAX_EVENT_PATTERN_CHARS - 64;
+      return alarmPattern(fits ? named : {}).detail;
+    },
+  });
+  const guardAlarms = new events.Rule(host, 'GuardAlarmRule', {
+    description: `cdk-model-canary ${stack.stackName}: a guard alarm entered ALARM`,
+    eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: detail as unknown as Record<string, unknown> },
+  });
+  target(guardAlarms, host, 'on-alarm', { event: { time: events.EventField.time, detail: events.EventField.fromPath('$.detail') } }, Duration.minutes(30));
+  guardAlarms.node.addValidation({
+    validate: () => {
+      const chars = renderedLength(guardAlarms, (guardAlarms.node.defaultChild as events.CfnRule).eventPattern);
+      return chars > MAX_EVENT_PATTERN_CHARS ? [`the fast-path rule's event pattern has ${chars} characters, more than EventBridge's ${MAX_EVENT_PATTERN_CHARS}: use a shorter stack name`] : [];
+    },
+  });
+
+  const workflowEnd = new events.Rule(host, 'WorkflowEndRule', {
+    description: `cdk-model-canary ${stack.stackName}: a rollout execution ended without its own rollback`,
+    eventPattern: {
+      source: ['aws.states'],
+      detailType: ['Step Functions Execution Status Change'],
+      detail: {
+        status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+        stateMachineArn: [{ prefix: stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: host.stateMachinePrefix, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) }],
+      },
+    },
+  });
+  target(workflowEnd, host, 'on-execution-end', { detail: events.EventField.fromPath('$.detail') }, Duration.hours(2));
+
+  const operatorCommands = new events.Rule(host, 'OperatorCommandRule', {
+    description: `cdk-model-canary ${stack.stackName}: an operator command arrived (abort acts at once)`,
+    eventPattern: {
+      source: ['aws.ssm'],
+      detailType: ['Parameter Store Change'],
+      detail: { name: [{ prefix: `${host.parameterPath}/` }], operation: ['Update', 'Create'] },
+    },
+  });
+  target(operatorCommands, host, 'on-command', { operator: { name: events.EventField.fromPath('$.detail.name'), operation: events.EventField.fromPath('$.detail.operation') } }, Duration.hours(24));
+  return { guardAlarms, workflowEnd, operatorCommands };
+}
+
+function target(rule: events.Rule, host: RulesHost, step: StepName, input: Record<string, unknown>, maxEventAge: Duration): void {
+  rule.addTarget(
+    new eventsTargets.LambdaFunction(host.steps, {
+      event: events.RuleTargetInput.fromObject({ step, input: { canaries: host.parameterPath, ...input } }),
+      retryAttempts: 8,
+      maxEventAge,
+    }),
+  );
 }
 
 /**

@@ -1,33 +1,32 @@
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type { TargetConfig, TargetKindContract, TargetSignal } from '../../lambda/targets/contract';
 import type { GuardAlarms } from './guard-alarms';
 
 /** A signal the guards watch, per version. */
-export type GuardSignal = 'requests' | 'errors' | 'latency';
+export type GuardSignal = TargetSignal;
 
 /**
- * "Where traffic goes", CDK side: what the rollout controller needs from a target. The Lambda alias
- * and the SageMaker endpoint each implement it; everything else is written once.
+ * "Where traffic goes", CDK side: what a canary's rollout needs from a target. Each target kind
+ * implements it in lib/targets/<kind>/binding.ts; everything else is written once. Its metrics
+ * come from the kind's contract (lambda/targets/<kind>/contract.ts), which the workflow and the
+ * simulator read too.
  */
 export interface TargetBinding {
-  /** Handed to the workflow handlers as `plan.target` (see lambda/shared/types.ts). */
-  readonly targetConfig: { readonly kind: string; readonly [key: string]: string };
+  /** The kind's contract: kind constant, metric table, busy-retry policy. */
+  readonly contract: TargetKindContract;
 
-  /** A metric of one version (Lambda version number, SageMaker variant name), 1-minute period. */
-  metric(version: string, signal: GuardSignal, statistic: string): cloudwatch.Metric;
-
-  /** How many units of the latency metric make one millisecond (Lambda: 1, SageMaker: 1000). */
-  readonly latencyUnitsPerMillisecond: number;
+  /** Handed to the workflow handlers as `plan.target`. */
+  readonly targetConfig: TargetConfig;
 
   /**
    * Resources this binding grants with a wildcard, with the reason (acknowledged for cdk-nag on the
-   * roles that get them: the prepare and manage grants).
+   * roles that get them).
    */
   readonly wildcardGrants: {
     readonly resource: string;
     readonly reason: string;
-    /** The handlers whose roles get it (default: 'start' and 'release'). */
-    readonly roles?: readonly string[];
   }[];
 
   /** Read the routing (which version gets what share). */
@@ -42,17 +41,48 @@ export interface TargetBinding {
   grantInvokeCanary(grantee: iam.IGrantable): void;
 
   /**
-   * Guards only this kind of target has (SageMaker: ModelErrorRate), added to `guards` before the
-   * plan lists their names. Absent: the shared guards are all.
+   * Optional: guards only this kind of target has (SageMaker: ModelErrorRate), added beside the
+   * error-rate ceiling. Absent: the shared guards are all.
    */
   addTargetGuards?(guards: GuardAlarms, ctx: TargetGuardContext): cloudwatch.Alarm[];
 }
 
-/** What the rollout controller hands a binding's own guards. */
+/** What a binding's own guards get. */
 export interface TargetGuardContext {
   /** The canary's version (the metric dimension value). */
   readonly canaryVersion: string;
   /** Guard window in whole minutes (evaluation periods). */
   readonly minutes: number;
   readonly maxErrorRatePercent: number;
+}
+
+/**
+ * A metric of one version, 1-minute period, from the kind's metric table. A statistic the metric
+ * does not support gets an alarm no data, so asking for one fails at synth.
+ */
+export function targetMetric(binding: TargetBinding, version: string, signal: GuardSignal, statistic: string): cloudwatch.Metric {
+  const table = binding.contract.metrics;
+  return namedTargetMetric(binding, version, table.names[signal], statistic);
+}
+
+/** Like {@link targetMetric}, for another metric of the kind's namespace (SageMaker's InvocationModelErrors). */
+export function namedTargetMetric(binding: TargetBinding, version: string, metricName: string, statistic: string): cloudwatch.Metric {
+  const table = binding.contract.metrics;
+  const valid = table.statistics?.[metricName];
+  if (valid) {
+    const ok = valid.includes(statistic) || (valid.includes('percentile') && /^p\d{1,2}(\.\d+)?$/.test(statistic));
+    if (!ok) throw new Error(`${table.namespace} ${metricName} has no statistic "${statistic}": CloudWatch gets data for ${valid.join(', ')} only`);
+  }
+  return new cloudwatch.Metric({
+    namespace: table.namespace,
+    metricName,
+    dimensionsMap: table.dimensions(binding.targetConfig, version),
+    statistic,
+    period: Duration.minutes(1),
+  });
+}
+
+/** How many units of the target's latency metric make one millisecond. */
+export function latencyUnitsPerMillisecond(binding: TargetBinding): number {
+  return binding.contract.metrics.latencyUnitsPerMillisecond;
 }

@@ -1,10 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { JUDGE_NAMESPACE } from '../../lambda/shared/judge-plan';
-import type { RolloutController } from './rollout-controller';
+import type { StepName } from '../../lambda/shared/steps';
+import type { RolloutPlan } from '../../lambda/shared/types';
+import type { CanaryHost } from './canary-host';
+
+/** The plan a workflow carries (a Pass state), as the constructs build it: some fields render at synth. */
+export type WorkflowPlan = RolloutPlan;
 
 /** Errors Step Functions may retry: our transient AWS failures and Lambda's own service errors. */
 const TRANSIENT_ERRORS = [
@@ -16,69 +18,24 @@ const TRANSIENT_ERRORS = [
 ];
 
 /** The Step Functions workflow: start → pre-traffic → (set weight → bake/check)* → promote → (watch)*. */
-export function buildWorkflow(host: RolloutController, plan: Record<string, unknown>, timeout: Duration): sfn.StateMachine {
+export function buildWorkflow(host: CanaryHost, plan: WorkflowPlan, stateMachineName: string, timeout: Duration): sfn.StateMachine {
   const scope = host;
-  const b = host.binding;
-  const start = host.handler('start', 'StartStep');
-  b.grantReadRouting(start);
-  b.grantPrepare(start);
-  host.guards.grantRead(start);
-  host.grantAlerts(start);
+  const { steps } = host.shared;
 
-  const setWeight = host.handler('set-weight', 'SetWeightStep');
-  b.grantShiftTraffic(setWeight);
-  host.grantAlerts(setWeight);
-
-  const check = host.handler('check', 'CheckStep');
-  b.grantReadRouting(check);
-  host.guards.grantRead(check);
-  check.addToRolePolicy(
-    // GetMetricData has no resource-level permissions.
-    new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-  );
-  check.addToRolePolicy(
-    // The judge publishes each guard's evidence. PutMetricData has no resource-level permissions:
-    // the condition key cloudwatch:namespace limits it to the judge's namespace.
-    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
-    new iam.PolicyStatement({
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': JUDGE_NAMESPACE } },
-    }),
-  );
-  host.grantAlerts(check);
-
-  const promote = host.handler('promote', 'PromoteStep');
-  b.grantShiftTraffic(promote);
-  host.guards.grantRead(promote);
-  host.grantAlerts(promote);
-
-  // Created even without a watch: an execution started before a deploy turned the watch off still
-  // runs the old definition, and its watch check must find its function.
-  const watchStep = host.handler('watch', 'WatchStep');
-  b.grantReadRouting(watchStep);
-  host.guards.grantRead(watchStep);
-  host.grantAlerts(watchStep);
-  const watchPromoted = (plan.postPromotionWatchSeconds as number) > 0 ? watchStep : undefined;
-
-  const rollback = host.handler('rollback', 'RollbackStep');
-  b.grantShiftTraffic(rollback);
-  host.grantAlerts(rollback);
-
-  const rollbackFailed = host.handler('rollback-failed', 'RollbackFailedStep');
-  host.grantAlerts(rollbackFailed);
-
-  const task = (id: string, fn: lambda.IFunction, resultPath = '$.progress', payload?: sfn.TaskInput) =>
+  // Every task runs the stack's one steps function, naming its step (lambda/shared/steps.ts).
+  const task = (id: string, step: StepName, resultPath = '$.progress', input: unknown = sfn.JsonPath.entirePayload) =>
     new tasks.LambdaInvoke(scope, id, {
-      lambdaFunction: fn,
+      lambdaFunction: steps,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath,
-      payload,
+      payload: sfn.TaskInput.fromObject({ step, input }),
     });
   const transient = { errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.seconds(30), jitterStrategy: sfn.JitterType.FULL };
-  // A SageMaker endpoint that is Updating takes minutes, not seconds: wait for it, do not fail.
-  const endpointBusy = { errors: ['EndpointBusy'], interval: Duration.seconds(15), maxAttempts: 40, backoffRate: 1 };
+  // A target busy with an earlier change (a SageMaker endpoint Updating for minutes) is waited for, per its contract.
+  const busy = host.binding.contract.busyRetry;
+  const busyRetry = (t: tasks.LambdaInvoke) =>
+    busy ? t.addRetry({ errors: [busy.error], interval: Duration.seconds(busy.stepIntervalSeconds), maxAttempts: busy.stepMaxAttempts, backoffRate: 1 }) : t;
 
   // Terminal states
   const promoted = new sfn.Succeed(scope, 'Promoted', { comment: 'The canary serves all traffic.' });
@@ -87,18 +44,16 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
   const failed = new sfn.Fail(scope, 'RolloutFailed', { error: 'RolloutFailed', causePath: '$.progress.reason' });
   const rollbackFailedEnd = new sfn.Fail(scope, 'RollbackFailed', { error: 'RollbackFailed', cause: 'The rollback itself failed: set the canary weight to 0 by hand.' });
 
-  const alertRollbackFailed = task('AlertRollbackFailed', rollbackFailed, '$.alert')
+  const alertRollbackFailed = task('AlertRollbackFailed', 'rollback-failed', '$.alert')
     .addRetry(transient)
     .addCatch(rollbackFailedEnd, { resultPath: '$.alertError' })
     .next(rollbackFailedEnd);
   const rollbackRetry = { ...transient, interval: Duration.seconds(1), maxAttempts: 10, maxDelay: Duration.seconds(20) };
-  const rollBack = task('RollBack', rollback)
-    .addRetry(endpointBusy)
+  const rollBack = busyRetry(task('RollBack', 'rollback'))
     .addRetry(rollbackRetry)
     .addCatch(alertRollbackFailed, { resultPath: '$.error' })
     .next(rolledBack);
-  const rollBackAfterError = task('RollBackAfterError', rollback)
-    .addRetry(endpointBusy)
+  const rollBackAfterError = busyRetry(task('RollBackAfterError', 'rollback'))
     .addRetry(rollbackRetry)
     .addCatch(alertRollbackFailed, { resultPath: '$.error' })
     .next(failed);
@@ -109,39 +64,36 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
     // Rolled back by the alarm fast path (or a person): the rollback step confirms and alerts.
     .otherwise(rollBack);
 
-  const guarded = (t: tasks.LambdaInvoke) =>
-    t.addRetry(endpointBusy).addRetry(transient).addCatch(rollBackAfterError, { resultPath: '$.error' });
+  const guarded = (t: tasks.LambdaInvoke) => busyRetry(t).addRetry(transient).addCatch(rollBackAfterError, { resultPath: '$.error' });
 
   const planState = new sfn.Pass(scope, 'Plan', {
     comment: 'The rollout plan fixed at synth time: schedule, guards, alerts.',
-    result: sfn.Result.fromObject(plan),
+    result: sfn.Result.fromObject(plan as unknown as Record<string, unknown>),
     resultPath: '$.plan',
   });
   // The execution's name goes into the progress: the operator's commands name the rollout they are for.
-  const startInput = sfn.TaskInput.fromObject({
+  const startInput = {
     plan: sfn.JsonPath.objectAt('$.plan'),
     release: sfn.JsonPath.objectAt('$.release'),
     execution: sfn.JsonPath.stringAt('$$.Execution.Name'),
-  });
-  const startTask = task('Start', start, '$.progress', startInput)
-    .addRetry({ errors: ['GuardsNotReady'], interval: Duration.seconds(15), maxAttempts: 40, backoffRate: 1 })
-    // Adding the canary variant to an endpoint takes up to tens of minutes.
-    .addRetry({ errors: ['EndpointBusy'], interval: Duration.seconds(30), maxAttempts: 120, backoffRate: 1 })
-    .addRetry(transient)
-    .addCatch(rollBackAfterError, { resultPath: '$.error' });
-  const setWeightTask = guarded(task('SetWeight', setWeight));
-  const checkTask = guarded(task('Check', check));
-  const promoteTask = guarded(task('Promote', promote));
+  };
+  const startTask = task('Start', 'start', '$.progress', startInput).addRetry({ errors: ['GuardsNotReady'], interval: Duration.seconds(15), maxAttempts: 40, backoffRate: 1 });
+  // Preparing the target (adding a SageMaker canary variant) takes up to tens of minutes.
+  if (busy) startTask.addRetry({ errors: [busy.error], interval: Duration.seconds(busy.prepareIntervalSeconds), maxAttempts: busy.prepareMaxAttempts, backoffRate: 1 });
+  startTask.addRetry(transient).addCatch(rollBackAfterError, { resultPath: '$.error' });
+  const setWeightTask = guarded(task('SetWeight', 'set-weight'));
+  const checkTask = guarded(task('Check', 'check'));
+  const promoteTask = guarded(task('Promote', 'promote'));
   const bake = new sfn.Wait(scope, 'Bake', { time: sfn.WaitTime.secondsPath('$.progress.waitSeconds') });
 
   const decision = (value: string) => sfn.Condition.stringEquals('$.progress.decision', value);
   const afterPromote = new sfn.Choice(scope, 'PromotedOrNot')
     .when(decision('promote'), promoted)
     .when(decision('external'), external);
-  if (watchPromoted) {
+  if (plan.postPromotionWatchSeconds && plan.postPromotionWatchSeconds > 0) {
     // The post-promotion watch: the guards keep watching while the previous version stays routable.
     const watchWait = new sfn.Wait(scope, 'WatchAfterPromotion', { time: sfn.WaitTime.secondsPath('$.progress.waitSeconds') });
-    const watchTask = guarded(task('WatchCheck', watchPromoted));
+    const watchTask = guarded(task('WatchCheck', 'watch'));
     const afterWatch = new sfn.Choice(scope, 'WatchedOrNot')
       .when(decision('watch'), watchWait)
       .when(decision('promote'), promoted)
@@ -170,10 +122,8 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
   setWeightTask.next(afterSetWeight);
 
   let firstTraffic: sfn.IChainable = setWeightTask;
-  if ((plan.preTrafficChecks as unknown[]).length > 0) {
-    const preTraffic = host.handler('pre-traffic', 'PreTrafficStep', Duration.minutes(5));
-    b.grantInvokeCanary(preTraffic);
-    firstTraffic = guarded(task('PreTrafficChecks', preTraffic)).next(setWeightTask);
+  if (plan.preTrafficChecks.length > 0) {
+    firstTraffic = guarded(task('PreTrafficChecks', 'pre-traffic')).next(setWeightTask);
   }
   const afterStart = new sfn.Choice(scope, 'Started')
     .when(decision('external'), external)
@@ -182,12 +132,15 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
 
   return new sfn.StateMachine(scope, 'Workflow', {
     definitionBody: sfn.DefinitionBody.fromChainable(planState.next(startTask)),
+    // Named with the stack's prefix: the stack's one execution-end rule matches it.
+    stateMachineName,
     comment: `cdk-model-canary rollout of ${host.canaryName}`,
+    role: host.shared.workflowRole,
     // Bounded by the schedule (history-budget.ts): an execution that runs longer is stuck.
     timeout,
     tracingEnabled: true,
     logs: {
-      destination: host.logGroup('WorkflowLogs', true),
+      destination: host.shared.logGroup,
       level: sfn.LogLevel.ALL,
       includeExecutionData: true,
     },

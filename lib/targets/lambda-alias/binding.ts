@@ -1,44 +1,21 @@
-import { Duration } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { GuardSignal, TargetBinding } from './target-binding';
-
-const METRIC_NAMES: Record<GuardSignal, string> = {
-  requests: 'Invocations',
-  errors: 'Errors',
-  latency: 'Duration',
-};
+import { LAMBDA_ALIAS, LAMBDA_ALIAS_KIND, type LambdaAliasTargetConfig } from '../../../lambda/targets/lambda-alias/contract';
+import type { TargetBinding } from '../../private/target-binding';
 
 /** A weighted Lambda alias as a rollout target. */
 export class LambdaAliasBinding implements TargetBinding {
-  public readonly targetConfig: { readonly kind: string; readonly [key: string]: string };
-  public readonly latencyUnitsPerMillisecond = 1;
-  public readonly wildcardGrants: TargetBinding['wildcardGrants'];
+  public readonly contract = LAMBDA_ALIAS;
+  public readonly targetConfig: LambdaAliasTargetConfig;
+  /** Every action this binding grants authorizes against the function ARN alone: no wildcard. */
+  public readonly wildcardGrants = [];
 
   constructor(
     private readonly fn: lambda.IFunction,
-    private readonly aliasName: string,
+    aliasName: string,
     private readonly canaryVersion: lambda.IVersion,
   ) {
-    this.targetConfig = { kind: 'lambda-alias', functionName: fn.functionName, aliasName };
-    // Every action this binding grants authorizes against the function ARN alone: no wildcard.
-    this.wildcardGrants = [];
-  }
-
-  public metric(version: string, signal: GuardSignal, statistic: string): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/Lambda',
-      metricName: METRIC_NAMES[signal],
-      // Resource is "function:alias" (not an ARN) and ExecutedVersion tells the versions apart.
-      dimensionsMap: {
-        FunctionName: this.fn.functionName,
-        Resource: `${this.fn.functionName}:${this.aliasName}`,
-        ExecutedVersion: version,
-      },
-      statistic,
-      period: Duration.minutes(1),
-    });
+    this.targetConfig = { kind: LAMBDA_ALIAS_KIND, functionName: fn.functionName, aliasName };
   }
 
   public grantReadRouting(grantee: iam.IGrantable): void {

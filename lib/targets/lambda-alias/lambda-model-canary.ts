@@ -1,20 +1,15 @@
 import { Annotations, CfnDeletionPolicy, CfnResource, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
-import type { IModelCanary } from './model-canary';
-import type { ModelCanaryOptions } from './model-canary-options';
-import { CanaryAlias, declaredAliasProblems } from './private/canary-alias';
-import { LambdaAliasBinding } from './private/lambda-alias-binding';
-import type { Guard } from './guards/guard';
-import { optionProblems, RolloutController } from './private/rollout-controller';
-import { grantOperate } from './private/operator-channel';
-import { defaultCanaryName, registerCanary, sharedEnvironmentWarning } from './private/uniqueness';
-import { throwIfProblems } from './private/validation';
-import { CANARY_NAME_ENV, CANARY_STACK_ENV } from '../runtime/signal-names';
+import type { Construct } from 'constructs';
+import { ModelCanaryBase } from '../../model-canary';
+import type { ModelCanaryOptions } from '../../model-canary-options';
+import { optionProblems } from '../../private/option-problems';
+import { defaultCanaryName, registerCanary, sharedEnvironmentWarning } from '../../private/uniqueness';
+import { throwIfProblems } from '../../private/validation';
+import { CANARY_NAME_ENV, CANARY_STACK_ENV } from '../../../runtime/signal-names';
+import { LambdaAliasBinding } from './binding';
+import { CanaryAlias, declaredAliasProblems } from './canary-alias';
 
 /** Properties of a {@link LambdaModelCanary}. */
 export interface LambdaModelCanaryProps extends ModelCanaryOptions {
@@ -43,28 +38,15 @@ const ALIAS_NAME = /^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/;
  *
  * @see https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
  */
-export class LambdaModelCanary extends Construct implements IModelCanary {
+export class LambdaModelCanary extends ModelCanaryBase {
   /**
    * The alias to invoke. Use it like a `lambda.Alias` (permissions, function URLs, event sources,
    * grants, metrics); references to it wait for the release resource that creates it.
    */
   public readonly alias: lambda.IAlias;
   public readonly aliasName: string;
-  /** Unique in the stack: in alarm names, alerts and the model-signal `Canary` dimension. */
-  public readonly canaryName: string;
-  /** Receives every alert. */
-  public readonly topic: sns.ITopic;
-  /** The rollout workflow. */
-  public readonly stateMachine: sfn.IStateMachine;
   /** The version the alias served before this deploy (the stable side of a rollout), at deploy time. */
   public readonly stableVersion: string;
-  /** The canary's CloudWatch dashboard (undefined with `dashboard: false`). */
-  public readonly dashboard?: cloudwatch.Dashboard;
-  /** The dashboard's console URL (undefined with `dashboard: false`); also the stack output `DashboardUrl`. */
-  public readonly dashboardUrl?: string;
-  /** The SSM parameter the `cdk-model-canary` CLI finds this canary by. */
-  public readonly operatorParameterName: string;
-  private readonly controller: RolloutController;
 
   constructor(scope: Construct, id: string, props: LambdaModelCanaryProps) {
     super(scope, id);
@@ -96,62 +78,17 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
     // CDK deletes a replaced version by default; the stable version must outlive the deploy of its canary.
     version.applyRemovalPolicy(RemovalPolicy.RETAIN);
     const binding = new LambdaAliasBinding(fn, aliasName, version);
-    const controller = new RolloutController(this, 'Rollout', {
-      options: { ...props, canaryName },
-      binding,
-      canaryVersion: version.version,
-    });
+    const rollout = this._buildRollout({ ...props, canaryName }, binding, version.version);
 
     this.aliasName = aliasName;
-    this.canaryName = controller.canaryName;
     // The alias name comes back from the release resource, so anything using the alias is created after it.
     this.alias = new CanaryAlias(this, 'Alias', {
       fn,
       version,
       aliasName,
-      aliasNameAfterRelease: controller.release.getAttString('TargetName'),
+      aliasNameAfterRelease: rollout.release.getAttString('TargetName'),
     });
-    this.topic = controller.topic;
-    this.stateMachine = controller.stateMachine;
-    this.stableVersion = controller.stableVersion;
-    this.controller = controller;
-    this.dashboard = controller.dashboard;
-    this.dashboardUrl = controller.dashboardUrl;
-    this.operatorParameterName = controller.channel.descriptor.parameterName;
-  }
-
-  /**
-   * The library's guard alarms: each alarm guard's CloudWatch alarms and each judged guard's
-   * evidence alarm (the alarms of `Guard.fromAlarm` are yours, not listed here).
-   */
-  public get guardAlarms(): cloudwatch.IAlarm[] {
-    return this.controller.guards.ownAlarms;
-  }
-
-  /**
-   * Adds a guard, like one more entry of `guards` (without `guards`, beside the default set).
-   * Two guards of one name fail (each owns the alarm "<stack>-<canaryName>-<guardName>").
-   */
-  public addGuard(guard: Guard): void {
-    this.controller.addGuard(guard);
-  }
-
-  /**
-   * Lets `grantee` run the `cdk-model-canary` CLI on this canary: status, watch, history, and the
-   * commands that steer a rollout (promote, abort, pause, resume, approve, retry).
-   */
-  public grantOperate(grantee: iam.IGrantable): iam.Grant {
-    return grantOperate(this.controller, this.controller.channel, grantee);
-  }
-
-  /** The alarm of one of the library's guards, by guard name ("ErrorRate", "LatencyVsStable"...). */
-  public guardAlarm(guardName: string): cloudwatch.IAlarm {
-    const alarm = this.controller.guards.alarmOf(guardName);
-    if (!alarm) {
-      const names = this.controller.guards.ownAlarmNames.map((n) => n.slice(this.controller.guards.alarmNamePrefix.length));
-      throw new Error(`${this.node.path}: no guard named "${guardName}" (this canary has ${names.join(', ') || 'none'})`);
-    }
-    return alarm;
+    this.stableVersion = rollout.stableVersion;
   }
 
   /** lambda:InvokeFunction on the alias (what callers invoke), not on the function or a version. */

@@ -2,33 +2,9 @@ import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { GuardAlarms } from './guard-alarms';
-import type { GuardSignal, TargetBinding, TargetGuardContext } from './target-binding';
-
-/**
- * The endpoint invocation metrics (namespace AWS/SageMaker, dimensions EndpointName + VariantName,
- * 1-minute), with the statistics AWS documents for each. An alarm on a statistic a metric does not
- * support gets no data, so a guard asking for one fails at synth. ModelLatency is listed with
- * Percentiles in the current page (an archived 2023 copy of it did not list them).
- * @see https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html#cloudwatch-metrics-endpoint-invocation
- */
-const METRICS = {
-  Invocations: ['Sum', 'SampleCount'],
-  Invocation4XXErrors: ['Average', 'Sum'],
-  Invocation5XXErrors: ['Average', 'Sum'],
-  /** Requests without a 2XX answer: 4XX and 5XX, socket errors, malformed responses, timeouts. */
-  InvocationModelErrors: ['Average', 'Sum'],
-  ModelLatency: ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount', 'percentile'],
-} as const;
-
-type MetricName = keyof typeof METRICS;
-
-const METRIC_NAMES: Record<GuardSignal, MetricName> = {
-  requests: 'Invocations',
-  errors: 'Invocation5XXErrors',
-  latency: 'ModelLatency',
-};
-
+import { SAGEMAKER_ENDPOINT, SAGEMAKER_ENDPOINT_KIND, type SageMakerEndpointTargetConfig } from '../../../lambda/targets/sagemaker-endpoint/contract';
+import type { GuardAlarms } from '../../private/guard-alarms';
+import { namedTargetMetric, type TargetBinding, type TargetGuardContext } from '../../private/target-binding';
 
 /** How much of the endpoint name an endpoint config name keeps (the rest is a hash of the model). */
 const CONFIG_PREFIX_LENGTH = 50;
@@ -39,9 +15,8 @@ const CONFIG_PREFIX_LENGTH = 50;
  * no deploy can reset the variant weights); variant names are model names.
  */
 export class SageMakerEndpointBinding implements TargetBinding {
-  public readonly targetConfig: { readonly kind: string; readonly [key: string]: string };
-  /** ModelLatency is in microseconds. */
-  public readonly latencyUnitsPerMillisecond = 1000;
+  public readonly contract = SAGEMAKER_ENDPOINT;
+  public readonly targetConfig: SageMakerEndpointTargetConfig;
   public readonly wildcardGrants: { readonly resource: string; readonly reason: string }[];
   /**
    * The endpoint's ARN, `arn:<partition>:sagemaker:<region>:<account>:endpoint/<name>`, with the
@@ -54,12 +29,12 @@ export class SageMakerEndpointBinding implements TargetBinding {
 
   constructor(
     scope: Construct,
-    private readonly endpointName: string,
+    endpointName: string,
     instanceType: string,
     instanceCount: number,
   ) {
     this.targetConfig = {
-      kind: 'sagemaker-endpoint',
+      kind: SAGEMAKER_ENDPOINT_KIND,
       endpointName,
       instanceType,
       instanceCount: String(instanceCount),
@@ -80,10 +55,6 @@ export class SageMakerEndpointBinding implements TargetBinding {
     ];
   }
 
-  public metric(version: string, signal: GuardSignal, statistic: string): cloudwatch.Metric {
-    return this.invocationMetric(version, METRIC_NAMES[signal], statistic);
-  }
-
   /**
    * SageMaker's own guard, beside the shared ones: the canary's model error rate. 5XX alone misses
    * a model that times out or drops the connection (InvocationModelErrors counts those, and 4XX
@@ -91,7 +62,7 @@ export class SageMakerEndpointBinding implements TargetBinding {
    * @see https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html#cloudwatch-metrics-endpoint-invocation
    */
   public addTargetGuards(guards: GuardAlarms, ctx: TargetGuardContext): cloudwatch.Alarm[] {
-    const m = (name: MetricName) => this.invocationMetric(ctx.canaryVersion, name, 'Sum');
+    const m = (name: string) => namedTargetMetric(this, ctx.canaryVersion, name, 'Sum');
     return [
       guards.addAlarm('ModelErrorRate', {
         metric: new cloudwatch.MathExpression({
@@ -138,21 +109,6 @@ export class SageMakerEndpointBinding implements TargetBinding {
   /** sagemaker:InvokeEndpoint on this endpoint only (InvokeEndpoint requires the endpoint resource type). */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:InvokeEndpoint'], resourceArns: [this.endpointArn] });
-  }
-
-  private invocationMetric(version: string, metricName: MetricName, statistic: string): cloudwatch.Metric {
-    const valid: readonly string[] = METRICS[metricName];
-    const ok = valid.includes(statistic) || (valid.includes('percentile') && /^p\d{1,2}(\.\d+)?$/.test(statistic));
-    if (!ok) {
-      throw new Error(`SageMaker ${metricName} has no statistic "${statistic}": CloudWatch gets data for ${valid.join(', ')} only`);
-    }
-    return new cloudwatch.Metric({
-      namespace: 'AWS/SageMaker',
-      metricName,
-      dimensionsMap: { EndpointName: this.endpointName, VariantName: version },
-      statistic,
-      period: Duration.minutes(1),
-    });
   }
 
   private grant(grantee: iam.IGrantable, actions: string[], resourceArns: string[]): void {

@@ -1,19 +1,14 @@
 import { Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import type * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
-import type { IModelCanary } from './model-canary';
-import type { ModelCanaryOptions } from './model-canary-options';
-import type { Guard } from './guards/guard';
-import { optionProblems, RolloutController } from './private/rollout-controller';
-import { grantOperate } from './private/operator-channel';
-import { SageMakerEndpointBinding } from './private/sagemaker-endpoint-binding';
-import { defaultCanaryName, registerCanary } from './private/uniqueness';
-import { requireRange, throwIfProblems } from './private/validation';
-import { CANARY_NAME_ENV, CANARY_STACK_ENV, DELIVERY_ENV, PUT_METRIC_DATA_DELIVERY, SIGNAL_NAMESPACE } from '../runtime/signal-names';
+import type { Construct } from 'constructs';
+import { ModelCanaryBase } from '../../model-canary';
+import type { ModelCanaryOptions } from '../../model-canary-options';
+import { optionProblems } from '../../private/option-problems';
+import { defaultCanaryName, registerCanary } from '../../private/uniqueness';
+import { requireRange, throwIfProblems } from '../../private/validation';
+import { CANARY_NAME_ENV, CANARY_STACK_ENV, DELIVERY_ENV, PUT_METRIC_DATA_DELIVERY, SIGNAL_NAMESPACE } from '../../../runtime/signal-names';
+import { SageMakerEndpointBinding } from './binding';
 
 /** Properties of a {@link SageMakerModelCanary}. */
 export interface SageMakerModelCanaryProps extends ModelCanaryOptions {
@@ -64,9 +59,7 @@ const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
  * @see https://docs.aws.amazon.com/sagemaker/latest/dg/model-ab-testing.html
  * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
  */
-export class SageMakerModelCanary extends Construct implements IModelCanary {
-  /** The canary's name: in alarm names, alerts and the model-signal `Canary` dimension. */
-  public readonly canaryName: string;
+export class SageMakerModelCanary extends ModelCanaryBase {
   /** The endpoint's name. A reference to it waits until the release resource has created the endpoint. */
   public readonly endpointName: string;
   /**
@@ -86,20 +79,11 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
    * {@link grantPutModelSignals} on the model's role.
    */
   public readonly modelEnvironment: { [key: string]: string };
-  public readonly topic: sns.ITopic;
-  public readonly stateMachine: sfn.IStateMachine;
   /** The variant (model name) that served before this deploy, at deploy time. */
   public readonly stableVariant: string;
   /** The CloudWatch namespace the guards read the model signals from. */
   public readonly signalsNamespace: string;
   private readonly binding: SageMakerEndpointBinding;
-  /** The canary's CloudWatch dashboard (undefined with `dashboard: false`). */
-  public readonly dashboard?: cloudwatch.Dashboard;
-  /** The dashboard's console URL (undefined with `dashboard: false`); also the stack output `DashboardUrl`. */
-  public readonly dashboardUrl?: string;
-  /** The SSM parameter the `cdk-model-canary` CLI finds this canary by. */
-  public readonly operatorParameterName: string;
-  private readonly controller: RolloutController;
 
   constructor(scope: Construct, id: string, props: SageMakerModelCanaryProps) {
     super(scope, id);
@@ -128,65 +112,20 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
       targetKey: endpointKey(this, endpointName),
       targetDescription: `endpoint ${endpointName}`,
     });
-    const controller = new RolloutController(this, 'Rollout', {
-      options: { ...props, canaryName },
-      binding,
-      canaryVersion: props.model.attrModelName,
-    });
+    const rollout = this._buildRollout({ ...props, canaryName }, binding, props.model.attrModelName);
     this.binding = binding;
-    this.canaryName = controller.canaryName;
-    this.endpointName = controller.release.getAttString('TargetName');
+    this.endpointName = rollout.release.getAttString('TargetName');
     // Fn::Select over a list holding the release's attribute: the literal ARN, but CloudFormation
     // waits for the release resource (the endpoint exists) before anything that references it.
     this.endpointArn = Fn.select(0, [binding.endpointArn, this.endpointName]);
     this.signalsNamespace = props.signalsNamespace ?? SIGNAL_NAMESPACE;
     this.modelEnvironment = {
-      [CANARY_NAME_ENV]: this.canaryName,
+      [CANARY_NAME_ENV]: rollout.canaryName,
       [CANARY_STACK_ENV]: Stack.of(this).stackName,
       // AWS documents no EMF extraction from an endpoint's logs, so the container calls PutMetricData.
       [DELIVERY_ENV]: PUT_METRIC_DATA_DELIVERY,
     };
-    this.topic = controller.topic;
-    this.stateMachine = controller.stateMachine;
-    this.stableVariant = controller.stableVersion;
-    this.controller = controller;
-    this.dashboard = controller.dashboard;
-    this.dashboardUrl = controller.dashboardUrl;
-    this.operatorParameterName = controller.channel.descriptor.parameterName;
-  }
-
-  /**
-   * The library's guard alarms: each alarm guard's CloudWatch alarms and each judged guard's
-   * evidence alarm (the alarms of `Guard.fromAlarm` are yours, not listed here).
-   */
-  public get guardAlarms(): cloudwatch.IAlarm[] {
-    return this.controller.guards.ownAlarms;
-  }
-
-  /**
-   * Adds a guard, like one more entry of `guards` (without `guards`, beside the default set).
-   * Two guards of one name fail (each owns the alarm "<stack>-<canaryName>-<guardName>").
-   */
-  public addGuard(guard: Guard): void {
-    this.controller.addGuard(guard);
-  }
-
-  /**
-   * Lets `grantee` run the `cdk-model-canary` CLI on this canary: status, watch, history, and the
-   * commands that steer a rollout (promote, abort, pause, resume, approve, retry).
-   */
-  public grantOperate(grantee: iam.IGrantable): iam.Grant {
-    return grantOperate(this.controller, this.controller.channel, grantee);
-  }
-
-  /** The alarm of one of the library's guards, by guard name ("ErrorRate", "LatencyVsStable"...). */
-  public guardAlarm(guardName: string): cloudwatch.IAlarm {
-    const alarm = this.controller.guards.alarmOf(guardName);
-    if (!alarm) {
-      const names = this.controller.guards.ownAlarmNames.map((n) => n.slice(this.controller.guards.alarmNamePrefix.length));
-      throw new Error(`${this.node.path}: no guard named "${guardName}" (this canary has ${names.join(', ') || 'none'})`);
-    }
-    return alarm;
+    this.stableVariant = rollout.stableVersion;
   }
 
   /**

@@ -1,0 +1,42 @@
+/**
+ * The one function every canary of a stack shares for its workflow steps and fast paths. Each
+ * step's module is loaded the first time it runs (the bundle keeps one chunk a step), so a warm
+ * function keeps its SDK clients and a cold one loads only what its step needs.
+ */
+import type { StepInvocation, StepName } from '../shared/steps';
+
+type StepHandler = (input: never) => Promise<unknown>;
+
+const STEPS: Record<StepName, () => Promise<StepHandler>> = {
+  start: async () => (await import('../handlers/start.js')).handler as StepHandler,
+  'pre-traffic': async () => (await import('../handlers/pre-traffic.js')).handler as StepHandler,
+  'set-weight': async () => (await import('../handlers/set-weight.js')).handler as StepHandler,
+  check: async () => (await import('../handlers/check.js')).handler as StepHandler,
+  promote: async () => (await import('../handlers/promote.js')).handler as StepHandler,
+  watch: async () => (await import('../handlers/watch.js')).handler as StepHandler,
+  rollback: async () => (await import('../handlers/rollback.js')).handler as StepHandler,
+  'rollback-failed': async () => (await import('../handlers/rollback-failed.js')).handler as StepHandler,
+  'on-alarm': async () => (await import('../handlers/on-alarm.js')).handler as StepHandler,
+  'on-command': async () => (await import('../handlers/on-command.js')).handler as StepHandler,
+  'on-execution-end': async () => (await import('../handlers/on-execution-end.js')).handler as StepHandler,
+};
+
+/** An input without a known step is a wiring error: it fails loudly (the workflow's Catch rolls back). */
+export class UnknownStepError extends Error {
+  public readonly name = 'UnknownStep';
+}
+
+export async function handler(event: StepInvocation): Promise<unknown> {
+  const load = STEPS[event?.step];
+  if (!load) throw new UnknownStepError(`cdk-model-canary steps function: unknown step ${JSON.stringify(event?.step)} (known: ${Object.keys(STEPS).join(', ')})`);
+  return (await load())(event.input as never);
+}
+
+/**
+ * Loads a step's code and, given a target kind, that kind's implementation, without running
+ * anything: what a cold invocation of that step imports (scripts/bundle-report.ts times it).
+ */
+export async function loadStep(step: StepName, kind?: string): Promise<void> {
+  await STEPS[step]();
+  if (kind) await (await import('../targets/index.js')).targetFor({ kind } as never).catch(() => undefined);
+}
