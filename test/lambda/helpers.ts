@@ -7,6 +7,8 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { GetAliasCommandOutput } from '@aws-sdk/client-lambda';
 import { PublishCommand, type ServiceInputTypes, type ServiceOutputTypes, type SNSClientResolvedConfig } from '@aws-sdk/client-sns';
 import type { AwsStub } from 'aws-sdk-client-mock';
+import { GetParametersByPathCommand, type ServiceInputTypes as SsmInput, type ServiceOutputTypes as SsmOutput, type SSMClientResolvedConfig } from '@aws-sdk/client-ssm';
+import type { CanaryDescriptor } from '../../lambda/shared/operator';
 import type { RolloutPlan, RolloutProgress, RolloutState, Release } from '../../lambda/shared/types';
 
 export const FUNCTION_NAME = 'sentiment-fn';
@@ -168,4 +170,39 @@ export async function errorOf(fn: () => Promise<unknown>): Promise<Error> {
 /** Silences the handlers' structured log lines. */
 export function quietLogs(): void {
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
+}
+
+/** The stack's parameter path the fast paths search (lib/private/stack-controller.ts parameterPath). */
+export const CANARIES = '/cdk-model-canary/stack';
+export const COMMANDS = `${CANARIES}/sentiment/commands`;
+
+/** The canary's descriptor as CloudFormation writes it (lib/private/operator-channel.ts). */
+export function descriptor(overrides: Partial<CanaryDescriptor> = {}): CanaryDescriptor {
+  return {
+    schema: 'cdk-model-canary/canary@1',
+    canaryName: 'sentiment',
+    stackName: 'stack',
+    stateMachineArn: STATE_MACHINE_ARN,
+    topicArn: TOPIC_ARN,
+    commandParameter: COMMANDS,
+    target: plan().target,
+    guardAlarmNames: GUARDS,
+    versionScopedAlarmNames: SCOPED,
+    postPromotionWatchSeconds: 0,
+    ...overrides,
+  };
+}
+
+/**
+ * Parameter Store as the fast paths read it: GetParametersByPath on the stack's path returns each
+ * canary's descriptor (and its commands parameter, which they skip), 10 a page.
+ */
+export function registry(ssm: AwsStub<SsmInput, SsmOutput, SSMClientResolvedConfig>, ...descriptors: CanaryDescriptor[]): void {
+  const parameters = descriptors.flatMap((d) => [
+    { Name: d.commandParameter, Value: JSON.stringify({ schema: 'cdk-model-canary/commands@1', commands: [] }) },
+    { Name: d.commandParameter.replace(/\/commands$/, '/config'), Value: JSON.stringify(d) },
+  ]);
+  const pages = Array.from({ length: Math.max(1, Math.ceil(parameters.length / 10)) }, (_, i) => parameters.slice(i * 10, i * 10 + 10));
+  ssm.on(GetParametersByPathCommand, { Path: CANARIES, NextToken: undefined }).resolves({ Parameters: pages[0], NextToken: pages.length > 1 ? 'page-1' : undefined });
+  pages.slice(1).forEach((page, i) => ssm.on(GetParametersByPathCommand, { Path: CANARIES, NextToken: `page-${i + 1}` }).resolves({ Parameters: page, NextToken: i + 2 < pages.length ? `page-${i + 2}` : undefined }));
 }

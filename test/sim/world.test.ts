@@ -13,16 +13,17 @@ describe('SimWorld', () => {
   let world: SimWorld;
   afterEach(() => world?.dispose());
 
-  it('resolves the synthesized definition: every Task resource is a function whose Description names a handler', async () => {
+  it("resolves the synthesized definition: every Task runs the stack's steps function, naming its step", async () => {
     world = SimWorld.fromStack(exampleStack(), { scenario: healthyScenario() });
     await world.deploy('1');
     const machine = [...world.sfn.machines.values()].find((m) => m.name.includes('SentimentCanary'))!;
-    const tasks = Object.entries(machine.definition.States).filter(([, s]) => s.Type === 'Task') as [string, { Resource: string; TimeoutSeconds?: number }][];
+    const tasks = Object.entries(machine.definition.States).filter(([, s]) => s.Type === 'Task') as [string, { Resource: string; Parameters: { step: string } }][];
     expect(tasks.map(([name]) => name).sort()).toEqual(
       ['AlertRollbackFailed', 'Check', 'PreTrafficChecks', 'Promote', 'RollBack', 'RollBackAfterError', 'SetWeight', 'Start', 'WatchCheck'].sort(),
     );
-    const handlerOf = (arn: string) => world.lambda.findByArn(arn)?.handlerName;
-    expect(Object.fromEntries(tasks.map(([name, s]) => [name, handlerOf(s.Resource)]))).toEqual({
+    // One function (its Description names the steps entry) runs them all: the payload names the step.
+    expect(new Set(tasks.map(([, s]) => world.lambda.findByArn(s.Resource)?.handlerName))).toEqual(new Set(['steps']));
+    expect(Object.fromEntries(tasks.map(([name, s]) => [name, s.Parameters.step]))).toEqual({
       Start: 'start',
       PreTrafficChecks: 'pre-traffic',
       SetWeight: 'set-weight',
@@ -98,8 +99,9 @@ describe('SimWorld', () => {
     await world.advance(5);
     const fastPath = world.invocations.filter((i) => i.handler === 'on-alarm');
     expect(fastPath).toHaveLength(1);
-    const input = fastPath[0].input as { config: { canaryName: string }; event: { time: string; detail: { alarmName: string; state: { value: string }; configuration: { metrics: unknown[] } } } };
-    expect(input.config.canaryName).toBe('SentimentCanary');
+    const input = fastPath[0].input as { canaries: string; event: { time: string; detail: { alarmName: string; state: { value: string }; configuration: { metrics: unknown[] } } } };
+    // The stack's one rule: the handler finds the canary by its descriptor under the stack's path.
+    expect(input.canaries).toBe('/cdk-model-canary/ModelCanaryExample');
     expect(input.event.detail).toMatchObject({ alarmName: ALARMS.errorRate, state: { value: 'ALARM' } });
     expect(input.event.detail.configuration.metrics).toHaveLength(3);
     expect(input.event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);

@@ -13,7 +13,8 @@ import { EventPatternTooLargeError, MAX_EVENT_PATTERN_CHARS } from '../../sim/ev
 import { healthyScenario, startRollout } from './helpers';
 
 const STACK = 'PatternSizeStack';
-const longName = (i: number) => `payments-team-checkout-conversion-business-kpi-guard-for-the-sentiment-model-release-number-${String(i).padStart(3, '0')}`;
+// 62 characters: 30 of them overflow the 2,048-character pattern and still fit the 4 KB descriptor.
+const longName = (i: number) => `payments-team-checkout-conversion-kpi-guard-for-sentiment-${String(i).padStart(3, '0')}`;
 const FOREIGN = 'some-other-team-alarm-that-is-no-guard';
 
 function build(additional: number): SynthesizedStack {
@@ -67,27 +68,30 @@ describe('the fast-path event pattern', () => {
     const none = rulePatterns(build(0));
     const one = rulePatterns(build(1));
     // Without additionalAlarms the library's own alarms are matched by their common prefix.
-    expect(none.some((p) => p.includes(`"prefix":"${STACK}-Canary-"`))).toBe(true);
+    expect(none.some((p) => p.includes(`"prefix":"${STACK}-"`))).toBe(true);
     expect(Math.max(...rulePatterns(thirty).map((p) => p.length))).toBeLessThanOrEqual(Math.max(...one.map((p) => p.length)));
   });
 
   it('names a few additionalAlarms beside the prefix, so foreign alarms do not invoke the fast path', () => {
     const three = rulePatterns(build(3)).find((p) => p.includes('aws.cloudwatch'))!;
-    expect(three).toContain(`"prefix":"${STACK}-Canary-"`);
+    expect(three).toContain(`"prefix":"${STACK}-"`);
     // The names are Refs to the alarms: three of them beside the prefix.
     expect(three.match(/\{"Ref":"Kpi\d/g)).toHaveLength(3);
     expect(three.length).toBeLessThanOrEqual(MAX_EVENT_PATTERN_CHARS);
   });
 
-  it('too many alarm names for the rule target input (8,192 characters) is a synth error that says what to do', () => {
-    expect(() => buildWithNames(40, 200)).toThrow(/target input would have up to \d+ characters with 44 guard alarm names.*composite alarm/);
-    expect(() => buildWithNames(30, 200)).not.toThrow();
+  // The guard names live in the canary's descriptor parameter (the stack's fast paths find the canary
+  // there), a Standard SSM parameter of at most 4,096 characters: before the shared controller they
+  // lived in the rule's target input (8,192).
+  it("too many alarm names for the canary's descriptor (4,096 characters) is a synth error that says what to do", () => {
+    expect(() => buildWithNames(20, 200)).toThrow(/descriptor parameter would hold up to \d+ characters.*composite alarm/);
+    expect(() => buildWithNames(12, 200)).not.toThrow();
   });
 
   it('the simulator rejects a rule whose pattern is over 2,048 characters, as EventBridge does', async () => {
     const world = SimWorld.fromStack(thirty, { seed: 1, scenario: healthyScenario() });
     try {
-      const arns = Array.from({ length: 30 }, (_, i) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${longName(i)}`);
+      const arns = Array.from({ length: 30 }, (_, i) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${longName(i)}-of-the-second-team`);
       expect(() => world.events.putRule({ name: 'too-big', EventPattern: { source: ['aws.cloudwatch'], resources: arns } })).toThrow(EventPatternTooLargeError);
       expect(() => world.events.putRule({ name: 'fits', EventPattern: { source: ['aws.cloudwatch'], resources: arns.slice(0, 5) } })).not.toThrow();
     } finally {
@@ -118,7 +122,7 @@ describe('the fast-path event pattern', () => {
     });
 
     it('an alarm that is no guard reached the handler and was ignored', () => {
-      const logs = world.logs.filter((l) => JSON.stringify(l).includes(`alarm ${FOREIGN} is not a guard`));
+      const logs = world.logs.filter((l) => JSON.stringify(l).includes(`alarm ${FOREIGN} is not a guard of a canary`));
       expect(logs.length).toBeGreaterThan(0);
     });
   });
@@ -143,7 +147,7 @@ describe('the fast-path event pattern', () => {
     });
 
     it('an alarm that is no guard never reaches the handler', () => {
-      expect(world.logs.filter((l) => JSON.stringify(l).includes(`alarm ${FOREIGN} is not a guard`))).toHaveLength(0);
+      expect(world.logs.filter((l) => JSON.stringify(l).includes(`alarm ${FOREIGN} is not a guard of a canary`))).toHaveLength(0);
     });
   });
 });

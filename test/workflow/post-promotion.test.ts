@@ -139,7 +139,8 @@ describe('abort in the post-promotion watch', () => {
   it('sends traffic back to v1 within seconds (the operator fast path)', () => {
     expect(aliasAfter).toMatchObject({ functionVersion: '1', weights: {} });
     const back = result.aliasHistory.find((h) => h.at >= abortedAt && h.functionVersion === '1')!;
-    expect(back.by).toBe('on-alarm');
+    // The operator fast path is its own step of the stack's steps function (it was part of on-alarm).
+    expect(back.by).toBe('on-command');
     expect(back.at - abortedAt).toBeLessThanOrEqual(10_000);
   });
 

@@ -8,6 +8,8 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { GetAliasCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as check } from '../../../lambda/handlers/check';
 import { handler as onAlarm, type AlarmFastPathEvent } from '../../../lambda/handlers/on-alarm';
@@ -16,7 +18,10 @@ import { readAlarms } from '../../../lambda/shared/alarms';
 import { type JudgePlan, VERSION_PLACEHOLDER } from '../../../lambda/shared/judge-plan';
 import type { RolloutState } from '../../../lambda/shared/types';
 import {
+  CANARIES,
   FUNCTION_NAME,
+  descriptor,
+  registry,
   GUARDS,
   NOW,
   RELEASE,
@@ -266,8 +271,9 @@ describe('start handler with signal alarms', () => {
 
 describe('on-alarm fast path with signal alarms', () => {
   function signalEvent(alarmName: string, versions: string[]): AlarmFastPathEvent {
+    registry(ssm, descriptor({ guardAlarmNames: [...SCOPED, TOKENS, BLOCKS], versionScopedAlarmNames: [...SCOPED, TOKENS, BLOCKS] }));
     return {
-      config: { canaryName: 'sentiment', target: plan().target, versionScopedAlarmNames: [...SCOPED, TOKENS, BLOCKS] },
+      canaries: CANARIES,
       event: {
         time: '2025-01-01T00:00:00Z',
         detail: {
@@ -281,7 +287,15 @@ describe('on-alarm fast path with signal alarms', () => {
     };
   }
 
-  beforeEach(() => lambda.on(GetAliasCommand).resolves(alias('5', { version: '6', weight: 0.25 }, 'rev-40')));
+  const ssm = mockClient(SSMClient);
+  const sfn = mockClient(SFNClient);
+  beforeEach(() => {
+    ssm.reset();
+    sfn.reset();
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ commands: [] }) } });
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    lambda.on(GetAliasCommand).resolves(alias('5', { version: '6', weight: 0.25 }, 'rev-40'));
+  });
 
   test('ignores a signal alarm whose Version dimension names another version', async () => {
     const out = await onAlarm(signalEvent(TOKENS, ['4', '3']));

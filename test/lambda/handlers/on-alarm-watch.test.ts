@@ -8,8 +8,10 @@ import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler, type AlarmFastPathEvent, type OperatorFastPathEvent } from '../../../lambda/handlers/on-alarm';
-import { ALIAS_NAME, FUNCTION_NAME, NOW, SCOPED, STATE_MACHINE_ARN, alias, freezeTime, plan, quietLogs } from '../helpers';
+import { handler, type AlarmFastPathEvent } from '../../../lambda/handlers/on-alarm';
+import { handler as onCommand, type OperatorFastPathEvent } from '../../../lambda/handlers/on-command';
+import type { CanaryDescriptor } from '../../../lambda/shared/operator';
+import { ALIAS_NAME, CANARIES, COMMANDS, FUNCTION_NAME, NOW, SCOPED, STATE_MACHINE_ARN, alias, descriptor, freezeTime, quietLogs, registry } from '../helpers';
 
 const lambda = mockClient(LambdaClient);
 const sfn = mockClient(SFNClient);
@@ -17,20 +19,13 @@ const ssm = mockClient(SSMClient);
 const sns = mockClient(SNSClient);
 
 const EXECUTION_ARN = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:release-2-1735689000-abc`;
-const PARAMETER = '/cdk-model-canary/sentiment/commands';
-const config = (extra: Partial<AlarmFastPathEvent['config']> = {}): AlarmFastPathEvent['config'] => ({
-  canaryName: 'sentiment',
-  target: plan().target,
-  versionScopedAlarmNames: SCOPED,
-  stateMachineArn: STATE_MACHINE_ARN,
-  commandParameter: PARAMETER,
-  postPromotionWatchSeconds: 600,
-  ...extra,
-});
+const PARAMETER = COMMANDS;
 
-function alarmEvent(alarmName: string, versions: string[] = [], extra: Partial<AlarmFastPathEvent['config']> = {}): AlarmFastPathEvent {
+/** The canary's descriptor, watched for 10 minutes after its promotion, with `extra` over it. */
+function alarmEvent(alarmName: string, versions: string[] = [], extra: Partial<CanaryDescriptor> = {}): AlarmFastPathEvent {
+  registry(ssm, descriptor({ postPromotionWatchSeconds: 600, guardAlarmNames: [...SCOPED, 'user-5xx-alarm'], ...extra }));
   return {
-    config: config(extra),
+    canaries: CANARIES,
     event: {
       time: '2025-01-01T00:00:00Z',
       detail: {
@@ -150,8 +145,9 @@ describe('on-alarm fast path in the post-promotion watch', () => {
   test('an operator abort in the watch sends traffic back at once', async () => {
     const abort = { id: 'a1', command: 'abort', by: 'arn:aws:iam::123456789012:user/alice', at: NOW - 5, execution: 'release-2-1735689000-abc' };
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ commands: [abort] }) } });
-    const input: OperatorFastPathEvent = { config: { ...config(), commandParameter: PARAMETER, stateMachineArn: STATE_MACHINE_ARN }, operator: { name: PARAMETER, operation: 'Update' } };
-    const out = await handler(input);
+    registry(ssm, descriptor({ postPromotionWatchSeconds: 600 }));
+    const input: OperatorFastPathEvent = { canaries: CANARIES, operator: { name: PARAMETER, operation: 'Update' } };
+    const out = await onCommand(input);
     expect(out).toEqual({ action: 'rolled_back', reason: 'aborted by user/alice in the post-promotion watch' });
     expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: {} } });
   });

@@ -1,11 +1,15 @@
 import { GetAliasCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, type AlarmFastPathEvent } from '../../../lambda/handlers/on-alarm';
-import { ALIAS_NAME, FUNCTION_NAME, NOW, SCOPED, alias, freezeTime, plan, quietLogs } from '../helpers';
+import { ALIAS_NAME, CANARIES, FUNCTION_NAME, NOW, SCOPED, alias, descriptor, freezeTime, quietLogs, registry } from '../helpers';
 
 const lambda = mockClient(LambdaClient);
 const sns = mockClient(SNSClient);
+const ssm = mockClient(SSMClient);
+const sfn = mockClient(SFNClient);
 
 const reasonData = JSON.stringify({
   version: '1.0',
@@ -21,7 +25,7 @@ function alarmEvent(
   opts: { state?: string; versions?: string[] } = {},
 ): AlarmFastPathEvent {
   return {
-    config: { canaryName: 'sentiment', target: plan().target, versionScopedAlarmNames: SCOPED },
+    canaries: CANARIES,
     event: {
       time: '2025-01-01T00:00:00Z',
       detail: {
@@ -40,6 +44,11 @@ function alarmEvent(
 beforeEach(() => {
   lambda.reset();
   sns.reset();
+  ssm.reset();
+  sfn.reset();
+  registry(ssm, descriptor());
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ commands: [] }) } });
+  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
   freezeTime(NOW);
   quietLogs();
   lambda.on(GetAliasCommand).resolves(alias('5', { version: '6', weight: 0.25 }, 'rev-40'));
@@ -50,12 +59,32 @@ afterEach(() => jest.restoreAllMocks());
 
 describe('on-alarm fast path', () => {
   test('ignores an alarm that is not one of its guards (the rule matches every alarm once there are additionalAlarms)', async () => {
-    const event = alarmEvent('someone-elses-alarm', { versions: ['6'] });
-    const out = await handler({ ...event, config: { ...event.config, alarmNames: [...SCOPED, 'business-kpi'] } });
-    expect(out).toEqual({ action: 'ignored', reason: 'alarm someone-elses-alarm is not a guard of sentiment' });
+    registry(ssm, descriptor({ guardAlarmNames: [...SCOPED, 'business-kpi'] }));
+    const out = await handler(alarmEvent('someone-elses-alarm', { versions: ['6'] }));
+    expect(out).toEqual({ action: 'ignored', reason: `alarm someone-elses-alarm is not a guard of a canary under ${CANARIES}` });
     expect(lambda).not.toHaveReceivedAnyCommand();
-    const mine = alarmEvent('business-kpi');
-    expect((await handler({ ...mine, config: { ...mine.config, alarmNames: [...SCOPED, 'business-kpi'] } })).action).toBe('rolled_back');
+    expect((await handler(alarmEvent('business-kpi'))).action).toBe('rolled_back');
+  });
+
+  test("finds the canary an alarm guards among the stack's canaries (descriptors over several pages) and drives only its target", async () => {
+    const others = Array.from({ length: 12 }, (_, i) =>
+      descriptor({ canaryName: `other-${i}`, commandParameter: `${CANARIES}/other-${i}/commands`, guardAlarmNames: [`stack-other-${i}-ErrorRate`], target: { kind: 'lambda-alias', functionName: `other-fn-${i}`, aliasName: 'live' } }),
+    );
+    registry(ssm, ...others, descriptor());
+    const out = await handler(alarmEvent(SCOPED[0], { versions: ['6'] }));
+    expect(out.action).toBe('rolled_back');
+    expect(lambda).toHaveReceivedCommandWith(GetAliasCommand, { FunctionName: FUNCTION_NAME });
+    expect(lambda).not.toHaveReceivedCommandWith(GetAliasCommand, { FunctionName: 'other-fn-0' });
+    // The descriptors took three pages: the canary was on the last.
+    expect(ssm.commandCalls(GetParametersByPathCommand).length).toBe(3);
+  });
+
+  test('a pending promote --force for the rollout in flight holds the fast path back', async () => {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [{ name: 'release-6-1', executionArn: 'arn:e', stateMachineArn: 'arn:sm', status: 'RUNNING', startDate: new Date() }] });
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ commands: [{ id: 'c1', command: 'promote', force: true, by: 'arn:aws:iam::1:user/alice', at: NOW, execution: 'release-6-1' }] }) } });
+    const out = await handler(alarmEvent(SCOPED[0], { versions: ['6'] }));
+    expect(out).toMatchObject({ action: 'ignored', reason: expect.stringContaining('promote --force by user/alice') });
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
   });
 
   test.each(['OK', 'INSUFFICIENT_DATA'])('ignores a change to %s without reading the alias', async (state) => {

@@ -1,22 +1,26 @@
 import { GetAliasCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type ExecutionEndEvent, handler } from '../../../lambda/handlers/on-execution-end';
-import { NOW, RELEASE, TOPIC_ARN, alias, freezeTime, plan, publishedAlerts, quietLogs } from '../helpers';
+import { CANARIES, NOW, RELEASE, STATE_MACHINE_ARN, TOPIC_ARN, alias, descriptor, freezeTime, publishedAlerts, quietLogs, registry } from '../helpers';
 
 const lambda = mockClient(LambdaClient);
 const sns = mockClient(SNSClient);
+const ssm = mockClient(SSMClient);
 
-function ended(status: string, error?: string, cause?: string): ExecutionEndEvent {
+function ended(status: string, error?: string, cause?: string, stateMachineArn = STATE_MACHINE_ARN): ExecutionEndEvent {
   return {
-    config: { canaryName: 'sentiment', target: plan().target, topicArn: TOPIC_ARN },
-    detail: { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:m:e', status, error: error ?? null, cause: cause ?? null, input: JSON.stringify({ release: RELEASE }) },
+    canaries: CANARIES,
+    detail: { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:m:e', stateMachineArn, status, error: error ?? null, cause: cause ?? null, input: JSON.stringify({ release: RELEASE }) },
   };
 }
 
 beforeEach(() => {
   lambda.reset();
   sns.reset();
+  ssm.reset();
+  registry(ssm, descriptor());
   freezeTime(NOW);
   quietLogs();
   lambda.on(UpdateAliasCommand).resolves({});
@@ -64,6 +68,20 @@ describe('on-execution-end', () => {
     expect(out.action).toBe('alerted');
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
     expect(String(publishedAlerts(sns)[0].body.reason)).toMatch(/the canary had no share/);
+  });
+
+  test("an execution of a state machine no canary of the stack runs (the rule's prefix matched another): ignored", async () => {
+    lambda.on(GetAliasCommand).resolves(alias('5', { version: '6', weight: 0.25 }, 'rev-1'));
+    const out = await handler(ended('FAILED', 'States.Runtime', undefined, `${STATE_MACHINE_ARN}-other`));
+    expect(out.action).toBe('ignored');
+    expect(lambda).not.toHaveReceivedAnyCommand();
+    expect(sns).not.toHaveReceivedAnyCommand();
+  });
+
+  test("the alert goes to the topic the canary's descriptor names", async () => {
+    lambda.on(GetAliasCommand).resolves(alias('5', { version: '6', weight: 0.25 }, 'rev-1'));
+    await handler(ended('TIMED_OUT', 'States.Timeout'));
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC_ARN });
   });
 
   test('SUCCEEDED and RUNNING are not its business', async () => {
