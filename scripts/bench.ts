@@ -18,6 +18,7 @@ import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from 
 import { type BenchReport, goalLines, markdown, tableLines, tradeOffLines } from './bench-markdown';
 import { checkGoals, DEFAULTS, goalsMet, rateText, scenarioKind, summarize } from './bench-summary';
 import { bundleReport } from './bundle-report';
+import { fleetReport } from './fleet-report';
 
 export { isFalseRollback, summarize, checkGoals, clopperPearson, scenarioKind, DEFAULTS } from './bench-summary';
 export { markdown, tableLines } from './bench-markdown';
@@ -235,7 +236,8 @@ async function main(argv: string[]): Promise<void> {
   ].join(' ');
   if (o.write) {
     const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${bundleReport()}\n`;
-    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(report, command) + bundles);
+    const fleet = `\n## A fleet of canaries in one stack\n\nReproduce: \`npx tsx scripts/fleet-report.ts\` (also written by \`npm run bench\`).\n\n${fleetReport()}\n`;
+    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(report, command) + bundles + fleet);
   }
   if (o.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);

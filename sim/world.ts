@@ -1,3 +1,4 @@
+import { assertNoCircularDependency } from './template-dependencies';
 import './polyfills';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DescribeAlarmsCommandInput, DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
@@ -99,6 +100,7 @@ export class SimWorld {
 
   constructor(stack: SynthesizedStack, options: SimWorldOptions = {}) {
     assertRegistryComplete();
+    assertNoCircularDependency(stack.template);
     this.options = options;
     this.template = stack.template;
     this.stackName = stack.stackName;

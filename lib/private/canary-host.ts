@@ -20,6 +20,9 @@ export interface CanaryHost extends IConstruct {
   readonly topic: sns.ITopic;
   /** Undefined while the workflow is being built. */
   readonly stateMachine?: sfn.StateMachine;
+  /** The workflow's name and ARN as literals: statements name them without depending on the workflow. */
+  readonly stateMachineName: string;
+  readonly stateMachineArn: string;
   readonly dashboard?: cloudwatch.Dashboard;
   readonly dashboardName?: string;
   readonly shared: StackController;

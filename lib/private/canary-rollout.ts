@@ -58,6 +58,14 @@ export class CanaryRollout extends Construct implements CanaryHost {
   public readonly canaryName: string;
   public readonly shared: StackController;
   public readonly plan: WorkflowPlan;
+  /**
+   * The workflow's ARN built from its name, not a reference to it: the shared roles' statements
+   * name it, and a reference would make the workflow (whose role invokes the steps function) and
+   * the steps function's policy depend on each other (CloudFormation rejects the cycle).
+   */
+  public readonly stateMachineArn: string;
+  /** The workflow's name, as a literal (see stateMachineArn). */
+  public readonly stateMachineName: string;
   private readonly guardContext: GuardContext;
   private readonly judged: JudgedGuardPlan[] = [];
   private readonly alpha: number;
@@ -86,6 +94,8 @@ export class CanaryRollout extends Construct implements CanaryHost {
     // over (lambda/shared/ownership.ts) and the old one leaves it when it is deleted.
     const stateMachineName = shared.stateMachineName(this.canaryName);
     const stateMachineArn = Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.stateMachineArn = stateMachineArn;
+    this.stateMachineName = stateMachineName;
     this.release = new CustomResource(this, 'Routing', {
       serviceToken: shared.provider.serviceToken,
       resourceType: 'Custom::ModelCanaryRelease',
@@ -226,7 +236,7 @@ export class CanaryRollout extends Construct implements CanaryHost {
   private grantShared(o: ModelCanaryOptions): void {
     const { steps, release } = this.shared;
     const b = this.binding;
-    const executions = this.shared.executionArns(this.stateMachine.stateMachineName);
+    const executions = this.shared.executionArns(this.stateMachineName);
 
     // The workflow's steps and the fast paths.
     b.grantReadRouting(steps);
@@ -237,16 +247,16 @@ export class CanaryRollout extends Construct implements CanaryHost {
     this.topic.grantPublish(steps);
     steps.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.channel.commands.parameterArn] }));
     // The fast paths find the rollout in flight; in the watch they read its release.
-    steps.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }));
+    steps.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [this.stateMachineArn] }));
     if ((this.plan.postPromotionWatchSeconds ?? 0) > 0) {
       steps.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
     }
 
     // The release resource: create and delete the routing, start and stop rollouts.
     b.grantManageRouting(release);
-    this.stateMachine.grantStartExecution(release);
+    release.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachineArn] }));
     this.topic.grantPublish(release);
-    release.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }));
+    release.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [this.stateMachineArn] }));
     const stop = ['states:StopExecution', ...(this.node.tryFindChild('Verdict') ? ['states:DescribeExecution'] : [])];
     release.addToRolePolicy(new iam.PolicyStatement({ actions: stop, resources: [executions] }));
 

@@ -62,7 +62,7 @@ export function acknowledgeCanaryFindings(canary: CanaryHost): void {
       if (grantsResource(role, grant.resource)) acknowledge(role, wildcard(canary, grant.resource), grant.reason);
     }
   }
-  const executions = canary.shared.executionArns(canary.stateMachine!.stateMachineName);
+  const executions = canary.shared.executionArns(canary.stateMachineName);
   acknowledge(release.role!, wildcard(canary, executions), 'states:StopExecution (and DescribeExecution with waitForVerdict) on executions of one canary\'s own workflow: execution names are generated per rollout, so they can only be named with a wildcard after "<state machine name>:".');
   if (grantsResource(steps.role!, executions)) {
     acknowledge(steps.role!, wildcard(canary, executions), 'states:DescribeExecution on executions of one canary\'s own workflow: the fast path reads the running rollout\'s release (its previous version) to send traffic back in the post-promotion watch; execution names are generated per rollout.');

@@ -74,7 +74,7 @@ export function addOperatorOutputs(host: CanaryHost, channel: OperatorChannel, d
 export function grantOperate(host: CanaryHost, channel: OperatorChannel, grantee: iam.IGrantable): iam.Grant {
   const stack = Stack.of(host);
   const sm = host.stateMachine!;
-  const executions = host.shared.executionArns(sm.stateMachineName);
+  const executions = host.shared.executionArns(host.stateMachineName);
   const root = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: PARAMETER_ROOT.slice(1), arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
   const grant = iamGrant.Grant.addToPrincipal({ grantee, actions: ['ssm:GetParametersByPath'], resourceArns: [root] });
   grant.combine(iamGrant.Grant.addToPrincipal({ grantee, actions: ['ssm:GetParameter'], resourceArns: [channel.descriptor.parameterArn] }));

@@ -17,7 +17,7 @@ describe('SimWorld', () => {
     world = SimWorld.fromStack(exampleStack(), { scenario: healthyScenario() });
     await world.deploy('1');
     const machine = [...world.sfn.machines.values()].find((m) => m.name.includes('SentimentCanary'))!;
-    const tasks = Object.entries(machine.definition.States).filter(([, s]) => s.Type === 'Task') as [string, { Resource: string; Parameters: { step: string } }][];
+    const tasks = Object.entries(machine.definition.States).filter(([, s]) => s.Type === 'Task') as unknown as [string, { Resource: string; Parameters: { step: string } }][];
     expect(tasks.map(([name]) => name).sort()).toEqual(
       ['AlertRollbackFailed', 'Check', 'PreTrafficChecks', 'Promote', 'RollBack', 'RollBackAfterError', 'SetWeight', 'Start', 'WatchCheck'].sort(),
     );
