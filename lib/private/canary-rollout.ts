@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CustomResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CustomResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -26,9 +26,6 @@ import type { TargetBinding } from './target-binding';
 import { buildWorkflow, type WorkflowPlan } from './workflow-definition';
 
 export { optionProblems } from './option-problems';
-
-/** The alert topic's display name is at most 100 characters: "Model canary " and the name. */
-const MAX_CANARY_NAME = 100 - 'Model canary '.length;
 
 export interface CanaryRolloutProps {
   readonly options: ModelCanaryOptions;
@@ -76,12 +73,9 @@ export class CanaryRollout extends Construct implements CanaryHost {
     const schedule = o.schedule ?? RolloutSchedule.GRADUAL_5_25_50_100;
     this.canaryName = o.canaryName ?? scope.node.id;
     this.binding = props.binding;
+    // canaryName was checked with the other options (optionProblems), before anything was built.
     this.shared = StackController.of(this);
     const shared = this.shared;
-
-    if (!Token.isUnresolved(this.canaryName) && this.canaryName.length > MAX_CANARY_NAME) {
-      throw new Error(`${scope.node.path}: canaryName "${this.canaryName.slice(0, 40)}…" is ${this.canaryName.length} characters: give canaryName at most ${MAX_CANARY_NAME} (alert subjects and every guard alarm "<stack>-<canaryName>-<guard>", at most 255, carry it)`);
-    }
 
     // Alerts: the stack's topic unless the canary brings its own; each address subscribed once per
     // topic, filtered to the canaries that list it (the alerts carry a `canary` message attribute).

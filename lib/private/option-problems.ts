@@ -5,6 +5,9 @@ import { RolloutSchedule } from '../rollout-schedule';
 import { historyProblems, type HistoryInputs } from './history-budget';
 import { emailProblems, requireRange, scheduleProblems } from './validation';
 
+/** 0.1's limit (its per-canary topic was "Model canary <name>", 100 characters at most), kept: alert subjects and alarm names carry the name. */
+const MAX_CANARY_NAME = 100 - 'Model canary '.length;
+
 /**
  * Every problem with the target-independent options, each saying what to change. Public canary
  * constructs check these before they build anything.
@@ -19,6 +22,7 @@ export function optionProblems(o: ModelCanaryOptions): string[] {
   const judgeable = scheduled.length === 0 && timing.every((t) => !Token.isUnresolved(t) && Number.isFinite(t)) && checkInterval.toSeconds() >= 1;
   const alpha = o.falseRollbackRate;
   return [
+    ...canaryNameProblems(o.canaryName),
     ...scheduled,
     ...(judgeable ? historyProblems(historyInputsOf(o)) : []),
     ...requireRange('minRequestsPerStep', minRequests, 1, 1e9, 'give a whole number of requests, at least 1 (no traffic is never evidence)'),
@@ -41,6 +45,14 @@ export function optionProblems(o: ModelCanaryOptions): string[] {
       ...(c.retries === undefined || Number.isInteger(c.retries) ? [] : [`preTrafficChecks[${i}].retries is ${c.retries}: give a whole number`]),
     ]),
   ];
+}
+
+/** A canary's name is in its workflow's, alarms' and parameters' names, which the stack's shared rules match. */
+function canaryNameProblems(name: string | undefined): string[] {
+  if (name === undefined) return [];
+  if (Token.isUnresolved(name)) return ['canaryName is a token (a CloudFormation parameter or a resource attribute): give a name known at synth time (it names the canary\'s workflow, alarms and parameters, which the stack\'s shared rules find by name)'];
+  if (name.length > MAX_CANARY_NAME) return [`canaryName "${name.slice(0, 40)}…" is ${name.length} characters: give canaryName at most ${MAX_CANARY_NAME} (alert subjects and every guard alarm "<stack>-<canaryName>-<guard>", at most 255, carry it)`];
+  return [];
 }
 
 /** Each gate names a step's share, not the first (no traffic has been judged before it). */

@@ -14,7 +14,8 @@ describe('log groups', () => {
     const groupId = /^\$\{(.+)\.Arn\}$/.exec(flatten(destination))![1];
     const name = s.json.Resources[groupId].Properties.LogGroupName as string;
     expect(name).toMatch(/^\/aws\/vendedlogs\/states\//);
-    // Unique per construct path: a renamed canary does not collide with the old group.
+    // Unique per construct path (the stack's controller, whose group every canary's workflow shares):
+    // another stack's group does not collide with it.
     expect(name).toContain(Names.uniqueResourceName(controllerOf(s.canary), { maxLength: 200, separator: '-' }));
     expect(name.length).toBeLessThanOrEqual(512);
   });

@@ -1,4 +1,4 @@
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,8 +7,7 @@ import type { Construct } from 'constructs';
 import { Guard, LambdaModelCanary, type LambdaModelCanaryProps, SageMakerModelCanary } from '../../lib';
 import { DEFAULT_ALPHA, EVIDENCE_METRIC, JUDGE_NAMESPACE } from '../../lambda/shared/judge-plan';
 import { addCanaryDashboard, dashboardUrl, sanitizeDashboardName } from '../../lib/private/canary-dashboard';
-import type { RolloutController } from '../../lib/private/rollout-controller';
-import { flatten, modelFunction, newStack, onlyResourceOfType, STACK_NAME, type TemplateJson } from './support';
+import { flatten, modelFunction, newStack, onlyResourceOfType, rolloutOf, STACK_NAME, type TemplateJson } from './support';
 
 /** The default guards: two alarm guards, two judged guards (each with its evidence alarm). */
 const ALARM_GUARDS = ['ErrorRate', 'LatencyP95'];
@@ -21,11 +20,11 @@ function alarmArn(json: TemplateJson, name: string): string {
 }
 
 /**
- * The canary's dashboard: the one RolloutController adds, or (before it is wired into the
- * controller) one added here the way the controller adds it, at the end of its constructor.
+ * The canary's dashboard: the one its rollout (CanaryRollout) adds, or (before it is wired into the
+ * rollout) one added here the way the rollout adds it, at the end of its constructor.
  */
 function dashboardOf(canary: Construct): cloudwatch.Dashboard {
-  const controller = canary.node.findChild('Rollout') as RolloutController;
+  const controller = rolloutOf(canary);
   const existing = controller.node.tryFindChild('Dashboard');
   if (existing) return existing as cloudwatch.Dashboard;
   return addCanaryDashboard(controller, {
@@ -81,7 +80,7 @@ describe('canary dashboard (default guards, Lambda)', () => {
   const s = lambdaCanary();
   const prefix = `${STACK_NAME}-Canary`;
   const versionRef = /^\$\{ModelCurrentVersion\w+\.Version\}$/;
-  const stableRef = /^\$\{CanaryRolloutRelease\w+\.StableVersion\}$/;
+  const stableRef = /^\$\{CanaryRolloutRouting\w+\.StableVersion\}$/;
 
   test('one dashboard, named "<stack>-<canaryName>-<region>"', () => {
     expect(s.name).toBe(`${prefix}-\${AWS::Region}`);
@@ -216,12 +215,14 @@ describe('canary dashboard (SageMaker)', () => {
 });
 
 describe('canary dashboard name from tokens', () => {
-  test('a canaryName from a parameter: the construct path names the dashboard (valid characters only)', () => {
+  // A canaryName from a parameter is refused now (it names the workflow the stack's rules match;
+  // test/lib/validation.test.ts): a token Region is what is left to name a valid dashboard around.
+  test('a canaryName with characters a dashboard name refuses: cleaned, the Region a token', () => {
     const stack = newStack();
-    const canaryName = new CfnParameter(stack, 'CanaryName', { default: 'summarizer' }).valueAsString;
-    const canary = new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack), canaryName });
+    const canary = new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack), canaryName: 'summarizer.v2 (eu)' });
     dashboardOf(canary);
     const { name } = synthDashboard(stack);
     expect(name).toMatch(/^[A-Za-z0-9_-]+-\$\{AWS::Region\}$/);
+    expect(name).toBe(`${STACK_NAME}-summarizer-v2--eu--\${AWS::Region}`);
   });
 });

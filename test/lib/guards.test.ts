@@ -58,11 +58,11 @@ describe('addGuard()', () => {
 
   test('a user alarm added later makes DescribeAlarms "*" (composite alarms) and the plan read composites; the fast path names it', () => {
     expect(plan.readCompositeAlarms).toBe(true);
-    for (const h of ['start', 'check', 'promote']) {
-      expect(grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId(h))).get('cloudwatch:DescribeAlarms')).toContain('*');
-    }
+    // The steps that read alarms (start, check, promote) run in the stack's steps function.
+    expect(grantsOfRole(s.json, roleOfFunction(s.json, s.stepsId())).get('cloudwatch:DescribeAlarms')).toContain('*');
+    // The stack's one alarm rule: the stack's prefix (every canary's guard alarms), and the user's alarm by name.
     const rule = Object.values(resourcesOfType(s.json, 'AWS::Events::Rule')).find((r) => r.Properties.EventPattern?.source?.includes('aws.cloudwatch'))!;
-    expect(rule.Properties.EventPattern.detail.alarmName).toEqual([{ prefix: `${prefix}-` }, { Ref: s.logicalId(business) }]);
+    expect(rule.Properties.EventPattern.detail.alarmName).toEqual([{ prefix: `${STACK_NAME}-` }, { Ref: s.logicalId(business) }]);
   });
 
   test('guardAlarm() finds a guard\'s alarm by name and says which exist when it does not', () => {
@@ -80,7 +80,8 @@ describe('addGuard() of alarm guards only', () => {
     canary.addGuard(Guard.latencyP95());
     const s = describeSynth(stack, fn, canary);
     const arns = [`${prefix}-ErrorRate`, `${prefix}-LatencyP95`].map(alarmArn);
-    for (const h of ['start', 'check', 'promote']) expect(sorted(grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId(h))).get('cloudwatch:DescribeAlarms')!)).toEqual(sorted(arns));
+    // The steps that read alarms run in the stack's steps function.
+    expect(sorted(grantsOfRole(s.json, roleOfFunction(s.json, s.stepsId())).get('cloudwatch:DescribeAlarms')!)).toEqual(sorted(arns));
     expect(definitionOf(s.json).States.Plan.Result.judge).toBeNull();
   });
 

@@ -14,14 +14,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type IModelCanary, LambdaModelCanary } from '../../lib';
 import { CANARY_NAME_ENV, CANARY_STACK_ENV } from '../../runtime/signal-names';
-import { controllerOf, flatten, modelFunction, newStack, resourcesOfType, STACK_NAME, type TemplateJson } from './support';
+import { flatten, modelFunction, newStack, resourcesOfType, rolloutOf, STACK_NAME, type TemplateJson } from './support';
 
 function setup() {
   const stack = newStack();
   const fn = modelFunction(stack);
   const canary = new LambdaModelCanary(stack, 'Canary', { modelFunction: fn });
   const fnId = stack.resolve((fn.node.defaultChild as lambda.CfnFunction).logicalId) as string;
-  const releaseId = stack.resolve(controllerOf(canary).release.node.defaultChild && (controllerOf(canary).release.node.defaultChild as any).logicalId) as string;
+  const releaseId = stack.resolve(rolloutOf(canary).release.node.defaultChild && (rolloutOf(canary).release.node.defaultChild as any).logicalId) as string;
   const synth = () => Template.fromStack(stack).toJSON() as TemplateJson;
   return { stack, fn, canary, fnId, releaseId, synth };
 }
@@ -229,7 +229,7 @@ describe('one owner per alias', () => {
   test('adoptExisting reaches the release resource as a string', () => {
     const stack = newStack();
     const canary = new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack), adoptExisting: true });
-    expect(controllerOf(canary).release).toBeDefined();
+    expect(rolloutOf(canary).release).toBeDefined();
     const json = Template.fromStack(stack).toJSON() as TemplateJson;
     const props = Object.values(resourcesOfType(json, 'Custom::ModelCanaryRelease'))[0].Properties;
     expect(props.AdoptExisting).toBe('true');

@@ -6,7 +6,9 @@ import { Guard, InsufficientTrafficAction, LambdaModelCanary, RolloutSchedule } 
 import { JUDGE_NAMESPACE, VERSION_PLACEHOLDER } from '../../lambda/shared/judge-plan';
 import {
   asArray,
+  controllerOf,
   definitionOf,
+  descriptorOf,
   describeSynth,
   flatten,
   grantsOfRole,
@@ -18,6 +20,7 @@ import {
   sorted,
   STACK_NAME,
   statementsOfRole,
+  stepOfTask,
   synthCanary,
   type SynthesizedCanary,
 } from './support';
@@ -27,7 +30,7 @@ const ALARM_GUARDS = ['ErrorRate', 'LatencyP95'] as const;
 const JUDGED_GUARDS = ['ErrorRateVsStable', 'LatencyVsStable'] as const;
 const GUARDS = [...ALARM_GUARDS, ...JUDGED_GUARDS] as const;
 const TRANSIENT = ['TransientAwsError', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
-/** The workflow's Lambda tasks, by state name, and the handler each invokes. */
+/** The workflow's Lambda tasks, by state name, and the step each runs (in the stack's one steps function). */
 const TASK_HANDLERS: Record<string, string> = {
   Start: 'start',
   PreTrafficChecks: 'pre-traffic',
@@ -67,17 +70,21 @@ function metricsOf(alarm: any): { id: string; namespace: string; metricName: str
   }));
 }
 
-/** The alarm fast path's rule: the one on alarm state changes whose target is the on-alarm function. */
+/** The alarm fast path's rule: the one on alarm state changes whose target is the steps function. */
 function fastPathRule(s: SynthesizedCanary): any {
   const rules = Object.values(resourcesOfType(s.json, 'AWS::Events::Rule')).filter((r: any) =>
     r.Properties.EventPattern?.source?.[0] === 'aws.cloudwatch' &&
-    r.Properties.Targets?.some((t: any) => flatten(t.Arn) === `\${${s.handlerId('on-alarm')}.Arn}`),
+    r.Properties.Targets?.some((t: any) => flatten(t.Arn) === `\${${s.stepsId()}.Arn}`),
   );
   expect(rules).toHaveLength(1);
   return rules[0];
 }
 
 const alarmArn = (name: string) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}`;
+/** A workflow's ARN as the constructs build it: from its name, not a reference (see grantShared). */
+const workflowArn = (name: string) => `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${name}`;
+/** The input a fast-path rule sends the steps function (an input transformer's template, placeholders as 0). */
+const ruleInput = (rule: any) => JSON.parse(flatten(rule.Properties.Targets[0].InputTransformer?.InputTemplate ?? rule.Properties.Targets[0].Input).replace(/<[^>]+>/g, '0'));
 
 describe('LambdaModelCanary with default options', () => {
   let s: SynthesizedCanary;
@@ -86,6 +93,7 @@ describe('LambdaModelCanary with default options', () => {
   let releaseId: string;
   let topicId: string;
   let stateMachineId: string;
+  let stateMachineName: string;
   const prefix = `${STACK_NAME}-Canary`;
 
   beforeAll(() => {
@@ -95,6 +103,7 @@ describe('LambdaModelCanary with default options', () => {
     releaseId = onlyResourceOfType(s.json, 'Custom::ModelCanaryRelease').id;
     topicId = onlyResourceOfType(s.json, 'AWS::SNS::Topic').id;
     stateMachineId = onlyResourceOfType(s.json, 'AWS::StepFunctions::StateMachine').id;
+    stateMachineName = s.json.Resources[stateMachineId].Properties.StateMachineName;
   });
 
   describe('release custom resource', () => {
@@ -103,10 +112,15 @@ describe('LambdaModelCanary with default options', () => {
       s.template.hasResourceProperties('Custom::ModelCanaryRelease', {
         Target: { kind: 'lambda-alias', functionName: { Ref: fnId }, aliasName: 'live' },
         Version: { 'Fn::GetAtt': [versionId, 'Version'] },
-        StateMachineArn: { Ref: stateMachineId },
         TopicArn: { Ref: topicId },
         CanaryName: 'Canary',
       });
+      // This workflow by its ARN built from its name (a Ref would close a dependency cycle through
+      // the shared steps function's role), so the resource depends on the workflow explicitly.
+      const release = s.json.Resources[releaseId];
+      expect(stateMachineName).toBe(`ModelCanary-${STACK_NAME}-Canary`);
+      expect(flatten(release.Properties.StateMachineArn)).toBe(workflowArn(stateMachineName));
+      expect(release.DependsOn).toContain(stateMachineId);
     });
 
     test('is served by the provider framework that invokes the release handler', () => {
@@ -115,7 +129,7 @@ describe('LambdaModelCanary with default options', () => {
       const frameworkId = /^\$\{(.+)\.Arn\}$/.exec(serviceToken)?.[1];
       expect(frameworkId).toBeDefined();
       const env = s.json.Resources[frameworkId!].Properties.Environment.Variables;
-      expect(Object.values(env).map(flatten)).toContain(`\${${s.handlerId('release')}.Arn}`);
+      expect(Object.values(env).map(flatten)).toContain(`\${${s.releaseId()}.Arn}`);
     });
 
     test('the model version is retained, so the stable version outlives the deploy of its canary', () => {
@@ -298,14 +312,16 @@ describe('LambdaModelCanary with default options', () => {
       expect(sorted(def.States.Plan.Result.guardAlarmNames)).toEqual(sorted(declared));
     });
 
-    test('every task invokes its own handler function directly (payloadResponseOnly) into $.progress (alerts into $.alert)', () => {
-      for (const [state, handler] of Object.entries(TASK_HANDLERS)) {
+    // One steps function runs every step now: each task names its step beside its input ({ step, input }).
+    test('every task invokes the steps function directly (payloadResponseOnly), naming its step, into $.progress (alerts into $.alert)', () => {
+      for (const [state, step] of Object.entries(TASK_HANDLERS)) {
         if (!def.States[state]) continue;
-        expect(def.States[state]).toMatchObject({ Type: 'Task', Resource: `\${${s.handlerId(handler)}.Arn}` });
+        expect(def.States[state]).toMatchObject({ Type: 'Task', Resource: `\${${s.stepsId()}.Arn}` });
+        expect(stepOfTask(def.States[state])).toBe(step);
         expect(def.States[state].ResultPath).toBe(state === 'AlertRollbackFailed' ? '$.alert' : '$.progress');
         // Start alone gets its execution's name beside the state (the operator's commands name it).
-        if (state === 'Start') expect(def.States[state].Parameters).toEqual({ 'plan.$': '$.plan', 'release.$': '$.release', 'execution.$': '$$.Execution.Name' });
-        else expect(def.States[state].Parameters).toBeUndefined();
+        if (state === 'Start') expect(def.States[state].Parameters).toEqual({ step, input: { 'plan.$': '$.plan', 'release.$': '$.release', 'execution.$': '$$.Execution.Name' } });
+        else expect(def.States[state].Parameters).toEqual({ step, 'input.$': '$' });
       }
     });
 
@@ -394,7 +410,8 @@ describe('LambdaModelCanary with default options', () => {
 
     test('every alert email is subscribed', () => {
       s.template.resourceCountIs('AWS::SNS::Subscription', 1);
-      s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ml-oncall@example.com', TopicArn: { Ref: topicId } });
+      // The topic is the stack's: the filter policy keeps the address to this canary's alerts.
+      s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ml-oncall@example.com', TopicArn: { Ref: topicId }, FilterPolicy: { canary: ['Canary'] } });
     });
 
     test('the topic policy denies publishing without TLS', () => {
@@ -410,78 +427,104 @@ describe('LambdaModelCanary with default options', () => {
   });
 
   describe('alarm fast path', () => {
-    test('an EventBridge rule sends ALARM state changes of the guard alarms (by their name prefix) to the on-alarm function', () => {
+    // One rule for the stack: it matches the stack's alarm-name prefix, which every canary's guard alarms carry.
+    test('an EventBridge rule sends ALARM state changes of the guard alarms (by their name prefix) to the on-alarm step', () => {
       const rule = fastPathRule(s);
       const pattern = rule.Properties.EventPattern;
       expect(pattern.source).toEqual(['aws.cloudwatch']);
       expect(pattern['detail-type']).toEqual(['CloudWatch Alarm State Change']);
-      expect(pattern.detail).toEqual({ alarmName: [{ prefix: `${prefix}-` }], state: { value: ['ALARM'] } });
+      expect(pattern.detail).toEqual({ alarmName: [{ prefix: `${STACK_NAME}-` }], state: { value: ['ALARM'] } });
+      for (const g of GUARDS) expect(`${prefix}-${g}`.startsWith(`${STACK_NAME}-`)).toBe(true);
       expect(rule.Properties.Targets).toHaveLength(1);
-      expect(flatten(rule.Properties.Targets[0].Arn)).toBe(`\${${s.handlerId('on-alarm')}.Arn}`);
+      expect(flatten(rule.Properties.Targets[0].Arn)).toBe(`\${${s.stepsId()}.Arn}`);
+      expect(ruleInput(rule).step).toBe('on-alarm');
     });
 
+    // The rule is the stack's: its input names where the canaries' descriptors are, and this
+    // canary's descriptor names its alarms, its target and its topic.
     test('the rule input names the version-scoped alarms and the target', () => {
       const rule = fastPathRule(s);
-      const input = flatten(rule.Properties.Targets[0].InputTemplate ?? rule.Properties.Targets[0].InputTransformer.InputTemplate);
-      for (const g of GUARDS) expect(input).toContain(`"${prefix}-${g}"`);
-      expect(input).toContain(`\${${fnId}}`);
+      expect(ruleInput(rule).input.canaries).toBe(`/cdk-model-canary/${STACK_NAME}`);
+      const descriptor = descriptorOf(s.json, 'Canary');
+      expect(descriptor.guardAlarmNames).toEqual(GUARDS.map((g) => `${prefix}-${g}`));
+      expect(descriptor.versionScopedAlarmNames).toEqual(ALARM_GUARDS.map((g) => `${prefix}-${g}`));
+      expect(descriptor.target).toEqual({ kind: 'lambda-alias', functionName: `\${${fnId}}`, aliasName: 'live' });
       // The topic only for a revert that raced the end of the post-promotion watch (the workflow alerts all others).
-      expect(input).toContain(`"topicArn":"\${${topicId}}"`);
+      expect(descriptor.topicArn).toBe(`\${${topicId}}`);
+      const path = grantsOfRole(s.json, roleOfFunction(s.json, s.stepsId())).get('ssm:GetParametersByPath');
+      expect(path).toEqual([`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/cdk-model-canary/${STACK_NAME}`]);
     });
 
-    test('EventBridge may invoke the on-alarm function', () => {
+    test('EventBridge may invoke the steps function', () => {
       s.template.hasResourceProperties('AWS::Lambda::Permission', {
         Action: 'lambda:InvokeFunction',
         Principal: 'events.amazonaws.com',
-        FunctionName: { 'Fn::GetAtt': [s.handlerId('on-alarm'), 'Arn'] },
+        FunctionName: { 'Fn::GetAtt': [s.stepsId(), 'Arn'] },
       });
     });
   });
 
+  // The steps of the workflow and the fast paths share the stack's one steps function and its role;
+  // the release and verdict resources have the release function and its own role. Where a test was
+  // about one step's role, it now asserts the same of the function that runs that step.
   describe('IAM', () => {
-    const HANDLERS = ['release', 'start', 'set-weight', 'check', 'promote', 'watch', 'rollback', 'rollback-failed', 'on-alarm'];
-    let grants: Record<string, Map<string, string[]>>;
+    const FUNCTIONS = ['steps', 'release'] as const;
+    let grants: Record<(typeof FUNCTIONS)[number], Map<string, string[]>>;
+    let roles: Record<(typeof FUNCTIONS)[number], string>;
     let fnArn: string;
+    let executions: string;
+    /** Every role of the template, with its grants (the workflow's, the provider framework's too). */
+    let allRoles: [string, Map<string, string[]>][];
 
     beforeAll(() => {
-      grants = Object.fromEntries(HANDLERS.map((h) => [h, grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId(h)))]));
+      roles = { steps: roleOfFunction(s.json, s.stepsId()), release: roleOfFunction(s.json, s.releaseId()) };
+      grants = { steps: grantsOfRole(s.json, roles.steps), release: grantsOfRole(s.json, roles.release) };
       fnArn = `\${${fnId}.Arn}`;
+      executions = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${stateMachineName}:*`;
+      allRoles = Object.keys(resourcesOfType(s.json, 'AWS::IAM::Role')).map((id) => [id, grantsOfRole(s.json, id)]);
     });
 
-    test('every handler has its own role', () => {
-      const roles = HANDLERS.map((h) => roleOfFunction(s.json, s.handlerId(h)));
-      expect(new Set(roles).size).toBe(HANDLERS.length);
+    const holders = (action: string) => allRoles.filter(([, g]) => g.has(action)).map(([id]) => id);
+
+    // Was "every handler has its own role": one function runs every step now, so the split that
+    // remains is the one that matters, routing create/delete (release) apart from the steps.
+    test('the steps and the release function each have a role of their own', () => {
+      expect(roles.steps).not.toBe(roles.release);
+      const functionRoles = Object.keys(resourcesOfType(s.json, 'AWS::Lambda::Function')).map((id) => roleOfFunction(s.json, id));
+      expect(functionRoles.filter((r) => r === roles.steps)).toHaveLength(1);
+      expect(functionRoles.filter((r) => r === roles.release)).toHaveLength(1);
     });
 
-    test('no handler role has a wildcard action but kms:GenerateDataKey* on the topic key; "*" as resource only for the check\'s GetMetricData and PutMetricData', () => {
+    test('no function role has a wildcard action but kms:GenerateDataKey* on the topic key; "*" as resource only for the steps\' GetMetricData and PutMetricData', () => {
       const [key] = Object.keys(resourcesOfType(s.json, 'AWS::KMS::Key'));
-      for (const h of HANDLERS) {
+      for (const h of FUNCTIONS) {
         for (const [action, resources] of grants[h]) {
           // Publishing to an encrypted topic needs kms:GenerateDataKey* on its key (SNS documents the wildcard form).
           if (action === 'kms:GenerateDataKey*') expect(resources).toEqual([`\${${key}.Arn}`]);
           else expect(action).not.toContain('*');
-          if (resources.includes('*')) expect([h, resources]).toEqual(['check', ['*']]);
+          if (resources.includes('*')) expect([h, resources]).toEqual(['steps', ['*']]);
           if (resources.includes('*')) expect(['cloudwatch:GetMetricData', 'cloudwatch:PutMetricData']).toContain(action);
-          // The one other wildcard: StopExecution on the executions of this workflow (their names are generated).
+          // The one other wildcard: this workflow's executions (their names are generated).
           for (const r of resources.filter((r) => r !== '*' && r.includes('*'))) {
-            const allowed = [['release', 'states:StopExecution'], ['on-alarm', 'states:DescribeExecution']].map(([fn, a]) => [fn, a, `:execution:\${${stateMachineId}.Name}:*`]);
-            expect(allowed).toContainEqual([h, action, r.replace(/^.*:execution:/, ':execution:')]);
+            const allowed = [['release', 'states:StopExecution'], ['steps', 'states:DescribeExecution']].map(([fn, a]) => [fn, a, executions]);
+            expect(allowed).toContainEqual([h, action, r]);
           }
         }
       }
-      expect(grants.check.get('cloudwatch:GetMetricData')).toEqual(['*']);
+      expect(grants.steps.get('cloudwatch:GetMetricData')).toEqual(['*']);
     });
 
     // PutMetricData has no resource-level permissions; the condition key limits it to one namespace.
-    test('the check step publishes the judge\'s evidence into the judge\'s namespace only', () => {
-      const statements = statementsOfRole(s.json, roleOfFunction(s.json, s.handlerId('check'))).filter((st) => asArray(st.Action).includes('cloudwatch:PutMetricData'));
+    // Was "the check step": the check runs in the steps function, whose role holds the statement.
+    test('the steps function publishes the judge\'s evidence into the judge\'s namespace only', () => {
+      const statements = statementsOfRole(s.json, roles.steps).filter((st) => asArray(st.Action).includes('cloudwatch:PutMetricData'));
       expect(statements).toEqual([{ Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': JUDGE_NAMESPACE } } }]);
-      for (const h of HANDLERS.filter((x) => x !== 'check')) expect(grants[h].get('cloudwatch:PutMetricData')).toBeUndefined();
+      expect(holders('cloudwatch:PutMetricData')).toEqual([roles.steps]);
     });
 
-    test('no handler role has an inline or managed policy beyond its default policy', () => {
-      for (const h of HANDLERS) {
-        const role = s.json.Resources[roleOfFunction(s.json, s.handlerId(h))].Properties;
+    test('no function role has an inline or managed policy beyond its default policy', () => {
+      for (const h of FUNCTIONS) {
+        const role = s.json.Resources[roles[h]].Properties;
         expect(role.ManagedPolicyArns).toBeUndefined();
         expect(role.Policies).toBeUndefined();
         expect(role.AssumeRolePolicyDocument.Statement).toEqual([
@@ -492,65 +535,66 @@ describe('LambdaModelCanary with default options', () => {
 
     // Alias actions and GetFunctionConfiguration authorize against the function's unqualified ARN:
     // https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html
-    test('lambda:UpdateAlias only on the model function, and only for the steps that move traffic', () => {
-      const shifters = ['release', 'set-weight', 'promote', 'rollback', 'on-alarm'];
-      for (const h of HANDLERS) {
-        const resources = grants[h].get('lambda:UpdateAlias');
-        if (shifters.includes(h)) expect(resources).toEqual([fnArn]);
-        else expect(resources).toBeUndefined();
-      }
+    // Was "only for the steps that move traffic": those steps (and the fast path) are the steps function.
+    test('lambda:UpdateAlias only on the model function, and only for the functions that move traffic', () => {
+      expect(sorted(holders('lambda:UpdateAlias'))).toEqual(sorted([roles.steps, roles.release]));
+      for (const h of FUNCTIONS) expect(grants[h].get('lambda:UpdateAlias')).toEqual([fnArn]);
     });
 
-    test('only the release handler creates or deletes the alias', () => {
-      for (const h of HANDLERS) {
-        for (const action of ['lambda:CreateAlias', 'lambda:DeleteAlias']) {
-          if (h === 'release') expect(grants[h].get(action)).toEqual([fnArn]);
-          else expect(grants[h].get(action)).toBeUndefined();
-        }
+    // Was "only the release handler": the steps function, which every step shares, cannot delete the alias.
+    test('only the release function creates or deletes the alias', () => {
+      for (const action of ['lambda:CreateAlias', 'lambda:DeleteAlias']) {
+        expect(holders(action)).toEqual([roles.release]);
+        expect(grants.release.get(action)).toEqual([fnArn]);
+        expect(grants.steps.get(action)).toBeUndefined();
       }
     });
 
     test('lambda:GetAlias only on the model function', () => {
-      for (const h of HANDLERS) {
-        const resources = grants[h].get('lambda:GetAlias');
+      for (const [, g] of allRoles) {
+        const resources = g.get('lambda:GetAlias');
         if (resources) expect(resources).toEqual([fnArn]);
       }
-      for (const h of ['start', 'check', 'set-weight', 'promote', 'rollback', 'on-alarm', 'release']) expect(grants[h].get('lambda:GetAlias')).toBeDefined();
+      for (const h of FUNCTIONS) expect(grants[h].get('lambda:GetAlias')).toBeDefined();
     });
 
-    test('lambda:GetFunctionConfiguration on the model function (its versions included), for Start only', () => {
-      for (const h of HANDLERS) {
-        if (h === 'start') expect(grants[h].get('lambda:GetFunctionConfiguration')).toEqual([fnArn]);
-        else expect(grants[h].get('lambda:GetFunctionConfiguration')).toBeUndefined();
-      }
+    // Was "for Start only": Start runs in the steps function; the release function needs no configuration.
+    test('lambda:GetFunctionConfiguration on the model function (its versions included), for the steps function only', () => {
+      expect(holders('lambda:GetFunctionConfiguration')).toEqual([roles.steps]);
+      expect(grants.steps.get('lambda:GetFunctionConfiguration')).toEqual([fnArn]);
     });
 
     test('cloudwatch:DescribeAlarms only on the guard alarm ARNs', () => {
       const arns = GUARDS.map((g) => alarmArn(`${prefix}-${g}`));
-      for (const h of ['start', 'check', 'promote']) expect(sorted(grants[h].get('cloudwatch:DescribeAlarms')!)).toEqual(sorted(arns));
-      for (const h of HANDLERS) {
-        const resources = grants[h].get('cloudwatch:DescribeAlarms');
+      expect(sorted(grants.steps.get('cloudwatch:DescribeAlarms')!)).toEqual(sorted(arns));
+      for (const [, g] of allRoles) {
+        const resources = g.get('cloudwatch:DescribeAlarms');
         if (resources) expect(sorted(resources)).toEqual(sorted(arns));
       }
     });
 
-    test('sns:Publish only on the alert topic, for every handler (the fast path: a revert that raced the end of the watch)', () => {
-      for (const h of HANDLERS) expect(grants[h].get('sns:Publish')).toEqual([`\${${topicId}}`]);
+    test('sns:Publish only on the alert topic, for both functions (the fast path: a revert that raced the end of the watch)', () => {
+      for (const h of FUNCTIONS) expect(grants[h].get('sns:Publish')).toEqual([`\${${topicId}}`]);
+      expect(sorted(holders('sns:Publish'))).toEqual(sorted([roles.steps, roles.release]));
     });
 
-    test('states:StartExecution only on the workflow, for the release handler only', () => {
-      for (const h of HANDLERS) {
-        if (h === 'release') expect(grants[h].get('states:StartExecution')).toEqual([`\${${stateMachineId}}`]);
-        else expect(grants[h].get('states:StartExecution')).toBeUndefined();
-      }
-      expect(grants.release.get('states:StopExecution')).toHaveLength(1);
-      expect(grants.release.get('states:StopExecution')![0]).toMatch(new RegExp(`:execution:\\$\\{${stateMachineId}\\.Name\\}:\\*$`));
+    // The workflow by the ARN built from its name: a Ref would close a dependency cycle (see grantShared).
+    test('states:StartExecution only on the workflow, for the release function only', () => {
+      // (The provider framework starts its own waiter state machine, not the workflow.)
+      const starters = allRoles.filter(([, g]) => (g.get('states:StartExecution') ?? []).some((r) => r.includes(stateMachineName))).map(([id]) => id);
+      expect(starters).toEqual([roles.release]);
+      expect(grants.release.get('states:StartExecution')).toEqual([workflowArn(stateMachineName)]);
+      expect(grants.steps.get('states:StartExecution')).toBeUndefined();
+      expect(grants.release.get('states:StopExecution')).toEqual([executions]);
+      expect(holders('states:StopExecution')).toEqual([roles.release]);
     });
 
-    test('logs are written only to each handler\'s own log group', () => {
-      for (const h of HANDLERS) {
-        const fn = s.json.Resources[s.handlerId(h)].Properties;
+    // Was "each handler's own log group": the stack's functions share the controller's log group.
+    test('logs are written only to the stack\'s function log group', () => {
+      for (const h of FUNCTIONS) {
+        const fn = s.json.Resources[h === 'steps' ? s.stepsId() : s.releaseId()].Properties;
         const logGroup = flatten(fn.LoggingConfig.LogGroup);
+        expect(logGroup).toBe(`\${${s.logicalId(controllerOf(s.stack).logGroup)}}`);
         for (const [action, resources] of grants[h]) {
           if (action.startsWith('logs:')) expect(resources.map((r) => r.replace(/\.Arn\}$/, '}'))).toEqual([logGroup]);
         }
@@ -558,11 +602,11 @@ describe('LambdaModelCanary with default options', () => {
       }
     });
 
-    test('the workflow role invokes only the workflow\'s step functions', () => {
+    test('the workflow role invokes only the steps function', () => {
       const roleId = /^\$\{(.+)\.Arn\}$/.exec(flatten(s.json.Resources[stateMachineId].Properties.RoleArn))![1];
       const invoke = grantsOfRole(s.json, roleId).get('lambda:InvokeFunction')!;
-      const steps = ['start', 'set-weight', 'check', 'promote', 'watch', 'rollback', 'rollback-failed'].map((h) => `\${${s.handlerId(h)}.Arn}`);
-      expect(sorted(invoke)).toEqual(sorted(steps.flatMap((arn) => [arn, `${arn}:*`])));
+      const steps = `\${${s.stepsId()}.Arn}`;
+      expect(sorted(invoke)).toEqual(sorted([steps, `${steps}:*`]));
       // Everything else it may do on "*" is log delivery and X-Ray, which have no resource-level permissions.
       for (const st of statementsOfRole(s.json, roleId)) {
         if (asArray(st.Resource).includes('*')) {
@@ -676,25 +720,26 @@ describe('LambdaModelCanary with every option set', () => {
     expect(plan.guardAlarmNames).toEqual([...own, `\${${s.logicalId(businessAlarm)}}`, 'other-team-alarm']);
   });
 
+  // The rule is the stack's (prefix "<stack>-"); the canary's descriptor, which the on-alarm step reads, names the guards.
   test('additional alarms trigger the fast path: the rule names them beside the guards\' prefix, the input names the guards', () => {
     const rule = fastPathRule(s);
     expect(rule.Properties.EventPattern.detail).toEqual({
-      alarmName: [{ prefix: `${prefix}-` }, { Ref: s.logicalId(businessAlarm) }, 'other-team-alarm'],
+      alarmName: [{ prefix: `${STACK_NAME}-` }, { Ref: s.logicalId(businessAlarm) }, 'other-team-alarm'],
       state: { value: ['ALARM'] },
     });
-    const input = flatten(rule.Properties.Targets[0].InputTemplate ?? rule.Properties.Targets[0].InputTransformer.InputTemplate);
-    for (const g of GUARDS) expect(input).toContain(`"${prefix}-${g}"`);
-    expect(input).toContain(`\${${s.logicalId(businessAlarm)}}`);
-    expect(input).toContain('other-team-alarm');
+    expect(ruleInput(rule)).toMatchObject({ step: 'on-alarm', input: { canaries: `/cdk-model-canary/${STACK_NAME}` } });
+    const names = descriptorOf(s.json, 'sentiment').guardAlarmNames;
+    for (const g of GUARDS) expect(names).toContain(`${prefix}-${g}`);
+    expect(names).toContain(`\${${s.logicalId(businessAlarm)}}`);
+    expect(names).toContain('other-team-alarm');
   });
 
   // A user alarm may be a composite alarm, and DescribeAlarms returns those only with the permission on "*":
   // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
   test('the steps that read alarms may read the additional alarms too (DescribeAlarms on "*", read-only)', () => {
-    for (const h of ['start', 'check', 'promote']) {
-      const grants = grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId(h)));
-      expect(grants.get('cloudwatch:DescribeAlarms')).toEqual(['*']);
-    }
+    // The steps that read alarms (start, check, promote) run in the steps function.
+    const grants = grantsOfRole(s.json, roleOfFunction(s.json, s.stepsId()));
+    expect(grants.get('cloudwatch:DescribeAlarms')).toEqual(['*']);
   });
 
   test('pre-traffic checks run between Start and SetWeight, and may invoke the canary version only', () => {
@@ -702,16 +747,18 @@ describe('LambdaModelCanary with every option set', () => {
     expect(def.States.Started.Default).toBe('PreTrafficChecks');
     expect(def.States.PreTrafficChecks).toMatchObject({
       Type: 'Task',
-      Resource: `\${${s.handlerId('pre-traffic')}.Arn}`,
+      Resource: `\${${s.stepsId()}.Arn}`,
+      Parameters: { step: 'pre-traffic' },
       Next: 'SetWeight',
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RollBackAfterError' }],
     });
     expect(def.States.PreTrafficChecks.Retry.map((r: any) => r.ErrorEquals)).toContainEqual(TRANSIENT);
-    const grants = grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId('pre-traffic')));
+    // Was "the pre-traffic role invokes and does nothing else": the step runs in the steps function,
+    // which alone may invoke, and only the canary version; the release function may not.
+    const grants = grantsOfRole(s.json, roleOfFunction(s.json, s.stepsId()));
     // Ref of an AWS::Lambda::Version is the version's ARN.
     expect(grants.get('lambda:InvokeFunction')).toEqual([`\${${versionId}}`]);
-    expect(grants.get('lambda:UpdateAlias')).toBeUndefined();
-    expect([...grants.keys()].filter((a) => !a.startsWith('logs:'))).toEqual(['lambda:InvokeFunction']);
+    expect(grantsOfRole(s.json, roleOfFunction(s.json, s.releaseId())).get('lambda:InvokeFunction')).toBeUndefined();
   });
 
   test('every email gets a subscription', () => {
@@ -741,7 +788,8 @@ describe('LambdaModelCanary with an alert topic of its own', () => {
     expect(definitionOf(s.json).States.Plan.Result.topicArn).toBe(`\${${topicId}}`);
     s.template.hasResourceProperties('Custom::ModelCanaryRelease', { TopicArn: { Ref: topicId } });
     s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'x@example.com', TopicArn: { Ref: topicId } });
-    const grants = grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId('rollback')));
+    // The rollback step runs in the steps function.
+    const grants = grantsOfRole(s.json, roleOfFunction(s.json, s.stepsId()));
     expect(grants.get('sns:Publish')).toEqual([`\${${topicId}}`]);
   });
 });

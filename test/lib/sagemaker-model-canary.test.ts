@@ -6,11 +6,13 @@ import { Construct } from 'constructs';
 import { Guard, type IModelCanary, RolloutSchedule, SageMakerModelCanary, type SageMakerModelCanaryProps } from '../../lib';
 import { VERSION_PLACEHOLDER } from '../../lambda/shared/judge-plan';
 import { GuardAlarms } from '../../lib/private/guard-alarms';
-import type { RolloutController } from '../../lib/private/rollout-controller';
-import { SageMakerEndpointBinding } from '../../lib/private/sagemaker-endpoint-binding';
+import { targetMetric } from '../../lib/private/target-binding';
+import { SageMakerEndpointBinding } from '../../lib/targets/sagemaker-endpoint/binding';
 import {
   asArray,
+  controllerOf,
   definitionOf,
+  descriptorOf,
   flatten,
   grantsOfRole,
   newStack,
@@ -25,7 +27,8 @@ import {
 
 const ALARM_GUARDS = ['ErrorRate', 'LatencyP95'] as const;
 const GUARDS = [...ALARM_GUARDS, 'ErrorRateVsStable', 'LatencyVsStable'] as const;
-const HANDLERS = ['release', 'start', 'pre-traffic', 'set-weight', 'check', 'promote', 'rollback', 'rollback-failed', 'on-alarm'];
+/** The stack's two functions: `steps` runs every workflow step and fast path, `release` the release resource. */
+const FUNCTIONS = ['steps', 'release'];
 const ENDPOINT_NAME = 'Summarizer-Endpoint';
 const ARN_PREFIX = 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}';
 
@@ -48,8 +51,11 @@ interface Synth {
   readonly template: Template;
   readonly modelId: string;
   readonly releaseId: string;
-  handlerId(name: string): string;
-  grants(handler: string): Map<string, string[]>;
+  /** Logical id of the stack's `steps` or `release` function. */
+  functionId(name: string): string;
+  grants(fn: string): Map<string, string[]>;
+  /** Every role of the template, by logical id, with its grants (the provider's and the workflow's too). */
+  readonly roles: [string, Map<string, string[]>][];
 }
 
 function synth(props: Partial<SageMakerModelCanaryProps> = {}): Synth {
@@ -58,10 +64,10 @@ function synth(props: Partial<SageMakerModelCanaryProps> = {}): Synth {
   const canary = new SageMakerModelCanary(stack, 'Canary', { model: m, instanceType: 'ml.m5.large', ...props });
   const template = Template.fromStack(stack);
   const json = template.toJSON() as TemplateJson;
-  const controller = canary.node.findChild('Rollout') as RolloutController;
-  const handlerId = (name: string) => {
-    const fn = controller.handlers[name];
-    if (!fn) throw new Error(`no handler "${name}"`);
+  const controller = controllerOf(stack);
+  const functionId = (name: string) => {
+    const fn = name === 'steps' ? controller.steps : name === 'release' ? controller.release : undefined;
+    if (!fn) throw new Error(`no function "${name}" (the stack has steps and release)`);
     return stack.resolve((fn.node.defaultChild as CfnResource).logicalId) as string;
   };
   return {
@@ -71,8 +77,9 @@ function synth(props: Partial<SageMakerModelCanaryProps> = {}): Synth {
     template,
     modelId: stack.resolve(m.logicalId),
     releaseId: onlyResourceOfType(json, 'Custom::ModelCanaryRelease').id,
-    handlerId,
-    grants: (handler) => grantsOfRole(json, roleOfFunction(json, handlerId(handler))),
+    functionId,
+    grants: (fn) => grantsOfRole(json, roleOfFunction(json, functionId(fn))),
+    roles: Object.keys(resourcesOfType(json, 'AWS::IAM::Role')).map((id) => [id, grantsOfRole(json, id)]),
   };
 }
 
@@ -165,7 +172,9 @@ describe('SageMakerModelCanary on a named endpoint, pre-traffic check, default t
       expect(rules).toHaveLength(1);
       const rule = rules[0];
       const input = JSON.parse(flatten(rule.Properties.Targets[0].InputTransformer?.InputTemplate ?? rule.Properties.Targets[0].Input).replace(/<[^>]+>/g, '0'));
-      expect(input.config.target).toEqual(plan.target);
+      // The rule is the stack's: it names where the descriptors are, and the canary's descriptor carries the target.
+      expect(input.input.canaries).toBe(`/cdk-model-canary/${STACK_NAME}`);
+      expect(descriptorOf(s.json, 'Canary').target).toEqual(plan.target);
     });
   });
 
@@ -218,56 +227,64 @@ describe('SageMakerModelCanary on a named endpoint, pre-traffic check, default t
     });
   });
 
+  // Every step and fast path runs in the stack's steps function, under one role; the release
+  // resource's function has its own. Where a test named steps, it names the function that runs them.
   describe('IAM', () => {
     let grants: Record<string, Map<string, string[]>>;
     beforeAll(() => {
-      grants = Object.fromEntries(HANDLERS.map((h) => [h, s.grants(h)]));
+      grants = Object.fromEntries(FUNCTIONS.map((h) => [h, s.grants(h)]));
     });
 
-    const holders = (action: string) => HANDLERS.filter((h) => grants[h].has(action));
+    const holders = (action: string) => FUNCTIONS.filter((h) => grants[h].has(action));
+    /** Every role of the template that may do `action` on a SageMaker resource. */
+    const roleHolders = (action: string) => s.roles.filter(([, g]) => g.has(action)).map(([id]) => id);
+    const roleOf = (fn: string) => roleOfFunction(s.json, s.functionId(fn));
 
-    test('weights change only on the endpoint ARN (lower-case name), only in the steps that move traffic', () => {
-      expect(sorted(holders('sagemaker:UpdateEndpointWeightsAndCapacities'))).toEqual(sorted(['release', 'set-weight', 'promote', 'rollback', 'on-alarm']));
+    test('weights change only on the endpoint ARN (lower-case name), only in the functions that move traffic', () => {
+      expect(sorted(holders('sagemaker:UpdateEndpointWeightsAndCapacities'))).toEqual(sorted(['release', 'steps']));
+      expect(sorted(roleHolders('sagemaker:UpdateEndpointWeightsAndCapacities'))).toEqual(sorted([roleOf('release'), roleOf('steps')]));
       for (const h of holders('sagemaker:UpdateEndpointWeightsAndCapacities')) {
         expect(grants[h].get('sagemaker:UpdateEndpointWeightsAndCapacities')).toEqual([endpointArn]);
       }
     });
 
     test('no grant names the endpoint with its original capitals (SageMaker ARNs are lower-case)', () => {
-      for (const h of HANDLERS) {
+      for (const h of FUNCTIONS) {
         for (const [action, resources] of grants[h]) {
           if (action.startsWith('sagemaker:')) for (const r of resources) expect(r).not.toContain(ENDPOINT_NAME);
         }
       }
     });
 
-    test('InvokeEndpoint only for the pre-traffic step, on the endpoint', () => {
-      expect(holders('sagemaker:InvokeEndpoint')).toEqual(['pre-traffic']);
-      expect(grants['pre-traffic'].get('sagemaker:InvokeEndpoint')).toEqual([endpointArn]);
-      expect([...grants['pre-traffic'].keys()].filter((a) => !a.startsWith('logs:'))).toEqual(['sagemaker:InvokeEndpoint']);
+    // Was "only the pre-traffic step": that step runs in the steps function; the release function may not invoke.
+    test('InvokeEndpoint only for the steps function (its pre-traffic step), on the endpoint', () => {
+      expect(holders('sagemaker:InvokeEndpoint')).toEqual(['steps']);
+      expect(roleHolders('sagemaker:InvokeEndpoint')).toEqual([roleOf('steps')]);
+      expect(grants.steps.get('sagemaker:InvokeEndpoint')).toEqual([endpointArn]);
     });
 
-    test('CreateEndpointConfig only on this endpoint\'s configs (endpoint-config/<name>-*), for start and release', () => {
-      expect(sorted(holders('sagemaker:CreateEndpointConfig'))).toEqual(['release', 'start']);
-      for (const h of ['release', 'start']) expect(grants[h].get('sagemaker:CreateEndpointConfig')).toEqual([configArns]);
+    test('CreateEndpointConfig only on this endpoint\'s configs (endpoint-config/<name>-*), for start (steps) and release', () => {
+      expect(sorted(holders('sagemaker:CreateEndpointConfig'))).toEqual(['release', 'steps']);
+      for (const h of FUNCTIONS) expect(grants[h].get('sagemaker:CreateEndpointConfig')).toEqual([configArns]);
     });
 
-    test('UpdateEndpoint (adding the canary variant) only for the start step; create and delete only for the release step', () => {
-      expect(holders('sagemaker:UpdateEndpoint')).toEqual(['start']);
-      expect(sorted(grants.start.get('sagemaker:UpdateEndpoint')!)).toEqual(sorted([endpointArn, configArns]));
-      expect(holders('sagemaker:CreateEndpoint')).toEqual(['release']);
+    // Was "UpdateEndpoint only for the start step": start runs in the steps function, which still cannot create or delete the endpoint.
+    test('UpdateEndpoint (adding the canary variant) only for the steps function; create and delete only for the release function', () => {
+      expect(holders('sagemaker:UpdateEndpoint')).toEqual(['steps']);
+      expect(sorted(grants.steps.get('sagemaker:UpdateEndpoint')!)).toEqual(sorted([endpointArn, configArns]));
+      expect(roleHolders('sagemaker:CreateEndpoint')).toEqual([roleOf('release')]);
       expect(sorted(grants.release.get('sagemaker:CreateEndpoint')!)).toEqual(sorted([endpointArn, configArns]));
-      expect(holders('sagemaker:DeleteEndpoint')).toEqual(['release']);
+      expect(roleHolders('sagemaker:DeleteEndpoint')).toEqual([roleOf('release')]);
       expect(grants.release.get('sagemaker:DeleteEndpoint')).toEqual([endpointArn]);
     });
 
-    test('only the release step may DeleteTags (the owner record), on the endpoint only', () => {
-      expect(holders('sagemaker:DeleteTags')).toEqual(['release']);
+    test('only the release function may DeleteTags (the owner record), on the endpoint only', () => {
+      expect(roleHolders('sagemaker:DeleteTags')).toEqual([roleOf('release')]);
       expect(grants.release.get('sagemaker:DeleteTags')).toEqual([endpointArn]);
     });
 
-    test('the steps that read the split may DescribeEndpoint and ListTags on the endpoint only', () => {
-      for (const h of ['release', 'start', 'set-weight', 'check', 'promote', 'rollback', 'on-alarm']) {
+    test('the functions that read the split may DescribeEndpoint and ListTags on the endpoint only', () => {
+      for (const h of FUNCTIONS) {
         for (const action of ['sagemaker:DescribeEndpoint', 'sagemaker:ListTags']) {
           expect([h, action, [...new Set(grants[h].get(action) ?? [])]]).toEqual([h, action, [endpointArn]]);
         }
@@ -275,21 +292,24 @@ describe('SageMakerModelCanary on a named endpoint, pre-traffic check, default t
       expect(holders('sagemaker:AddTags').every((h) => grants[h].get('sagemaker:AddTags')!.every((r) => r === endpointArn))).toBe(true);
     });
 
-    test('no Lambda alias permissions, no wildcard action, and "*" only for the check\'s GetMetricData and PutMetricData', () => {
-      for (const h of HANDLERS) {
+    test('no Lambda alias permissions, no wildcard action, and "*" only for the steps\' GetMetricData and PutMetricData', () => {
+      for (const h of FUNCTIONS) {
         for (const [action, resources] of grants[h]) {
           // kms:GenerateDataKey* is how CDK grants publishing to an encrypted topic (on the topic's key).
           if (action === 'kms:GenerateDataKey*') expect(resources.some((r) => r === '*' || r.endsWith(':key/*'))).toBe(false);
           else expect(action).not.toMatch(/^lambda:|\*/);
-          if (resources.includes('*')) expect(['check cloudwatch:GetMetricData', 'check cloudwatch:PutMetricData']).toContain(`${h} ${action}`);
+          if (resources.includes('*')) expect(['steps cloudwatch:GetMetricData', 'steps cloudwatch:PutMetricData']).toContain(`${h} ${action}`);
           if (action.startsWith('sagemaker:')) for (const r of resources) expect([endpointArn, configArns]).toContain(r);
         }
       }
     });
 
-    test('the rollback-failed step touches no endpoint', () => {
-      const actions = statementsOfRole(s.json, roleOfFunction(s.json, s.handlerId('rollback-failed'))).flatMap((st) => asArray(st.Action));
-      expect(actions.filter((a) => a.startsWith('sagemaker:'))).toEqual([]);
+    // Was "the rollback-failed step touches no endpoint": it shares the steps role now; what stays
+    // true is that no role but the two functions' touches the endpoint (not the workflow's, not the provider's).
+    test('only the steps and release roles touch the endpoint', () => {
+      const touching = s.roles.filter(([, g]) => [...g.keys()].some((a) => a.startsWith('sagemaker:'))).map(([id]) => id);
+      expect(sorted(touching)).toEqual(sorted([roleOf('steps'), roleOf('release')]));
+      expect(statementsOfRole(s.json, roleOf('steps')).flatMap((st) => asArray(st.Action)).filter((a) => /^sagemaker:(Create|Delete)Endpoint$/.test(a))).toEqual([]);
     });
   });
 
@@ -332,7 +352,7 @@ describe('SageMakerModelCanary with a derived endpoint name and several instance
       for (const m of metricsOf(a.Properties).filter((x) => x.namespace === 'AWS/SageMaker')) expect(m.dims.EndpointName).toBe(name);
     }
     for (const g of definitionOf(s.json).States.Plan.Result.judge.guards) expect((g.events ?? g.values).dimensions.EndpointName).toBe(name);
-    expect(s.grants('set-weight').get('sagemaker:UpdateEndpointWeightsAndCapacities')).toEqual([`${ARN_PREFIX}:endpoint/${name.toLowerCase()}`]);
+    expect(s.grants('steps').get('sagemaker:UpdateEndpointWeightsAndCapacities')).toEqual([`${ARN_PREFIX}:endpoint/${name.toLowerCase()}`]);
   });
 
   test('the latency threshold follows the guard\'s props, in microseconds', () => {
@@ -341,7 +361,8 @@ describe('SageMakerModelCanary with a derived endpoint name and several instance
   });
 
   test('without pre-traffic checks nobody may invoke the endpoint', () => {
-    for (const h of HANDLERS.filter((h) => h !== 'pre-traffic')) expect(s.grants(h).get('sagemaker:InvokeEndpoint')).toBeUndefined();
+    for (const h of FUNCTIONS) expect(s.grants(h).get('sagemaker:InvokeEndpoint')).toBeUndefined();
+    expect(s.roles.filter(([, g]) => g.has('sagemaker:InvokeEndpoint'))).toEqual([]);
   });
 });
 
@@ -349,7 +370,7 @@ describe('a long endpoint name', () => {
   test('the config grant covers the names the target gives configs (the first 50 characters of the endpoint name)', () => {
     const name = `A${'b'.repeat(61)}C`;
     const s = synth({ endpointName: name });
-    expect(s.grants('start').get('sagemaker:CreateEndpointConfig')).toEqual([`${ARN_PREFIX}:endpoint-config/a${'b'.repeat(49)}-*`]);
+    expect(s.grants('steps').get('sagemaker:CreateEndpointConfig')).toEqual([`${ARN_PREFIX}:endpoint-config/a${'b'.repeat(49)}-*`]);
   });
 });
 
@@ -509,12 +530,13 @@ describe('SageMakerEndpointBinding metrics', () => {
   const binding = () => new SageMakerEndpointBinding(newStack(), 'summarizer', 'ml.m5.large', 1);
 
   test('asks CloudWatch only for statistics AWS documents per metric (an alarm on another gets no data)', () => {
+    // The metrics come from the kind's contract through targetMetric() (the binding has no metric() of its own now).
     const b = binding();
-    expect(b.metric('v1', 'latency', 'p95').statistic).toBe('p95');
-    expect(b.metric('v1', 'latency', 'Maximum').statistic).toBe('Maximum');
-    expect(b.metric('v1', 'errors', 'Sum').metricName).toBe('Invocation5XXErrors');
-    expect(() => b.metric('v1', 'errors', 'p95')).toThrow('SageMaker Invocation5XXErrors has no statistic "p95": CloudWatch gets data for Average, Sum only');
-    expect(() => b.metric('v1', 'requests', 'Average')).toThrow(/SageMaker Invocations has no statistic "Average"/);
+    expect(targetMetric(b, 'v1', 'latency', 'p95').statistic).toBe('p95');
+    expect(targetMetric(b, 'v1', 'latency', 'Maximum').statistic).toBe('Maximum');
+    expect(targetMetric(b, 'v1', 'errors', 'Sum').metricName).toBe('Invocation5XXErrors');
+    expect(() => targetMetric(b, 'v1', 'errors', 'p95')).toThrow('SageMaker Invocation5XXErrors has no statistic "p95": CloudWatch gets data for Average, Sum only');
+    expect(() => targetMetric(b, 'v1', 'requests', 'Average')).toThrow(/SageMaker Invocations has no statistic "Average"/);
   });
 
   test('ModelErrorRate guard: model errors without 4XX (so timeouts and socket errors count) per canary request, in percent', () => {

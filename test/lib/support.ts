@@ -1,8 +1,11 @@
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
 import { LambdaModelCanary, type LambdaModelCanaryProps } from '../../lib';
-import type { RolloutController } from '../../lib/private/rollout-controller';
+import type { CanaryRollout } from '../../lib/private/canary-rollout';
+import { STACK_CONTROLLER_ID, type StackController } from '../../lib/private/stack-controller';
+import type { StepName } from '../../lambda/shared/steps';
 
 export const STACK_NAME = 'CanaryTestStack';
 
@@ -31,8 +34,10 @@ export interface SynthesizedCanary {
   readonly json: TemplateJson;
   /** Logical id of any construct's default CloudFormation resource (or of the construct itself). */
   logicalId(construct: { node: { defaultChild?: unknown } } | CfnElement): string;
-  /** Logical id of one of the workflow's handler functions, by handler name ("start", "check", ...). */
-  handlerId(name: string): string;
+  /** Logical id of the stack's one steps function (every workflow step and fast path runs in it). */
+  stepsId(): string;
+  /** Logical id of the stack's one release function (the release and verdict custom resources). */
+  releaseId(): string;
 }
 
 export interface TemplateJson {
@@ -60,16 +65,29 @@ export function describeSynth(stack: Stack, fn: lambda.Function, canary: LambdaM
     template,
     json: template.toJSON() as TemplateJson,
     logicalId,
-    handlerId: (name) => {
-      const handler = controllerOf(canary).handlers[name];
-      if (!handler) throw new Error(`no handler "${name}"`);
-      return logicalId(handler);
-    },
+    stepsId: () => logicalId(controllerOf(stack).steps),
+    releaseId: () => logicalId(controllerOf(stack).release),
   };
 }
 
-export function controllerOf(canary: LambdaModelCanary): RolloutController {
-  return canary.node.findChild('Rollout') as RolloutController;
+/** The controller every canary of `scope`'s stack shares (its functions, provider, rules, topic). */
+export function controllerOf(scope: IConstruct): StackController {
+  return Stack.of(scope).node.findChild(STACK_CONTROLLER_ID) as StackController;
+}
+
+/** What a canary has of its own: its workflow, guards, release resource, operator channel, dashboard. */
+export function rolloutOf(canary: IConstruct): CanaryRollout {
+  return canary.node.findChild('Rollout') as CanaryRollout;
+}
+
+/** The step a workflow task runs: every task invokes the steps function with `{ step, input }`. */
+export function stepOfTask(state: { Parameters?: { step?: StepName } }): StepName | undefined {
+  return state.Parameters?.step;
+}
+
+/** How many CloudFormation resources a template declares. */
+export function resourceCount(json: TemplateJson): number {
+  return Object.keys(json.Resources).length;
 }
 
 /**
@@ -172,3 +190,13 @@ export function grantsOfRole(json: TemplateJson, roleId: string): Map<string, st
 }
 
 export const sorted = (xs: readonly string[]): string[] => [...xs].sort();
+
+/**
+ * A canary's descriptor parameter (`/cdk-model-canary/<stack>/<canary>/config`), parsed: what the
+ * CLI and the stack's fast paths read to find the canary. References stay `${LogicalId}` strings.
+ */
+export function descriptorOf(json: TemplateJson, canaryName: string): Record<string, any> {
+  const found = Object.values(resourcesOfType(json, 'AWS::SSM::Parameter')).filter((p) => p.Properties.Name === `/cdk-model-canary/${STACK_NAME}/${canaryName}/config`);
+  if (found.length !== 1) throw new Error(`expected one descriptor parameter for ${canaryName}, found ${found.length}`);
+  return JSON.parse(flatten(found[0].Properties.Value));
+}

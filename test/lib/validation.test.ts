@@ -1,8 +1,9 @@
-import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Guard, LambdaModelCanary, type LambdaModelCanaryProps, RolloutSchedule } from '../../lib';
-import { definitionOf, modelFunction, newStack, type TemplateJson, workflowMachines } from './support';
-import { controllerOf, grantsOfRole, roleOfFunction, synthCanary } from './support';
+import { STEP_NAMES } from '../../lambda/shared/steps';
+import { definitionOf, modelFunction, newStack, onlyResourceOfType, type TemplateJson, workflowMachines } from './support';
+import { grantsOfRole, roleOfFunction, synthCanary } from './support';
 
 /** Builds a canary with these props on a fresh stack and returns what it threw (or undefined). */
 function errorOf(props: Partial<LambdaModelCanaryProps>, fnProps = {}): Error | undefined {
@@ -140,6 +141,7 @@ describe('a failed construction leaves nothing behind that would deploy', () => 
   test.each([
     ['a LambdaModelCanary prop', { aliasName: 'has space' }],
     ['a rollout prop', { falseRollbackRate: 1 }],
+    ['a canaryName too long', { canaryName: 'c'.repeat(88) }],
     ['a guard window longer than the whole schedule', { schedule: RolloutSchedule.fromPercentages([100], Duration.minutes(3)), guards: [Guard.errorRate({ window: Duration.minutes(10) })] }],
     ['a schedule', { schedule: RolloutSchedule.custom([]) }],
   ] as [string, Partial<LambdaModelCanaryProps>][])('invalid %s: the constructor throws before creating any resource', (_name, props) => {
@@ -243,6 +245,18 @@ describe('props a user plausibly gets wrong', () => {
     expect(error?.message).not.toMatch(/displayName/);
     expect(errorOf({ canaryName: 'c'.repeat(87) })).toBeUndefined();
   });
+
+  // New with the shared controller: the stack's rules find a canary's workflow and alarms by name.
+  test('a canaryName from a parameter (a token): an error naming canaryName, before anything is built', () => {
+    const stack = newStack();
+    const fn = modelFunction(stack);
+    const canaryName = new CfnParameter(stack, 'CanaryName', { default: 'summarizer' }).valueAsString;
+    expect(() => new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, canaryName })).toThrow(/^LambdaModelCanary: canaryName is a token .*give a name known at synth time/);
+    // Neither the canary nor the stack's shared controller holds a resource.
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
 });
 
 describe('fails when an approval gate is impossible', () => {
@@ -279,7 +293,7 @@ describe('fails when a deploy cannot wait for the verdict', () => {
     new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack, 'Model'), waitForVerdict: true });
     const json = Template.fromStack(stack).toJSON() as TemplateJson;
     const [verdict] = Object.values(json.Resources).filter((r: any) => r.Type === 'Custom::ModelCanaryVerdict') as any[];
-    expect(verdict.Properties.ExecutionArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Release/), 'ExecutionArn'] });
+    expect(verdict.Properties.ExecutionArn).toEqual({ 'Fn::GetAtt': [onlyResourceOfType(json, 'Custom::ModelCanaryRelease').id, 'ExecutionArn'] });
     const alarms = Object.entries(json.Resources).filter(([, r]: [string, any]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
     expect(alarms.length).toBeGreaterThan(0);
     for (const id of alarms) expect(verdict.DependsOn).toContain(id);
@@ -332,8 +346,9 @@ describe('the post-promotion watch (postPromotionWatch)', () => {
   });
 
   const WATCH_STATES = ['WatchAfterPromotion', 'WatchCheck', 'WatchedOrNot'];
+  // The watch runs in the stack's steps function (every step does), which the stack always has.
   const watchFunctions = (json: TemplateJson) =>
-    Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && /: watch$/.test(String(r.Properties?.Description ?? '')));
+    STEP_NAMES.includes('watch') ? Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && /^cdk-model-canary: steps /.test(String(r.Properties?.Description ?? ''))) : [];
 
   test('Duration.seconds(0): no watch states, promotion ends the rollout (the watch function stays for executions started before)', () => {
     const s = synthCanary({ postPromotionWatch: Duration.seconds(0) });
@@ -344,8 +359,8 @@ describe('the post-promotion watch (postPromotionWatch)', () => {
     // its WatchCheck must still find the function (a missing one would revert a healthy promotion).
     expect(watchFunctions(s.json)).toHaveLength(1);
     expect(def.States.Plan.Result.postPromotionWatchSeconds).toBe(0);
-    // The fast path reads no execution input without a watch.
-    expect(grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId('on-alarm'))).has('states:DescribeExecution')).toBe(false);
+    // The fast path (the steps function's on-alarm step) reads no execution input without a watch.
+    expect(grantsOfRole(s.json, roleOfFunction(s.json, s.stepsId())).has('states:DescribeExecution')).toBe(false);
   });
 
   test('the default (10 min): PromotedOrNot goes to the watch, WatchCheck runs the watch function', () => {
@@ -353,9 +368,8 @@ describe('the post-promotion watch (postPromotionWatch)', () => {
     const def = definitionOf(s.json);
     for (const name of WATCH_STATES) expect(def.States).toHaveProperty(name);
     expect(def.States.Plan.Result.postPromotionWatchSeconds).toBe(600);
-    expect(controllerOf(s.canary).handlers.watch).toBeDefined();
     expect(watchFunctions(s.json)).toHaveLength(1);
-    expect(def.States.WatchCheck).toMatchObject({ Type: 'Task', Resource: `\${${s.handlerId('watch')}.Arn}` });
+    expect(def.States.WatchCheck).toMatchObject({ Type: 'Task', Resource: `\${${s.stepsId()}.Arn}`, Parameters: { step: 'watch' } });
     expect(def.States.PromotedOrNot.Choices).toContainEqual(expect.objectContaining({ Variable: '$.progress.decision', StringEquals: 'watch', Next: 'WatchAfterPromotion' }));
     expect(def.States.WatchAfterPromotion).toEqual({ Type: 'Wait', SecondsPath: '$.progress.waitSeconds', Next: 'WatchCheck' });
     expect(def.States.WatchCheck.Next).toBe('WatchedOrNot');
@@ -367,6 +381,6 @@ describe('the post-promotion watch (postPromotionWatch)', () => {
       ]),
     );
     // The fast path reads the running execution's input to find the previous version.
-    expect(grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId('on-alarm'))).has('states:DescribeExecution')).toBe(true);
+    expect(grantsOfRole(s.json, roleOfFunction(s.json, s.stepsId())).has('states:DescribeExecution')).toBe(true);
   });
 });
