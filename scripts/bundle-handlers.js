@@ -12,38 +12,50 @@ const root = path.resolve(__dirname, '..');
 const entriesDir = path.join(root, 'lambda', 'entries');
 const outDir = path.join(root, 'assets', 'handlers');
 
+/**
+ * esbuild's options for one function's bundle (`name`: an entry in lambda/entries/), written under
+ * `outdir`. scripts/bundle-report.ts builds with the same options to read what each step loads.
+ */
+function handlerBuildOptions(name, outdir) {
+  return {
+    entryPoints: { index: path.join(entriesDir, `${name}.ts`) },
+    outdir,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    // ES modules split into chunks: each dynamic import() is a chunk loaded when first used.
+    // Lambda runs index.mjs as an ES module (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html).
+    format: 'esm',
+    splitting: true,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    // Bundled CommonJS dependencies call require() for Node's built-ins: give ES modules one.
+    banner: { js: "import { createRequire as __cdkModelCanaryRequire } from 'node:module'; const require = __cdkModelCanaryRequire(import.meta.url);" },
+    // The SDK's ES module build tree-shakes; its CommonJS build does not (about half the size and
+    // import time). https://esbuild.github.io/api/#main-fields
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  };
+}
+
+/** The functions to bundle: one a file in lambda/entries/. */
+function entryNames() {
+  return fs.readdirSync(entriesDir).filter((f) => f.endsWith('.ts')).map((f) => path.basename(f, '.ts'));
+}
+
 async function bundleHandlers(options = {}) {
   const esbuild = require('esbuild');
   const target = options.outDir ?? outDir;
-  const entries = fs.readdirSync(entriesDir).filter((f) => f.endsWith('.ts'));
+  const names = entryNames();
   // Build beside the target and swap it in, so a synth running meanwhile never sees a half-built folder.
   const staging = `${target}.staging-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   const started = Date.now();
-  for (const f of entries) {
-    const name = path.basename(f, '.ts');
-    await esbuild.build({
-      entryPoints: { index: path.join(entriesDir, f) },
-      outdir: path.join(staging, name),
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      // ES modules split into chunks: each dynamic import() is a chunk loaded when first used.
-      // Lambda runs index.mjs as an ES module (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html).
-      format: 'esm',
-      splitting: true,
-      outExtension: { '.js': '.mjs' },
-      chunkNames: 'chunks/[name]-[hash]',
-      // Bundled CommonJS dependencies call require() for Node's built-ins: give ES modules one.
-      banner: { js: "import { createRequire as __cdkModelCanaryRequire } from 'node:module'; const require = __cdkModelCanaryRequire(import.meta.url);" },
-      // The SDK's ES module build tree-shakes; its CommonJS build does not (about half the size and
-      // import time). https://esbuild.github.io/api/#main-fields
-      mainFields: ['module', 'main'],
-      minify: true,
-      sourcemap: false,
-      legalComments: 'none',
-      logLevel: 'warning',
-    });
+  for (const name of names) {
+    await esbuild.build(handlerBuildOptions(name, path.join(staging, name)));
   }
   const old = `${target}.old-${process.pid}`;
   if (fs.existsSync(target)) fs.renameSync(target, old);
@@ -82,12 +94,12 @@ async function bundleHandlers(options = {}) {
     });
   }
   if (!options.quiet) {
-    console.log(`bundled ${entries.length} functions into ${path.relative(root, target)} in ${Date.now() - started} ms`);
+    console.log(`bundled ${names.length} functions into ${path.relative(root, target)} in ${Date.now() - started} ms`);
   }
-  return entries.map((f) => path.basename(f, '.ts'));
+  return names;
 }
 
-module.exports = { bundleHandlers, outDir };
+module.exports = { bundleHandlers, handlerBuildOptions, entryNames, outDir };
 
 if (require.main === module) {
   bundleHandlers().catch((err) => {

@@ -1,29 +1,94 @@
 /**
- * Size and cold import time of each prebuilt handler bundle, as a markdown table.
+ * What each step of the stack's functions loads, per target kind, and how long its cold import
+ * takes, as a markdown table.
  *
  *   npx tsx scripts/bundle-report.ts [--runs 7] [--dir assets/handlers]
  *
- * Import time: wall time of a fresh `node -e "require(<bundle>)"` process, median of the runs,
- * shown as measured and net of a bare `node -e 0` start (measured interleaved, same median), so
- * machine noise hits both alike. Run `npm run bundle` first.
+ * Size: what a cold invocation of a step loads, from esbuild's metafile of the build `npm run
+ * bundle` makes (scripts/bundle-handlers.js, same options): the function's index.mjs, the step's
+ * chunk and the chunk of the target kind it drives, each with every chunk it imports statically.
+ * Import time: wall time of a fresh node process that imports index.mjs and awaits
+ * `loadStep(step, kind)` (lambda/entries/steps.ts; the release function: its index.mjs and the
+ * kind's chunk), median of the runs, shown as measured and net of a bare start (an ES module `0`,
+ * measured interleaved, same median), so machine noise hits both alike. Run `npm run bundle` first.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { STEP_NAMES } from '../lambda/shared/steps';
+import { allTargetContracts } from '../lambda/targets/kinds';
 
 const GOAL_KIB = 300;
 const GOAL_MS = 150;
 
 const root = path.resolve(__dirname, '..');
+const requireHere = createRequire(__filename);
 
 // What a Lambda function has; no node_modules on the path, so a bundle must be self-contained.
 const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
-function timeNode(dir: string, script: string): number {
+interface MetaOutput {
+  readonly bytes: number;
+  readonly entryPoint?: string;
+  readonly imports: readonly { readonly path: string; readonly kind: string; readonly external?: boolean }[];
+}
+
+/** One function's build, as esbuild describes it: output files by path relative to the repository. */
+interface FunctionBuild {
+  readonly name: string;
+  readonly outputs: Record<string, MetaOutput>;
+  /** The output of the function's entry (index.mjs). */
+  readonly index: string;
+}
+
+/** Builds each function in memory with the bundle's options and checks `dir` holds the same files. */
+function buildsOf(dir: string): FunctionBuild[] {
+  const esbuild = requireHere('esbuild') as typeof import('esbuild');
+  const { handlerBuildOptions, entryNames } = requireHere('./bundle-handlers.js') as {
+    handlerBuildOptions(name: string, outdir: string): import('esbuild').BuildOptions;
+    entryNames(): string[];
+  };
+  return entryNames().map((name) => {
+    const result = esbuild.buildSync({ ...handlerBuildOptions(name, path.join(dir, name)), absWorkingDir: root, write: false, metafile: true, logLevel: 'error' });
+    for (const file of result.outputFiles) {
+      if (!fs.existsSync(file.path) || fs.statSync(file.path).size !== file.contents.length) {
+        throw new Error(`${path.relative(root, file.path)} is missing or differs from a fresh build of lambda/entries/${name}.ts: run "npm run bundle" first`);
+      }
+    }
+    const outputs = result.metafile.outputs as Record<string, MetaOutput>;
+    const index = Object.keys(outputs).find((o) => outputs[o].entryPoint === `lambda/entries/${name}.ts`);
+    if (!index) throw new Error(`esbuild's metafile has no output for lambda/entries/${name}.ts`);
+    return { name, outputs, index };
+  });
+}
+
+/** `start` and every output it imports statically, transitively (dynamic imports load later, if ever). */
+function staticClosure(build: FunctionBuild, start: string, into = new Set<string>()): Set<string> {
+  if (into.has(start)) return into;
+  into.add(start);
+  for (const i of build.outputs[start]?.imports ?? []) {
+    if (i.kind === 'import-statement' && !i.external) staticClosure(build, i.path, into);
+  }
+  return into;
+}
+
+/** The output a source file's dynamic import() loads (its split point), if it has one. */
+function splitPoint(build: FunctionBuild, source: string): string | undefined {
+  return Object.keys(build.outputs).find((o) => build.outputs[o].entryPoint === source);
+}
+
+function chunkOf(build: FunctionBuild, source: string): string {
+  const found = splitPoint(build, source);
+  if (!found) throw new Error(`${build.name}: no chunk for ${source} (is it imported dynamically?)`);
+  return found;
+}
+
+function timeNode(cwd: string, args: string[]): number {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['-e', script], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(process.execPath, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`node -e ${script} failed: ${r.stderr.toString()}`);
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr.toString()}`);
   return ms;
 }
 
@@ -33,41 +98,77 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** The markdown table of every bundle under `dir` (each `<name>/index.js`), `runs` timings each. */
+interface Row {
+  readonly build: FunctionBuild;
+  readonly label: string;
+  readonly files: Set<string>;
+  /** An ES module script that loads what a cold invocation loads. */
+  readonly script: string;
+}
+
+/** Every step of the steps function and the release function, once per target kind. */
+function rowsOf(builds: FunctionBuild[]): Row[] {
+  const kinds = allTargetContracts().map((c) => c.kind);
+  const abs = (o: string) => JSON.stringify(path.join(root, o));
+  const rows: Row[] = [];
+  for (const build of builds) {
+    const base = staticClosure(build, build.index);
+    for (const kind of kinds) {
+      // The registry of kinds is a chunk of its own where loadStep imports it dynamically.
+      const registry = splitPoint(build, 'lambda/targets/index.ts');
+      const kindChunk = chunkOf(build, `lambda/targets/${kind}/target.ts`);
+      const withKind = (files: Set<string>) => [...(registry ? [registry] : []), kindChunk].reduce((set, f) => staticClosure(build, f, set), new Set(files));
+      if (build.name === 'steps') {
+        for (const step of STEP_NAMES) {
+          const files = withKind(staticClosure(build, chunkOf(build, `lambda/handlers/${step}.ts`), new Set(base)));
+          rows.push({ build, label: `steps: ${step} (${kind})`, files, script: `const m = await import(${abs(build.index)}); await m.loadStep(${JSON.stringify(step)}, ${JSON.stringify(kind)});` });
+        }
+      } else {
+        // The release function loads its handler statically and the kind's target when a resource names it.
+        rows.push({ build, label: `${build.name} (${kind})`, files: withKind(base), script: `await import(${abs(build.index)}); await import(${abs(kindChunk)});` });
+      }
+    }
+  }
+  return rows;
+}
+
+/** The markdown table of every step and kind of the functions under `dir`, `runs` timings each. */
 export function bundleReport(dir = path.join(root, 'assets', 'handlers'), runs = 7): string {
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, got ${runs}`);
   if (!fs.existsSync(dir)) throw new Error(`${dir} does not exist: run "npm run bundle" first`);
-  const lines: string[] = [];
-  const names = fs
-    .readdirSync(dir)
-    .filter((n) => fs.existsSync(path.join(dir, n, 'index.js')))
-    .sort();
-  if (names.length === 0) throw new Error(`no <name>/index.js bundles under ${dir}`);
+  const builds = buildsOf(dir);
+  const rows = rowsOf(builds);
 
-  timeNode(dir, '0'); // warm the file cache for node itself
-  const rows: string[] = [];
+  // The baseline starts node the same way, as an ES module, loading nothing.
+  const bare = ['--input-type=module', '-e', '0'];
+  timeNode(dir, bare); // warm the file cache for node itself
+  const lines: string[] = [];
+  const table: string[] = [];
   let failing = 0;
-  for (const name of names) {
-    const file = path.join(dir, name, 'index.js');
-    const kib = fs.statSync(file).size / 1024;
+  for (const row of rows) {
+    const kib = [...row.files].reduce((sum, f) => sum + row.build.outputs[f].bytes, 0) / 1024;
     const total: number[] = [];
     const base: number[] = [];
     for (let i = 0; i < runs; i++) {
-      base.push(timeNode(dir, '0'));
-      total.push(timeNode(dir, `require(${JSON.stringify(file)})`));
+      base.push(timeNode(dir, bare));
+      total.push(timeNode(dir, ['--input-type=module', '-e', row.script]));
     }
     const t = median(total);
     const net = t - median(base);
     const ok = kib <= GOAL_KIB && net <= GOAL_MS;
     if (!ok) failing++;
-    rows.push(`| ${name} | ${kib.toFixed(0)} | ${t.toFixed(0)} | ${net.toFixed(0)} | ${ok ? 'yes' : 'no'} |`);
+    table.push(`| ${row.label} | ${kib.toFixed(0)} | ${t.toFixed(0)} | ${net.toFixed(0)} | ${ok ? 'yes' : 'no'} |`);
   }
 
-  lines.push(`Handler bundles (${path.relative(root, dir)}), node ${process.version}, median of ${runs} runs:\n`);
-  lines.push(`| bundle | size (KiB) | import, whole process (ms) | import, net of node start (ms) | ≤ ${GOAL_KIB} KiB and ≤ ${GOAL_MS} ms |`);
+  const onDisk = builds.map((b) => {
+    const files = Object.keys(b.outputs);
+    return `${b.name} ${(files.reduce((sum, f) => sum + b.outputs[f].bytes, 0) / 1024).toFixed(0)} KiB in ${files.length} files`;
+  });
+  lines.push(`What each step loads (${path.relative(root, dir)}: ${onDisk.join(', ')}), node ${process.version}, median of ${runs} runs:\n`);
+  lines.push(`| step (target kind) | loads (KiB) | import, whole process (ms) | import, net of node start (ms) | ≤ ${GOAL_KIB} KiB and ≤ ${GOAL_MS} ms |`);
   lines.push('|---|---:|---:|---:|:---:|');
-  lines.push(...rows);
-  lines.push(`\n${names.length - failing} of ${names.length} bundles within the goal.`);
+  lines.push(...table);
+  lines.push(`\n${rows.length - failing} of ${rows.length} steps within the goal.`);
   return lines.join('\n');
 }
 

@@ -34,9 +34,12 @@ export async function handler(event: StepInvocation): Promise<unknown> {
 
 /**
  * Loads a step's code and, given a target kind, that kind's implementation, without running
- * anything: what a cold invocation of that step imports (scripts/bundle-report.ts times it).
+ * anything: what a cold invocation of that step imports (scripts/bundle-report.ts times it). A
+ * module that fails to load fails it (a report must not time a load that did not happen).
  */
 export async function loadStep(step: StepName, kind?: string): Promise<void> {
-  await STEPS[step]();
-  if (kind) await (await import('../targets/index.js')).targetFor({ kind } as never).catch(() => undefined);
+  const load = STEPS[step];
+  if (!load) throw new UnknownStepError(`unknown step ${JSON.stringify(step)} (known: ${Object.keys(STEPS).join(', ')})`);
+  await load();
+  if (kind) await (await import('../targets/index.js')).targetFactory(kind);
 }

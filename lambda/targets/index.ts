@@ -18,10 +18,15 @@ export function registerTargetImplementation(kind: string, load: () => Promise<T
 registerTargetImplementation(LAMBDA_ALIAS_KIND, async () => (await import('./lambda-alias/target.js')).create);
 registerTargetImplementation(SAGEMAKER_ENDPOINT_KIND, async () => (await import('./sagemaker-endpoint/target.js')).create);
 
+/** A kind's implementation, loaded (its SDK client with it), not yet given a target. */
+export async function targetFactory(kind: string): Promise<TargetFactory> {
+  contractOf(kind);
+  const load = LOADERS.get(kind);
+  if (!load) throw new Error(`Target kind "${kind}" has no workflow implementation registered`);
+  return load();
+}
+
 /** The target a plan or a release resource names. */
 export async function targetFor(config: TargetConfig): Promise<TrafficTarget> {
-  contractOf(config.kind);
-  const load = LOADERS.get(config.kind);
-  if (!load) throw new Error(`Target kind "${config.kind}" has no workflow implementation registered`);
-  return (await load())(config);
+  return (await targetFactory(config.kind))(config);
 }
