@@ -5,6 +5,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { commandParameterName, descriptorParameterName, EMPTY_CHANNEL, PARAMETER_ROOT, STANDARD_PARAMETER_MAX_CHARS, type CanaryDescriptor } from '../../lambda/shared/operator';
 import type { WorkflowPlan } from './workflow-definition';
 import type { CanaryHost } from './canary-host';
+import { renderedLength } from './shared-rules';
 
 /** The operator's side of a canary: where the CLI finds it and where its commands arrive. */
 export interface OperatorChannel {
@@ -49,8 +50,8 @@ export function addOperatorChannel(host: CanaryHost & { readonly plan: WorkflowP
   });
   descriptor.node.addValidation({
     validate: () => {
-      // Tokens (ARNs, names of imported alarms) count at 255 characters: their largest size.
-      const chars = JSON.stringify(stack.resolve(value), (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k === 'Ref' || k.startsWith('Fn::')) ? 'x'.repeat(255) : v)).length;
+      // An alarm of this stack counts at its literal name; any other token at 255 characters, its largest size.
+      const chars = renderedLength(host, value);
       return chars > STANDARD_PARAMETER_MAX_CHARS
         ? [`${host.node.scope?.node.path}: the canary's descriptor parameter would hold up to ${chars} characters, more than a Standard SSM parameter's ${STANDARD_PARAMETER_MAX_CHARS}: combine some Guard.fromAlarm alarms into one CloudWatch composite alarm, or give the canary a shorter name`]
         : [];

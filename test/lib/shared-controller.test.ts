@@ -194,4 +194,14 @@ describe("a canary's descriptor parameter (4,096 characters)", () => {
     new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, guards: [...Guard.defaults(), ...alarms.map((a) => Guard.fromAlarm(a))] });
     expect(() => synth(stack)).toThrow(new RegExp(`${STACK_NAME}/Canary: the canary's descriptor parameter would hold up to \\d+ characters, more than a Standard SSM parameter's 4096: combine some Guard.fromAlarm alarms into one CloudWatch composite alarm`));
   });
+
+  test('an alarm of the stack counts at its name, not at the 255 characters of an unknown name: 30 of 62 characters fit', () => {
+    const stack = newStack();
+    const fn = modelFunction(stack);
+    const alarms = Array.from({ length: 30 }, (_, i) =>
+      new cloudwatch.Alarm(stack, `Kpi${i}`, { alarmName: `kpi-${String(i).padStart(3, '0')}-${'k'.repeat(54)}`, metric: new cloudwatch.Metric({ namespace: 'Shop', metricName: `Kpi${i}` }), threshold: 1, evaluationPeriods: 1 }),
+    );
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, guards: [...Guard.defaults(), ...alarms.map((a) => Guard.fromAlarm(a))] });
+    expect(() => synth(stack)).not.toThrow();
+  });
 });
