@@ -33,9 +33,10 @@ export function addOperatorChannel(host: CanaryHost & { readonly plan: WorkflowP
     schema: 'cdk-model-canary/canary@1',
     canaryName: host.canaryName,
     stackName,
-    stateMachineArn: host.stateMachine!.stateMachineArn,
+    // Literal names where they are known: no dependency on the workflow, and a smaller size estimate.
+    stateMachineArn: host.stateMachineArn,
     topicArn: host.topic.topicArn,
-    commandParameter: commands.parameterName,
+    commandParameter: commandParameterName(stackName, host.canaryName),
     dashboardName: host.dashboardName,
     target: host.plan.target,
     guardAlarmNames: Lazy.list({ produce: () => host.guards.allAlarmNames }),
