@@ -55,9 +55,6 @@ async function runJob(job: Job): Promise<StrategyRun> {
   return runStrategy(loadScenario(job.file), { seed: job.seed, strategy: job.strategy, metricPublishDelaySeconds: job.metricPublishDelaySeconds });
 }
 
-/** Jobs one worker process runs before a fresh process takes its place. */
-const RUNS_PER_PROCESS = 30;
-
 /** Runs the jobs in `jobs` worker processes (1: in this process), in job order. */
 export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r: StrategyRun, done: number) => void): Promise<StrategyRun[]> {
   const results: StrategyRun[] = new Array(jobs.length);
@@ -70,21 +67,18 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
     return results;
   }
   let next = 0;
-  // One process runs at most RUNS_PER_PROCESS jobs, then a fresh one takes over: the simulator's
-  // heap keeps about 60 MB per 90-minute 50 rps run (healthy.json, measured with --expose-gc), so a
-  // worker of 4 GB ran out after ~70 such runs.
-  const batch = () =>
+  // One process per worker for every job it takes: a disposed world leaves nothing on the heap
+  // (BENCHMARKS.md "Memory"), so a worker needs no fresh process.
+  const worker = () =>
     new Promise<void>((resolve, reject) => {
       const child = fork(__filename, ['--worker'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       let current = -1;
-      let given = 0;
       const give = () => {
-        if (next >= jobs.length || given >= RUNS_PER_PROCESS) {
+        if (next >= jobs.length) {
           child.send({ exit: true });
           return;
         }
         current = next++;
-        given++;
         child.send({ job: jobs[current] });
       };
       child.on('message', (m: { result?: StrategyRun; error?: string }) => {
@@ -100,9 +94,6 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench worker exited with ${code}`))));
       give();
     });
-  const worker = async () => {
-    while (next < jobs.length) await batch();
-  };
   await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, worker));
   return results;
 }

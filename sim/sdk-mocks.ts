@@ -57,6 +57,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, GetParameterHistoryCommand, GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createSandbox } from 'sinon';
 import { type FaultKind, faultError, type ServiceName } from './aws-errors';
 import type { VirtualClock } from './clock';
 import type { AlarmDefinition, CloudWatchSim } from './cloudwatch';
@@ -89,17 +90,21 @@ export interface MockTargets {
 
 /**
  * Replaces every SDK client the handlers create with aws-sdk-client-mock, routing each command to
- * its simulator; a command the simulator does not implement throws. Returns the mocks to restore.
+ * its simulator; a command the simulator does not implement throws. Returns what restores them.
+ *
+ * The stubs live in a sandbox of their own: in sinon's default sandbox a restored stub stays listed
+ * for good, with its call history and the stack of its creation, and through them the whole world.
  */
-export function wireMocks(t: MockTargets): { restore(): void }[] {
-    const lambda = mockClient(LambdaClient);
-    const cw = mockClient(CloudWatchClient);
-    const sns = mockClient(SNSClient);
-    const sfn = mockClient(SFNClient);
-    const sagemaker = mockClient(SageMakerClient);
-    const runtime = mockClient(SageMakerRuntimeClient);
-    const ssm = mockClient(SSMClient);
-    const sts = mockClient(STSClient);
+export function wireMocks(t: MockTargets): { restore(): void } {
+    const sandbox = createSandbox();
+    const lambda = mockClient(LambdaClient, { sandbox });
+    const cw = mockClient(CloudWatchClient, { sandbox });
+    const sns = mockClient(SNSClient, { sandbox });
+    const sfn = mockClient(SFNClient, { sandbox });
+    const sagemaker = mockClient(SageMakerClient, { sandbox });
+    const runtime = mockClient(SageMakerRuntimeClient, { sandbox });
+    const ssm = mockClient(SSMClient, { sandbox });
+    const sts = mockClient(STSClient, { sandbox });
     const unsupported = (service: string) => () => {
       throw new Error(`The simulator does not implement this ${service} command`);
     };
@@ -158,7 +163,7 @@ export function wireMocks(t: MockTargets): { restore(): void }[] {
     sagemaker.on(ListTagsCommand).callsFake((i) => t.calls.call('sagemaker', 'ListTags', () => sm.listTags(i)));
     sagemaker.on(DeleteTagsCommand).callsFake((i) => t.calls.call('sagemaker', 'DeleteTags', () => sm.deleteTags(i)));
     runtime.on(InvokeEndpointCommand).callsFake((i) => t.calls.call('sagemaker-runtime', 'InvokeEndpoint', () => t.world.invokeEndpoint(i)));
-    return [lambda, cw, sns, sfn, sagemaker, runtime, ssm, sts];
+    return sandbox;
 }
 
 /**

@@ -134,7 +134,7 @@ export class SimWorld {
       this.glue = new ServiceGlue({ ...this.services(), options, clock, random, modelTraffic: this.modelTraffic, disposed: () => this.disposed });
       // Through `this` at call time: sim/recording.ts wraps invokeModel and invokeEndpoint on the instance.
       const world = { invokeModel: (i: InvokeCommandInput) => this.invokeModel(i), invokeEndpoint: (i: InvokeEndpointCommandInput) => this.invokeEndpoint(i), describeAlarms: (i: DescribeAlarmsCommandInput) => this.describeAlarms(i) };
-      this.mocks.push(...wireMocks({ ...this.services(), calls: this.calls, sns: this.sns, ssm: this.ssm, world }));
+      this.mocks.push(wireMocks({ ...this.services(), calls: this.calls, sns: this.sns, ssm: this.ssm, world }));
       this.glue.startBackgroundProcesses();
     } catch (err) {
       this.dispose();
