@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --seeds 1-5] [--healthy-seeds 20] [--scenarios a,b] [--strategies a,b] [--jobs 2]
- * [--publish-delay 60] [--json] [--no-write]`: this library against the anchors (sim/strategies.ts)
+ * [--publish-delay 60] [--json] [--no-write]`: this library against the anchors (sim/bench/strategies.ts)
  * on every Lambda scenario in scenarios/, on the same simulated traffic and alarms, over several
  * seeds (more on the healthy scenarios, for the false-rollback rate). Prints a table and issue 8
  * §3's goals, writes BENCHMARKS.md (unless --no-write); with --json the last line of output is one
@@ -12,9 +12,9 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { materialRegression } from '../sim/practical-margin';
-import { loadScenario } from '../sim/scenario';
-import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from '../sim/strategies';
+import { materialRegression } from '../sim/bench/practical-margin';
+import { loadScenario } from '../sim/scenarios/scenario';
+import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from '../sim/bench/strategies';
 import { type BenchReport, goalLines, markdown, tableLines, tradeOffLines } from './bench-markdown';
 import { checkGoals, DEFAULTS, goalsMet, rateText, scenarioKind, summarize } from './bench-summary';
 import { bundleReport } from './bundle-report';

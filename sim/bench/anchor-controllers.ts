@@ -1,9 +1,9 @@
 /**
- * The anchors' controllers (sim/strategies.ts runs them): small models of CodeDeploy's traffic
+ * The anchors' controllers (sim/bench/strategies.ts runs them): small models of CodeDeploy's traffic
  * shifting, the seed tutorial's controller and Flagger, each driving the simulated alias through
  * ControllerContext once a virtual second.
  */
-import { LAMBDA_VERSIONS } from './scenario';
+import { LAMBDA_VERSIONS } from '../scenarios/scenario';
 
 const MINUTE = 60_000;
 const STABLE = LAMBDA_VERSIONS.stable;

@@ -8,7 +8,7 @@
  * port of it.
  */
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
-import { LAMBDA_VERSIONS } from './scenario';
+import { LAMBDA_VERSIONS } from '../scenarios/scenario';
 import type { Controller, ControllerContext } from './anchor-controllers';
 
 export interface MannWhitneyResult {

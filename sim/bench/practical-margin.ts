@@ -6,7 +6,7 @@
  * there is a false rollback. The margins are the bench's reading of "too small to matter", not the
  * library's judge margins; every regression scenario in scenarios/ is far outside them.
  */
-import { regressionOnsetMinute, type ScenarioFile, specAt, type VersionSpec, worseThan } from './scenario';
+import { regressionOnsetMinute, type ScenarioFile, specAt, type VersionSpec, worseThan } from '../scenarios/scenario';
 
 export const PRACTICAL_MARGIN = {
   /** Rates (errors, guardrail blocks, schema failures): worse only when above both stable + 0.5 points and 1.5 × stable. */

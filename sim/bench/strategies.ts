@@ -2,8 +2,8 @@
  * Rollout strategies side by side on the same simulated traffic (issue 4, `npm run bench`).
  *
  * `model-canary` is this library: the synthesized workflow with the real handlers, as
- * `npm run simulate` runs it. The others are anchors, small controllers (sim/anchor-controllers.ts,
- * sim/kayenta.ts) that drive the SAME simulated alias (UpdateAlias on the simulated Lambda) on the
+ * `npm run simulate` runs it. The others are anchors, small controllers (sim/bench/anchor-controllers.ts,
+ * sim/bench/kayenta.ts) that drive the SAME simulated alias (UpdateAlias on the simulated Lambda) on the
  * SAME SimWorld traffic, and read the same simulated CloudWatch: the example app's guard alarms
  * (CodeDeploy) or the alias's AWS/Lambda metrics per executed version (the seed tutorial's
  * controller, Flagger, Kayenta). For an anchor
@@ -14,19 +14,19 @@
  * Every run is measured the same way, once a virtual second, from the alias: when the canary's
  * weight first returns to 0 (rollback), when it becomes the alias's version (promotion), and the
  * canary's requests and failures between the regression onset and that rollback (blast radius).
- * The onset is the first minute the canary is materially worse (sim/practical-margin.ts).
+ * The onset is the first minute the canary is materially worse (sim/bench/practical-margin.ts).
  */
-import type { CustomResourceEvent } from '../lambda/handlers/release';
-import { COMPLETE_MARKER, isCompleteEvent } from '../lambda/shared/release-complete';
-import { targetFor } from '../lambda/shared/targets';
-import { HANDLERS, type Handler } from './handlers';
+import type { CustomResourceEvent } from '../../lambda/handlers/release';
+import { COMPLETE_MARKER, isCompleteEvent } from '../../lambda/shared/release-complete';
+import { targetFor } from '../../lambda/shared/targets';
+import { HANDLERS, type Handler } from '../world/handlers';
 import { CodeDeployController, type Controller, type ControllerContext, FlaggerController, SeedController } from './anchor-controllers';
 import { KAYENTA_DEFAULTS, KAYENTA_JUDGE, KayentaController } from './kayenta';
-import type { MetricId } from './metrics';
+import type { MetricId } from '../aws/cloudwatch/metrics';
 import { materialRegression } from './practical-margin';
-import { LAMBDA_VERSIONS, type ScenarioFile, ScenarioError, specAt, toSimScenario } from './scenario';
-import { synthesizeExampleStack } from './template';
-import { SimWorld } from './world';
+import { LAMBDA_VERSIONS, type ScenarioFile, ScenarioError, specAt, toSimScenario } from '../scenarios/scenario';
+import { synthesizeExampleStack } from '../aws/cloudformation/template';
+import { SimWorld } from '../world/world';
 
 export const ANCHOR_STRATEGIES = ['codedeploy-canary10-5min', 'codedeploy-linear10-every1min', 'seed-controller', 'flagger', 'kayenta'] as const;
 export type AnchorStrategy = (typeof ANCHOR_STRATEGIES)[number];
@@ -65,7 +65,7 @@ export const ANCHOR_ASSUMPTIONS: Readonly<Record<AnchorStrategy, string>> = {
     `a Mann-Whitney U test on the canary's and stable's per-minute points with a ${KAYENTA_JUDGE.confidenceLevel * 100} % interval on the shift; ` +
     `High when its lower bound exceeds ${KAYENTA_JUDGE.tolerance} × |Hodges-Lehmann estimate| and the mean ratio is at least ${KAYENTA_JUDGE.allowedIncrease}. ` +
     'The test is the asymptotic one Kayenta computes (normal approximation with continuity and tie corrections, as R\'s ' +
-    'wilcox.test), written in sim/kayenta.ts; a minute without canary requests gives no point. ' +
+    'wilcox.test), written in sim/bench/kayenta.ts; a minute without canary requests gives no point. ' +
     'Score = share of groups that pass (no data scores 0, as Kayenta\'s NODATA); a score below the marginal threshold ' +
     `(${KAYENTA_DEFAULTS.marginal}) rolls back at once, the last interval must reach the pass threshold (${KAYENTA_DEFAULTS.pass}), then 100 %. ` +
     'The thresholds 75 / 95 are an assumption (common example values; Kayenta has no default). No outlier removal (Kayenta\'s ' +
@@ -86,7 +86,7 @@ export interface StrategyRun {
   readonly reason: string | null;
   readonly regressionOnsetSeconds: number | null;
   readonly regression: string[];
-  /** Differences from stable within the practical margin (sim/practical-margin.ts): the run counts as healthy. */
+  /** Differences from stable within the practical margin (sim/bench/practical-margin.ts): the run counts as healthy. */
   readonly negligible?: string[];
   /** Seconds after a minute ends before its metrics can be read (SimWorld's metricPublishDelaySeconds). */
   readonly metricPublishDelaySeconds?: number;

@@ -1,5 +1,5 @@
 /** The `--faults` option of `simulate`: which simulated calls fail, and how. */
-import type { FaultKind } from './aws-errors';
+import type { FaultKind } from '../aws/core/aws-errors';
 import { ScenarioError } from './scenario';
 
 export interface FaultSpec {

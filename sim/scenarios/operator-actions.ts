@@ -2,9 +2,9 @@
  * Operator actions of a scenario (`"operator": [{ "atMinute": 6, "command": "pause" }]`), run
  * through the CLI's own code (cli/main.ts) against the simulated AWS, as a person would type them.
  */
-import { run } from '../cli/main';
-import { listCanaries, clients } from '../cli/rollouts';
-import type { SimWorld } from './world';
+import { run } from '../../cli/main';
+import { listCanaries, clients } from '../../cli/rollouts';
+import type { SimWorld } from '../world/world';
 
 export const SCENARIO_COMMANDS = ['promote', 'abort', 'pause', 'resume', 'approve', 'status'] as const;
 export type ScenarioCommand = (typeof SCENARIO_COMMANDS)[number];

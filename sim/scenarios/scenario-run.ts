@@ -3,10 +3,10 @@
  * reads the outcome, a per-minute timeline and the events a chart marks.
  */
 import type { FaultSpec } from './fault-spec';
-import type { MetricId } from './metrics';
+import type { MetricId } from '../aws/cloudwatch/metrics';
 import { LAMBDA_VERSIONS, regressionOnsetMinute, type ScenarioFile, ScenarioError, type ScenarioTarget, type SimVersions, toSimScenario } from './scenario';
-import { synthesizeExampleStack } from './template';
-import { type RunResult, SimWorld, type SimWorldOptions } from './world';
+import { synthesizeExampleStack } from '../aws/cloudformation/template';
+import { type RunResult, SimWorld, type SimWorldOptions } from '../world/world';
 
 export const STRATEGIES = ['model-canary'] as const;
 export type Strategy = (typeof STRATEGIES)[number];

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type OperatorAction, validateOperatorActions } from './operator-actions';
-import type { BehaviourChange, ModelSignalBehaviour, Scenario, VersionBehaviour } from './traffic';
+import type { BehaviourChange, ModelSignalBehaviour, Scenario, VersionBehaviour } from '../world/traffic';
 
 export type ScenarioTarget = 'lambda' | 'sagemaker';
 
@@ -51,7 +51,7 @@ export interface ScenarioFile {
    * CloudWatch's publication lag. 0 to 600. @default 0 (a minute is readable as soon as it ends)
    */
   readonly metricPublishDelaySeconds?: number;
-  /** Commands a person runs during the rollout, through the CLI (sim/operator-actions.ts). */
+  /** Commands a person runs during the rollout, through the CLI (sim/scenarios/operator-actions.ts). */
   readonly operator?: readonly OperatorAction[];
 }
 

@@ -5,20 +5,20 @@
  * the alarms, composite alarms and rules that depend on the release.
  */
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { BedrockGuardrailsSim } from './bedrock';
-import type { VirtualClock } from './clock';
-import type { AlarmDefinition, CloudWatchSim } from './cloudwatch';
-import type { CompositeAlarmDefinition, CompositeAlarmSim } from './composite-alarms';
-import type { EventBridgeSim, RuleDefinition } from './eventbridge';
+import type { BedrockGuardrailsSim } from '../aws/bedrock/bedrock';
+import type { VirtualClock } from '../aws/core/clock';
+import type { AlarmDefinition, CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import type { CompositeAlarmDefinition, CompositeAlarmSim } from '../aws/cloudwatch/composite-alarms';
+import type { EventBridgeSim, RuleDefinition } from '../aws/eventbridge/eventbridge';
 import type { HandlerInvoker } from './handler-invoker';
-import type { FunctionRecord, LambdaSim } from './lambda';
-import { isCompleteRequest, isProviderWaiter, playWaiter, waiterPolicy } from './provider-framework';
-import type { Random } from './random';
-import type { SageMakerSim } from './sagemaker';
+import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
+import { isCompleteRequest, isProviderWaiter, playWaiter, waiterPolicy } from '../aws/cloudformation/provider-framework';
+import type { Random } from '../aws/core/random';
+import type { SageMakerSim } from '../aws/sagemaker/sagemaker';
 import type { StackResources } from './stack-resources';
-import type { StepFunctionsSim } from './stepfunctions';
-import { ACCOUNT, type CfnResource, type CfnTemplate, PARTITION, REGION, resourcesOfType } from './template';
-import { VERDICT_RESOURCE_TYPE } from '../lambda/shared/types';
+import type { StepFunctionsSim } from '../aws/stepfunctions/stepfunctions';
+import { ACCOUNT, type CfnResource, type CfnTemplate, PARTITION, REGION, resourcesOfType } from '../aws/cloudformation/template';
+import { VERDICT_RESOURCE_TYPE } from '../../lambda/shared/types';
 import { DeployError, type DeployResult, type SimWorldOptions } from './world-types';
 
 export interface DeployerDeps {
@@ -143,7 +143,7 @@ export class Deployer {
     return { requestType, action: out.Data?.Action as string | undefined };
   }
 
-  /** The provider framework's waiter, when the release resource's provider has one (sim/provider-framework.ts). */
+  /** The provider framework's waiter, when the release resource's provider has one (sim/aws/cloudformation/provider-framework.ts). */
   private async awaitComplete(logicalId: string, requestType: string, fn: FunctionRecord, resource: CfnResource, event: Record<string, unknown>): Promise<void> {
     const policy = waiterPolicy(this.d.template, resource.Properties?.ServiceToken);
     if (!policy) return;

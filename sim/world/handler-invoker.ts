@@ -4,13 +4,13 @@
  * (EventBridge → Lambda) with Lambda's two retries.
  */
 import type { AsyncLocalStorage } from 'node:async_hooks';
-import { faultError } from './aws-errors';
-import type { VirtualClock } from './clock';
-import type { Delivery } from './eventbridge';
-import type { FaultInjector } from './faults';
+import { faultError } from '../aws/core/aws-errors';
+import type { VirtualClock } from '../aws/core/clock';
+import type { Delivery } from '../aws/eventbridge/eventbridge';
+import type { FaultInjector } from '../aws/core/faults';
 import { HANDLERS, lambdaErrorPayload } from './handlers';
-import type { FunctionRecord, LambdaSim } from './lambda';
-import type { Random } from './random';
+import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
+import type { Random } from '../aws/core/random';
 import { type Invocation, MAX_STATE_PAYLOAD, MINUTE, type SimWorldOptions } from './world-types';
 
 export interface InvokerDeps {

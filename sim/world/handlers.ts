@@ -1,16 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as check from '../lambda/handlers/check';
-import * as onAlarm from '../lambda/handlers/on-alarm';
-import * as onExecutionEnd from '../lambda/handlers/on-execution-end';
-import * as preTraffic from '../lambda/handlers/pre-traffic';
-import * as promote from '../lambda/handlers/promote';
-import * as release from '../lambda/handlers/release';
-import * as rollbackFailed from '../lambda/handlers/rollback-failed';
-import * as rollback from '../lambda/handlers/rollback';
-import * as setWeight from '../lambda/handlers/set-weight';
-import * as start from '../lambda/handlers/start';
-import * as watch from '../lambda/handlers/watch';
+import * as check from '../../lambda/handlers/check';
+import * as onAlarm from '../../lambda/handlers/on-alarm';
+import * as onExecutionEnd from '../../lambda/handlers/on-execution-end';
+import * as preTraffic from '../../lambda/handlers/pre-traffic';
+import * as promote from '../../lambda/handlers/promote';
+import * as release from '../../lambda/handlers/release';
+import * as rollbackFailed from '../../lambda/handlers/rollback-failed';
+import * as rollback from '../../lambda/handlers/rollback';
+import * as setWeight from '../../lambda/handlers/set-weight';
+import * as start from '../../lambda/handlers/start';
+import * as watch from '../../lambda/handlers/watch';
 
 /** A handler as Lambda calls it: an event in, a result (or a thrown error) out. */
 export type Handler = (event: never) => Promise<unknown>;
@@ -36,7 +36,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
 
 /** Fails loudly when lambda/handlers/ gained a handler the registry above does not know. */
 export function assertRegistryComplete(): void {
-  const dir = path.resolve(__dirname, '..', 'lambda', 'handlers');
+  const dir = path.resolve(__dirname, '..', '..', 'lambda', 'handlers');
   if (!fs.existsSync(dir)) return;
   const files = fs
     .readdirSync(dir)
@@ -44,7 +44,7 @@ export function assertRegistryComplete(): void {
     .map((f) => path.basename(f, '.ts'));
   const missing = files.filter((f) => !(f in HANDLERS));
   if (missing.length > 0) {
-    throw new Error(`sim/handlers.ts does not import lambda/handlers/${missing.join(', ')}: add them to HANDLERS`);
+    throw new Error(`sim/world/handlers.ts does not import lambda/handlers/${missing.join(', ')}: add them to HANDLERS`);
   }
 }
 

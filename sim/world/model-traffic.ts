@@ -6,16 +6,16 @@
  */
 import type { InvokeCommandInput, InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { InvokeEndpointCommandInput, InvokeEndpointCommandOutput } from '@aws-sdk/client-sagemaker-runtime';
-import { awsError } from './aws-errors';
-import { type BedrockGuardrailsSim, type GuardrailVersions, guardrailVersionsOf } from './bedrock';
-import type { JudgePlan } from '../lambda/shared/judge-plan';
-import type { AliasState, LambdaSim } from './lambda';
-import type { MetricId, MetricStore } from './metrics';
-import { type EndpointRecord, invocationMetrics, type SageMakerSim } from './sagemaker';
-import { isProviderWaiter } from './provider-framework';
-import { STABLE_TAG } from '../lambda/shared/targets/sagemaker-endpoint';
+import { awsError } from '../aws/core/aws-errors';
+import { type BedrockGuardrailsSim, type GuardrailVersions, guardrailVersionsOf } from '../aws/bedrock/bedrock';
+import type { JudgePlan } from '../../lambda/shared/judge-plan';
+import type { AliasState, LambdaSim } from '../aws/lambda/lambda';
+import type { MetricId, MetricStore } from '../aws/cloudwatch/metrics';
+import { type EndpointRecord, invocationMetrics, type SageMakerSim } from '../aws/sagemaker/sagemaker';
+import { isProviderWaiter } from '../aws/cloudformation/provider-framework';
+import { STABLE_TAG } from '../../lambda/shared/targets/sagemaker-endpoint';
 import type { StackResources } from './stack-resources';
-import { ACCOUNT, type CfnTemplate, resourcesOfType } from './template';
+import { ACCOUNT, type CfnTemplate, resourcesOfType } from '../aws/cloudformation/template';
 import { defaultResponse, type RequestSignals, type TrafficModel } from './traffic';
 import type { SimWorldOptions } from './world-types';
 
@@ -84,7 +84,7 @@ export class ModelTraffic {
     }
   }
 
-  /** SageMaker's per-request endpoint metrics under {EndpointName, VariantName}, as sim/sagemaker-invocations.ts counts them. */
+  /** SageMaker's per-request endpoint metrics under {EndpointName, VariantName}, as sim/aws/sagemaker/sagemaker-invocations.ts counts them. */
   private recordEndpointRequest(endpointName: string, variant: string, error: boolean, durationMs: number, at: number): void {
     const values = invocationMetrics({ error, durationMs });
     const key = `sagemaker|${endpointName}|${variant}`;

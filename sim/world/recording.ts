@@ -7,7 +7,7 @@
  * does not have to know about IAM: the simulator is called with the request right before the call
  * is logged with its caller, both synchronously, so the two pair up one to one.
  */
-import type { ServiceName } from './aws-errors';
+import type { ServiceName } from '../aws/core/aws-errors';
 import type { ApiCall, SimWorld } from './world';
 
 export interface RecordedCall {

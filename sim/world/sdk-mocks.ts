@@ -58,21 +58,21 @@ import { GetParameterCommand, GetParameterHistoryCommand, GetParametersByPathCom
 import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSandbox } from 'sinon';
-import { type FaultKind, faultError, type ServiceName } from './aws-errors';
-import type { VirtualClock } from './clock';
-import type { AlarmDefinition, CloudWatchSim } from './cloudwatch';
-import type { AlarmState } from './alarm-evaluation';
-import type { FaultInjector } from './faults';
-import type { LambdaSim } from './lambda';
-import type { Random } from './random';
-import type { SageMakerSim } from './sagemaker';
-import type { SnsSim } from './sns';
-import { operatorArn, type SsmSim } from './ssm';
-import type { StepFunctionsSim } from './stepfunctions';
-import { ACCOUNT, PARTITION } from './template';
+import { type FaultKind, faultError, type ServiceName } from '../aws/core/aws-errors';
+import type { VirtualClock } from '../aws/core/clock';
+import type { AlarmDefinition, CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import type { AlarmState } from '../aws/cloudwatch/alarm-evaluation';
+import type { FaultInjector } from '../aws/core/faults';
+import type { LambdaSim } from '../aws/lambda/lambda';
+import type { Random } from '../aws/core/random';
+import type { SageMakerSim } from '../aws/sagemaker/sagemaker';
+import type { SnsSim } from '../aws/sns/sns';
+import { operatorArn, type SsmSim } from '../aws/ssm/ssm';
+import type { StepFunctionsSim } from '../aws/stepfunctions/stepfunctions';
+import { ACCOUNT, PARTITION } from '../aws/cloudformation/template';
 import type { ApiCall, SimWorldOptions } from './world-types';
 
-/** What the SDK mocks route to. The world's own operations are called through `world` at call time, so a wrapper (sim/recording.ts) sees them. */
+/** What the SDK mocks route to. The world's own operations are called through `world` at call time, so a wrapper (sim/world/recording.ts) sees them. */
 export interface MockTargets {
   readonly calls: SdkCalls;
   readonly lambda: LambdaSim;

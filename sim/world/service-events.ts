@@ -1,9 +1,9 @@
-import type { AlarmState } from './alarm-evaluation';
-import { alarmArn } from './cloudwatch';
-import type { CompositeAlarmRecord } from './composite-alarms';
-import type { BusEvent } from './eventbridge';
-import type { ExecutionRecord } from './stepfunctions';
-import { ACCOUNT, REGION } from './template';
+import type { AlarmState } from '../aws/cloudwatch/alarm-evaluation';
+import { alarmArn } from '../aws/cloudwatch/cloudwatch';
+import type { CompositeAlarmRecord } from '../aws/cloudwatch/composite-alarms';
+import type { BusEvent } from '../aws/eventbridge/eventbridge';
+import type { ExecutionRecord } from '../aws/stepfunctions/stepfunctions';
+import { ACCOUNT, REGION } from '../aws/cloudformation/template';
 
 const eventTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const alarmTimestamp = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');

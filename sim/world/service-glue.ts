@@ -4,16 +4,16 @@
  * and composite alarms, and the background timers (traffic every second, alarm evaluation every minute).
  */
 import type { DescribeAlarmsCommandInput, DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
-import type { AlarmState } from './alarm-evaluation';
-import type { VirtualClock } from './clock';
-import { type AlarmRecord, type AlarmTransition, alarmArn, type CloudWatchSim } from './cloudwatch';
-import type { CompositeAlarmRecord, CompositeAlarmSim } from './composite-alarms';
-import type { BusEvent, EventBridgeSim } from './eventbridge';
+import type { AlarmState } from '../aws/cloudwatch/alarm-evaluation';
+import type { VirtualClock } from '../aws/core/clock';
+import { type AlarmRecord, type AlarmTransition, alarmArn, type CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import type { CompositeAlarmRecord, CompositeAlarmSim } from '../aws/cloudwatch/composite-alarms';
+import type { BusEvent, EventBridgeSim } from '../aws/eventbridge/eventbridge';
 import type { ModelTraffic } from './model-traffic';
-import type { Random } from './random';
+import type { Random } from '../aws/core/random';
 import { compositeAlarmEvent, executionStatusEvent } from './service-events';
-import type { ExecutionRecord } from './stepfunctions';
-import { ACCOUNT, REGION } from './template';
+import type { ExecutionRecord } from '../aws/stepfunctions/stepfunctions';
+import { ACCOUNT, REGION } from '../aws/cloudformation/template';
 import type { TrafficModel } from './traffic';
 import { MINUTE, type SimWorldOptions } from './world-types';
 
@@ -34,7 +34,7 @@ export class ServiceGlue {
 
   constructor(private readonly d: ServiceGlueDeps) {}
 
-  /** DescribeAlarms over metric alarms (sim/cloudwatch.ts) and composite alarms (on the first page). */
+  /** DescribeAlarms over metric alarms (sim/aws/cloudwatch/cloudwatch.ts) and composite alarms (on the first page). */
   public describeAlarms(input: DescribeAlarmsCommandInput): DescribeAlarmsCommandOutput {
     const out = this.d.cloudwatch.describeAlarms(input);
     if (!(input.AlarmTypes ?? []).includes('CompositeAlarm') || input.NextToken) return out;

@@ -3,13 +3,13 @@
  * every resource type the example stack uses), the functions and topics created from the template,
  * published versions, custom resources' responses, and which canary the world simulates.
  */
-import { alarmArn } from './cloudwatch';
+import { alarmArn } from '../aws/cloudwatch/cloudwatch';
 import { handlerOf, HANDLERS } from './handlers';
-import type { FunctionRecord, LambdaSim } from './lambda';
-import type { SnsSim } from './sns';
-import type { SsmSim } from './ssm';
-import { stateMachineArn } from './stepfunctions';
-import { ACCOUNT, type CfnResource, type CfnTemplate, IntrinsicResolver, PARTITION, type PhysicalIds, REGION, resourcesOfType } from './template';
+import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
+import type { SnsSim } from '../aws/sns/sns';
+import type { SsmSim } from '../aws/ssm/ssm';
+import { stateMachineArn } from '../aws/stepfunctions/stepfunctions';
+import { ACCOUNT, type CfnResource, type CfnTemplate, IntrinsicResolver, PARTITION, type PhysicalIds, REGION, resourcesOfType } from '../aws/cloudformation/template';
 import type { ModelTarget } from './world-types';
 
 export interface CustomResourceRecord {

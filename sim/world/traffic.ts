@@ -1,5 +1,5 @@
-import type { AliasState } from './lambda';
-import type { Random } from './random';
+import type { AliasState } from '../aws/lambda/lambda';
+import type { Random } from '../aws/core/random';
 
 export interface LatencySpec {
   readonly p50: number;
@@ -66,7 +66,7 @@ export interface Scenario {
   readonly defaultBehaviour?: VersionBehaviour;
   readonly versions?: Readonly<Record<string, VersionBehaviour & { readonly changes?: readonly BehaviourChange[] }>>;
   /**
-   * The Bedrock guardrail version each model version uses (sim/bedrock.ts). @default the latest
+   * The Bedrock guardrail version each model version uses (sim/aws/bedrock/bedrock.ts). @default the latest
    * deploy's version uses the canary's canaryGuardrailVersion, every other one stableGuardrailVersion
    */
   readonly guardrailVersions?: Readonly<Record<string, string>>;

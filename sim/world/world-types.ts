@@ -2,12 +2,12 @@
  * The types SimWorld's API speaks (re-exported by world.ts): its options, what a run records and
  * returns, and the canary a world simulates.
  */
-import type { AliasChange } from './lambda';
+import type { AliasChange } from '../aws/lambda/lambda';
 import type { Handler, LambdaErrorPayload } from './handlers';
-import type { AlarmTransition } from './cloudwatch';
-import type { ServiceName } from './aws-errors';
-import type { EndpointChange, SageMakerTimings } from './sagemaker';
-import type { ExecutionRecord, ExecutionStatus, WorkflowEvent } from './stepfunctions';
+import type { AlarmTransition } from '../aws/cloudwatch/cloudwatch';
+import type { ServiceName } from '../aws/core/aws-errors';
+import type { EndpointChange, SageMakerTimings } from '../aws/sagemaker/sagemaker';
+import type { ExecutionRecord, ExecutionStatus, WorkflowEvent } from '../aws/stepfunctions/stepfunctions';
 import type { Scenario } from './traffic';
 
 export interface SimWorldOptions {

@@ -1,30 +1,30 @@
-import './polyfills';
+import '../aws/core/polyfills';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DescribeAlarmsCommandInput, DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
 import type { InvokeCommandInput, InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { InvokeEndpointCommandInput, InvokeEndpointCommandOutput } from '@aws-sdk/client-sagemaker-runtime';
-import type { AlarmState } from './alarm-evaluation';
-import { BedrockGuardrailsSim } from './bedrock';
-import { VirtualClock } from './clock';
-import { type AlarmRecord, CloudWatchSim } from './cloudwatch';
-import { CompositeAlarmSim } from './composite-alarms';
+import type { AlarmState } from '../aws/cloudwatch/alarm-evaluation';
+import { BedrockGuardrailsSim } from '../aws/bedrock/bedrock';
+import { VirtualClock } from '../aws/core/clock';
+import { type AlarmRecord, CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import { CompositeAlarmSim } from '../aws/cloudwatch/composite-alarms';
 import { Deployer } from './deploy';
-import { EventBridgeSim } from './eventbridge';
-import { FaultInjector } from './faults';
+import { EventBridgeSim } from '../aws/eventbridge/eventbridge';
+import { FaultInjector } from '../aws/core/faults';
 import { HandlerInvoker } from './handler-invoker';
 import { assertRegistryComplete } from './handlers';
-import { type AliasState, type FunctionRecord, LambdaSim } from './lambda';
-import { MetricStore } from './metrics';
+import { type AliasState, type FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
+import { MetricStore } from '../aws/cloudwatch/metrics';
 import { ModelTraffic } from './model-traffic';
-import { Random } from './random';
-import { type EndpointChange, type EndpointRecord, SageMakerSim } from './sagemaker';
+import { Random } from '../aws/core/random';
+import { type EndpointChange, type EndpointRecord, SageMakerSim } from '../aws/sagemaker/sagemaker';
 import { SdkCalls, wireMocks } from './sdk-mocks';
 import { ServiceGlue } from './service-glue';
-import { type PublishedMessage, SnsSim } from './sns';
-import { SsmSim } from './ssm';
+import { type PublishedMessage, SnsSim } from '../aws/sns/sns';
+import { SsmSim } from '../aws/ssm/ssm';
 import { type CustomResourceRecord, StackResources } from './stack-resources';
-import { type ExecutionRecord, StepFunctionsSim } from './stepfunctions';
-import { type CfnTemplate, type IntrinsicResolver, REGION, type SynthesizedStack, synthesizeExampleStack } from './template';
+import { type ExecutionRecord, StepFunctionsSim } from '../aws/stepfunctions/stepfunctions';
+import { type CfnTemplate, type IntrinsicResolver, REGION, type SynthesizedStack, synthesizeExampleStack } from '../aws/cloudformation/template';
 import { TrafficModel } from './traffic';
 import {
   type Alert,
@@ -132,7 +132,7 @@ export class SimWorld {
       this.modelTraffic = new ModelTraffic({ ...this.services(), options, resources: this.resources, served: this.served, now });
       this.deployer = new Deployer({ ...this.services(), options, resources: this.resources, clock, random, invoker: this.invoker });
       this.glue = new ServiceGlue({ ...this.services(), options, clock, random, modelTraffic: this.modelTraffic, disposed: () => this.disposed });
-      // Through `this` at call time: sim/recording.ts wraps invokeModel and invokeEndpoint on the instance.
+      // Through `this` at call time: sim/world/recording.ts wraps invokeModel and invokeEndpoint on the instance.
       const world = { invokeModel: (i: InvokeCommandInput) => this.invokeModel(i), invokeEndpoint: (i: InvokeEndpointCommandInput) => this.invokeEndpoint(i), describeAlarms: (i: DescribeAlarmsCommandInput) => this.describeAlarms(i) };
       this.mocks.push(wireMocks({ ...this.services(), calls: this.calls, sns: this.sns, ssm: this.ssm, world }));
       this.glue.startBackgroundProcesses();
@@ -326,7 +326,7 @@ export class SimWorld {
     return { template, stackName, metrics, lambda, sagemaker, cloudwatch, compositeAlarms, events, sfn, traffic, bedrock };
   }
 
-  // The names below are the world's own operations the SDK mocks call through `this` (sim/recording.ts
+  // The names below are the world's own operations the SDK mocks call through `this` (sim/world/recording.ts
   // wraps invokeModel and invokeEndpoint) and the state test/workflow/iam-coverage.test.ts reads.
 
   /** The canary the world simulates. */

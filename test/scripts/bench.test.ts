@@ -1,11 +1,11 @@
 /**
- * npm run bench (scripts/bench.ts) and the strategies it compares (sim/strategies.ts): every strategy
+ * npm run bench (scripts/bench.ts) and the strategies it compares (sim/bench/strategies.ts): every strategy
  * runs one short scenario on the simulated AWS and yields the benchmark's metrics; the summary, the
  * false-rollback interval and issue 8's goals follow from the runs.
  */
 import * as path from 'node:path';
-import { loadScenario, type ScenarioFile } from '../../sim/scenario';
-import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from '../../sim/strategies';
+import { loadScenario, type ScenarioFile } from '../../sim/scenarios/scenario';
+import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from '../../sim/bench/strategies';
 import { checkGoals, clopperPearson, isFalseRollback, lambdaScenarios, plan, scenarioKind, selectScenarios, summarize } from '../../scripts/bench';
 
 /** The canary fails half its requests from its deploy on; seven minutes of 20 requests a second. */

@@ -1,5 +1,5 @@
-import { GUARD_NAMES, type JudgePlan } from '../lambda/shared/judge-plan';
-import type { MetricId, MetricStore } from './metrics';
+import { GUARD_NAMES, type JudgePlan } from '../../../lambda/shared/judge-plan';
+import type { MetricId, MetricStore } from '../cloudwatch/metrics';
 
 /** The guardrail a canary's BedrockGuardrailBlockRateVsStable guard judges, read from its rollout plan. */
 export interface GuardrailVersions {

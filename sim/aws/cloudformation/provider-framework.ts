@@ -1,4 +1,4 @@
-import type { LambdaErrorPayload } from './handlers';
+import type { LambdaErrorPayload } from '../../world/handlers';
 import type { CfnResource, CfnTemplate } from './template';
 
 /**

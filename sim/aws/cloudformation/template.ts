@@ -49,7 +49,7 @@ export function synthesizeStack(build: (app: App) => Stack): SynthesizedStack {
 
 let exampleCache: SynthesizedStack | undefined;
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** What the example stack's template is made of: a change to any of these files is a new template. */
 const SOURCES = ['bin', 'lib', 'runtime', 'lambda'];
 
@@ -95,7 +95,7 @@ export function synthesizeExampleStack(): SynthesizedStack {
     if (!exampleCache) {
       // Loaded lazily: only callers that want the example app pay for importing it.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { ExampleStack } = require('../bin/example-stack') as typeof import('../bin/example-stack');
+      const { ExampleStack } = require('../../../bin/example-stack') as typeof import('../../../bin/example-stack');
       exampleCache = synthesizeStack((app) => new ExampleStack(app, 'ModelCanaryExample'));
       if (file) {
         fs.mkdirSync(path.dirname(file), { recursive: true });

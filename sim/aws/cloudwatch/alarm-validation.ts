@@ -7,7 +7,7 @@
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html).
  * Each failure is a ValidationError (HTTP 400) whose message says what to change.
  */
-import { awsError } from './aws-errors';
+import { awsError } from '../core/aws-errors';
 import type { AlarmDefinition } from './cloudwatch';
 import { calledFunctions, referencedIds, SUPPORTED_FUNCTIONS } from './metric-math';
 

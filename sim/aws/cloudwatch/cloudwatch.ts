@@ -18,13 +18,13 @@ import {
 import { explainEvaluation } from './alarm-reason';
 import { validateAlarmDefinition } from './alarm-validation';
 import { evaluationGrid, windowSeries } from './alarm-windows';
-import { awsError } from './aws-errors';
+import { awsError } from '../core/aws-errors';
 import { evaluateExpression, type TimeSeries } from './metric-math';
 import { type Datapoint, lowSampleThreshold, type MetricId, MetricStore, percentileOf } from './metrics';
 import { describeMetricAlarms } from './describe-alarms';
 import { putMetricData } from './put-metric-data';
 import { parseStatistic } from './statistics';
-import { ACCOUNT, PARTITION, REGION } from './template';
+import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
 
 /** An AWS::CloudWatch::Alarm's properties, resolved (CloudFormation's spelling). */
 export interface AlarmDefinition {

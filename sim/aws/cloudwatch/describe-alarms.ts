@@ -1,6 +1,6 @@
 /** DescribeAlarms over the metric alarms (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html): names, prefix, state, paging. */
 import type { DescribeAlarmsCommandInput, DescribeAlarmsCommandOutput, MetricAlarm, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { awsError } from './aws-errors';
+import { awsError } from '../core/aws-errors';
 import { type AlarmRecord, alarmArn } from './cloudwatch';
 
 const DEFAULT_MAX_RECORDS = 50;

@@ -10,7 +10,7 @@
  * field and the limit.
  */
 import type { PutMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import { awsError } from './aws-errors';
+import { awsError } from '../core/aws-errors';
 import type { MetricId, MetricStore } from './metrics';
 
 const MAX_METRICS = 1000;

@@ -4,7 +4,7 @@
  * SampleCount, Sum, Average, Minimum, Maximum, percentiles (pNN), trimmed mean (TM), interquartile
  * mean (IQM), winsorized mean (WM), percentile rank (PR), trimmed count (TC) and trimmed sum (TS).
  */
-import { awsError } from './aws-errors';
+import { awsError } from '../core/aws-errors';
 
 /** One bound of a range statistic: a metric value, or a percentile of the period's values. */
 export interface StatBound {

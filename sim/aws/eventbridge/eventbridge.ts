@@ -1,4 +1,4 @@
-import { ACCOUNT, PARTITION, REGION } from './template';
+import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
 
 /** An EventBridge event as rules see it. */
 export interface BusEvent {

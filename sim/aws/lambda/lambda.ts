@@ -7,9 +7,9 @@ import type {
   GetFunctionConfigurationCommandInput,
   UpdateAliasCommandInput,
 } from '@aws-sdk/client-lambda';
-import { awsError } from './aws-errors';
-import type { Random } from './random';
-import { ACCOUNT, PARTITION, REGION } from './template';
+import { awsError } from '../core/aws-errors';
+import type { Random } from '../core/random';
+import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
 
 export interface AliasState {
   readonly functionVersion: string;

@@ -10,9 +10,9 @@ import type {
   UpdateEndpointCommandInput,
   UpdateEndpointWeightsAndCapacitiesCommandInput,
 } from '@aws-sdk/client-sagemaker';
-import { awsError } from './aws-errors';
-import type { Random } from './random';
-import { ACCOUNT, PARTITION, REGION } from './template';
+import { awsError } from '../core/aws-errors';
+import type { Random } from '../core/random';
+import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
 import {
   DEFAULT_SAGEMAKER_TIMINGS,
   type EndpointChange,

@@ -1,6 +1,6 @@
 import type { PublishCommandInput, PublishCommandOutput } from '@aws-sdk/client-sns';
-import { awsError } from './aws-errors';
-import type { Random } from './random';
+import { awsError } from '../core/aws-errors';
+import type { Random } from '../core/random';
 
 export interface PublishedMessage {
   readonly at: number;

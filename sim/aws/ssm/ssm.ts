@@ -19,9 +19,9 @@ import type {
   PutParameterCommandInput,
   PutParameterCommandOutput,
 } from '@aws-sdk/client-ssm';
-import { awsError } from './aws-errors';
-import type { BusEvent } from './eventbridge';
-import { ACCOUNT, PARTITION, REGION } from './template';
+import { awsError } from '../core/aws-errors';
+import type { BusEvent } from '../eventbridge/eventbridge';
+import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
 
 /** Standard tier: "4 KB" per value (quotas page; PutParameter's Value). Advanced: 8 KB. */
 export const MAX_STANDARD_VALUE_CHARS = 4096;

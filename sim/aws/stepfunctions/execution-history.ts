@@ -4,7 +4,7 @@
  */
 import type { HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
 import type { ExecutionRecord, MachineRecord, WorkflowEvent } from './stepfunctions';
-import { ACCOUNT, PARTITION, REGION } from './template';
+import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
 
 /** The AWS history of one execution, from aws-local-stepfunctions' event log. */
 export function historyOf(e: ExecutionRecord, machine: MachineRecord | undefined, withData: boolean): HistoryEvent[] {

@@ -1,4 +1,4 @@
-import './polyfills';
+import '../core/polyfills';
 import type {
   DescribeStateMachineCommandInput,
   DescribeStateMachineCommandOutput,
@@ -15,9 +15,9 @@ import type {
   StopExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { awsError } from './aws-errors';
+import { awsError } from '../core/aws-errors';
 import { historyOf } from './execution-history';
-import { ACCOUNT, PARTITION, REGION } from './template';
+import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
