@@ -8,7 +8,8 @@ import './aws/core/polyfills';
 export { evaluateAlarm, type AlarmState, type TreatMissingData, type RangePoint } from './aws/cloudwatch/alarm-evaluation';
 export { awsError, faultError, type FaultKind } from './aws/core/aws-errors';
 export { VirtualClock } from './aws/core/clock';
-export { CloudWatchSim, type AlarmDefinition, type AlarmTransition, alarmArn } from './aws/cloudwatch/cloudwatch';
+export { CloudWatchSim } from './aws/cloudwatch/cloudwatch';
+export { type AlarmDefinition, type AlarmTransition, alarmArn } from './aws/cloudwatch/alarm-types';
 export { EventBridgeSim, matchesPattern, targetInput, jsonPath, type BusEvent } from './aws/eventbridge/eventbridge';
 export { FaultInjector } from './aws/core/faults';
 export { HANDLERS, handlerNameOf, type Handler } from './world/handlers';
@@ -30,7 +31,8 @@ export {
   MODEL_RESPONSE_LIMIT_MS,
 } from './aws/sagemaker/sagemaker';
 export { SnsSim } from './aws/sns/sns';
-export { StepFunctionsSim, type ExecutionRecord, type WorkflowEvent } from './aws/stepfunctions/stepfunctions';
+export { StepFunctionsSim } from './aws/stepfunctions/stepfunctions';
+export type { ExecutionRecord, WorkflowEvent } from './aws/stepfunctions/execution-types';
 export { IntrinsicResolver, synthesizeStack, synthesizeExampleStack, type CfnTemplate, type SynthesizedStack } from './aws/cloudformation/template';
 export { TrafficModel, type Scenario, type VersionBehaviour, type BehaviourChange, type ModelSignalBehaviour } from './world/traffic';
 export { SimWorld, DeployError, type SimWorldOptions, type RunResult, type Alert, type AliasSnapshot, type DeployResult } from './world/world';

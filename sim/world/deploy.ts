@@ -7,7 +7,8 @@
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { BedrockGuardrailsSim } from '../aws/bedrock/bedrock';
 import type { VirtualClock } from '../aws/core/clock';
-import type { AlarmDefinition, CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import type { CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import type { AlarmDefinition } from '../aws/cloudwatch/alarm-types';
 import type { CompositeAlarmDefinition, CompositeAlarmSim } from '../aws/cloudwatch/composite-alarms';
 import type { EventBridgeSim, RuleDefinition } from '../aws/eventbridge/eventbridge';
 import type { HandlerInvoker } from './handler-invoker';
@@ -17,7 +18,8 @@ import type { Random } from '../aws/core/random';
 import type { SageMakerSim } from '../aws/sagemaker/sagemaker';
 import type { StackResources } from './stack-resources';
 import type { StepFunctionsSim } from '../aws/stepfunctions/stepfunctions';
-import { ACCOUNT, type CfnResource, type CfnTemplate, PARTITION, REGION, resourcesOfType } from '../aws/cloudformation/template';
+import { ACCOUNT, PARTITION, REGION } from '../aws/core/account';
+import { type CfnResource, type CfnTemplate, resourcesOfType } from '../aws/cloudformation/template';
 import { VERDICT_RESOURCE_TYPE } from '../../lambda/shared/types';
 import { DeployError, type DeployResult, type SimWorldOptions } from './world-types';
 

@@ -60,22 +60,3 @@ export function handlerOf(description: unknown): { canaryName: string; handlerNa
 export function handlerNameOf(description: unknown): string | undefined {
   return handlerOf(description)?.handlerName;
 }
-
-/** What Lambda reports for an error thrown by a Node.js handler (errorType is the error's name). */
-export interface LambdaErrorPayload {
-  readonly errorType: string;
-  readonly errorMessage: string;
-  readonly trace: string[];
-}
-
-export function lambdaErrorPayload(err: unknown): LambdaErrorPayload {
-  if (err instanceof Error || (typeof err === 'object' && err !== null && 'message' in err)) {
-    const e = err as Error;
-    return {
-      errorType: e.name || 'Error',
-      errorMessage: e.message ?? '',
-      trace: (e.stack ?? '').split('\n').slice(0, 10),
-    };
-  }
-  return { errorType: typeof err, errorMessage: String(err), trace: [] };
-}

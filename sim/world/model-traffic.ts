@@ -15,7 +15,8 @@ import { type EndpointRecord, invocationMetrics, type SageMakerSim } from '../aw
 import { isProviderWaiter } from '../aws/cloudformation/provider-framework';
 import { STABLE_TAG } from '../../lambda/shared/targets/sagemaker-endpoint';
 import type { StackResources } from './stack-resources';
-import { ACCOUNT, type CfnTemplate, resourcesOfType } from '../aws/cloudformation/template';
+import { ACCOUNT } from '../aws/core/account';
+import { type CfnTemplate, resourcesOfType } from '../aws/cloudformation/template';
 import { defaultResponse, type RequestSignals, type TrafficModel } from './traffic';
 import type { SimWorldOptions } from './world-types';
 

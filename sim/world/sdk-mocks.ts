@@ -60,7 +60,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createSandbox } from 'sinon';
 import { type FaultKind, faultError, type ServiceName } from '../aws/core/aws-errors';
 import type { VirtualClock } from '../aws/core/clock';
-import type { AlarmDefinition, CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import type { CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import type { AlarmDefinition } from '../aws/cloudwatch/alarm-types';
 import type { AlarmState } from '../aws/cloudwatch/alarm-evaluation';
 import type { FaultInjector } from '../aws/core/faults';
 import type { LambdaSim } from '../aws/lambda/lambda';
@@ -69,7 +70,7 @@ import type { SageMakerSim } from '../aws/sagemaker/sagemaker';
 import type { SnsSim } from '../aws/sns/sns';
 import { operatorArn, type SsmSim } from '../aws/ssm/ssm';
 import type { StepFunctionsSim } from '../aws/stepfunctions/stepfunctions';
-import { ACCOUNT, PARTITION } from '../aws/cloudformation/template';
+import { ACCOUNT, PARTITION } from '../aws/core/account';
 import type { ApiCall, SimWorldOptions } from './world-types';
 
 /** What the SDK mocks route to. The world's own operations are called through `world` at call time, so a wrapper (sim/world/recording.ts) sees them. */

@@ -1,9 +1,9 @@
 import type { AlarmState } from '../aws/cloudwatch/alarm-evaluation';
-import { alarmArn } from '../aws/cloudwatch/cloudwatch';
+import { alarmArn } from '../aws/cloudwatch/alarm-types';
 import type { CompositeAlarmRecord } from '../aws/cloudwatch/composite-alarms';
 import type { BusEvent } from '../aws/eventbridge/eventbridge';
-import type { ExecutionRecord } from '../aws/stepfunctions/stepfunctions';
-import { ACCOUNT, REGION } from '../aws/cloudformation/template';
+import type { ExecutionRecord } from '../aws/stepfunctions/execution-types';
+import { ACCOUNT, REGION } from '../aws/core/account';
 
 const eventTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const alarmTimestamp = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');

@@ -6,14 +6,15 @@
 import type { DescribeAlarmsCommandInput, DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
 import type { AlarmState } from '../aws/cloudwatch/alarm-evaluation';
 import type { VirtualClock } from '../aws/core/clock';
-import { type AlarmRecord, type AlarmTransition, alarmArn, type CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import type { CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import { type AlarmRecord, type AlarmTransition, alarmArn } from '../aws/cloudwatch/alarm-types';
 import type { CompositeAlarmRecord, CompositeAlarmSim } from '../aws/cloudwatch/composite-alarms';
 import type { BusEvent, EventBridgeSim } from '../aws/eventbridge/eventbridge';
 import type { ModelTraffic } from './model-traffic';
 import type { Random } from '../aws/core/random';
 import { compositeAlarmEvent, executionStatusEvent } from './service-events';
-import type { ExecutionRecord } from '../aws/stepfunctions/stepfunctions';
-import { ACCOUNT, REGION } from '../aws/cloudformation/template';
+import type { ExecutionRecord } from '../aws/stepfunctions/execution-types';
+import { ACCOUNT, REGION } from '../aws/core/account';
 import type { TrafficModel } from './traffic';
 import { MINUTE, type SimWorldOptions } from './world-types';
 

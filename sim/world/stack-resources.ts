@@ -3,13 +3,14 @@
  * every resource type the example stack uses), the functions and topics created from the template,
  * published versions, custom resources' responses, and which canary the world simulates.
  */
-import { alarmArn } from '../aws/cloudwatch/cloudwatch';
+import { alarmArn } from '../aws/cloudwatch/alarm-types';
 import { handlerOf, HANDLERS } from './handlers';
 import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
 import type { SnsSim } from '../aws/sns/sns';
 import type { SsmSim } from '../aws/ssm/ssm';
 import { stateMachineArn } from '../aws/stepfunctions/stepfunctions';
-import { ACCOUNT, type CfnResource, type CfnTemplate, IntrinsicResolver, PARTITION, type PhysicalIds, REGION, resourcesOfType } from '../aws/cloudformation/template';
+import { ACCOUNT, PARTITION, REGION } from '../aws/core/account';
+import { type CfnResource, type CfnTemplate, IntrinsicResolver, type PhysicalIds, resourcesOfType } from '../aws/cloudformation/template';
 import type { ModelTarget } from './world-types';
 
 export interface CustomResourceRecord {

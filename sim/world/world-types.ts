@@ -3,11 +3,12 @@
  * returns, and the canary a world simulates.
  */
 import type { AliasChange } from '../aws/lambda/lambda';
-import type { Handler, LambdaErrorPayload } from './handlers';
-import type { AlarmTransition } from '../aws/cloudwatch/cloudwatch';
+import type { Handler } from './handlers';
+import type { LambdaErrorPayload } from '../aws/lambda/lambda';
+import type { AlarmTransition } from '../aws/cloudwatch/alarm-types';
 import type { ServiceName } from '../aws/core/aws-errors';
 import type { EndpointChange, SageMakerTimings } from '../aws/sagemaker/sagemaker';
-import type { ExecutionRecord, ExecutionStatus, WorkflowEvent } from '../aws/stepfunctions/stepfunctions';
+import type { ExecutionRecord, ExecutionStatus, WorkflowEvent } from '../aws/stepfunctions/execution-types';
 import type { Scenario } from './traffic';
 
 export interface SimWorldOptions {

@@ -6,7 +6,8 @@ import type { InvokeEndpointCommandInput, InvokeEndpointCommandOutput } from '@a
 import type { AlarmState } from '../aws/cloudwatch/alarm-evaluation';
 import { BedrockGuardrailsSim } from '../aws/bedrock/bedrock';
 import { VirtualClock } from '../aws/core/clock';
-import { type AlarmRecord, CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import { CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
+import type { AlarmRecord } from '../aws/cloudwatch/alarm-types';
 import { CompositeAlarmSim } from '../aws/cloudwatch/composite-alarms';
 import { Deployer } from './deploy';
 import { EventBridgeSim } from '../aws/eventbridge/eventbridge';
@@ -23,8 +24,10 @@ import { ServiceGlue } from './service-glue';
 import { type PublishedMessage, SnsSim } from '../aws/sns/sns';
 import { SsmSim } from '../aws/ssm/ssm';
 import { type CustomResourceRecord, StackResources } from './stack-resources';
-import { type ExecutionRecord, StepFunctionsSim } from '../aws/stepfunctions/stepfunctions';
-import { type CfnTemplate, type IntrinsicResolver, REGION, type SynthesizedStack, synthesizeExampleStack } from '../aws/cloudformation/template';
+import { StepFunctionsSim } from '../aws/stepfunctions/stepfunctions';
+import type { ExecutionRecord } from '../aws/stepfunctions/execution-types';
+import { REGION } from '../aws/core/account';
+import { type CfnTemplate, type IntrinsicResolver, type SynthesizedStack, synthesizeExampleStack } from '../aws/cloudformation/template';
 import { TrafficModel } from './traffic';
 import {
   type Alert,

@@ -16,7 +16,8 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import * as cdk from 'aws-cdk-lib';
 import { SimWorld } from '../../sim';
 import { MAX_HIERARCHY_LEVELS, MAX_NAME_CHARS, MAX_STANDARD_VALUE_CHARS, parameterArn, SsmSim } from '../../sim/aws/ssm/ssm';
-import { ACCOUNT, type SynthesizedStack, synthesizeStack } from '../../sim/aws/cloudformation/template';
+import { ACCOUNT } from '../../sim/aws/core/account';
+import { type SynthesizedStack, synthesizeStack } from '../../sim/aws/cloudformation/template';
 import { exampleStack, healthyScenario } from '../workflow/helpers';
 
 const errorName = (f: () => unknown): string | undefined => {

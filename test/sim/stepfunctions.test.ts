@@ -4,7 +4,8 @@
  * every execution's start and end (the "Step Functions Execution Status Change" events).
  */
 import { VirtualClock } from '../../sim/aws/core/clock';
-import { type ExecutionRecord, MAX_HISTORY_EVENTS, StepFunctionsSim } from '../../sim/aws/stepfunctions/stepfunctions';
+import { MAX_HISTORY_EVENTS, StepFunctionsSim } from '../../sim/aws/stepfunctions/stepfunctions';
+import type { ExecutionRecord } from '../../sim/aws/stepfunctions/execution-types';
 
 describe('StepFunctionsSim', () => {
   let clock: VirtualClock;

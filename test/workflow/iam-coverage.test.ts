@@ -15,11 +15,11 @@
  */
 import { run as runCli } from '../../cli/main';
 import { type CfnTemplate, DeployError, type IntrinsicResolver, SimWorld, type SynthesizedStack } from '../../sim';
-import type { LambdaErrorPayload } from '../../sim/world/handlers';
+import type { LambdaErrorPayload } from '../../sim/aws/lambda/lambda';
 import { authorizationFor, type RequestEnvironment } from '../../sim/aws/iam/iam-authorization';
 import type { FunctionRecord } from '../../sim/aws/lambda/lambda';
 import { CallRecorder, type RecordedCall } from '../../sim/world/recording';
-import { ACCOUNT, PARTITION, REGION } from '../../sim/aws/cloudformation/template';
+import { ACCOUNT, PARTITION, REGION } from '../../sim/aws/core/account';
 import { exampleStack, HEALTHY, healthyScenario, startRollout } from './helpers';
 
 const CANARY = 'SentimentCanary';

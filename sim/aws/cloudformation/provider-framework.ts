@@ -1,4 +1,4 @@
-import type { LambdaErrorPayload } from '../../world/handlers';
+import type { LambdaErrorPayload } from '../lambda/lambda';
 import type { CfnResource, CfnTemplate } from './template';
 
 /**

@@ -3,10 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { App, Stack } from 'aws-cdk-lib';
-
-export const ACCOUNT = '123456789012';
-export const REGION = 'us-east-1';
-export const PARTITION = 'aws';
+import { ACCOUNT, PARTITION, REGION } from '../core/account';
 
 export interface CfnResource {
   readonly Type: string;

@@ -4,7 +4,7 @@
  */
 import type { AlarmState, Evaluation, RangePoint } from './alarm-evaluation';
 import { comparisonText } from './alarm-evaluation';
-import type { AlarmDefinition } from './cloudwatch';
+import type { AlarmDefinition } from './alarm-types';
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');

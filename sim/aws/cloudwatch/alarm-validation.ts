@@ -8,7 +8,7 @@
  * Each failure is a ValidationError (HTTP 400) whose message says what to change.
  */
 import { awsError } from '../core/aws-errors';
-import type { AlarmDefinition } from './cloudwatch';
+import type { AlarmDefinition } from './alarm-types';
 import { calledFunctions, referencedIds, SUPPORTED_FUNCTIONS } from './metric-math';
 
 /** PutMetricAlarm's Statistic enumeration (case-sensitive). */

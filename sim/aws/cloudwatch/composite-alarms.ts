@@ -1,6 +1,6 @@
 import type { CompositeAlarm } from '@aws-sdk/client-cloudwatch';
 import type { AlarmState } from './alarm-evaluation';
-import { alarmArn } from './cloudwatch';
+import { alarmArn } from './alarm-types';
 
 /** AWS::CloudWatch::CompositeAlarm as the template declares it (the properties the simulator reads). */
 export interface CompositeAlarmDefinition {

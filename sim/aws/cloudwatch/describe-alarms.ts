@@ -1,7 +1,7 @@
 /** DescribeAlarms over the metric alarms (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html): names, prefix, state, paging. */
 import type { DescribeAlarmsCommandInput, DescribeAlarmsCommandOutput, MetricAlarm, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { awsError } from '../core/aws-errors';
-import { type AlarmRecord, alarmArn } from './cloudwatch';
+import { type AlarmRecord, alarmArn } from './alarm-types';
 
 const DEFAULT_MAX_RECORDS = 50;
 

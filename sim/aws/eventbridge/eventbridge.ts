@@ -1,4 +1,4 @@
-import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
+import { ACCOUNT, PARTITION, REGION } from '../core/account';
 
 /** An EventBridge event as rules see it. */
 export interface BusEvent {

@@ -9,7 +9,7 @@ import type {
 } from '@aws-sdk/client-lambda';
 import { awsError } from '../core/aws-errors';
 import type { Random } from '../core/random';
-import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
+import { ACCOUNT, PARTITION, REGION } from '../core/account';
 
 export interface AliasState {
   readonly functionVersion: string;
@@ -278,4 +278,23 @@ export class LambdaSim {
       ...(Object.keys(alias.weights).length > 0 ? { RoutingConfig: { AdditionalVersionWeights: { ...alias.weights } } } : {}),
     };
   }
+}
+
+/** What Lambda reports for an error thrown by a Node.js handler (errorType is the error's name). */
+export interface LambdaErrorPayload {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly trace: string[];
+}
+
+export function lambdaErrorPayload(err: unknown): LambdaErrorPayload {
+  if (err instanceof Error || (typeof err === 'object' && err !== null && 'message' in err)) {
+    const e = err as Error;
+    return {
+      errorType: e.name || 'Error',
+      errorMessage: e.message ?? '',
+      trace: (e.stack ?? '').split('\n').slice(0, 10),
+    };
+  }
+  return { errorType: typeof err, errorMessage: String(err), trace: [] };
 }

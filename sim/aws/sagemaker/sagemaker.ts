@@ -12,7 +12,7 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import { awsError } from '../core/aws-errors';
 import type { Random } from '../core/random';
-import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
+import { ACCOUNT, PARTITION, REGION } from '../core/account';
 import {
   DEFAULT_SAGEMAKER_TIMINGS,
   type EndpointChange,

@@ -21,7 +21,7 @@ import type {
 } from '@aws-sdk/client-ssm';
 import { awsError } from '../core/aws-errors';
 import type { BusEvent } from '../eventbridge/eventbridge';
-import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
+import { ACCOUNT, PARTITION, REGION } from '../core/account';
 
 /** Standard tier: "4 KB" per value (quotas page; PutParameter's Value). Advanced: 8 KB. */
 export const MAX_STANDARD_VALUE_CHARS = 4096;

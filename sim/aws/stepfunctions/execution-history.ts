@@ -3,8 +3,8 @@
  * (event shapes: https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html).
  */
 import type { HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
-import type { ExecutionRecord, MachineRecord, WorkflowEvent } from './stepfunctions';
-import { ACCOUNT, PARTITION, REGION } from '../cloudformation/template';
+import type { ExecutionRecord, MachineRecord, WorkflowEvent } from './execution-types';
+import { ACCOUNT, PARTITION, REGION } from '../core/account';
 
 /** The AWS history of one execution, from aws-local-stepfunctions' event log. */
 export function historyOf(e: ExecutionRecord, machine: MachineRecord | undefined, withData: boolean): HistoryEvent[] {
