@@ -8,7 +8,7 @@
  */
 import './quiet-sdk';
 import { fork } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -96,6 +96,17 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
     });
   await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, worker));
   return results;
+}
+
+/** A section of BENCHMARKS.md measured by other commands than the bench's: a rewrite keeps it as it stands. */
+const MEMORY_SECTION = '## Memory and the full fault matrix';
+
+/** The section headed `title` in `markdown` (up to the next `## ` heading), with a blank line before it; '' if absent. */
+export function keptSection(markdown: string, title: string): string {
+  const start = markdown.indexOf(`\n${title}\n`);
+  if (start < 0) return '';
+  const end = markdown.indexOf('\n## ', start + 1);
+  return `${markdown.slice(start, end < 0 ? undefined : end).trimEnd()}\n`;
 }
 
 function parseSeeds(v: string): number[] {
@@ -226,7 +237,9 @@ async function main(argv: string[]): Promise<void> {
   ].join(' ');
   if (o.write) {
     const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${bundleReport()}\n`;
-    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(report, command) + bundles);
+    const file = path.join(ROOT, 'BENCHMARKS.md');
+    const memory = keptSection(existsSync(file) ? readFileSync(file, 'utf8') : '', MEMORY_SECTION);
+    writeFileSync(file, markdown(report, command) + bundles + memory);
   }
   if (o.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
