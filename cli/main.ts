@@ -5,16 +5,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { OperatorCommandName } from '../lambda/shared/operator';
 import { CliError, EXIT, explain } from './errors';
+import type { Io } from './io';
 import { callerIdentity, retry, sendCommand } from './operate';
 import { renderHistory, renderList, renderStatus } from './render';
 import { clients, findCanary, listCanaries, listRollouts } from './rollouts';
 import { canaryStatus } from './status';
 import { watch } from './watch';
-
-export interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
 
 interface Globals {
   readonly region?: string;

@@ -1,6 +1,6 @@
 /** `watch`: status redrawn in place (log-update) until the rollout ends. */
 import { EXIT } from './errors';
-import type { Io } from './main';
+import type { Io } from './io';
 import { renderStatus } from './render';
 import type { Clients } from './rollouts';
 import { canaryStatus } from './status';

@@ -1,6 +1,6 @@
 /** BENCHMARKS.md from a bench report (scripts/bench.ts): the tables, the goals, the assumptions. */
-import { PRACTICAL_MARGIN } from '../sim/practical-margin';
-import { ALL_STRATEGIES, ANCHOR_ASSUMPTIONS, ANCHOR_STRATEGIES, type AnyStrategy, type StrategyRun } from '../sim/strategies';
+import { PRACTICAL_MARGIN } from '../sim/bench/practical-margin';
+import { ALL_STRATEGIES, ANCHOR_ASSUMPTIONS, ANCHOR_STRATEGIES, type AnyStrategy, type StrategyRun } from '../sim/bench/strategies';
 import { blastOf, type Cell, DEFAULTS, FAIR_ANCHOR_MAX_FALSE, type Goals, isFalseRollback, type Rate, rateText, type ScenarioKind } from './bench-summary';
 
 export interface BenchReport {
@@ -185,7 +185,7 @@ export function markdown(report: BenchReport, command: string): string {
     `Scenarios: every Lambda scenario in \`scenarios/\`; \`sagemaker-error-spike\` is left out (the anchors drive a Lambda alias).`,
     `Healthy (${healthy.length}): ${healthy.join(', ')}. First-minute regressions (${first.length}): ${first.join(', ')}. Regressions with a later onset: ${delayed.join(', ') || '-'}.`,
     `A canary worse than stable by less than the practical margin (rates: at most +${PRACTICAL_MARGIN.ratePoints * 100} points or ×${PRACTICAL_MARGIN.rateRatio};`,
-    `latency and tokens: at most +${PRACTICAL_MARGIN.relative * 100} %; \`sim/practical-margin.ts\`) counts as healthy: a rollback there is a false rollback.`,
+    `latency and tokens: at most +${PRACTICAL_MARGIN.relative * 100} %; \`sim/bench/practical-margin.ts\`) counts as healthy: a rollback there is a false rollback.`,
     '',
     '## Metrics',
     '',

@@ -3,9 +3,9 @@
  * rate over the healthy runs with a Clopper-Pearson interval, and issue 8 §3's three goals.
  */
 import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
-import { materialRegression } from '../sim/practical-margin';
-import { type ScenarioFile, specAt } from '../sim/scenario';
-import type { AnyStrategy, StrategyRun } from '../sim/strategies';
+import { materialRegression } from '../sim/bench/practical-margin';
+import { type ScenarioFile, specAt } from '../sim/scenarios/scenario';
+import type { AnyStrategy, StrategyRun } from '../sim/bench/strategies';
 
 export interface Cell {
   readonly scenario: string;

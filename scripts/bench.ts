@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --seeds 1-5] [--healthy-seeds 20] [--scenarios a,b] [--strategies a,b] [--jobs 2]
- * [--publish-delay 60] [--json] [--no-write]`: this library against the anchors (sim/strategies.ts)
+ * [--publish-delay 60] [--json] [--no-write]`: this library against the anchors (sim/bench/strategies.ts)
  * on every Lambda scenario in scenarios/, on the same simulated traffic and alarms, over several
  * seeds (more on the healthy scenarios, for the false-rollback rate). Prints a table and issue 8
  * §3's goals, writes BENCHMARKS.md (unless --no-write); with --json the last line of output is one
@@ -8,13 +8,13 @@
  */
 import './quiet-sdk';
 import { fork } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { materialRegression } from '../sim/practical-margin';
-import { loadScenario } from '../sim/scenario';
-import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from '../sim/strategies';
+import { materialRegression } from '../sim/bench/practical-margin';
+import { loadScenario } from '../sim/scenarios/scenario';
+import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from '../sim/bench/strategies';
 import { type BenchReport, goalLines, markdown, tableLines, tradeOffLines } from './bench-markdown';
 import { checkGoals, DEFAULTS, goalsMet, rateText, scenarioKind, summarize } from './bench-summary';
 import { bundleReport } from './bundle-report';
@@ -56,9 +56,6 @@ async function runJob(job: Job): Promise<StrategyRun> {
   return runStrategy(loadScenario(job.file), { seed: job.seed, strategy: job.strategy, metricPublishDelaySeconds: job.metricPublishDelaySeconds });
 }
 
-/** Jobs one worker process runs before a fresh process takes its place. */
-const RUNS_PER_PROCESS = 30;
-
 /** Runs the jobs in `jobs` worker processes (1: in this process), in job order. */
 export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r: StrategyRun, done: number) => void): Promise<StrategyRun[]> {
   const results: StrategyRun[] = new Array(jobs.length);
@@ -71,21 +68,18 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
     return results;
   }
   let next = 0;
-  // One process runs at most RUNS_PER_PROCESS jobs, then a fresh one takes over: the simulator's
-  // heap keeps about 60 MB per 90-minute 50 rps run (healthy.json, measured with --expose-gc), so a
-  // worker of 4 GB ran out after ~70 such runs.
-  const batch = () =>
+  // One process per worker for every job it takes: a disposed world leaves nothing on the heap
+  // (BENCHMARKS.md "Memory"), so a worker needs no fresh process.
+  const worker = () =>
     new Promise<void>((resolve, reject) => {
       const child = fork(__filename, ['--worker'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       let current = -1;
-      let given = 0;
       const give = () => {
-        if (next >= jobs.length || given >= RUNS_PER_PROCESS) {
+        if (next >= jobs.length) {
           child.send({ exit: true });
           return;
         }
         current = next++;
-        given++;
         child.send({ job: jobs[current] });
       };
       child.on('message', (m: { result?: StrategyRun; error?: string }) => {
@@ -101,11 +95,19 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench worker exited with ${code}`))));
       give();
     });
-  const worker = async () => {
-    while (next < jobs.length) await batch();
-  };
   await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, worker));
   return results;
+}
+
+/** A section of BENCHMARKS.md measured by other commands than the bench's: a rewrite keeps it as it stands. */
+const MEMORY_SECTION = '## Memory and the full fault matrix';
+
+/** The section headed `title` in `markdown` (up to the next `## ` heading), with a blank line before it; '' if absent. */
+export function keptSection(markdown: string, title: string): string {
+  const start = markdown.indexOf(`\n${title}\n`);
+  if (start < 0) return '';
+  const end = markdown.indexOf('\n## ', start + 1);
+  return `${markdown.slice(start, end < 0 ? undefined : end).trimEnd()}\n`;
 }
 
 function parseSeeds(v: string): number[] {
@@ -236,8 +238,10 @@ async function main(argv: string[]): Promise<void> {
   ].join(' ');
   if (o.write) {
     const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${bundleReport()}\n`;
+    const file = path.join(ROOT, 'BENCHMARKS.md');
+    const memory = keptSection(existsSync(file) ? readFileSync(file, 'utf8') : '', MEMORY_SECTION);
     const fleet = `\n## A fleet of canaries in one stack\n\nReproduce: \`npx tsx scripts/fleet-report.ts\` (also written by \`npm run bench\`).\n\n${fleetReport()}\n`;
-    writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), markdown(report, command) + bundles + fleet);
+    writeFileSync(file, markdown(report, command) + bundles + fleet + memory);
   }
   if (o.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -5,8 +5,8 @@
  */
 import './quiet-sdk';
 import * as path from 'node:path';
-import { loadScenario } from '../sim/scenario';
-import { runScenario } from '../sim/scenario-run';
+import { loadScenario } from '../sim/scenarios/scenario';
+import { runScenario } from '../sim/scenarios/scenario-run';
 import { progressLine, summaryLines, writeOutputs } from './simulate';
 
 const ROOT = path.join(__dirname, '..');

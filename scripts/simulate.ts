@@ -7,10 +7,10 @@ import './quiet-sdk';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { loadScenario } from '../sim/scenario';
+import { loadScenario } from '../sim/scenarios/scenario';
 import { renderChart } from './chart';
-import { type FaultSpec, parseFaults, type Progress, runScenario, shortAlarm, type Summary, type Timeline } from '../sim/scenario-run';
-import { ALL_STRATEGIES, type AnyStrategy, isAnchor, runStrategy, type StrategyRun } from '../sim/strategies';
+import { type FaultSpec, parseFaults, type Progress, runScenario, shortAlarm, type Summary, type Timeline } from '../sim/scenarios/scenario-run';
+import { ALL_STRATEGIES, type AnyStrategy, isAnchor, runStrategy, type StrategyRun } from '../sim/bench/strategies';
 
 export interface Io {
   out(line: string): void;
@@ -40,7 +40,7 @@ export function parseArgs(argv: readonly string[], io: Io = STDIO): Args {
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('give a whole number, 0 or more');
       return n;
     }, 1)
-    .option('--strategy <name>', `rollout strategy (${ALL_STRATEGIES.join(', ')}; the others than model-canary are the anchors of sim/strategies.ts, Lambda scenarios only, without --faults or --out)`, (v) => {
+    .option('--strategy <name>', `rollout strategy (${ALL_STRATEGIES.join(', ')}; the others than model-canary are the anchors of sim/bench/strategies.ts, Lambda scenarios only, without --faults or --out)`, (v) => {
       if (!(ALL_STRATEGIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`unknown strategy "${v}"; valid: ${ALL_STRATEGIES.join(', ')}`);
       return v;
     }, 'model-canary')
@@ -111,7 +111,7 @@ export function anchorSummaryLines(r: StrategyRun): string[] {
   ];
 }
 
-/** An anchor strategy (sim/strategies.ts) on one scenario: progress lines, then the summary or its JSON. */
+/** An anchor strategy (sim/bench/strategies.ts) on one scenario: progress lines, then the summary or its JSON. */
 export async function runAnchor(args: Args, io: Io = STDIO): Promise<StrategyRun> {
   if (args.faults.length > 0 || args.out) throw new Error(`--faults and --out work with --strategy model-canary only, not ${args.strategy}`);
   const file = loadScenario(args.scenario);

@@ -3,8 +3,8 @@
  * summary (`simulate --json`'s operatorActions) and the demo's timeline.
  */
 import * as path from 'node:path';
-import { loadScenario, validateScenario } from '../../sim/scenario';
-import { runScenario } from '../../sim/scenario-run';
+import { loadScenario, validateScenario } from '../../sim/scenarios/scenario';
+import { runScenario } from '../../sim/scenarios/scenario-run';
 
 // Whole 90-minute scenarios run in the hooks: a loaded CI machine needs more than jest's 60 s.
 jest.setTimeout(180_000);

@@ -1,12 +1,12 @@
 /**
- * npm run bench (scripts/bench.ts) and the strategies it compares (sim/strategies.ts): every strategy
+ * npm run bench (scripts/bench.ts) and the strategies it compares (sim/bench/strategies.ts): every strategy
  * runs one short scenario on the simulated AWS and yields the benchmark's metrics; the summary, the
  * false-rollback interval and issue 8's goals follow from the runs.
  */
 import * as path from 'node:path';
-import { loadScenario, type ScenarioFile } from '../../sim/scenario';
-import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from '../../sim/strategies';
-import { checkGoals, clopperPearson, isFalseRollback, lambdaScenarios, plan, scenarioKind, selectScenarios, summarize } from '../../scripts/bench';
+import { loadScenario, type ScenarioFile } from '../../sim/scenarios/scenario';
+import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from '../../sim/bench/strategies';
+import { checkGoals, clopperPearson, isFalseRollback, keptSection, lambdaScenarios, plan, scenarioKind, selectScenarios, summarize } from '../../scripts/bench';
 
 /** The canary fails half its requests from its deploy on; seven minutes of 20 requests a second. */
 const BROKEN: ScenarioFile = {
@@ -204,5 +204,15 @@ describe('summary and goals', () => {
     const slower = checkGoals(summarize([...runs.filter((r) => r.scenario === 'healthy'), spike('model-canary', 30, 200), spike('seed-controller', 60, 190)], ['model-canary', 'seed-controller']).cells, falseRollbacksHealthy, kinds);
     expect(slower.detection[0].met).toBe(false);
     expect(slower.blastRadius[0].met).toBe(false);
+  });
+});
+
+describe('BENCHMARKS.md rewrite', () => {
+  it('keeps a section measured by other commands, up to the next heading or the end', () => {
+    const title = '## Memory and the full fault matrix';
+    const middle = `# B\n\n## Results\n\nx\n\n${title}\n\nkept 1\nkept 2\n\n## Handler bundles\n\ny\n`;
+    expect(keptSection(middle, title)).toBe(`\n${title}\n\nkept 1\nkept 2\n`);
+    expect(keptSection(`# B\n\n${title}\n\nlast\n`, title)).toBe(`\n${title}\n\nlast\n`);
+    expect(keptSection('# B\n\n## Results\n', title)).toBe('');
   });
 });

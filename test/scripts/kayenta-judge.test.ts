@@ -1,10 +1,10 @@
 /**
- * The Kayenta-like anchor's judge (sim/kayenta.ts): the Mann-Whitney interval against the
+ * The Kayenta-like anchor's judge (sim/bench/kayenta.ts): the Mann-Whitney interval against the
  * pairwise-difference order statistics it approximates, and the classifier's decisions.
  */
-import { classifyMetric, mannWhitney, score, wilcoxonDiff } from '../../sim/kayenta';
-import { materialRegression } from '../../sim/practical-margin';
-import type { ScenarioFile } from '../../sim/scenario';
+import { classifyMetric, mannWhitney, score, wilcoxonDiff } from '../../sim/bench/kayenta';
+import { materialRegression } from '../../sim/bench/practical-margin';
+import type { ScenarioFile } from '../../sim/scenarios/scenario';
 
 /** A small deterministic generator, so the samples are fixed. */
 function lcg(seed: number): () => number {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Summary } from '../../sim/scenario-run';
+import type { Summary } from '../../sim/scenarios/scenario-run';
 import { PANEL_TITLES } from '../../scripts/chart';
 import { parseArgs, run } from '../../scripts/simulate';
 

@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
  */
 import { type AlarmDefinition, CloudWatchSim, MetricStore, synthesizeExampleStack } from '../../sim';
-import type { CfnMetricDataQuery } from '../../sim/cloudwatch';
+import type { CfnMetricDataQuery } from '../../sim/aws/cloudwatch/alarm-types';
 
 const dims = [{ Name: 'FunctionName', Value: 'fn' }];
 const metricQuery = (id: string, overrides: Partial<NonNullable<CfnMetricDataQuery['MetricStat']>> = {}): CfnMetricDataQuery => ({

@@ -1,6 +1,6 @@
-/** The simulator's copy of the CDK Provider framework's waiter (sim/provider-framework.ts). */
+/** The simulator's copy of the CDK Provider framework's waiter (sim/aws/cloudformation/provider-framework.ts). */
 import { synthesizeExampleStack } from '../../sim';
-import { isCompleteRequest, playWaiter, waiterPolicy } from '../../sim/provider-framework';
+import { isCompleteRequest, playWaiter, waiterPolicy } from '../../sim/aws/cloudformation/provider-framework';
 
 describe('waiterPolicy', () => {
   const { template } = synthesizeExampleStack();

@@ -1,7 +1,7 @@
 /** The simulated SageMaker control plane: endpoint configs, endpoint states, weight updates, tags, routing. */
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { endpointArn, Random, SageMakerSim, SimWorld, synthesizeExampleStack, VirtualClock } from '../../sim';
-import { invocationMetrics, MODEL_RESPONSE_LIMIT_MS } from '../../sim/sagemaker';
+import { invocationMetrics, MODEL_RESPONSE_LIMIT_MS } from '../../sim/aws/sagemaker/sagemaker';
 
 const MODEL_A = 'summarizer-a';
 const MODEL_B = 'summarizer-b';

@@ -1,8 +1,8 @@
 /** Scenario files: the optional publication delay, validated and handed to SimWorld. */
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadScenario, ScenarioError, type ScenarioFile, validateScenario } from '../../sim/scenario';
-import { worldOptions } from '../../sim/scenario-run';
+import { loadScenario, ScenarioError, type ScenarioFile, validateScenario } from '../../sim/scenarios/scenario';
+import { worldOptions } from '../../sim/scenarios/scenario-run';
 
 const version = { errorRate: 0.01, latencyMs: { p50: 100, p95: 200 }, tokensPerRequest: 400, guardrailBlockRate: 0 };
 const file = (extra: Record<string, unknown> = {}) => ({ name: 't', target: 'lambda', durationMinutes: 30, requestsPerSecond: 5, stable: version, canary: version, ...extra });

@@ -1,5 +1,5 @@
 /**
- * The simulated Parameter Store (sim/ssm.ts), STS GetCallerIdentity, and the Step Functions reads
+ * The simulated Parameter Store (sim/aws/ssm/ssm.ts), STS GetCallerIdentity, and the Step Functions reads
  * the operator CLI uses (DescribeStateMachine, GetExecutionHistory).
  */
 import { DescribeStateMachineCommand, GetExecutionHistoryCommand, type HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
@@ -15,8 +15,9 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import * as cdk from 'aws-cdk-lib';
 import { SimWorld } from '../../sim';
-import { MAX_HIERARCHY_LEVELS, MAX_NAME_CHARS, MAX_STANDARD_VALUE_CHARS, parameterArn, SsmSim } from '../../sim/ssm';
-import { ACCOUNT, type SynthesizedStack, synthesizeStack } from '../../sim/template';
+import { MAX_HIERARCHY_LEVELS, MAX_NAME_CHARS, MAX_STANDARD_VALUE_CHARS, parameterArn, SsmSim } from '../../sim/aws/ssm/ssm';
+import { ACCOUNT } from '../../sim/aws/core/account';
+import { type SynthesizedStack, synthesizeStack } from '../../sim/aws/cloudformation/template';
 import { exampleStack, healthyScenario } from '../workflow/helpers';
 
 const errorName = (f: () => unknown): string | undefined => {

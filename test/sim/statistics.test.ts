@@ -4,7 +4,7 @@
  * each value worked out by hand in the comment beside it.
  */
 import { CloudWatchSim, MetricStore, type MetricId } from '../../sim';
-import { isStatistic, parseStatistic, statistic } from '../../sim/statistics';
+import { isStatistic, parseStatistic, statistic } from '../../sim/aws/cloudwatch/statistics';
 
 const ONE_TO_TEN = [10, 3, 7, 1, 9, 2, 8, 4, 6, 5]; // unsorted on purpose
 

@@ -3,8 +3,9 @@
  * Catch (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), and reports
  * every execution's start and end (the "Step Functions Execution Status Change" events).
  */
-import { VirtualClock } from '../../sim/clock';
-import { type ExecutionRecord, MAX_HISTORY_EVENTS, StepFunctionsSim } from '../../sim/stepfunctions';
+import { VirtualClock } from '../../sim/aws/core/clock';
+import { MAX_HISTORY_EVENTS, StepFunctionsSim } from '../../sim/aws/stepfunctions/stepfunctions';
+import type { ExecutionRecord } from '../../sim/aws/stepfunctions/execution-types';
 
 describe('StepFunctionsSim', () => {
   let clock: VirtualClock;

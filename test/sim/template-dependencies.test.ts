@@ -1,5 +1,5 @@
-import { assertNoCircularDependency, CircularDependencyError, dependenciesOf } from '../../sim/template-dependencies';
-import type { CfnTemplate } from '../../sim/template';
+import { assertNoCircularDependency, CircularDependencyError, dependenciesOf } from '../../sim/aws/cloudformation/template-dependencies';
+import type { CfnTemplate } from '../../sim/aws/cloudformation/template';
 import { exampleStack } from '../workflow/helpers';
 
 const template = (resources: CfnTemplate['Resources']): CfnTemplate => ({ Resources: resources }) as CfnTemplate;

@@ -6,7 +6,7 @@ import { GetAliasCommand, LambdaClient, TooManyRequestsException } from '@aws-sd
 import { DescribeAlarmsCommand, CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AddTagsCommand, DeleteTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { endpointArn, SimWorld } from '../../sim';
-import { CallRecorder } from '../../sim/recording';
+import { CallRecorder } from '../../sim/world/recording';
 import { ALARMS, exampleStack, healthyScenario } from '../workflow/helpers';
 
 describe('SimWorld', () => {

@@ -7,7 +7,7 @@
 import type { GetMetricDataCommandInput, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { type ModelSignalBehaviour, type RunResult, SimWorld, type SynthesizedStack } from '../../sim';
 import type { AlarmDefinition } from '../../sim';
-import { CallRecorder } from '../../sim/recording';
+import { CallRecorder } from '../../sim/world/recording';
 import { exampleStack, HEALTHY, simulate, simulateEndpointRelease } from './helpers';
 
 const SIGNALS: ModelSignalBehaviour = {

@@ -9,7 +9,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Guard, LambdaModelCanary } from '../../lib';
 import { type RunResult, SimWorld, type SynthesizedStack, synthesizeStack } from '../../sim';
-import { EventPatternTooLargeError, MAX_EVENT_PATTERN_CHARS } from '../../sim/eventbridge';
+import { EventPatternTooLargeError, MAX_EVENT_PATTERN_CHARS } from '../../sim/aws/eventbridge/eventbridge';
 import { healthyScenario, startRollout } from './helpers';
 
 const STACK = 'PatternSizeStack';

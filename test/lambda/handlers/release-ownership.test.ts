@@ -1,6 +1,6 @@
 /**
  * Who owns the alias, through the release handler against the simulated Lambda control plane
- * (sim/lambda.ts keeps the alias Description as Lambda does): renames, their rollback, adoption,
+ * (sim/aws/lambda/lambda.ts keeps the alias Description as Lambda does): renames, their rollback, adoption,
  * a library upgrade, and a real stack delete.
  */
 import {

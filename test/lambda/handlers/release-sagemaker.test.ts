@@ -17,8 +17,8 @@ import { handler, type CustomResourceEvent } from '../../../lambda/handlers/rele
 import { ownerId } from '../../../lambda/shared/ownership';
 import { COMPLETE_MARKER, isComplete, isCompleteEvent, type ReleaseCompleteEvent } from '../../../lambda/shared/release-complete';
 import { endpointConfigName, OWNER_TAG, PREVIOUS_OWNER_TAG, STABLE_TAG } from '../../../lambda/targets/sagemaker-endpoint/target';
-import { Random } from '../../../sim/random';
-import { SageMakerSim } from '../../../sim/sagemaker';
+import { Random } from '../../../sim/aws/core/random';
+import { SageMakerSim } from '../../../sim/aws/sagemaker/sagemaker';
 import { NOW, STATE_MACHINE_ARN, TOPIC_ARN, publishedAlerts, quietLogs } from '../helpers';
 import { ENDPOINT, MODEL_A, MODEL_B, MODEL_C, SM_TARGET, endpoint, notFound, settleWithin, tags } from '../sagemaker-helpers';
 
@@ -226,7 +226,7 @@ describe('release custom resource on a SageMaker endpoint', () => {
 });
 
 /**
- * The release resource against the simulated SageMaker (sim/sagemaker.ts): endpoint states and
+ * The release resource against the simulated SageMaker (sim/aws/sagemaker/sagemaker.ts): endpoint states and
  * tags are real state here, so a sequence of CloudFormation events can be followed to the end.
  */
 describe('ownership of the endpoint across CloudFormation events (simulated SageMaker)', () => {

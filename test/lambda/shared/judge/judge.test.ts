@@ -2,7 +2,7 @@ import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput,
 import { mockClient } from 'aws-sdk-client-mock';
 import { judgeGuards, publishEvidence, readGuards } from '../../../../lambda/shared/judge';
 import { EVIDENCE_METRIC, JUDGE_NAMESPACE, type JudgePlan, VERSION_PLACEHOLDER } from '../../../../lambda/shared/judge-plan';
-import { Random } from '../../../../sim/random';
+import { Random } from '../../../../sim/aws/core/random';
 
 const cloudwatch = mockClient(CloudWatchClient);
 beforeEach(() => cloudwatch.reset());

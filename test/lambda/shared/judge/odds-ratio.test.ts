@@ -1,7 +1,7 @@
 import { ALTERNATIVES, ConditionalMinute, logEvidence, minuteLogRatios, type MinuteTable, oddsRatioEstimate, oddsRatioInterval } from '../../../../lambda/shared/judge/odds-ratio';
 import { logChoose, logFactorial, logMeanExp, logSumExp } from '../../../../lambda/shared/judge/log-factorial';
 import { rateBound } from '../../../../lambda/shared/judge/rate-bounds';
-import { Random } from '../../../../sim/random';
+import { Random } from '../../../../sim/aws/core/random';
 
 /** Binomial draw by geometric gaps between successes: O(successes), exact. */
 function binomial(random: Random, n: number, p: number): number {

@@ -1,0 +1,2 @@
+import { load } from './a';
+test('dyn', async () => { expect(await load()).toBe(42); });

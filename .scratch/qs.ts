@@ -1,0 +1,11 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LambdaModelCanary } from '../lib';
+const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const stack = new Stack(app, 'S');
+const model = new lambda.Function(stack, 'M', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('x') });
+new LambdaModelCanary(stack, 'C', { modelFunction: model, alertEmails: ['a@b.c'] });
+const t = app.synth().getStackByName('S').template;
+const counts: Record<string, number> = {};
+for (const r of Object.values<any>(t.Resources)) counts[r.Type] = (counts[r.Type] ?? 0) + 1;
+console.log(Object.keys(t.Resources).length, counts);

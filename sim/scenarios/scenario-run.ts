@@ -1,0 +1,347 @@
+/**
+ * Runs one scenario file on a SimWorld (the example app's synthesized stack, the real handlers) and
+ * reads the outcome, a per-minute timeline and the events a chart marks.
+ */
+import type { FaultSpec } from './fault-spec';
+import { LAMBDA_VERSIONS, regressionOnsetMinute, type ScenarioFile, ScenarioError, type ScenarioTarget, type SimVersions, toSimScenario } from './scenario';
+import { synthesizeExampleStack } from '../aws/cloudformation/template';
+import { type RunResult, SimWorld, type SimWorldOptions } from '../world/world';
+
+export const STRATEGIES = ['model-canary'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export type Outcome = 'promoted' | 'rolled_back' | 'held' | 'failed';
+
+export { type FaultSpec, parseFaults } from './fault-spec';
+import { type OperatorActionResult, runOperatorAction } from './operator-actions';
+import { minutesOf, type TimelineMinute } from './timeline-minutes';
+
+export interface RunOptions {
+  readonly seed?: number;
+  readonly strategy?: Strategy;
+  readonly faults?: readonly FaultSpec[];
+  /** Called once a virtual minute while the rollout runs. */
+  readonly onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  /** Seconds since the deploy of the canary. */
+  readonly atSeconds: number;
+  readonly state: string;
+  readonly canaryPercent: number;
+  readonly alarms: { readonly name: string; readonly state: string }[];
+}
+
+export interface AlertSummary {
+  readonly atSeconds: number;
+  readonly subject?: string;
+  readonly event?: string;
+}
+
+export interface Summary {
+  readonly scenario: string;
+  readonly target: string;
+  readonly strategy: Strategy;
+  readonly seed: number;
+  readonly outcome: Outcome;
+  /** The execution's status and error (CanaryRolledBack, RolloutFailed, ...). */
+  readonly status: string;
+  readonly error: string | null;
+  readonly cause: string | null;
+  readonly promotedAtSeconds: number | null;
+  readonly rollbackAtSeconds: number | null;
+  /** Rolled back in the post-promotion watch: promoted first, then traffic went back to stable. */
+  readonly revertedAfterPromotion: boolean;
+  readonly regressionOnsetSeconds: number | null;
+  /** What makes the canary worse at the onset (errorRate, latencyMs.p95, ...). */
+  readonly regression: string[];
+  readonly canaryRequests: number;
+  readonly canaryFailedRequests: number;
+  readonly stableRequests: number;
+  readonly maxCanaryWeight: number;
+  readonly alarmsFired: { readonly atSeconds: number; readonly alarm: string }[];
+  /** The guard the rollback alert names (an alarm, or a guard the check step's judge decided), short name. */
+  readonly decidedBy: string | null;
+  readonly alerts: AlertSummary[];
+  readonly faultsInjected: number;
+  /** The scenario's operator actions, each run through the CLI: its exit code and --json output. */
+  readonly operatorActions: OperatorActionResult[];
+  /** Virtual seconds from the canary's deploy to the end of the rollout (or of the scenario). */
+  readonly rolloutSeconds: number;
+  readonly realMs: number;
+}
+
+export type EventKind = 'change' | 'step' | 'alarm' | 'rollback' | 'promote' | 'hold' | 'alert' | 'end' | 'operator';
+
+export interface TimelineEvent {
+  readonly atSeconds: number;
+  readonly kind: EventKind;
+  readonly label: string;
+}
+
+export interface Timeline {
+  readonly scenario: string;
+  readonly description?: string;
+  readonly seed: number;
+  readonly deployedAt: string;
+  readonly minutes: TimelineMinute[];
+  readonly events: TimelineEvent[];
+  readonly summary: Summary;
+}
+
+interface TargetProfile extends SimVersions {
+  /** The example app's canary to simulate. */
+  readonly canaryName: string;
+  /** Minutes from the first deploy to the canary's (stable-only traffic; a SageMaker endpoint is Creating for 5). */
+  readonly warmUpMinutes: number;
+}
+
+/** The example app's canaries (bin/example-stack.ts). */
+const PROFILES: Record<ScenarioTarget, TargetProfile> = {
+  lambda: { ...LAMBDA_VERSIONS, canaryName: 'SentimentCanary', warmUpMinutes: 3 },
+  sagemaker: {
+    canaryName: 'SummarizerCanary',
+    stable: 'summarizer-v1',
+    canary: 'summarizer-v2',
+    defaultClasses: { summary: 0.95, refusal: 0.05 },
+    // Known: ResponseLengthShift fires on a healthy SageMaker canary with response-length signals
+    // (test/workflow/sagemaker.test.ts): left out so the scenarios show the other guards.
+    responseLength: false,
+    warmUpMinutes: 8,
+  },
+};
+/** Minutes simulated after the rollout ends, so a chart shows where traffic settled. */
+const TAIL_MINUTES = 5;
+const MINUTE = 60_000;
+
+/** SimWorld's options for a scenario file: the target's canary, the behaviour, the publication delay. */
+export function worldOptions(file: ScenarioFile, seed: number): SimWorldOptions {
+  const profile = PROFILES[file.target];
+  return {
+    seed,
+    canaryName: profile.canaryName,
+    scenario: toSimScenario(file, profile.warmUpMinutes, profile),
+    metricPublishDelaySeconds: file.metricPublishDelaySeconds ?? 0,
+  };
+}
+
+export async function runScenario(file: ScenarioFile, options: RunOptions = {}): Promise<{ summary: Summary; timeline: Timeline; result?: RunResult }> {
+  const strategy = options.strategy ?? 'model-canary';
+  if (!(STRATEGIES as readonly string[]).includes(strategy)) {
+    throw new ScenarioError(`Unknown strategy "${strategy}" (valid: ${STRATEGIES.join(', ')})`);
+  }
+  const profile = PROFILES[file.target];
+  const seed = options.seed ?? 1;
+  const world = SimWorld.fromStack(synthesizeExampleStack(), worldOptions(file, seed));
+  try {
+    return await drive(world, file, seed, strategy, options, profile);
+  } finally {
+    world.dispose();
+  }
+}
+
+/** The canary's share of traffic after each change of the alias or endpoint, in percent. */
+interface ShareChange {
+  readonly at: number;
+  readonly by?: string;
+  readonly percent: number;
+  /** The canary became the only version (Lambda: the alias's version; SageMaker: promote's update). */
+  readonly promoted: boolean;
+}
+
+function shareChanges(world: SimWorld, result: RunResult, p: TargetProfile): ShareChange[] {
+  if (world.targetKind === 'lambda-alias') {
+    return result.aliasHistory.map((h) => ({
+      at: h.at,
+      by: h.by,
+      percent: h.functionVersion === p.canary ? 100 : h.extraVersion === p.canary ? h.extraPercent : 0,
+      promoted: h.functionVersion === p.canary,
+    }));
+  }
+  return result.endpointHistory
+    .filter((h) => !h.operation.endsWith(':done'))
+    .map((h) => {
+      const weights = h.desiredWeights ?? Object.fromEntries(h.variants.map((v) => [v.name, v.desiredWeight]));
+      const total = Object.values(weights).reduce((a, b) => a + b, 0);
+      const percent = total > 0 ? Math.round(((weights[p.canary] ?? 0) / total) * 1000) / 10 : 0;
+      return { at: h.at, by: h.by, percent, promoted: h.by === 'promote' && percent === 100 };
+    });
+}
+
+function currentPercent(world: SimWorld, p: TargetProfile): number {
+  if (world.targetKind === 'lambda-alias') {
+    const alias = world.alias();
+    if (!alias) return 0;
+    if (alias.functionVersion === p.canary) return 100;
+    return Math.round((alias.weights[p.canary] ?? 0) * 1000) / 10;
+  }
+  const variants = world.endpoint()?.variants ?? [];
+  const total = variants.reduce((a, v) => a + v.currentWeight, 0);
+  const canary = variants.filter((v) => v.name === p.canary).reduce((a, v) => a + v.currentWeight, 0);
+  return total > 0 ? Math.round((canary / total) * 1000) / 10 : 0;
+}
+
+async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy: Strategy, options: RunOptions, profile: TargetProfile) {
+  const realStart = performance.now();
+  const STABLE_VERSION = profile.stable;
+  const CANARY_VERSION = profile.canary;
+  const WARM_UP_MINUTES = profile.warmUpMinutes;
+  await world.deploy(STABLE_VERSION);
+  const deployAt = world.startMs + WARM_UP_MINUTES * MINUTE;
+  if (world.targetKind === 'sagemaker-endpoint') {
+    await world.runUntil(() => world.endpoint()?.status === 'InService', { maxMinutes: WARM_UP_MINUTES });
+    if (world.endpoint()?.status !== 'InService') throw new Error(`The endpoint is not InService ${WARM_UP_MINUTES} minutes after its creation`);
+  }
+  if (world.now() > deployAt) throw new Error(`The first deploy took longer than the ${WARM_UP_MINUTES}-minute warm-up`);
+  await world.advance((deployAt - world.now()) / 1000);
+  for (const f of options.faults ?? []) {
+    if (f.always) world.faults.always(f.operation, f.kinds[0]);
+    else world.faults.add(f.operation, f.kinds);
+  }
+  const deployed = await world.deploy(CANARY_VERSION);
+  if (!deployed.executionArn) throw new Error(`The deploy of the canary started no rollout (release action: ${deployed.action})`);
+  const execution = world.sfn.executions.get(deployed.executionArn)!;
+  const end = deployAt + file.durationMinutes * MINUTE;
+  const seconds = (ms: number) => Math.round((ms - deployAt) / 100) / 10;
+
+  const progress = () => {
+    const entered = execution.events.filter((e) => e.type === 'StateEntered');
+    options.onProgress?.({
+      atSeconds: seconds(world.now()),
+      state: entered[entered.length - 1]?.state?.name ?? '-',
+      canaryPercent: currentPercent(world, profile),
+      alarms: [...world.cloudwatch.alarms.values()].map((a) => ({ name: a.definition.AlarmName, state: a.state })),
+    });
+  };
+  let servedAtEnd: Map<string, { requests: number; errors: number }> | undefined;
+  let lastProgress = world.now();
+  progress();
+  const actions = [...(file.operator ?? [])].sort((a, b) => a.atMinute - b.atMinute);
+  const operatorActions: OperatorActionResult[] = [];
+  while (world.now() < end && execution.status === 'RUNNING') {
+    while (actions.length > 0 && world.now() >= deployAt + actions[0].atMinute * MINUTE) {
+      const action = actions.shift()!;
+      const at = seconds(world.now());
+      operatorActions.push({ atSeconds: at, command: action.command, ...(await runOperatorAction(world, execution.stateMachineArn, action)) });
+    }
+    await world.advance(1);
+    if (world.now() - lastProgress >= MINUTE) {
+      lastProgress = world.now();
+      progress();
+    }
+  }
+  if (execution.status !== 'RUNNING') {
+    servedAtEnd = cloneServed(world.served);
+    progress();
+  }
+  // A held rollout never ends: read it as it is (runUntilDone would wait for its end).
+  const result =
+    execution.status === 'RUNNING'
+      ? world.result(execution, performance.now() - realStart)
+      : await world.runUntilDone({ executionArn: execution.executionArn, maxMinutes: Math.max(1, (end - world.now()) / MINUTE) });
+  const rolloutEnd = execution.stopDate ?? world.now();
+  const tail = Math.min(TAIL_MINUTES * MINUTE, end - world.now());
+  if (tail > 0) await world.advance(tail / 1000);
+  // Let the last minute's metrics become visible.
+  const chartEnd = world.now();
+  await world.advance(61);
+  servedAtEnd ??= cloneServed(world.served);
+
+  const history = shareChanges(world, result, profile).filter((h) => h.at >= deployAt);
+  const promote = history.find((h) => h.promoted);
+  let everCanary = false;
+  const rollback = history.find((h) => {
+    if (h.percent > 0) everCanary = true;
+    return everCanary && h.percent === 0 && h.by !== 'set-weight';
+  });
+  const outcome: Outcome =
+    execution.status === 'RUNNING'
+      ? 'held'
+      : execution.status === 'SUCCEEDED' && promote
+        ? 'promoted'
+        : execution.status === 'FAILED' && execution.error === 'CanaryRolledBack'
+          ? 'rolled_back'
+          : 'failed';
+  const onset = regressionOnsetMinute(file);
+  const canary = servedAtEnd.get(CANARY_VERSION) ?? { requests: 0, errors: 0 };
+  const stable = servedAtEnd.get(STABLE_VERSION) ?? { requests: 0, errors: 0 };
+  const maxCanaryWeight = Math.max(
+    0,
+    ...history.map((h) => h.percent),
+  );
+  const alarmsFired = result.alarmTransitions.filter((t) => t.to === 'ALARM').map((t) => ({ atSeconds: seconds(t.at), alarm: shortAlarm(t.alarmName) }));
+  const rolledBackAlert = result.alerts.find((a) => a.event === 'ROLLED_BACK');
+  const decidedName = (rolledBackAlert?.body?.alarm as { name?: string } | undefined)?.name;
+  const decidedBy = decidedName ? shortAlarm(decidedName) : null;
+  const reverted = outcome === 'rolled_back' && promote !== undefined && rollback !== undefined && rollback.at > promote.at;
+  const summary: Summary = {
+    scenario: file.name,
+    target: file.target,
+    strategy,
+    seed,
+    outcome,
+    status: execution.status,
+    error: execution.error ?? null,
+    cause: execution.cause ?? null,
+    promotedAtSeconds: promote ? seconds(promote.at) : null,
+    rollbackAtSeconds: outcome !== 'promoted' && rollback ? seconds(rollback.at) : null,
+    revertedAfterPromotion: reverted,
+    regressionOnsetSeconds: onset ? onset.minute * 60 : null,
+    regression: onset?.what ?? [],
+    canaryRequests: canary.requests,
+    canaryFailedRequests: canary.errors,
+    stableRequests: stable.requests,
+    maxCanaryWeight,
+    alarmsFired,
+    decidedBy,
+    alerts: result.alerts.map((a) => ({ atSeconds: seconds(a.at), subject: a.subject, event: a.event })),
+    faultsInjected: world.faults.injected.length,
+    operatorActions,
+    rolloutSeconds: seconds(rolloutEnd),
+    realMs: Math.round(performance.now() - realStart),
+  };
+
+  const events: TimelineEvent[] = [];
+  for (const c of file.changes ?? []) {
+    const what = [c.canary ? `canary ${describe(c.canary)}` : '', c.stable ? `stable ${describe(c.stable)}` : '', c.requestsPerSecond !== undefined ? `${c.requestsPerSecond} req/s` : '']
+      .filter((s) => s)
+      .join(', ');
+    events.push({ atSeconds: c.atMinute * 60, kind: 'change', label: `scenario: ${what}` });
+  }
+  for (const h of history) {
+    if (h.by === 'set-weight') events.push({ atSeconds: seconds(h.at), kind: 'step', label: `step: canary ${h.percent}%` });
+  }
+  for (const a of alarmsFired) events.push({ atSeconds: a.atSeconds, kind: 'alarm', label: `ALARM ${a.alarm}` });
+  if (rollback && outcome !== 'promoted') events.push({ atSeconds: seconds(rollback.at), kind: 'rollback', label: `rolled back${reverted ? ' after the promotion' : ''} (${rollback.by ?? '?'}${decidedBy ? `: ${decidedBy}` : ''})` });
+  if (promote) events.push({ atSeconds: seconds(promote.at), kind: 'promote', label: 'promoted' });
+  for (const a of operatorActions) events.push({ atSeconds: a.atSeconds, kind: 'operator', label: `${a.command}${a.exitCode === 0 ? '' : ` (exit ${a.exitCode})`}` });
+  for (const a of result.alerts) if (a.event === 'HOLDING') events.push({ atSeconds: seconds(a.at), kind: 'hold', label: 'holding: not enough traffic' });
+  if (outcome === 'held') events.push({ atSeconds: seconds(rolloutEnd), kind: 'end', label: 'scenario ends, rollout still held' });
+  events.sort((a, b) => a.atSeconds - b.atSeconds);
+
+  const timeline: Timeline = {
+    scenario: file.name,
+    description: file.description,
+    seed,
+    deployedAt: new Date(deployAt).toISOString(),
+    minutes: minutesOf(world, profile, deployAt - WARM_UP_MINUTES * MINUTE, chartEnd, deployAt),
+    events,
+    summary,
+  };
+  return { summary, timeline, result };
+}
+
+function cloneServed(m: Map<string, { requests: number; errors: number }>) {
+  return new Map([...m].map(([k, v]) => [k, { ...v }]));
+}
+
+/** `ModelCanaryExample-SentimentCanary-ErrorRate` → `ErrorRate`. */
+export function shortAlarm(name: string): string {
+  return name.split('-').pop() ?? name;
+}
+
+function describe(v: object): string {
+  return Object.entries(v)
+    .map(([k, x]) => `${k} ${typeof x === 'object' ? JSON.stringify(x).replace(/"/g, '') : x}`)
+    .join(', ');
+}

@@ -1,0 +1,242 @@
+/**
+ * Scenario files (scenarios/*.json): a person's description of a release — how the stable and the
+ * canary version behave and what changes when — translated into SimWorld's per-version scenario.
+ * Times in a file are minutes from the deploy of the canary (the rollout start).
+ */
+import { readFileSync } from 'node:fs';
+import { type OperatorAction, validateOperatorActions } from './operator-actions';
+import type { BehaviourChange, ModelSignalBehaviour, Scenario, VersionBehaviour } from '../world/traffic';
+
+export type ScenarioTarget = 'lambda' | 'sagemaker';
+
+/** How one version behaves; every field optional in a change, required fields noted for the versions. */
+export interface VersionSpec {
+  /** Share of requests that fail, 0..1. */
+  readonly errorRate?: number;
+  /** Latency in ms: median and 95th percentile (log-normal). */
+  readonly latencyMs?: { readonly p50: number; readonly p95: number };
+  /** Mean total tokens (input + output) per successful request. */
+  readonly tokensPerRequest?: number;
+  /** Standard deviation of tokens per request. @default 10 % of tokensPerRequest */
+  readonly tokensSd?: number;
+  /** Share of successful requests where a guardrail intervened, 0..1. */
+  readonly guardrailBlockRate?: number;
+  /** Predicted class shares (normalised). @default { positive: 0.6, negative: 0.4 } */
+  readonly predictedClasses?: Readonly<Record<string, number>>;
+  /** Share of responses that fail the output schema, 0..1. @default 0.001 */
+  readonly schemaFailureRate?: number;
+}
+
+export interface ScenarioChange {
+  /** Minutes after the deploy of the canary. */
+  readonly atMinute: number;
+  readonly stable?: VersionSpec;
+  readonly canary?: VersionSpec;
+  /** A new request rate from this minute on. */
+  readonly requestsPerSecond?: number;
+}
+
+export interface ScenarioFile {
+  readonly name: string;
+  readonly description?: string;
+  readonly target: ScenarioTarget;
+  /** How long to simulate after the deploy of the canary; a rollout still running then is "held". */
+  readonly durationMinutes: number;
+  readonly requestsPerSecond: number;
+  readonly stable: VersionSpec;
+  readonly canary: VersionSpec;
+  readonly changes?: readonly ScenarioChange[];
+  /**
+   * Seconds after a minute ends before its metrics can be read (GetMetricData, alarms, the judge):
+   * CloudWatch's publication lag. 0 to 600. @default 0 (a minute is readable as soon as it ends)
+   */
+  readonly metricPublishDelaySeconds?: number;
+  /** Commands a person runs during the rollout, through the CLI (sim/scenarios/operator-actions.ts). */
+  readonly operator?: readonly OperatorAction[];
+}
+
+/** The versions SimWorld publishes: the first deploy is stable, the second the canary. */
+export const STABLE_VERSION = '1';
+export const CANARY_VERSION = '2';
+
+const DEFAULT_CLASSES = { positive: 0.6, negative: 0.4 };
+/** Share of a request's tokens that are output tokens (the cost guard prices them apart). */
+const OUTPUT_TOKEN_SHARE = 0.25;
+
+export class ScenarioError extends Error {
+  public readonly name = 'ScenarioError';
+}
+
+export function loadScenario(file: string): ScenarioFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ScenarioError(`Cannot read scenario ${file}: ${(err as Error).message}`);
+  }
+  return validateScenario(raw, file);
+}
+
+export function validateScenario(raw: unknown, where = 'scenario'): ScenarioFile {
+  const problems: string[] = [];
+  const o = (raw ?? {}) as Record<string, unknown>;
+  const num = (path: string, v: unknown, min: number, max: number, required: boolean) => {
+    if (v === undefined) {
+      if (required) problems.push(`${path} is required`);
+      return;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) problems.push(`${path} must be a number from ${min} to ${max}`);
+  };
+  const version = (path: string, v: unknown, required: boolean) => {
+    if (v === undefined && !required) return;
+    if (!v || typeof v !== 'object') {
+      problems.push(`${path} must be an object`);
+      return;
+    }
+    const s = v as Record<string, unknown>;
+    const known = ['errorRate', 'latencyMs', 'tokensPerRequest', 'tokensSd', 'guardrailBlockRate', 'predictedClasses', 'schemaFailureRate'];
+    for (const k of Object.keys(s)) if (!known.includes(k)) problems.push(`${path}.${k} is not a field (known: ${known.join(', ')})`);
+    num(`${path}.errorRate`, s.errorRate, 0, 1, required);
+    if (s.latencyMs !== undefined || required) {
+      const l = (s.latencyMs ?? {}) as Record<string, unknown>;
+      num(`${path}.latencyMs.p50`, l.p50, 0.001, 900_000, true);
+      num(`${path}.latencyMs.p95`, l.p95, 0.001, 900_000, true);
+      if (typeof l.p50 === 'number' && typeof l.p95 === 'number' && l.p95 < l.p50) problems.push(`${path}.latencyMs.p95 must be at least p50`);
+    }
+    num(`${path}.tokensPerRequest`, s.tokensPerRequest, 0, 1e7, required);
+    num(`${path}.tokensSd`, s.tokensSd, 0, 1e7, false);
+    num(`${path}.guardrailBlockRate`, s.guardrailBlockRate, 0, 1, required);
+    num(`${path}.schemaFailureRate`, s.schemaFailureRate, 0, 1, false);
+    if (s.predictedClasses !== undefined) {
+      const c = s.predictedClasses as Record<string, unknown>;
+      if (!c || typeof c !== 'object' || Object.keys(c).length === 0) problems.push(`${path}.predictedClasses must map class names to shares`);
+      else for (const [k, w] of Object.entries(c)) num(`${path}.predictedClasses.${k}`, w, 0, 1e9, true);
+    }
+  };
+  if (typeof o.name !== 'string' || o.name === '') problems.push('name is required (a string)');
+  if (o.target !== 'lambda' && o.target !== 'sagemaker') problems.push('target must be "lambda" or "sagemaker"');
+  num('durationMinutes', o.durationMinutes, 1, 24 * 60, true);
+  num('requestsPerSecond', o.requestsPerSecond, 0, 10_000, true);
+  num('metricPublishDelaySeconds', o.metricPublishDelaySeconds, 0, 600, false);
+  version('stable', o.stable, true);
+  version('canary', o.canary, true);
+  if (o.changes !== undefined && !Array.isArray(o.changes)) problems.push('changes must be an array');
+  (Array.isArray(o.changes) ? o.changes : []).forEach((c: unknown, i: number) => {
+    const ch = (c ?? {}) as Record<string, unknown>;
+    num(`changes[${i}].atMinute`, ch.atMinute, 0, 24 * 60, true);
+    num(`changes[${i}].requestsPerSecond`, ch.requestsPerSecond, 0, 10_000, false);
+    version(`changes[${i}].stable`, ch.stable, false);
+    version(`changes[${i}].canary`, ch.canary, false);
+    for (const k of Object.keys(ch)) if (!['atMinute', 'stable', 'canary', 'requestsPerSecond'].includes(k)) problems.push(`changes[${i}].${k} is not a field`);
+  });
+  validateOperatorActions(o.operator, problems);
+  if (problems.length > 0) throw new ScenarioError(`${where}: ${problems.join('; ')}`);
+  return raw as ScenarioFile;
+}
+
+function signalsOf(v: VersionSpec): ModelSignalBehaviour | undefined {
+  const out: { -readonly [K in keyof ModelSignalBehaviour]: ModelSignalBehaviour[K] } = {};
+  if (v.tokensPerRequest !== undefined) {
+    const sd = v.tokensSd ?? v.tokensPerRequest * 0.1;
+    out.inputTokens = { mean: v.tokensPerRequest * (1 - OUTPUT_TOKEN_SHARE), sd: sd * (1 - OUTPUT_TOKEN_SHARE) };
+    out.outputTokens = { mean: v.tokensPerRequest * OUTPUT_TOKEN_SHARE, sd: sd * OUTPUT_TOKEN_SHARE };
+  }
+  if (v.guardrailBlockRate !== undefined) out.guardrailInterventionRate = v.guardrailBlockRate;
+  if (v.schemaFailureRate !== undefined) out.schemaFailureRate = v.schemaFailureRate;
+  if (v.predictedClasses !== undefined) out.classes = v.predictedClasses;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** How a scenario's versions map onto the simulated canary. */
+export interface SimVersions {
+  readonly stable: string;
+  readonly canary: string;
+  /** Predicted class shares when a version gives none. */
+  readonly defaultClasses?: Readonly<Record<string, number>>;
+  /** Whether the model writes a response length per request. @default true */
+  readonly responseLength?: boolean;
+}
+
+export const LAMBDA_VERSIONS: SimVersions = { stable: STABLE_VERSION, canary: CANARY_VERSION };
+
+function behaviourOf(v: VersionSpec, base?: SimVersions): VersionBehaviour {
+  const signals = signalsOf(v);
+  const defaults: ModelSignalBehaviour = {
+    schemaFailureRate: 0.001,
+    ...(base?.responseLength === false ? {} : { responseLength: { mean: 600, sd: 100 } }),
+    classes: base?.defaultClasses ?? DEFAULT_CLASSES,
+  };
+  return {
+    ...(v.errorRate !== undefined ? { errorRate: v.errorRate } : {}),
+    ...(v.latencyMs !== undefined ? { latencyMs: v.latencyMs } : {}),
+    ...(base ? { signals: { ...defaults, ...signals } } : signals ? { signals } : {}),
+  };
+}
+
+/**
+ * SimWorld's scenario for a file: version 1 is stable, version 2 the canary; `deployAtMinute` is
+ * when (in minutes of the simulation) the canary is deployed, so a change `atMinute` m applies at
+ * simulation minute deployAtMinute + m.
+ */
+export function toSimScenario(file: ScenarioFile, deployAtMinute: number, names: SimVersions = LAMBDA_VERSIONS): Scenario {
+  const changesOf = (side: 'stable' | 'canary'): BehaviourChange[] =>
+    [...(file.changes ?? [])]
+      .filter((c) => c[side] !== undefined)
+      .sort((a, b) => a.atMinute - b.atMinute)
+      .map((c) => ({ atMinute: deployAtMinute + c.atMinute, ...behaviourOf(c[side]!) }));
+  return {
+    requestsPerSecond: file.requestsPerSecond,
+    trafficChanges: (file.changes ?? [])
+      .filter((c) => c.requestsPerSecond !== undefined)
+      .map((c) => ({ atMinute: deployAtMinute + c.atMinute, requestsPerSecond: c.requestsPerSecond! })),
+    versions: {
+      [names.stable]: { ...behaviourOf(file.stable, names), changes: changesOf('stable') },
+      [names.canary]: { ...behaviourOf(file.canary, names), changes: changesOf('canary') },
+    },
+  };
+}
+
+/** A version's settings at a minute after the deploy (its base merged with the changes so far). */
+export function specAt(file: ScenarioFile, side: 'stable' | 'canary', minute: number): VersionSpec {
+  let spec: VersionSpec = file[side];
+  for (const c of [...(file.changes ?? [])].sort((a, b) => a.atMinute - b.atMinute)) {
+    if (c.atMinute <= minute && c[side]) spec = { ...spec, ...c[side] };
+  }
+  return spec;
+}
+
+/** What makes `canary` worse than `stable`, if anything (empty: not worse). */
+export function worseThan(canary: VersionSpec, stable: VersionSpec): string[] {
+  const out: string[] = [];
+  const more = (k: 'errorRate' | 'tokensPerRequest' | 'guardrailBlockRate' | 'schemaFailureRate') => {
+    if ((canary[k] ?? 0) > (stable[k] ?? 0) + 1e-12) out.push(k);
+  };
+  more('errorRate');
+  more('tokensPerRequest');
+  more('guardrailBlockRate');
+  more('schemaFailureRate');
+  if ((canary.latencyMs?.p50 ?? 0) > (stable.latencyMs?.p50 ?? 0)) out.push('latencyMs.p50');
+  if ((canary.latencyMs?.p95 ?? 0) > (stable.latencyMs?.p95 ?? 0)) out.push('latencyMs.p95');
+  const share = (c: Readonly<Record<string, number>> | undefined) => {
+    const classes = c ?? DEFAULT_CLASSES;
+    const total = Object.values(classes).reduce((a, b) => a + b, 0) || 1;
+    return Object.fromEntries(Object.entries(classes).map(([k, v]) => [k, v / total]));
+  };
+  const a = share(canary.predictedClasses);
+  const b = share(stable.predictedClasses);
+  if ([...new Set([...Object.keys(a), ...Object.keys(b)])].some((k) => Math.abs((a[k] ?? 0) - (b[k] ?? 0)) > 1e-9)) out.push('predictedClasses');
+  return out;
+}
+
+/**
+ * When the canary first behaves worse than stable, in minutes after its deploy: 0 when it is worse
+ * from the start, the minute of the first change that makes it worse, or undefined (never worse).
+ */
+export function regressionOnsetMinute(file: ScenarioFile): { minute: number; what: string[] } | undefined {
+  const moments = [0, ...(file.changes ?? []).map((c) => c.atMinute)].sort((a, b) => a - b);
+  for (const m of moments) {
+    const what = worseThan(specAt(file, 'canary', m), specAt(file, 'stable', m));
+    if (what.length > 0) return { minute: m, what };
+  }
+  return undefined;
+}

@@ -1,0 +1,288 @@
+/**
+ * The stack's resources as the simulated account has them: physical names and ids (Ref / GetAtt of
+ * every resource type the example stack uses), the functions and topics created from the template,
+ * published versions, custom resources' responses, and which canary the world simulates.
+ */
+import { alarmArn } from '../aws/cloudwatch/alarm-types';
+import { ENTRIES, handlerOf } from './handlers';
+import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
+import type { SnsSim } from '../aws/sns/sns';
+import type { SsmSim } from '../aws/ssm/ssm';
+import { stateMachineArn } from '../aws/stepfunctions/stepfunctions';
+import { ACCOUNT, PARTITION, REGION } from '../aws/core/account';
+import { type CfnResource, type CfnTemplate, IntrinsicResolver, type PhysicalIds, resourcesOfType } from '../aws/cloudformation/template';
+import type { ModelTarget } from './world-types';
+
+export interface CustomResourceRecord {
+  physicalId: string;
+  data: Record<string, unknown>;
+  properties: unknown;
+}
+
+export class StackResources {
+  public readonly versionsByLogicalId = new Map<string, string>();
+  public readonly customResources = new Map<string, CustomResourceRecord>();
+  public readonly functionsByLogicalId = new Map<string, FunctionRecord>();
+  /** The model name each AWS::SageMaker::Model has now (what `deploy` last gave it). */
+  public readonly modelNamesByLogicalId = new Map<string, string>();
+  public readonly resolver: IntrinsicResolver;
+  /** The simulated canary (set by findModelTarget, right after the resources exist). */
+  public model!: ModelTarget;
+
+  constructor(
+    private readonly template: CfnTemplate,
+    private readonly stackName: string,
+    private readonly lambda: LambdaSim,
+    private readonly sns: SnsSim,
+    private readonly ssm?: SsmSim,
+  ) {
+    this.resolver = new IntrinsicResolver(template, stackName, this.physicalIds());
+  }
+
+  public physicalName(logicalId: string): string {
+    return `${this.stackName}-${logicalId}`.slice(0, 64);
+  }
+
+  public stateMachineName(logicalId: string, resource: CfnResource): string {
+    const name = resource.Properties?.StateMachineName;
+    return typeof name === 'string' ? name : this.physicalName(logicalId).slice(0, 80);
+  }
+
+  public physicalIds(): PhysicalIds {
+    return {
+      ref: (logicalId, resource) => {
+        switch (resource.Type) {
+          case 'AWS::Lambda::Function':
+            return this.functionsByLogicalId.get(logicalId)!.name;
+          case 'AWS::Lambda::Version': {
+            const fn = this.functionFor(resource.Properties?.FunctionName);
+            const version = this.versionsByLogicalId.get(logicalId);
+            if (!version) throw new Error(`${logicalId} has no published version yet`);
+            return `${fn.arn}:${version}`;
+          }
+          case 'AWS::SNS::Topic':
+            return this.topicArn(logicalId, resource);
+          case 'AWS::StepFunctions::StateMachine':
+            return stateMachineArn(this.stateMachineName(logicalId, resource));
+          case 'AWS::CloudWatch::Alarm':
+          case 'AWS::CloudWatch::CompositeAlarm': {
+            const name = resource.Properties?.AlarmName;
+            return typeof name === 'string' ? name : this.physicalName(logicalId);
+          }
+          case 'AWS::CloudWatch::Dashboard': {
+            // Ref of a dashboard is its name (AWS::CloudWatch::Dashboard, "Return values").
+            const name = this.resolver.resolve<unknown>(resource.Properties?.DashboardName);
+            return typeof name === 'string' ? name : this.physicalName(logicalId);
+          }
+          case 'AWS::SSM::Parameter':
+            // Ref of a parameter is its name (AWS::SSM::Parameter, "Return values").
+            return this.parameterName(logicalId, resource);
+          case 'AWS::SageMaker::Model':
+            // Ref of a model is its ARN (lower-case name).
+            return `arn:${PARTITION}:sagemaker:${REGION}:${ACCOUNT}:model/${this.modelName(logicalId, resource).toLowerCase()}`;
+          default:
+            if (isCustomResource(resource)) {
+              const cr = this.customResources.get(logicalId);
+              if (!cr) throw new Error(`Custom resource ${logicalId} does not exist yet`);
+              return cr.physicalId;
+            }
+            return this.physicalName(logicalId);
+        }
+      },
+      getAtt: (logicalId, attribute, resource) => {
+        switch (resource.Type) {
+          case 'AWS::Lambda::Function':
+            if (attribute === 'Arn') return this.functionsByLogicalId.get(logicalId)!.arn;
+            break;
+          case 'AWS::Lambda::Version': {
+            const version = this.versionsByLogicalId.get(logicalId);
+            if (!version) throw new Error(`${logicalId} has no published version yet`);
+            if (attribute === 'Version') return version;
+            if (attribute === 'FunctionArn') return this.functionFor(resource.Properties?.FunctionName).arn;
+            break;
+          }
+          case 'AWS::SNS::Topic':
+            if (attribute === 'TopicArn') return this.topicArn(logicalId, resource);
+            if (attribute === 'TopicName') return this.topicArn(logicalId, resource).split(':').pop();
+            break;
+          case 'AWS::StepFunctions::StateMachine':
+            if (attribute === 'Arn') return stateMachineArn(this.stateMachineName(logicalId, resource));
+            if (attribute === 'Name') return this.stateMachineName(logicalId, resource);
+            break;
+          case 'AWS::CloudWatch::Alarm':
+          case 'AWS::CloudWatch::CompositeAlarm':
+            if (attribute === 'Arn') return alarmArn(String(resource.Properties?.AlarmName ?? this.physicalName(logicalId)));
+            break;
+          case 'AWS::IAM::Role':
+            if (attribute === 'Arn') return `arn:${PARTITION}:iam::${ACCOUNT}:role/${this.physicalName(logicalId)}`;
+            break;
+          case 'AWS::SSM::Parameter':
+            if (attribute === 'Type') return this.resolver.resolve(resource.Properties?.Type);
+            if (attribute === 'Value') return this.resolver.resolve(resource.Properties?.Value);
+            break;
+          case 'AWS::SageMaker::Model':
+            if (attribute === 'ModelName') return this.modelName(logicalId, resource);
+            break;
+          default:
+            if (isCustomResource(resource)) {
+              const cr = this.customResources.get(logicalId);
+              if (!cr) throw new Error(`Custom resource ${logicalId} does not exist yet`);
+              if (!(attribute in cr.data)) {
+                throw new Error(`CustomResource attribute error: Vendor response doesn't contain ${attribute} attribute in object ${cr.physicalId}`);
+              }
+              return cr.data[attribute];
+            }
+        }
+        return `arn:${PARTITION}:sim:${REGION}:${ACCOUNT}:${logicalId}/${attribute}`;
+      },
+    };
+  }
+
+  /** A SageMaker model's name: the version the last deploy gave it, else the template's ModelName. */
+  public modelName(logicalId: string, resource: CfnResource): string {
+    const deployed = this.modelNamesByLogicalId.get(logicalId);
+    if (deployed) return deployed;
+    const name = resource.Properties?.ModelName;
+    return typeof name === 'string' ? name : this.physicalName(logicalId);
+  }
+
+  /**
+   * A parameter's name: the template's Name, else what CloudFormation generates
+   * (`CFN-<logical id>-<suffix>`; the suffix here is fixed).
+   */
+  public parameterName(logicalId: string, resource: CfnResource): string {
+    const name = resource.Properties?.Name;
+    if (name !== undefined) return this.resolver.resolve<string>(name);
+    return `CFN-${logicalId}-SIM0000000`;
+  }
+
+  public topicArn(logicalId: string, resource: CfnResource): string {
+    const name = resource.Properties?.TopicName;
+    return `arn:${PARTITION}:sns:${REGION}:${ACCOUNT}:${typeof name === 'string' ? name : this.physicalName(logicalId)}`;
+  }
+
+  public functionFor(ref: unknown): FunctionRecord {
+    const id = (ref as { Ref?: string } | undefined)?.Ref;
+    const fn = id ? this.functionsByLogicalId.get(id) : undefined;
+    if (!fn) throw new Error(`Cannot tell which function ${JSON.stringify(ref)} is`);
+    return fn;
+  }
+
+  public createResources(): void {
+    for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::Lambda::Function')) {
+      const props = resource.Properties ?? {};
+      const name = typeof props.FunctionName === 'string' ? props.FunctionName : this.physicalName(logicalId);
+      const owner = handlerOf(props.Description);
+      const handlerName = owner?.handlerName;
+      if (handlerName && !(ENTRIES as readonly string[]).includes(handlerName)) {
+        throw new Error(`Function ${logicalId} names entry "${handlerName}", which lambda/entries/ does not have`);
+      }
+      const fn = this.lambda.addFunction({
+        logicalId,
+        name,
+        description: typeof props.Description === 'string' ? props.Description : undefined,
+        timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
+        handlerName,
+      });
+      this.functionsByLogicalId.set(logicalId, fn);
+    }
+    for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::SNS::Topic')) {
+      this.sns.topics.add(this.topicArn(logicalId, resource));
+    }
+    // AWS::SSM::Parameter: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html
+    for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::SSM::Parameter')) {
+      if (!this.ssm) break;
+      let props: Record<string, unknown>;
+      try {
+        props = this.resolver.resolve<Record<string, unknown>>(resource.Properties ?? {});
+      } catch {
+        // It reads something that exists only after a deploy (a published version): not created here.
+        continue;
+      }
+      this.ssm.putParameter({
+        Name: this.parameterName(logicalId, resource),
+        Value: props.Value as string,
+        Type: props.Type as 'String',
+        Description: props.Description as string | undefined,
+        Tier: props.Tier as 'Standard' | undefined,
+        Overwrite: false,
+      }, `cloudformation:${this.stackName}`);
+    }
+  }
+
+  /** The simulated canary: a release custom resource whose Target is a Lambda alias or a SageMaker endpoint. */
+  public findModelTarget(canaryName: string | undefined): ModelTarget {
+    const candidates: ModelTarget[] = [];
+    for (const [logicalId, resource] of Object.entries(this.template.Resources)) {
+      if (!isCustomResource(resource)) continue;
+      const props = resource.Properties ?? {};
+      const target = props.Target as { kind?: unknown; functionName?: unknown; aliasName?: unknown; endpointName?: unknown } | undefined;
+      if (target?.kind === 'lambda-alias' && target.functionName && target.aliasName) {
+        candidates.push({
+          kind: 'lambda-alias',
+          functionName: this.resolver.resolve<string>(target.functionName),
+          aliasName: this.resolver.resolve<string>(target.aliasName),
+          canaryName: this.resolver.resolve<string>(props.CanaryName),
+          releaseLogicalId: logicalId,
+          functionLogicalId: (target.functionName as { Ref?: string }).Ref,
+        });
+      } else if (target?.kind === 'sagemaker-endpoint' && target.endpointName) {
+        const getAtt = (props.Version as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+        const modelId = Array.isArray(getAtt) ? String(getAtt[0]) : undefined;
+        candidates.push({
+          kind: 'sagemaker-endpoint',
+          functionName: '',
+          aliasName: '',
+          endpointName: this.resolver.resolve<string>(target.endpointName),
+          canaryName: this.resolver.resolve<string>(props.CanaryName),
+          releaseLogicalId: logicalId,
+          modelLogicalId: modelId && this.template.Resources[modelId]?.Type === 'AWS::SageMaker::Model' ? modelId : undefined,
+        });
+      }
+    }
+    const wanted = canaryName;
+    const chosen = wanted
+      ? candidates.find((c) => c.canaryName === wanted)
+      : (candidates.find((c) => c.kind === 'lambda-alias') ?? candidates[0]);
+    if (!chosen) {
+      throw new Error(
+        wanted
+          ? `The template has no canary named ${wanted} (found: ${candidates.map((c) => c.canaryName).join(', ') || 'none'})`
+          : 'The template has no release custom resource with a Lambda-alias or SageMaker-endpoint Target',
+      );
+    }
+    this.model = chosen;
+    return chosen;
+  }
+
+  /** Whether a resource reads a custom resource of another canary (it cannot be deployed without it). */
+  public belongsToOtherCanary(resource: CfnResource): boolean {
+    const ids = new Set<string>();
+    const visit = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        if (typeof o.Ref === 'string') ids.add(o.Ref);
+        if (Array.isArray(o['Fn::GetAtt'])) ids.add(String((o['Fn::GetAtt'] as unknown[])[0]));
+        Object.values(o).forEach(visit);
+      }
+    };
+    visit(resource.Properties);
+    return [...ids].some((id) => {
+      const r = this.template.Resources[id];
+      if (r === undefined) return false;
+      if (isCustomResource(r)) return id !== this.model.releaseLogicalId;
+      // A Lambda version of a function other than the simulated model's is never published here.
+      if (r.Type === 'AWS::Lambda::Version') {
+        const fnId = (r.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref;
+        return fnId === undefined || this.functionsByLogicalId.get(fnId)?.name !== this.model.functionName;
+      }
+      return false;
+    });
+  }
+}
+
+export function isCustomResource(resource: CfnResource): boolean {
+  return resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource';
+}
+
