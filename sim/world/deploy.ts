@@ -114,8 +114,12 @@ export class Deployer {
     const properties = stringifyScalars(raw) as Record<string, unknown>;
     const existing = this.d.resources.customResources.get(logicalId);
     if (existing && JSON.stringify(existing.properties) === JSON.stringify(properties)) return undefined;
-    const releaseFn = [...this.d.lambda.functions.values()].find((f) => f.handlerName === 'release');
-    if (!releaseFn) throw new Error(`No function of the stack runs the release entry (cdk-model-canary: release)`);
+    // "ServiceToken ... Updates aren't supported" (AWS::CloudFormation::CustomResource):
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html
+    if (existing && existing.properties.ServiceToken !== properties.ServiceToken) {
+      throw new DeployError(`CloudFormation Update of ${logicalId} failed: Modifying service token is not allowed.`);
+    }
+    const releaseFn = this.releaseFunction(resource);
     const requestType = existing ? 'Update' : 'Create';
     const event = {
       RequestType: requestType,
@@ -143,6 +147,39 @@ export class Deployer {
       properties,
     });
     return { requestType, action: out.Data?.Action as string | undefined };
+  }
+
+  /**
+   * CloudFormation deleting a custom resource the updated template no longer has (the cleanup of a
+   * stack update): Delete with its last properties, to the function of its own ServiceToken.
+   */
+  public async deleteCustomResource(logicalId: string, resource: CfnResource): Promise<void> {
+    const existing = this.d.resources.customResources.get(logicalId);
+    if (!existing) return;
+    const event = {
+      RequestType: 'Delete',
+      ServiceToken: existing.properties.ServiceToken,
+      ResponseURL: 'https://cloudformation-custom-resource-response.sim/',
+      StackId: `arn:${PARTITION}:cloudformation:${REGION}:${ACCOUNT}:stack/${this.d.stackName}/sim`,
+      RequestId: this.d.random.uuid(),
+      LogicalResourceId: logicalId,
+      ResourceType: resource.Type,
+      PhysicalResourceId: existing.physicalId,
+      ResourceProperties: existing.properties,
+    };
+    const fn = this.releaseFunction(resource);
+    const invocation = await this.d.clock.drive(this.d.invoker.invokeHandler(fn, event, false));
+    if (invocation.error) throw new DeployError(`CloudFormation Delete of ${logicalId} failed: ${invocation.error.errorType}: ${invocation.error.errorMessage}`, invocation.error);
+    const out = (invocation.result ?? {}) as Record<string, unknown>;
+    await this.awaitComplete(logicalId, 'Delete', fn, resource, isCompleteRequest(event, out));
+    this.d.resources.customResources.delete(logicalId);
+  }
+
+  /** The function behind a custom resource's ServiceToken (the release function of its provider). */
+  private releaseFunction(resource: CfnResource): FunctionRecord {
+    const fn = this.d.resources.functionForServiceToken(resource.Properties?.ServiceToken) ?? [...this.d.lambda.functions.values()].find((f) => f.handlerName === 'release');
+    if (!fn) throw new Error(`No function of the stack serves the custom resources (cdk-model-canary: release)`);
+    return fn;
   }
 
   /** The provider framework's waiter, when the release resource's provider has one (sim/aws/cloudformation/provider-framework.ts). */

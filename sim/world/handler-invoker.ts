@@ -42,7 +42,7 @@ export class HandlerInvoker {
     this.d.invocations.push(invocation);
     await this.d.clock.sleep(this.d.options.invokeLatencyMs ?? 100);
     const payload = (event === undefined ? null : JSON.parse(JSON.stringify(event))) as never;
-    const override = this.d.options.handlers?.[handlerName];
+    const override = fn.legacy ? this.legacyHandler(handlerName) : this.d.options.handlers?.[handlerName];
     const handler: Handler = override
       ? (step ? ((e: { input: never }) => override(e.input)) as Handler : override)
       : step
@@ -72,6 +72,12 @@ export class HandlerInvoker {
       invocation.endedAt = this.d.clock.now();
     }
     return invocation;
+  }
+
+  private legacyHandler(name: string): Handler {
+    const handler = this.d.options.legacyHandlers?.[name];
+    if (!handler) throw new Error(`A function of the 0.1 layout runs handler "${name}": give SimWorldOptions.legacyHandlers (test/fixtures/layout-0.1)`);
+    return handler;
   }
 
   /** A Task state calling a function ARN (payloadResponseOnly): the result, or the function's error by its name. */

@@ -57,11 +57,19 @@ const DESCRIPTION = /^cdk-model-canary: ([a-z0-9-]+)( \(.*\))?$/;
 /** The entries of lambda/entries/: `steps` runs the step each invocation names. */
 export const ENTRIES = ['steps', 'release'] as const;
 
-/** The entry named by a function's Description, if it is one of the library's. */
-export function handlerOf(description: unknown): { handlerName: string } | undefined {
+/** A function of the 0.1 layout, one per step and canary: "cdk-model-canary <canary>: <handler>". */
+const LEGACY_DESCRIPTION = /^cdk-model-canary (.+): ([a-z0-9-]+)$/;
+
+/**
+ * The entry named by a function's Description, if it is one of the library's; `legacy` for a
+ * function of the 0.1 layout (its code is not this checkout's: SimWorldOptions.legacyHandlers).
+ */
+export function handlerOf(description: unknown): { handlerName: string; legacy?: true } | undefined {
   if (typeof description !== 'string') return undefined;
   const m = DESCRIPTION.exec(description);
-  return m ? { handlerName: m[1] } : undefined;
+  if (m) return { handlerName: m[1] };
+  const old = LEGACY_DESCRIPTION.exec(description);
+  return old ? { handlerName: old[2], legacy: true } : undefined;
 }
 
 export function handlerNameOf(description: unknown): string | undefined {

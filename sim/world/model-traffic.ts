@@ -36,7 +36,13 @@ export interface ModelTrafficDeps {
 }
 
 export class ModelTraffic {
-  constructor(private readonly d: ModelTrafficDeps) {}
+  constructor(private d: ModelTrafficDeps) {}
+
+  /** The stack after an update (sim/world/stack-update.ts): its template and resources. */
+  public rebind(template: CfnTemplate, resources: StackResources): void {
+    this.d = { ...this.d, template, resources };
+    this.guardrailCache = undefined;
+  }
 
   private alias(): AliasState | undefined {
     return this.d.lambda.alias(this.d.resources.model.functionName, this.d.resources.model.aliasName);

@@ -16,7 +16,7 @@ import type { ModelTarget } from './world-types';
 export interface CustomResourceRecord {
   physicalId: string;
   data: Record<string, unknown>;
-  properties: unknown;
+  properties: Record<string, unknown>;
 }
 
 export class StackResources {
@@ -26,6 +26,8 @@ export class StackResources {
   /** The model name each AWS::SageMaker::Model has now (what `deploy` last gave it). */
   public readonly modelNamesByLogicalId = new Map<string, string>();
   public readonly resolver: IntrinsicResolver;
+  /** On a stack update: a kept parameter's value in the previous template (sim/world/stack-update.ts). */
+  public previousParameterValue?: (logicalId: string) => unknown;
   /** The simulated canary (set by findModelTarget, right after the resources exist). */
   public model!: ModelTarget;
 
@@ -168,13 +170,18 @@ export class StackResources {
     return fn;
   }
 
+  /**
+   * Creates what the template declares and the account does not have yet: everything on the first
+   * deploy, the added resources on a stack update (the kept ones carry over, sim/world/stack-update.ts).
+   */
   public createResources(): void {
     for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::Lambda::Function')) {
+      if (this.functionsByLogicalId.has(logicalId)) continue;
       const props = resource.Properties ?? {};
       const name = typeof props.FunctionName === 'string' ? props.FunctionName : this.physicalName(logicalId);
       const owner = handlerOf(props.Description);
       const handlerName = owner?.handlerName;
-      if (handlerName && !(ENTRIES as readonly string[]).includes(handlerName)) {
+      if (handlerName && !owner?.legacy && !(ENTRIES as readonly string[]).includes(handlerName)) {
         throw new Error(`Function ${logicalId} names entry "${handlerName}", which lambda/entries/ does not have`);
       }
       const fn = this.lambda.addFunction({
@@ -183,6 +190,7 @@ export class StackResources {
         description: typeof props.Description === 'string' ? props.Description : undefined,
         timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
         handlerName,
+        legacy: owner?.legacy,
       });
       this.functionsByLogicalId.set(logicalId, fn);
     }
@@ -199,15 +207,32 @@ export class StackResources {
         // It reads something that exists only after a deploy (a published version): not created here.
         continue;
       }
+      const name = this.parameterName(logicalId, resource);
+      // A stack update writes a kept parameter only when its template value changed (the
+      // descriptor of a new layout): a value written since (the CLI's commands) stays.
+      const existing = this.ssm.parameters.get(name);
+      if (existing && this.previousParameterValue?.(logicalId) === props.Value) continue;
       this.ssm.putParameter({
-        Name: this.parameterName(logicalId, resource),
+        Name: name,
         Value: props.Value as string,
         Type: props.Type as 'String',
         Description: props.Description as string | undefined,
         Tier: props.Tier as 'Standard' | undefined,
-        Overwrite: false,
+        Overwrite: existing !== undefined,
       }, `cloudformation:${this.stackName}`);
     }
+  }
+
+  /**
+   * The function a custom resource's ServiceToken runs: the CDK Provider framework's onEvent
+   * function hands the request to its USER_ON_EVENT_FUNCTION_ARN (the release function).
+   */
+  public functionForServiceToken(serviceToken: unknown): FunctionRecord | undefined {
+    const onEventId = (serviceToken as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt']?.[0];
+    const onEvent = typeof onEventId === 'string' ? this.template.Resources[onEventId] : undefined;
+    const user = (onEvent?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.USER_ON_EVENT_FUNCTION_ARN;
+    const userId = (user as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt']?.[0];
+    return typeof userId === 'string' ? this.functionsByLogicalId.get(userId) : undefined;
   }
 
   /** The simulated canary: a release custom resource whose Target is a Lambda alias or a SageMaker endpoint. */

@@ -57,6 +57,12 @@ export interface SimWorldOptions {
   readonly sageMaker?: Partial<SageMakerTimings>;
   /** Replaces handlers by name (what-if runs: a broken fast path, a slow step). The real code runs otherwise. */
   readonly handlers?: Readonly<Record<string, Handler>>;
+  /**
+   * The code of the library's 0.1 layout, by handler name, for a template of that layout (one
+   * function per step and canary, Description "cdk-model-canary <canary>: <handler>"): the upgrade
+   * test loads it from test/fixtures/layout-0.1. Without it such a function cannot run.
+   */
+  readonly legacyHandlers?: Readonly<Record<string, Handler>>;
 }
 
 export interface ApiCall {

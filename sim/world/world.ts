@@ -1,3 +1,5 @@
+import { installGlobals } from './globals';
+import { carryOver, updateStack } from './stack-update';
 import { assertNoCircularDependency } from '../aws/cloudformation/template-dependencies';
 import '../aws/core/polyfills';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -71,7 +73,8 @@ export class SimWorld {
   public readonly sfn: StepFunctionsSim;
   public readonly traffic: TrafficModel;
   public readonly bedrock: BedrockGuardrailsSim;
-  public readonly template: CfnTemplate;
+  /** The stack's template (the new one after updateStack). */
+  public template: CfnTemplate;
   public readonly stackName: string;
   public readonly startMs: number;
   public readonly apiCalls: ApiCall[] = [];
@@ -84,11 +87,11 @@ export class SimWorld {
   private readonly caller = new AsyncLocalStorage<{ fn: string }>();
   private readonly mocks: { restore(): void }[] = [];
   private readonly restoreGlobals: (() => void)[] = [];
-  private readonly resources: StackResources;
+  private resources: StackResources;
   private readonly calls: SdkCalls;
   private readonly invoker: HandlerInvoker;
   private readonly modelTraffic: ModelTraffic;
-  private readonly deployer: Deployer;
+  private deployer: Deployer;
   private readonly glue: ServiceGlue;
   private disposed = false;
 
@@ -114,7 +117,7 @@ export class SimWorld {
     this.clock = new VirtualClock(this.startMs);
     try {
       const now = () => this.clock.now();
-      this.installGlobals();
+      this.restoreGlobals.push(...installGlobals({ random: this.random, printLogs: this.options.printLogs, log: (text) => this.logs.push({ at: this.clock.now(), caller: this.caller.getStore()?.fn, text }) }));
       this.metrics = new MetricStore((options.metricPublishDelaySeconds ?? 0) * 1000);
       this.lambda = new LambdaSim(this.random, now);
       this.sagemaker = new SageMakerSim(this.random, now, options.sageMaker);
@@ -200,6 +203,38 @@ export class SimWorld {
    */
   public deploy(version: string): Promise<DeployResult> {
     return this.deployer.deploy(version);
+  }
+
+  /**
+   * A stack update to another template of the same stack (a new release of the library), deploying
+   * `version`: added resources created, kept ones updated, removed ones deleted in the cleanup
+   * phase, custom resources answered by the functions of their own ServiceToken.
+   */
+  public updateStack(next: SynthesizedStack, version: string): Promise<DeployResult> {
+    const { lambda, sfn, events, cloudwatch, sns } = this;
+    return updateStack(
+      {
+        lambda, sfn, events, cloudwatch, sns,
+        build: (template, previous) => {
+          const resources = new StackResources(template, this.stackName, this.lambda, this.sns, this.ssm);
+          carryOver(previous, resources, this.template, template);
+          resources.createResources();
+          resources.findModelTarget(this.options.canaryName);
+          return { template, resources, deployer: new Deployer({ ...this.services(), template, options: this.options, resources, clock: this.clock, random: this.random, invoker: this.invoker }) };
+        },
+        adopt: (state) => {
+          this.template = state.template;
+          this.resources = state.resources;
+          this.deployer = state.deployer;
+          this.modelTraffic.rebind(state.template, state.resources);
+        },
+        deploy: (state) => state.deployer.deploy(version),
+        advance: (ms) => this.clock.advance(ms),
+        cleanupDelayMs: (this.options.cfnDependentsDelaySeconds ?? 10) * 1000,
+      },
+      { template: this.template, resources: this.resources, deployer: this.deployer },
+      next.template,
+    );
   }
 
   /**
@@ -361,22 +396,5 @@ export class SimWorld {
 
   private describeAlarms(input: DescribeAlarmsCommandInput): DescribeAlarmsCommandOutput {
     return this.glue.describeAlarms(input);
-  }
-
-  private installGlobals(): void {
-    const originalRandom = Math.random;
-    Math.random = this.random.asMathRandom();
-    this.restoreGlobals.push(() => {
-      Math.random = originalRandom;
-    });
-    if (!this.options.printLogs) {
-      const originalLog = console.log;
-      console.log = (...args: unknown[]) => {
-        this.logs.push({ at: this.clock.now(), caller: this.caller.getStore()?.fn, text: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
-      };
-      this.restoreGlobals.push(() => {
-        console.log = originalLog;
-      });
-    }
   }
 }

@@ -39,8 +39,8 @@ export interface FunctionRecord {
   readonly timeoutSeconds: number;
   /** lambda/handlers/<name>.ts, for the library's own functions. */
   readonly handlerName?: string;
-  /** The canary a library function belongs to. */
-  readonly canaryName?: string;
+  /** A function of the library's 0.1 layout: its handler runs code of that release (SimWorldOptions.legacyHandlers). */
+  readonly legacy?: boolean;
   readonly versions: Map<string, PublishedVersion>;
   readonly aliases: Map<string, AliasState>;
 }
@@ -78,6 +78,11 @@ export class LambdaSim {
     private readonly random: Random,
     private readonly now: () => number,
   ) {}
+
+  /** Deletes a function (a stack update removed it): invoking it then fails as a missing function. */
+  public deleteFunction(name: string): void {
+    this.functions.delete(name);
+  }
 
   public addFunction(fn: Omit<FunctionRecord, 'arn' | 'versions' | 'aliases'>): FunctionRecord {
     const record: FunctionRecord = { ...fn, arn: functionArn(fn.name), versions: new Map(), aliases: new Map() };

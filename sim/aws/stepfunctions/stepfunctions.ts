@@ -196,6 +196,27 @@ export class StepFunctionsSim {
     this.onStatusChange(record);
   }
 
+  /**
+   * DeleteStateMachine (a stack update removed it): "A state machine is deleted only when all its
+   * executions are completed. On the next state transition, the state machine's executions are
+   * terminated" (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DeleteStateMachine.html);
+   * they fail with States.Runtime (https://repost.aws/knowledge-center/step-functions-stuck-deleting-status).
+   * Here they end at once, as if their next transition came now.
+   */
+  public deleteStateMachine(name: string): void {
+    const arn = stateMachineArn(name);
+    for (const record of this.executions.values()) {
+      if (record.stateMachineArn !== arn || record.status !== 'RUNNING') continue;
+      record.status = 'FAILED';
+      record.error = 'States.Runtime';
+      record.cause = `State machine ${name} has been deleted.`;
+      record.stopDate = this.now();
+      record.abort?.();
+      this.reportEnd(record);
+    }
+    this.machines.delete(arn);
+  }
+
   public stopExecution(input: StopExecutionCommandInput): StopExecutionCommandOutput {
     const record = this.executions.get(input.executionArn ?? '');
     if (!record) throw awsError('sfn', 'ExecutionDoesNotExist', 400, `Execution Does Not Exist: '${input.executionArn}'`);
