@@ -118,6 +118,19 @@ export interface ModelCanaryOptions {
   readonly falseRollbackRate?: number;
 
   /**
+   * Promote on evidence: before the canary gets all traffic, every judged guard's anytime-valid
+   * interval must rule out that the canary's odds of an event (an error, a guardrail block, a
+   * request slower than `maxRatio` × stable's percentile, a predicted class) are this many times
+   * stable's or more. A step waits at its share until they do (alerting once), for at most
+   * `maxHold`; a rollout that cannot gather that evidence ends as `insufficient_evidence` (canary
+   * at 0 %, not a regression). 5: the canary's data must have been able to catch a 5 × regression;
+   * at 2 requests a second a 1 % error rate is ruled out at 5 × within the default schedule, a
+   * 0.2 % rate needs about an hour more (BENCHMARKS.md). A guard without data blocks the step too.
+   * @default 5
+   */
+  readonly promotionMargin?: number;
+
+  /**
    * CloudWatch namespace the runtime helper writes the model signals to (the guards on tokens,
    * guardrail blocks, schema failures, response length, cost and predicted class read it).
    * @default 'ModelCanary'

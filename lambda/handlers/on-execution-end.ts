@@ -27,7 +27,7 @@ export interface ExecutionEndResult {
 }
 
 /** Errors of the workflow's own Fail states: the workflow set the canary to 0 and alerted already. */
-const WORKFLOW_FAILURES = new Set(['CanaryRolledBack', 'RolloutFailed']);
+const WORKFLOW_FAILURES = new Set(['CanaryRolledBack', 'RolloutFailed', 'InsufficientEvidence']);
 /** The release step stops a rollout it replaces with this error, after setting that canary to 0 itself. */
 const SUPERSEDED = 'Superseded';
 

@@ -36,9 +36,16 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const relation = relate(split, release);
   // 'promoted' here is this step's own earlier attempt (its alert failed and it was retried).
   if (relation !== 'ours' && relation !== 'promoted') return externalStop(progress, relation);
+  const changedAt = nowSeconds();
   if (relation === 'ours') await target.promote(release, split);
   // `promote --force` overrode the guards: watching them now would undo what the operator chose.
-  const base: RolloutProgress = { ...progress, weightPercent: 100, decision: 'promote', reason: progress.operator?.promoteBy ? progress.reason : undefined };
+  const base: RolloutProgress = {
+    ...progress,
+    weightPercent: 100,
+    decision: 'promote',
+    reason: progress.operator?.promoteBy ? progress.reason : undefined,
+    weightChangedAt: relation === 'ours' ? [...(progress.weightChangedAt ?? []), changedAt] : progress.weightChangedAt,
+  };
   const promoted = forced ? { ...base, reason: `${base.reason ?? 'promoted'}; no post-promotion watch after --force` } : startWatch(plan, base, nowSeconds());
   log('canary promoted', { release, watchStartedAt: promoted.watchStartedAt });
   // The promotion happened: failing the step now would report a rollback that did not happen.

@@ -4,6 +4,23 @@ import { relate } from '../shared/target';
 import { targetFor } from '../shared/targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
 
+/** A change settles this many seconds before the minute ends (the call and clock skew). */
+const EDGE_SLACK_SECONDS = 5;
+/** At most this long a step waits for its minute edge (a SageMaker change takes longer than a minute anyway). */
+const MAX_EDGE_WAIT_SECONDS = 60;
+
+/**
+ * Seconds to wait so that a change made then, and `settleSeconds` after it, ends a few seconds
+ * before a minute boundary: the minute after it holds one weight from its first second.
+ */
+export function secondsToMinuteEdge(nowSeconds: number, settleSeconds: number): number {
+  const target = (((60 - EDGE_SLACK_SECONDS - settleSeconds) % 60) + 60) % 60;
+  const wait = (((target - nowSeconds) % 60) + 60) % 60;
+  return Math.min(MAX_EDGE_WAIT_SECONDS, Math.round(wait * 1000) / 1000);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Moves to the next step: the canary gets that step's share of the traffic. */
 export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const { plan, release } = state;
@@ -13,16 +30,22 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const step = plan.steps[stepIndex];
   if (!step) throw new Error(`No step ${stepIndex + 1}: the plan has ${plan.steps.length}`);
 
+  // The judge leaves out every minute a weight change falls in: changing just before a minute
+  // ends loses seconds of the canary's data instead of up to a minute.
+  if (plan.judge) await sleep(secondsToMinuteEdge(Date.now() / 1000, target.weightChangeSeconds) * 1000);
   const split = await target.read();
   const relation = relate(split, release);
   if (relation !== 'ours' && relation !== 'idle') return externalStop(progress, relation);
   // Weight was taken away between two steps (fast path or operator): do not put it back.
   if (relation === 'idle' && progress.weightPercent > 0) return externalStop(progress, 'idle');
 
+  // Before the call: traffic may follow the new weights from the moment it is made.
+  const changedAt = nowSeconds();
   await target.shift(release, step.percent, split);
   const now = nowSeconds();
   const next: RolloutProgress = {
     ...progress,
+    weightChangedAt: [...(progress.weightChangedAt ?? []), changedAt],
     stepIndex,
     weightPercent: step.percent,
     stepStartedAt: now,

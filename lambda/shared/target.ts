@@ -61,6 +61,11 @@ export interface TrafficTarget {
   readonly name: string;
   /** For alerts and logs, e.g. "alias live of function sentiment". */
   readonly description: string;
+  /**
+   * How long after a weight change was asked for traffic may still follow the old weights. The
+   * judge leaves out every minute from the change to this long after it (one minute, one weight).
+   */
+  readonly weightChangeSeconds: number;
   read(): Promise<TrafficSplit>;
   /**
    * Gets the target ready to route to the canary at weight 0 (SageMaker: adds the canary variant).

@@ -10,7 +10,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { InsufficientTrafficAction, type ModelCanaryOptions } from '../model-canary-options';
 import { RolloutSchedule } from '../rollout-schedule';
-import { DEFAULT_ALPHA, EVIDENCE_DIMENSIONS, EVIDENCE_METRIC, evidenceThreshold, JUDGE_NAMESPACE, type JudgedGuardPlan, type JudgePlan } from '../../lambda/shared/judge-plan';
+import { DEFAULT_ALPHA, DEFAULT_PROMOTION_MARGIN, EVIDENCE_DIMENSIONS, EVIDENCE_METRIC, evidenceThreshold, JUDGE_NAMESPACE, type JudgedGuardPlan, type JudgePlan } from '../../lambda/shared/judge-plan';
 import { SIGNAL_NAMESPACE } from '../../runtime/signal-names';
 import { Guard } from '../guards/guard';
 import { GuardAlarms } from './guard-alarms';
@@ -74,6 +74,8 @@ export class RolloutController extends Construct {
   private readonly guardContext: GuardContext;
   private readonly judged: JudgedGuardPlan[] = [];
   private readonly alpha: number;
+  /** The judge's plan beyond its guards: the change detector's horizon and the promotion gate. */
+  private readonly judgeSettings: Pick<JudgePlan, 'horizonMinutes' | 'promotionMargin'>;
 
   constructor(scope: Construct, id: string, props: RolloutControllerProps) {
     super(scope, id);
@@ -152,6 +154,12 @@ export class RolloutController extends Construct {
     // so addGuard() after construction is as good as `guards`.
     const stackName = Stack.of(this).stackName;
     this.alpha = o.falseRollbackRate ?? DEFAULT_ALPHA;
+    // The change detector spreads its prior over the minutes a healthy rollout is judged.
+    const judgedSeconds = schedule.totalBake.toSeconds() + postPromotionWatchOf(o).toSeconds();
+    this.judgeSettings = {
+      horizonMinutes: Token.isUnresolved(judgedSeconds) ? 60 : Math.max(1, Math.ceil(judgedSeconds / 60)),
+      promotionMargin: o.promotionMargin ?? DEFAULT_PROMOTION_MARGIN,
+    };
     this.guards = new GuardAlarms(this, 'Guards', { namePrefix: `${stackName}-${this.canaryName}`, construct: scope.constructor.name, canaryName: this.canaryName });
     this.guardContext = {
       binding: props.binding,
@@ -278,7 +286,7 @@ export class RolloutController extends Construct {
         statistic: 'Maximum',
         period: Duration.minutes(1),
       }),
-      threshold: Lazy.number({ produce: () => evidenceThreshold({ alpha: this.alpha, guards: this.judged }) }),
+      threshold: Lazy.number({ produce: () => evidenceThreshold({ alpha: this.alpha, guards: this.judged }, judged.name) }),
       comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       minutes: 1,
       description: `the check step's evidence that ${judged.description}`,
@@ -290,7 +298,7 @@ export class RolloutController extends Construct {
   /** The plan's judge: every judged guard, alpha and the evidence dimensions; null without one. */
   private judgePlan(): JudgePlan | null {
     if (this.judged.length === 0) return null;
-    return { alpha: this.alpha, guards: [...this.judged], canaryName: this.canaryName, stackName: this.guardContext.stackName };
+    return { alpha: this.alpha, guards: [...this.judged], canaryName: this.canaryName, stackName: this.guardContext.stackName, ...this.judgeSettings };
   }
 
   /** One workflow handler: its own role, its own log group, the prebuilt bundle. @internal */

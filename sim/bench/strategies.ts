@@ -74,7 +74,7 @@ export const ANCHOR_ASSUMPTIONS: Readonly<Record<AnchorStrategy, string>> = {
 
 export type { Controller, ControllerContext } from './anchor-controllers';
 
-export type Outcome = 'promoted' | 'rolled_back' | 'held' | 'failed';
+export type Outcome = 'promoted' | 'rolled_back' | 'insufficient_evidence' | 'held' | 'failed';
 
 /** One strategy on one scenario and seed. Times are seconds from the canary's deploy. */
 export interface StrategyRun {
@@ -320,7 +320,9 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
         ? 'promoted'
         : execution!.status === 'FAILED' && execution!.error === 'CanaryRolledBack'
           ? 'rolled_back'
-          : 'failed';
+          : execution!.status === 'FAILED' && execution!.error === 'InsufficientEvidence'
+            ? 'insufficient_evidence'
+            : 'failed';
   if (!controller) reason = execution!.cause ?? execution!.error ?? null;
   const windowEnd = atZero ?? endServed;
   const rolledBackBeforeOnset = zeroAt !== undefined && onsetMs !== undefined && zeroAt < onsetMs;

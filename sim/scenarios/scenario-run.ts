@@ -10,7 +10,7 @@ import { type RunResult, SimWorld, type SimWorldOptions } from '../world/world';
 export const STRATEGIES = ['model-canary'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-export type Outcome = 'promoted' | 'rolled_back' | 'held' | 'failed';
+export type Outcome = 'promoted' | 'rolled_back' | 'insufficient_evidence' | 'held' | 'failed';
 
 export { type FaultSpec, parseFaults } from './fault-spec';
 import { type OperatorActionResult, runOperatorAction } from './operator-actions';
@@ -261,7 +261,9 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
         ? 'promoted'
         : execution.status === 'FAILED' && execution.error === 'CanaryRolledBack'
           ? 'rolled_back'
-          : 'failed';
+          : execution.status === 'FAILED' && execution.error === 'InsufficientEvidence'
+            ? 'insufficient_evidence'
+            : 'failed';
   const onset = regressionOnsetMinute(file);
   const canary = servedAtEnd.get(CANARY_VERSION) ?? { requests: 0, errors: 0 };
   const stable = servedAtEnd.get(STABLE_VERSION) ?? { requests: 0, errors: 0 };

@@ -29,6 +29,8 @@ export class LambdaAliasTarget implements TrafficTarget {
   public readonly id: string;
   public readonly name: string;
   public readonly description: string;
+  /** UpdateAlias routes the next invocations by the new weights; a few seconds cover in-flight requests. */
+  public readonly weightChangeSeconds = 5;
   private foreignDescription?: string;
 
   constructor(private readonly config: LambdaAliasTargetConfig) {

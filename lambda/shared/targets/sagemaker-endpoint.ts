@@ -70,6 +70,11 @@ export class SageMakerEndpointTarget implements TrafficTarget {
   public readonly id: string;
   public readonly name: string;
   public readonly description: string;
+  /**
+   * UpdateEndpointWeightsAndCapacities makes the endpoint Updating until the new weights apply;
+   * AWS documents no duration. Two minutes, a guess: the judge skips that long after each change.
+   */
+  public readonly weightChangeSeconds = 120;
 
   constructor(private readonly config: SageMakerEndpointTargetConfig) {
     this.id = config.endpointName;

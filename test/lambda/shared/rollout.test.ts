@@ -112,11 +112,12 @@ describe('decideCheck', () => {
       expect(next.decision).toBe('bake');
     });
 
-    test('rolls back once bake + maxHold has passed', () => {
+    test('stops once bake + maxHold has passed: canary to 0 % as insufficient evidence, not a regression', () => {
       const next = decideCheck(hold, at(0, 600 + 3600), { firing: [], relation: 'ours', canaryRequests: 12, now: NOW });
       expect(next.decision).toBe('rollback');
+      expect(next.outcome).toBe('insufficient_evidence');
       expect(next.waitSeconds).toBe(0);
-      expect(next.reason).toMatch(/^held 60 min without enough traffic/);
+      expect(next.reason).toMatch(/^insufficient evidence, not a regression: held 60 min \(maxHold\) and still the canary served 12 of the 100 requests/);
     });
 
     test('enough traffic arriving during the hold advances', () => {

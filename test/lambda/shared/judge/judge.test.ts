@@ -44,11 +44,14 @@ function answer(requests: Requests) {
     return {
       MetricDataResults: input.MetricDataQueries!.map((q) => {
         const stat = q.MetricStat!;
+        const period = stat.Period!;
         const version = stat.Metric!.Dimensions!.find((d) => d.Name === 'ExecutedVersion')!.Value!;
         const timestamps: Date[] = [];
         const values: number[] = [];
-        for (const [t, list] of requests.get(version) ?? []) {
-          if (t < start || t >= end || list.length === 0) continue;
+        // Periods run from StartTime (GetMetricData's rule); each holds the requests of its minutes.
+        for (let p = start; p + period <= end; p += period) {
+          const list = [...(requests.get(version) ?? [])].filter(([t]) => t >= p && t < p + period).flatMap(([, l]) => l);
+          if (list.length === 0) continue;
           const ms = list.map((r) => r.ms).sort((a, b) => a - b);
           const name = stat.Metric!.MetricName;
           const s = stat.Stat!;
@@ -57,7 +60,7 @@ function answer(requests: Requests) {
           else if (s === 'SampleCount') v = list.length;
           else if (s.startsWith('PR(:')) v = (100 * ms.filter((x) => x <= Number(s.slice(4, -1))).length) / ms.length;
           else v = ms[Math.max(0, Math.ceil((Number(s.slice(1)) / 100) * ms.length) - 1)];
-          timestamps.push(new Date(t * 1000));
+          timestamps.push(new Date(p * 1000));
           values.push(v);
         }
         return { Id: q.Id, Timestamps: timestamps, Values: values };
@@ -130,7 +133,11 @@ describe('the judge on CloudWatch aggregates', () => {
     const readings = await readGuards(plan, versions, START, START + 3 * 60);
     const latency = readings.find((r) => r.guard.name === 'LatencyVsStable')!;
     expect(latency.undecided).toBeUndefined();
-    expect(latency.comparisons[0].minutes).toHaveLength(2);
+    expect(latency.references!.map((r) => r.from)).toEqual([START + 60, START + 60]);
+    // One table per minute of the rollout; the first one set the thresholds and is left out.
+    expect(latency.comparisons[0].minutes).toHaveLength(3);
+    expect(latency.comparisons[0].minutes[0]).toEqual({ canaryTrials: 0, canaryEvents: 0, stableTrials: 0, stableEvents: 0 });
+    expect(latency.comparisons[0].minutes[1].canaryTrials).toBe(60);
     const none = await readGuards(plan, versions, START + 3600, START + 3600 + 120);
     expect(none.find((r) => r.guard.name === 'LatencyVsStable')!.undecided).toMatch(/no reference from stable/);
   });
