@@ -22,7 +22,9 @@ function outcome(o: string): string {
 export function renderStatus(s: CanaryStatus): string {
   const lines: string[] = [];
   lines.push(pc.bold(`${s.canary}`) + pc.dim(` (stack ${s.stack}, ${s.target})`));
-  const canary = s.weights.canaryVersion ? `, canary ${v(s.weights.canaryVersion)} ${s.weights.canaryPercent}%` : '';
+  // In the post-promotion watch the previous version keeps a control share for the judged guards.
+  const control = s.rollout?.postPromotionWatch !== undefined && s.weights.canaryVersion === s.rollout.postPromotionWatch.previousVersion;
+  const canary = s.weights.canaryVersion ? `, ${control ? 'control' : 'canary'} ${v(s.weights.canaryVersion)} ${s.weights.canaryPercent}%` : '';
   lines.push(`traffic:  stable ${v(s.weights.stableVersion)} ${Number((100 - s.weights.canaryPercent).toFixed(2))}%${canary}`);
   const r = s.rollout;
   if (!r) {

@@ -174,14 +174,27 @@ export interface ModelCanaryOptions {
   /**
    * After the promotion the guard alarms keep watching the canary, now serving all traffic, for
    * this long, while the previous version stays routable (Lambda: its version; SageMaker: its
-   * variant at weight 0). A guard firing, or `cdk-model-canary abort`, in that window sends all
-   * traffic back to the previous version and alerts; the rollout then ends as rolled back. The
-   * judge compares canary with stable, which has no traffic after the promotion: only alarms watch.
+   * variant), at `controlPercent` of the traffic. A guard firing, the judge finding the canary worse
+   * than that control, or `cdk-model-canary abort`, in that window sends all traffic back to the
+   * previous version and alerts; the rollout then ends as rolled back.
    * `Duration.seconds(0)` ends the rollout at the promotion.
    * @default Duration.minutes(10); with `waitForVerdict`, at most what the deploy's 50 minutes leave
    * after the schedule (8 minutes with the default schedule)
    */
   readonly postPromotionWatch?: Duration;
+
+  /**
+   * The share of traffic (percent) the previous version keeps while the canary is at 100 %: its
+   * 100 % step and the post-promotion watch. The judged guards compare the canary with it minute
+   * by minute, so a regression that starts late is caught by the judge after the promotion too,
+   * not only by the alarms. At the watch's end the canary takes it. 0: the canary serves
+   * everything from its 100 % step on, and only the alarms watch it then. Used only with judged
+   * guards. 5 % costs the canary's full rollout a twentieth of the traffic for the 100 % step and
+   * the watch, and gives the judge about as many control requests a minute as the 5 % step gives
+   * the canary.
+   * @default 5
+   */
+  readonly controlPercent?: number;
 
   /**
    * `cdk deploy` waits for the rollout it starts: promoted, the deploy succeeds; rolled back or

@@ -1,12 +1,12 @@
 import { firingAlarms, readAlarms } from '../shared/alarms';
 import { publishAlert } from '../shared/alerts';
-import { lookAt } from '../shared/judge';
+import { evidenceAlarmName, lookAt } from '../shared/judge';
 import { countRequests } from '../shared/metrics';
 import { decideCheck, gateDue, log, nowSeconds, alertFacts } from '../shared/rollout';
 import { takeCommands } from '../shared/take-commands';
 import { relate } from '../shared/target';
 import { targetFor } from '../shared/targets';
-import type { RolloutPlan, RolloutProgress, RolloutState } from '../shared/types';
+import type { RolloutProgress, RolloutState } from '../shared/types';
 
 /** Holds that alert once per step (a pause was announced by its command's alert). */
 const ALERTED_HOLDS = new Set(['traffic', 'approval', 'evidence', 'blind']);
@@ -48,10 +48,6 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
     return { ...next, holdAlerted: true, holdAlertedFor: next.hold };
   }
   return next;
-}
-
-function evidenceAlarmName(plan: RolloutPlan, guard: string): string {
-  return plan.judge ? `${plan.judge.stackName}-${plan.judge.canaryName}-${guard}` : guard;
 }
 
 function round(x: number): number {

@@ -69,7 +69,8 @@ export async function handler(input: AlarmFastPathEvent | OperatorFastPathEvent)
 
   const target = targetFor(config.target);
   const split = await target.read();
-  const watched = split.canary ? undefined : await watchedRelease(config, split);
+  // In the watch the previous version may keep a control share: only the running rollout's release tells it from a canary.
+  const watched = await watchedRelease(config, split);
   const promoted = watched?.release;
   const canary = promoted?.canaryVersion ?? split.canary;
   if (!canary || (!promoted && split.canaryPercent === 0)) return ignore(`no canary has traffic on ${target.description}`);
@@ -114,7 +115,21 @@ function watchedVersions(input: AlarmFastPathEvent): string[] {
  */
 async function watchedRelease(config: AlarmFastPathEvent['config'], split: TrafficSplit): Promise<Watched | undefined> {
   if (!config.postPromotionWatchSeconds || !config.stateMachineArn) return undefined;
-  const arn = (await runningRollout(config.stateMachineArn))?.executionArn;
+  if (split.canary) {
+    // A canary in a step, or the previous version's control share in the watch: ask the workflow,
+    // but never let that question delay a rollback (the watch check reverts a missed promotion).
+    try {
+      return await watchedExecution(config.stateMachineArn, split);
+    } catch (err) {
+      log('fast path: could not read the running rollout, acting on the split as read', { error: String(err) });
+      return undefined;
+    }
+  }
+  return watchedExecution(config.stateMachineArn, split);
+}
+
+async function watchedExecution(stateMachineArn: string, split: TrafficSplit): Promise<Watched | undefined> {
+  const arn = (await runningRollout(stateMachineArn))?.executionArn;
   if (!arn) return undefined;
   const execution = await awsCall('DescribeExecution', () => sfn.send(new DescribeExecutionCommand({ executionArn: arn })));
   // ListExecutions is eventually consistent: an execution that just ended may still be listed.
@@ -186,7 +201,7 @@ async function onCommand(input: OperatorFastPathEvent): Promise<FastPathResult> 
   if (!abort) return ignore(running ? `no abort for the rollout in flight (${running})` : 'no rollout in flight');
   const target = targetFor(config.target);
   const split = await target.read();
-  const watched = split.canary ? undefined : await watchedRelease(config, split);
+  const watched = await watchedRelease(config, split);
   if (watched) {
     await target.rollback(watched.release, split);
     log('operator abort: traffic back to the previous version', { by: abort.by, execution: running, release: watched.release });

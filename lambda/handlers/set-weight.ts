@@ -1,5 +1,5 @@
 import { publishAlert } from '../shared/alerts';
-import { alertFacts, externalStop, isLastStep, log, nowSeconds, progressOf } from '../shared/rollout';
+import { alertFacts, controlPercentOf, externalStop, isLastStep, log, nowSeconds, progressOf } from '../shared/rollout';
 import { relate } from '../shared/target';
 import { targetFor } from '../shared/targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
@@ -39,15 +39,18 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   // Weight was taken away between two steps (fast path or operator): do not put it back.
   if (relation === 'idle' && progress.weightPercent > 0) return externalStop(progress, 'idle');
 
+  // At 100 % the previous version keeps its control share: the judged guards go on comparing.
+  const control = step.percent >= 100 ? controlPercentOf(plan) : 0;
+  const percent = step.percent - control;
   // Before the call: traffic may follow the new weights from the moment it is made.
   const changedAt = nowSeconds();
-  await target.shift(release, step.percent, split);
+  await target.shift(release, percent, split);
   const now = nowSeconds();
   const next: RolloutProgress = {
     ...progress,
     weightChangedAt: [...(progress.weightChangedAt ?? []), changedAt],
     stepIndex,
-    weightPercent: step.percent,
+    weightPercent: percent,
     stepStartedAt: now,
     canaryRequests: 0,
     holdAlerted: false,
@@ -56,7 +59,8 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
     decision: step.bakeSeconds === 0 && isLastStep(plan, stepIndex) ? 'promote' : 'bake',
     waitSeconds: Math.min(plan.checkIntervalSeconds, step.bakeSeconds),
   };
-  log('canary weight set', { stepNumber: stepIndex + 1, percent: step.percent, release });
-  await publishAlert(plan.topicArn, alertFacts({ ...state, progress: next }, target, 'STEP'));
+  log('canary weight set', { stepNumber: stepIndex + 1, percent, release });
+  const reason = control > 0 ? `${release.stableVersion} keeps ${control}% as the judged guards' control until the post-promotion watch ends` : undefined;
+  await publishAlert(plan.topicArn, alertFacts({ ...state, progress: next }, target, 'STEP', { reason }));
   return next;
 }

@@ -93,6 +93,12 @@ function headline(f: AlertFacts): { subject: string; summary: string } {
       const watch = f.watchUntil === undefined
         ? ''
         : ` The guards watch it until ${new Date(f.watchUntil * 1000).toISOString()}: one firing (or an abort) sends traffic back to ${v(f.stableVersion)}, which stays routable until then.`;
+      if (f.weightPercent < 100) {
+        return {
+          subject: `${who} promoted: it serves ${pct(f.weightPercent)} of traffic until the watch ends, then 100%`,
+          summary: `${who} passed every step and is now the stable version of ${f.target}; ${v(f.stableVersion)} keeps ${pct(100 - f.weightPercent)} as the judged guards' control while the guards watch.${watch}`,
+        };
+      }
       return {
         subject: `${who} promoted: it serves 100% of traffic`,
         summary: `${who} passed every step and now serves all traffic of ${f.target}; ${v(f.stableVersion)} serves none.${watch}`,

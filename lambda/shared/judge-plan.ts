@@ -29,6 +29,12 @@ export const DEFAULT_PROMOTION_MARGIN = 5;
  * one guard to be caught).
  */
 export const PROMOTION_MISS_RATE = 0.05;
+/**
+ * A gross regression is also at least this share of the canary's requests having the event: a
+ * guard whose events stay rarer than that (a guardrail that never blocks) clears the gate by the
+ * canary's own anytime-valid rate bound when its odds ratio cannot be bounded for want of events.
+ */
+export const GROSS_HARM_MIN_RATE = 0.01;
 /** The e-detector's spread of change times when a plan gives no horizon (plans from before it). */
 export const DEFAULT_HORIZON_MINUTES = 60;
 

@@ -11,6 +11,15 @@ export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
+/**
+ * The previous version's share while the canary is at 100 % (its 100 % step and the watch): only
+ * with judged guards to use it, a watch or a 100 % step to bake, and never on plans from before it.
+ */
+export function controlPercentOf(plan: RolloutPlan): number {
+  if (!plan.judge || plan.judge.guards.length === 0) return 0;
+  return Math.max(0, Math.min(50, plan.controlPercent ?? 0));
+}
+
 export function isLastStep(plan: RolloutPlan, stepIndex: number): boolean {
   return stepIndex >= plan.steps.length - 1;
 }

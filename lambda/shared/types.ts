@@ -86,6 +86,12 @@ export interface RolloutPlan {
    * routable; a guard firing sends traffic back to it (lambda/shared/post-promotion.ts). Absent or 0: no watch.
    */
   readonly postPromotionWatchSeconds?: number;
+  /**
+   * The share (percent) the previous version keeps while the canary is at 100 %: its 100 % step
+   * and the post-promotion watch, so the judged guards keep a concurrent control. Absent or 0
+   * (plans from before it): the canary serves everything from its 100 % step on.
+   */
+  readonly controlPercent?: number;
 }
 
 export type ApprovalTimeoutAction = 'ROLL_BACK' | 'HOLD';

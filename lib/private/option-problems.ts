@@ -29,6 +29,7 @@ export function optionProblems(o: ModelCanaryOptions): string[] {
     ...(o.guards === undefined || Array.isArray(o.guards) ? [] : [`guards is ${typeof o.guards}: give a list of guards, for example [Guard.errorRate(), Guard.errorRateVsStable()]`]),
     ...(o.guards === undefined || Array.isArray(o.guards) ? (o.guards ?? Guard.defaults()).flatMap((g) => (typeof g?._scheduleProblems === 'function' ? g._scheduleProblems(schedule) : [])) : []),
     ...requireRange('checkInterval (s)', checkInterval.toSeconds(), 10, 3600, 'give 10 seconds to 1 hour'),
+    ...requireRange('controlPercent', o.controlPercent, 0, 20, 'give 0 (no control at 100 %) to 20 percent'),
     ...requireRange('promotionMargin', o.promotionMargin, 1.5, 1000, 'give a multiple of stable\'s odds above the guards\' maxRatio, for example 5 (a 5 × regression must be ruled out before the canary gets all traffic)'),
     ...requireRange('maxHold (s)', maxHold.toSeconds(), 0, 7 * 24 * 3600, 'give at most 7 days'),
     ...emailProblems(o.alertEmails ?? []),
@@ -61,6 +62,9 @@ function gateProblems(o: ModelCanaryOptions, schedule: RolloutSchedule): string[
   }
   return problems;
 }
+
+/** The previous version's share while the canary is at 100 %, when the prop is left out. */
+export const DEFAULT_CONTROL_PERCENT = 5;
 
 /** The post-promotion watch when the prop is left out. */
 export const DEFAULT_POST_PROMOTION_WATCH = Duration.minutes(10);

@@ -24,7 +24,7 @@ import { addExecutionEndRule } from './execution-end-rule';
 import { buildWorkflow } from './workflow-definition';
 
 import { workflowTimeout } from './history-budget';
-import { approvalStepsOf, DEFAULT_PRE_TRAFFIC_RETRIES, historyInputsOf, postPromotionWatchOf } from './option-problems';
+import { approvalStepsOf, DEFAULT_CONTROL_PERCENT, DEFAULT_PRE_TRAFFIC_RETRIES, historyInputsOf, postPromotionWatchOf } from './option-problems';
 import { addAbortFastPath, addOperatorChannel, addOperatorOutputs, grantReadCommands, type OperatorChannel } from './operator-channel';
 import { commandParameterName } from '../../lambda/shared/operator';
 import { ApprovalTimeoutAction } from '../model-canary-options';
@@ -198,6 +198,8 @@ export class RolloutController extends Construct {
       approvalTimeoutSeconds: (o.approvalTimeout ?? Duration.hours(24)).toSeconds(),
       onApprovalTimeout: o.onApprovalTimeout ?? ApprovalTimeoutAction.ROLL_BACK,
       postPromotionWatchSeconds: postPromotionWatchOf(o).toSeconds(),
+      // Only with judged guards (added later with addGuard() too): the control is for the judge.
+      controlPercent: Lazy.number({ produce: () => (this.judged.length > 0 ? (o.controlPercent ?? DEFAULT_CONTROL_PERCENT) : 0) }),
       preTrafficChecks: (o.preTrafficChecks ?? []).map((c) => ({
         payload: c.payload,
         repeat: c.repeat ?? 1,

@@ -30,23 +30,24 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
   b.grantShiftTraffic(setWeight);
   host.grantAlerts(setWeight);
 
-  const check = host.handler('check', 'CheckStep');
-  b.grantReadRouting(check);
-  host.guards.grantRead(check);
-  check.addToRolePolicy(
+  const grantJudge = (fn: lambda.Function) => {
     // GetMetricData has no resource-level permissions.
-    new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-  );
-  check.addToRolePolicy(
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
     // The judge publishes each guard's evidence. PutMetricData has no resource-level permissions:
     // the condition key cloudwatch:namespace limits it to the judge's namespace.
     // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
-    new iam.PolicyStatement({
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': JUDGE_NAMESPACE } },
-    }),
-  );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': JUDGE_NAMESPACE } },
+      }),
+    );
+  };
+  const check = host.handler('check', 'CheckStep');
+  b.grantReadRouting(check);
+  host.guards.grantRead(check);
+  grantJudge(check);
   host.grantAlerts(check);
 
   const promote = host.handler('promote', 'PromoteStep');
@@ -60,6 +61,9 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
   b.grantReadRouting(watchStep);
   host.guards.grantRead(watchStep);
   host.grantAlerts(watchStep);
+  // The watch judges the canary against the previous version's control share, and ends that share.
+  b.grantShiftTraffic(watchStep);
+  grantJudge(watchStep);
   const watchPromoted = (plan.postPromotionWatchSeconds as number) > 0 ? watchStep : undefined;
 
   const rollback = host.handler('rollback', 'RollbackStep');

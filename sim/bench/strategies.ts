@@ -193,7 +193,7 @@ export async function runStrategy(file: ScenarioFile, options: StrategyOptions =
   const world = SimWorld.fromStack(synthesizeExampleStack(), {
     seed,
     canaryName: 'SentimentCanary',
-    scenario: toSimScenario(file, WARM_UP_MINUTES, LAMBDA_VERSIONS),
+    scenario: toSimScenario(file, WARM_UP_MINUTES, LAMBDA_VERSIONS, seed),
     metricPublishDelaySeconds: publishDelay(file, options),
     ...(isAnchor(strategy) ? { handlers: anchorHandlers() } : {}),
   });

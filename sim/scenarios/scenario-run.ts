@@ -120,7 +120,7 @@ export function worldOptions(file: ScenarioFile, seed: number): SimWorldOptions 
   return {
     seed,
     canaryName: profile.canaryName,
-    scenario: toSimScenario(file, profile.warmUpMinutes, profile),
+    scenario: toSimScenario(file, profile.warmUpMinutes, profile, seed),
     metricPublishDelaySeconds: file.metricPublishDelaySeconds ?? 0,
   };
 }
@@ -308,7 +308,8 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     const what = [c.canary ? `canary ${describe(c.canary)}` : '', c.stable ? `stable ${describe(c.stable)}` : '', c.requestsPerSecond !== undefined ? `${c.requestsPerSecond} req/s` : '']
       .filter((s) => s)
       .join(', ');
-    events.push({ atSeconds: c.atMinute * 60, kind: 'change', label: `scenario: ${what}` });
+    // A change triggered by a step has no fixed time: the chart marks the timed ones.
+    if (c.atMinute !== undefined) events.push({ atSeconds: c.atMinute * 60 + (c.afterSeconds ?? 0), kind: 'change', label: `scenario: ${what}` });
   }
   for (const h of history) {
     if (h.by === 'set-weight') events.push({ atSeconds: seconds(h.at), kind: 'step', label: `step: canary ${h.percent}%` });

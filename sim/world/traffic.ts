@@ -52,6 +52,12 @@ export interface BehaviourChange extends VersionBehaviour {
    * (promoted: the alias's FunctionVersion with no weights; the endpoint's stable-tagged variant alone).
    */
   readonly minutesAfterPromotion?: number;
+  /** Whose share `whenCanaryPercent` watches. @default this version */
+  readonly whenShareOf?: string;
+  /** Seconds after its trigger (atMinute, whenCanaryPercent, minutesAfterPromotion) the change starts. @default 0 */
+  readonly afterSeconds?: number;
+  /** The change lasts this many seconds, then the version behaves as before it. @default for good */
+  readonly forSeconds?: number;
 }
 
 export interface Scenario {
@@ -75,6 +81,20 @@ export interface Scenario {
 export const DEFAULT_BEHAVIOUR: Required<Omit<VersionBehaviour, 'respond' | 'signals'>> = {
   errorRate: 0.001,
   latencyMs: { p50: 80, p95: 150 },
+};
+
+/**
+ * What a version records when the scenario gives it no `signals`: what the example model
+ * (bin/model/sentiment-model.ts) records for every request: a few tokens, no guardrail
+ * intervention, a valid schema, its response length and its predicted class. `signals: {}` records none.
+ */
+export const DEFAULT_SIGNALS: ModelSignalBehaviour = {
+  inputTokens: { mean: 8, sd: 2 },
+  outputTokens: { mean: 20, sd: 1 },
+  guardrailInterventionRate: 0,
+  schemaFailureRate: 0,
+  responseLength: { mean: 80, sd: 4 },
+  classes: { positive: 0.6, negative: 0.4 },
 };
 
 export function defaultResponse(event: unknown, version: string): unknown {
@@ -168,7 +188,7 @@ export class TrafficModel {
     for (const [version, spec] of Object.entries(this.scenario.versions ?? {})) {
       (spec.changes ?? []).forEach((c, i) => {
         const key = `${version}#${i}`;
-        if (c.whenCanaryPercent !== undefined && !this.triggered.has(key) && share(version) + 1e-9 >= c.whenCanaryPercent) {
+        if (c.whenCanaryPercent !== undefined && !this.triggered.has(key) && share(c.whenShareOf ?? version) + 1e-9 >= c.whenCanaryPercent) {
           this.triggered.set(key, now);
         }
       });
@@ -177,13 +197,10 @@ export class TrafficModel {
 
   public behaviour(version: string, now: number): VersionBehaviour {
     const spec = this.scenario.versions?.[version];
-    let b: VersionBehaviour = { ...DEFAULT_BEHAVIOUR, ...this.scenario.defaultBehaviour, ...(spec ?? {}) };
+    let b: VersionBehaviour = { ...DEFAULT_BEHAVIOUR, signals: DEFAULT_SIGNALS, ...this.scenario.defaultBehaviour, ...(spec ?? {}) };
     (spec?.changes ?? []).forEach((c, i) => {
-      const promoted = this.promotedAt.get(version);
-      const applies =
-        (c.atMinute !== undefined && now >= this.startMs + c.atMinute * 60_000) ||
-        (c.minutesAfterPromotion !== undefined && promoted !== undefined && now >= promoted + c.minutesAfterPromotion * 60_000) ||
-        (c.whenCanaryPercent !== undefined && this.triggered.has(`${version}#${i}`));
+      const from = this.changeAppliedAt(version, i);
+      const applies = from !== undefined && now >= from && (c.forSeconds === undefined || now < from + c.forSeconds * 1000);
       if (applies) {
         b = {
           errorRate: c.errorRate ?? b.errorRate,
@@ -196,16 +213,18 @@ export class TrafficModel {
     return b;
   }
 
-  /** When a change of `version` applied (virtual ms), if it has. */
+  /** When a change of `version` applies (virtual ms; it may lie ahead), once its trigger is known. */
   public changeAppliedAt(version: string, index = 0): number | undefined {
     const c = this.scenario.versions?.[version]?.changes?.[index];
     if (!c) return undefined;
-    if (c.atMinute !== undefined) return this.startMs + c.atMinute * 60_000;
+    const after = (c.afterSeconds ?? 0) * 1000;
+    if (c.atMinute !== undefined) return this.startMs + c.atMinute * 60_000 + after;
     if (c.minutesAfterPromotion !== undefined) {
       const promoted = this.promotedAt.get(version);
-      return promoted === undefined ? undefined : promoted + c.minutesAfterPromotion * 60_000;
+      return promoted === undefined ? undefined : promoted + c.minutesAfterPromotion * 60_000 + after;
     }
-    return this.triggered.get(`${version}#${index}`);
+    const triggered = this.triggered.get(`${version}#${index}`);
+    return triggered === undefined ? undefined : triggered + after;
   }
 
   public serve(version: string, now: number): RequestOutcome {

@@ -56,6 +56,11 @@ export async function lookAt(plan: RolloutPlan, release: Release, progress: Roll
   return { verdicts, worst, observation: { blind, evidencePending }, references: { ...progress.references, ...referencesToKeep(readings) } };
 }
 
+/** A judged guard's name as its evidence alarm spells it, so alerts and the fast path speak of the same guard. */
+export function evidenceAlarmName(plan: RolloutPlan, guard: string): string {
+  return plan.judge ? `${plan.judge.stackName}-${plan.judge.canaryName}-${guard}` : guard;
+}
+
 function round(x: number): number {
   return Number(x.toFixed(3));
 }

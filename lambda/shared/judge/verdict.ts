@@ -3,7 +3,7 @@
  * shows the canary worse than stable beyond the guard's margin, and the facts a person needs to
  * trust the decision (counts per version, the effect with its interval, the evidence, alpha).
  */
-import { alphaOf, DEFAULT_HORIZON_MINUTES, type JudgedGuardPlan, type JudgePlan, PROMOTION_MISS_RATE } from '../judge-plan';
+import { alphaOf, DEFAULT_HORIZON_MINUTES, GROSS_HARM_MIN_RATE, type JudgedGuardPlan, type JudgePlan, PROMOTION_MISS_RATE } from '../judge-plan';
 import { type ChangePrior, detect } from './detector';
 import { logMeanExp } from './log-factorial';
 import { ConditionalMinute, logEvidence, type MinuteTable, oddsRatioEstimate, oddsRatioInterval } from './odds-ratio';
@@ -155,23 +155,6 @@ function blindness(r: GuardReading): string | undefined {
   return `no data from ${missing} in the minutes it judges`;
 }
 
-/**
- * The promotion gate: each comparison's one-sided anytime-valid test of "the canary is at least
- * `margin` times worse" (ψ ≥ margin, or ψ ≤ 1/margin for a comparison whose harm is a drop) must
- * reject at PROMOTION_MISS_RATE. Rejecting it is the same as the anytime-valid upper bound of ψ
- * lying below the margin (the evidence grows monotonically in the margin).
- */
-function gateOf(scored: readonly { c: Comparison; minutes: ConditionalMinute[] }[], margin: number): GateVerdict {
-  const bar = Math.log(1 / PROMOTION_MISS_RATE);
-  const each = scored.map(({ c, minutes }) => {
-    const harmUp = c.side === 'above';
-    const edge = harmUp ? Math.max(margin, c.psi0) : Math.min(1 / margin, c.psi0);
-    return { c, logE: logEvidence(minutes, edge, harmUp ? 'below' : 'above') };
-  });
-  const worst = each.reduce((a, b) => (b.logE < a.logE ? b : a));
-  return { cleared: worst.logE >= bar, margin, comparison: worst.c.label, log10Evidence: worst.logE / LN10 };
-}
-
 function describe(g: JudgedGuardPlan, c: Comparison, v: GuardVerdict): string {
   const rate = (a: ArmCount | undefined) => (a && a.trials > 0 ? `${a.events} of ${a.trials} (${fmt((100 * a.events) / a.trials)}%)` : 'no data');
   const or = v.oddsRatio
@@ -198,4 +181,27 @@ function fmt(x: number): string {
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞';
   const a = Math.abs(x);
   return String(a >= 100 ? Math.round(x) : a >= 1 ? Number(x.toFixed(2)) : Number(x.toPrecision(2)));
+}
+
+/**
+ * The promotion gate. A gross regression of a comparison is "odds at least `margin` × stable's
+ * (ψ ≥ margin; ψ ≤ 1/margin where the harm is a drop) and, for a rise, at least
+ * GROSS_HARM_MIN_RATE of the canary's requests with the event". The gate rejects it at
+ * PROMOTION_MISS_RATE by rejecting either part (each contains it): the one-sided anytime-valid
+ * test of ψ ≥ margin (the same as the odds ratio's upper bound lying below the margin: the
+ * evidence grows monotonically in it), or the canary's own anytime-valid upper rate bound
+ * (rate-bounds.ts) lying below the rate.
+ */
+function gateOf(scored: readonly { c: Comparison; minutes: ConditionalMinute[] }[], margin: number): GateVerdict {
+  const bar = Math.log(1 / PROMOTION_MISS_RATE);
+  const each = scored.map(({ c, minutes }) => {
+    const harmUp = c.side === 'above';
+    const edge = harmUp ? Math.max(margin, c.psi0) : Math.min(1 / margin, c.psi0);
+    const logE = logEvidence(minutes, edge, harmUp ? 'below' : 'above');
+    const canary = sum(c.minutes, 'canary');
+    const rare = harmUp && canary.trials > 0 && rateBound(canary.events, canary.trials, PROMOTION_MISS_RATE, 'upper') < GROSS_HARM_MIN_RATE;
+    return { c, logE: rare ? Math.max(logE, bar) : logE };
+  });
+  const worst = each.reduce((a, b) => (b.logE < a.logE ? b : a));
+  return { cleared: worst.logE >= bar, margin, comparison: worst.c.label, log10Evidence: worst.logE / LN10 };
 }

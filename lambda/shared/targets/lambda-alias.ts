@@ -84,8 +84,8 @@ export class LambdaAliasTarget implements TrafficTarget {
     await this.update(release.stableVersion, { [release.canaryVersion]: toWeight(percent) }, expected);
   }
 
-  public async promote(release: Release, expected: TrafficSplit): Promise<void> {
-    await this.update(release.canaryVersion, {}, expected);
+  public async promote(release: Release, expected: TrafficSplit, controlPercent = 0): Promise<void> {
+    await this.update(release.canaryVersion, controlPercent > 0 ? { [release.stableVersion]: toWeight(controlPercent) } : {}, expected);
   }
 
   public async rollback(release: Release, expected: TrafficSplit): Promise<void> {

@@ -202,9 +202,9 @@ export class SageMakerEndpointTarget implements TrafficTarget {
     );
   }
 
-  public async promote(release: Release, expected: TrafficSplit): Promise<void> {
+  public async promote(release: Release, expected: TrafficSplit, controlPercent = 0): Promise<void> {
     this.expectUnchanged(expected, release);
-    await this.setWeights({ [release.stableVersion]: 0, [release.canaryVersion]: 100 }, (e) =>
+    await this.setWeights({ [release.stableVersion]: controlPercent, [release.canaryVersion]: 100 - controlPercent }, (e) =>
       this.expectShareAsRead(e, expected, release),
     );
     const endpoint = await this.describe();
