@@ -1,23 +1,9 @@
 import { publishAlert } from '../shared/alerts';
+import { secondsToMinuteEdge } from '../shared/hold';
 import { alertFacts, controlPercentOf, externalStop, isLastStep, log, nowSeconds, progressOf } from '../shared/rollout';
 import { relate } from '../shared/target';
 import { targetFor } from '../shared/targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
-
-/** A change settles this many seconds before the minute ends (the call and clock skew). */
-const EDGE_SLACK_SECONDS = 5;
-/** At most this long a step waits for its minute edge (a SageMaker change takes longer than a minute anyway). */
-const MAX_EDGE_WAIT_SECONDS = 60;
-
-/**
- * Seconds to wait so that a change made then, and `settleSeconds` after it, ends a few seconds
- * before a minute boundary: the minute after it holds one weight from its first second.
- */
-export function secondsToMinuteEdge(nowSeconds: number, settleSeconds: number): number {
-  const target = (((60 - EDGE_SLACK_SECONDS - settleSeconds) % 60) + 60) % 60;
-  const wait = (((target - nowSeconds) % 60) + 60) % 60;
-  return Math.min(MAX_EDGE_WAIT_SECONDS, Math.round(wait * 1000) / 1000);
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

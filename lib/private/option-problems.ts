@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { Guard } from '../guards/guard';
 import type { ModelCanaryOptions } from '../model-canary-options';
 import { RolloutSchedule } from '../rollout-schedule';
+import { MAX_EDGE_WAIT_SECONDS } from '../../lambda/shared/hold';
 import { historyProblems, type HistoryInputs } from './history-budget';
 import { emailProblems, requireRange, scheduleProblems } from './validation';
 
@@ -82,14 +83,14 @@ export function postPromotionWatchOf(o: ModelCanaryOptions): Duration {
 }
 
 /**
- * Bakes, one check each, up to a minute per step waiting for a minute's edge (set-weight) and
- * every gate's timeout: how long a healthy rollout runs before its promotion.
+ * Bakes, one check each, up to 30 s per step waiting for a minute's edge (set-weight) and every
+ * gate's timeout: how long a healthy rollout runs before its promotion.
  */
 function healthyRunSeconds(o: ModelCanaryOptions): number {
   const schedule = o.schedule ?? RolloutSchedule.GRADUAL_5_25_50_100;
   const interval = (o.checkInterval ?? Duration.seconds(30)).toSeconds();
   const gates = (o.approvalGates ?? []).length * (o.approvalTimeout ?? Duration.hours(24)).toSeconds();
-  return gates + schedule.steps.reduce((sum, s) => sum + s.bake.toSeconds() + interval + 60, 0);
+  return gates + schedule.steps.reduce((sum, s) => sum + s.bake.toSeconds() + interval + MAX_EDGE_WAIT_SECONDS, 0);
 }
 
 /** 0 (no watch) or 1 minute to 24 hours; the previous version costs its capacity while it lasts. */

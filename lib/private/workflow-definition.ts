@@ -25,8 +25,8 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
   host.guards.grantRead(start);
   host.grantAlerts(start);
 
-  // Up to a minute waiting for a minute's edge (lambda/handlers/set-weight.ts), then the change itself.
-  const setWeight = host.handler('set-weight', 'SetWeightStep', Duration.minutes(3));
+  // Up to 30 s waiting for a minute's edge (lambda/shared/hold.ts), then the change itself.
+  const setWeight = host.handler('set-weight', 'SetWeightStep', Duration.minutes(2));
   b.grantShiftTraffic(setWeight);
   host.grantAlerts(setWeight);
 
@@ -58,11 +58,10 @@ export function buildWorkflow(host: RolloutController, plan: Record<string, unkn
   // Created even without a watch: an execution started before a deploy turned the watch off still
   // runs the old definition, and its watch check must find its function.
   const watchStep = host.handler('watch', 'WatchStep');
-  b.grantReadRouting(watchStep);
-  host.guards.grantRead(watchStep);
-  host.grantAlerts(watchStep);
   // The watch judges the canary against the previous version's control share, and ends that share.
   b.grantShiftTraffic(watchStep);
+  host.guards.grantRead(watchStep);
+  host.grantAlerts(watchStep);
   grantJudge(watchStep);
   const watchPromoted = (plan.postPromotionWatchSeconds as number) > 0 ? watchStep : undefined;
 

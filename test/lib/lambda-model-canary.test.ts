@@ -217,11 +217,16 @@ describe('LambdaModelCanary with default options', () => {
         alpha: 0.01,
         canaryName: 'Canary',
         stackName: STACK_NAME,
+        // The change detector's horizon: the default schedule's 40 minutes of bakes and the 10-minute watch.
+        horizonMinutes: 50,
+        promotionMargin: 5,
         guards: [
-          expect.objectContaining({ name: 'ErrorRateVsStable', test: 'rate', events: lambdaMetric('Errors'), trials: lambdaMetric('Invocations'), maxRatio: 1.5 }),
-          expect.objectContaining({ name: 'LatencyVsStable', test: 'scale', values: lambdaMetric('Duration'), maxRatio: 1.2, referencePercentiles: [50, 95], direction: 'higher' }),
+          expect.objectContaining({ name: 'ErrorRateVsStable', test: 'rate', events: lambdaMetric('Errors'), trials: lambdaMetric('Invocations'), maxRatio: 1.5, alphaWeight: 3 }),
+          expect.objectContaining({ name: 'LatencyVsStable', test: 'scale', values: lambdaMetric('Duration'), maxRatio: 1.2, referencePercentiles: [50, 95], direction: 'higher', alphaWeight: 3 }),
         ],
       });
+      // The previous version keeps 5 % at the 100 % step and in the watch: the judge's control.
+      expect(definitionOf(s.json).States.Plan.Result.controlPercent).toBe(5);
       expect(judge.guards[0].maxIncreasePoints).toBeUndefined();
     });
 
@@ -257,7 +262,7 @@ describe('LambdaModelCanary with default options', () => {
       expect(sorted(Object.keys(def.States))).toEqual(
         sorted([
           'Plan', 'Start', 'Started', 'SetWeight', 'WeightSet', 'Bake', 'Check', 'Decide', 'Promote', 'PromotedOrNot', 'Promoted',
-          'RollBack', 'RolledBack', 'RollBackAfterError', 'RolloutFailed', 'AlertRollbackFailed', 'RollbackFailed',
+          'RollBack', 'RegressionOrNot', 'RolledBack', 'InsufficientEvidence', 'RollBackAfterError', 'RolloutFailed', 'AlertRollbackFailed', 'RollbackFailed',
           'StoppedOutsideWorkflow', 'Superseded',
           // The post-promotion watch (default 10 minutes).
           'WatchAfterPromotion', 'WatchCheck', 'WatchedOrNot',
@@ -366,7 +371,11 @@ describe('LambdaModelCanary with default options', () => {
       expect(choices('StoppedOutsideWorkflow')).toEqual({ promoted: 'Promoted', superseded: 'Superseded' });
       // Rolled back outside the workflow (fast path): the rollback step confirms and sends the alert.
       expect(def.States.StoppedOutsideWorkflow.Default).toBe('RollBack');
-      expect(def.States.RollBack.Next).toBe('RolledBack');
+      // After the rollback: a regression, or a rollout that could not gather the evidence in maxHold.
+      expect(def.States.RollBack.Next).toBe('RegressionOrNot');
+      expect(def.States.RegressionOrNot.Default).toBe('RolledBack');
+      expect(def.States.RegressionOrNot.Choices[0].Next).toBe('InsufficientEvidence');
+      expect(def.States.InsufficientEvidence).toMatchObject({ Type: 'Fail', Error: 'InsufficientEvidence' });
       expect(def.States.RolledBack).toMatchObject({ Type: 'Fail', Error: 'CanaryRolledBack' });
       expect(def.States.Promoted.Type).toBe('Succeed');
       expect(def.States.Superseded.Type).toBe('Succeed');
@@ -453,14 +462,14 @@ describe('LambdaModelCanary with default options', () => {
       expect(new Set(roles).size).toBe(HANDLERS.length);
     });
 
-    test('no handler role has a wildcard action but kms:GenerateDataKey* on the topic key; "*" as resource only for the check\'s GetMetricData and PutMetricData', () => {
+    test('no handler role has a wildcard action but kms:GenerateDataKey* on the topic key; "*" as resource only for the judge\'s GetMetricData and PutMetricData (check and watch)', () => {
       const [key] = Object.keys(resourcesOfType(s.json, 'AWS::KMS::Key'));
       for (const h of HANDLERS) {
         for (const [action, resources] of grants[h]) {
           // Publishing to an encrypted topic needs kms:GenerateDataKey* on its key (SNS documents the wildcard form).
           if (action === 'kms:GenerateDataKey*') expect(resources).toEqual([`\${${key}.Arn}`]);
           else expect(action).not.toContain('*');
-          if (resources.includes('*')) expect([h, resources]).toEqual(['check', ['*']]);
+          if (resources.includes('*')) expect([['check', ['*']], ['watch', ['*']]]).toContainEqual([h, resources]);
           if (resources.includes('*')) expect(['cloudwatch:GetMetricData', 'cloudwatch:PutMetricData']).toContain(action);
           // The one other wildcard: StopExecution on the executions of this workflow (their names are generated).
           for (const r of resources.filter((r) => r !== '*' && r.includes('*'))) {
@@ -473,10 +482,12 @@ describe('LambdaModelCanary with default options', () => {
     });
 
     // PutMetricData has no resource-level permissions; the condition key limits it to one namespace.
-    test('the check step publishes the judge\'s evidence into the judge\'s namespace only', () => {
-      const statements = statementsOfRole(s.json, roleOfFunction(s.json, s.handlerId('check'))).filter((st) => asArray(st.Action).includes('cloudwatch:PutMetricData'));
-      expect(statements).toEqual([{ Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': JUDGE_NAMESPACE } } }]);
-      for (const h of HANDLERS.filter((x) => x !== 'check')) expect(grants[h].get('cloudwatch:PutMetricData')).toBeUndefined();
+    test('the check step and the watch publish the judge\'s evidence into the judge\'s namespace only', () => {
+      for (const judge of ['check', 'watch']) {
+        const statements = statementsOfRole(s.json, roleOfFunction(s.json, s.handlerId(judge))).filter((st) => asArray(st.Action).includes('cloudwatch:PutMetricData'));
+        expect(statements).toEqual([{ Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': JUDGE_NAMESPACE } } }]);
+      }
+      for (const h of HANDLERS.filter((x) => x !== 'check' && x !== 'watch')) expect(grants[h].get('cloudwatch:PutMetricData')).toBeUndefined();
     });
 
     test('no handler role has an inline or managed policy beyond its default policy', () => {
@@ -493,7 +504,8 @@ describe('LambdaModelCanary with default options', () => {
     // Alias actions and GetFunctionConfiguration authorize against the function's unqualified ARN:
     // https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html
     test('lambda:UpdateAlias only on the model function, and only for the steps that move traffic', () => {
-      const shifters = ['release', 'set-weight', 'promote', 'rollback', 'on-alarm'];
+      // The watch ends the previous version's control share.
+      const shifters = ['release', 'set-weight', 'promote', 'rollback', 'on-alarm', 'watch'];
       for (const h of HANDLERS) {
         const resources = grants[h].get('lambda:UpdateAlias');
         if (shifters.includes(h)) expect(resources).toEqual([fnArn]);

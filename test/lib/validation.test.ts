@@ -271,7 +271,7 @@ describe('fails when a deploy cannot wait for the verdict', () => {
   });
 
   test('a schedule longer than the hour', () => {
-    expectProblem({ waitForVerdict: true, schedule: RolloutSchedule.fromPercentages([5, 25, 50, 100], Duration.minutes(15)) }, 'the rollout takes 62 min', 'bake for less');
+    expectProblem({ waitForVerdict: true, schedule: RolloutSchedule.fromPercentages([5, 25, 50, 100], Duration.minutes(15)) }, 'the rollout takes 64 min', 'bake for less');
   });
 
   test('the default schedule fits, and the verdict resource waits for the guard alarms', () => {
@@ -310,21 +310,21 @@ describe('the post-promotion watch (postPromotionWatch)', () => {
     expectProblem({ schedule, checkInterval: Duration.seconds(10), postPromotionWatch: Duration.hours(24) }, 'and a 86400s post-promotion watch', 'shorten postPromotionWatch or raise checkInterval');
   });
 
-  // 2 steps × (10 min + 30 s) = 21 min healthy: fits the 50 min alone, not with a 30-minute watch.
+  // 2 steps × (10 min + 30 s check + 30 s to a minute's edge) = 22 min healthy: fits the 50 min alone, not with a 30-minute watch.
   const short = RolloutSchedule.fromPercentages([50, 100], m(10));
 
   test('waitForVerdict counts the watch: a schedule that fits 50 min alone does not with a 30-minute watch', () => {
     expect(errorOf({ waitForVerdict: true, schedule: short, postPromotionWatch: Duration.seconds(0) })).toBeUndefined();
     expectProblem(
       { waitForVerdict: true, schedule: short, postPromotionWatch: m(30) },
-      'waitForVerdict: the rollout takes 51 min',
+      'waitForVerdict: the rollout takes 52 min',
       'the 30 min post-promotion watch',
       'shorten postPromotionWatch',
     );
   });
 
   test('waitForVerdict with a watch that still fits is accepted', () => {
-    expect(errorOf({ waitForVerdict: true, schedule: short, postPromotionWatch: m(29) })).toBeUndefined();
+    expect(errorOf({ waitForVerdict: true, schedule: short, postPromotionWatch: m(28) })).toBeUndefined();
   });
 
   test('without waitForVerdict a long watch is no problem for the deploy', () => {
