@@ -182,7 +182,7 @@ export class RolloutController extends Construct {
     const plan = {
       canaryName: this.canaryName,
       target: props.binding.targetConfig,
-      steps: schedule.steps.map((s) => ({ percent: s.percent, bakeSeconds: s.bake.toSeconds() })),
+      steps: schedule.steps.map((s) => ({ percent: s.percent, bakeSeconds: s.bake.toSeconds(), ...(s.minBake ? { minBakeSeconds: s.minBake.toSeconds() } : {}) })),
       checkIntervalSeconds: checkInterval.toSeconds(),
       minRequestsPerStep: minRequests,
       insufficientTraffic: o.onInsufficientTraffic ?? InsufficientTrafficAction.HOLD,

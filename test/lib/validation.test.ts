@@ -370,3 +370,32 @@ describe('the post-promotion watch (postPromotionWatch)', () => {
     expect(grantsOfRole(s.json, roleOfFunction(s.json, s.handlerId('on-alarm'))).has('states:DescribeExecution')).toBe(true);
   });
 });
+
+describe('promoting on evidence: the evidence-driven schedule, the gate margin and the control share', () => {
+  test('a minimum bake shorter than the metric period, or longer than the bake, is refused', () => {
+    expectProblem({ schedule: RolloutSchedule.evidenceDriven([10, 100], Duration.seconds(30), m(5)) }, 'schedule step 1 has minBake 30s', 'at least 60s');
+    expectProblem({ schedule: RolloutSchedule.evidenceDriven([10, 100], m(6), m(5)) }, 'schedule step 2 has minBake 360s', 'at most its bake (300s)');
+    expect(errorOf({ schedule: RolloutSchedule.EVIDENCE_10_50_100 })).toBeUndefined();
+  });
+
+  test('promotionMargin and controlPercent outside their ranges are refused', () => {
+    expectProblem({ promotionMargin: 1 }, 'promotionMargin is 1', 'give a multiple of stable');
+    expectProblem({ controlPercent: 30 }, 'controlPercent is 30', 'give 0 (no control at 100 %) to 20 percent');
+    expect(errorOf({ promotionMargin: 3, controlPercent: 0 })).toBeUndefined();
+  });
+
+  test('the plan carries the step minimum bakes, the margin and the control share', () => {
+    const stack = newStack();
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack, 'Model'), schedule: RolloutSchedule.EVIDENCE_10_50_100, promotionMargin: 3, controlPercent: 10 });
+    const plan = definitionOf(Template.fromStack(stack).toJSON() as TemplateJson).States.Plan.Result;
+    expect(plan.steps).toEqual([10, 50, 100].map((percent) => ({ percent, bakeSeconds: 300, minBakeSeconds: 60 })));
+    expect(plan.judge.promotionMargin).toBe(3);
+    expect(plan.controlPercent).toBe(10);
+  });
+
+  test('without judged guards there is no control share (nothing would use it)', () => {
+    const stack = newStack();
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack, 'Model'), guards: [Guard.errorRate()] });
+    expect(definitionOf(Template.fromStack(stack).toJSON() as TemplateJson).States.Plan.Result.controlPercent).toBe(0);
+  });
+});
