@@ -86,7 +86,8 @@ function median(xs: number[]): number | null {
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 export function isFalseRollback(r: StrategyRun): boolean {
-  if (r.weightZeroAtSeconds === null) return false;
+  // Stopped for want of evidence (canary at 0 %, alerted as not a regression) is no rollback.
+  if (r.weightZeroAtSeconds === null || r.outcome === 'insufficient_evidence') return false;
   return r.regressionOnsetSeconds === null || r.weightZeroAtSeconds < r.regressionOnsetSeconds;
 }
 

@@ -31,7 +31,8 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   // Before the call: traffic may follow the new weights from the moment it is made.
   const changedAt = nowSeconds();
   await target.shift(release, percent, split);
-  const now = nowSeconds();
+  // The bake counts from the second after the change: a step never bakes less than its bake.
+  const now = Math.ceil(Date.now() / 1000);
   const next: RolloutProgress = {
     ...progress,
     weightChangedAt: [...(progress.weightChangedAt ?? []), changedAt],

