@@ -48,8 +48,9 @@ export interface BehaviourChange extends VersionBehaviour {
   /** The first time the alias gives this version at least this share, in percent. */
   readonly whenCanaryPercent?: number;
   /**
-   * This many minutes after the version first serves all traffic as the target's stable version
-   * (promoted: the alias's FunctionVersion with no weights; the endpoint's stable-tagged variant alone).
+   * This many minutes after the version first becomes the target's stable version, serving all
+   * traffic but the previous version's control share if it keeps one (promoted: the alias's
+   * FunctionVersion with at most that one weight; the endpoint's stable-tagged variant with most of the weight).
    */
   readonly minutesAfterPromotion?: number;
   /** Whose share `whenCanaryPercent` watches. @default this version */
@@ -84,9 +85,11 @@ export const DEFAULT_BEHAVIOUR: Required<Omit<VersionBehaviour, 'respond' | 'sig
 };
 
 /**
- * What a version records when the scenario gives it no `signals`: what the example model
- * (bin/model/sentiment-model.ts) records for every request: a few tokens, no guardrail
- * intervention, a valid schema, its response length and its predicted class. `signals: {}` records none.
+ * What a version records when the scenario gives it no `signals`: what the example models
+ * (bin/model/) record for every request: a few tokens, no guardrail intervention, a valid schema,
+ * its response length and its predicted class, among the classes of both example canaries
+ * (positive/negative for the Lambda one, summary/refusal for the SageMaker one: each guard counts
+ * its own). `signals: {}` records none.
  */
 export const DEFAULT_SIGNALS: ModelSignalBehaviour = {
   inputTokens: { mean: 8, sd: 2 },
@@ -94,7 +97,7 @@ export const DEFAULT_SIGNALS: ModelSignalBehaviour = {
   guardrailInterventionRate: 0,
   schemaFailureRate: 0,
   responseLength: { mean: 80, sd: 4 },
-  classes: { positive: 0.6, negative: 0.4 },
+  classes: { positive: 0.36, negative: 0.24, summary: 0.38, refusal: 0.02 },
 };
 
 export function defaultResponse(event: unknown, version: string): unknown {
@@ -171,13 +174,14 @@ export class TrafficModel {
       return 0;
     };
     this.observeShare(share, now);
-    if (Object.keys(alias.weights).length === 0) this.observePromoted(alias.functionVersion, now);
+    // The canary promoted keeps the previous version at a control share during the watch (at most 20 %).
+    if (share(alias.functionVersion) >= 80 - 1e-9) this.observePromoted(alias.functionVersion, now);
   }
 
   /** Latches `whenCanaryPercent` changes against each version's share of the traffic now, in percent (a SageMaker endpoint's variants). */
   public observeShares(shares: Readonly<Record<string, number>>, now: number, stable?: string): void {
     this.observeShare((version) => shares[version] ?? 0, now);
-    if (stable !== undefined && (shares[stable] ?? 0) >= 100 - 1e-9) this.observePromoted(stable, now);
+    if (stable !== undefined && (shares[stable] ?? 0) >= 80 - 1e-9) this.observePromoted(stable, now);
   }
 
   private observePromoted(version: string, now: number): void {
