@@ -15,9 +15,10 @@
  * healthy minutes before a change at minute k is capped at ln(1/π_k): the price of not knowing k.
  *
  * The weights: π_0 = FIRST_MINUTE_WEIGHT (a canary bad from its deploy, the common case, pays
- * ln 2), and the rest over the later minutes by π_k = (1 − π_0)·H / ((k + H − 1)(k + H)), which sums
- * to 1 − π_0 over k ≥ 1 (a telescoping series), is about (1 − π_0)/H over the rollout's expected
- * length H and falls off as 1/k² after it: a rollout that lasts longer than planned stays covered.
+ * ln 2); the minutes 1..H of the rollout's expected length H share (1 − π_0)(1 − TAIL_WEIGHT)
+ * equally; the minutes after it share (1 − π_0)·TAIL_WEIGHT by π_k ∝ H / ((k − 1) k), a telescoping
+ * series that sums to 1 over k > H: a rollout that lasts longer than planned (holds, a long watch)
+ * stays covered, at a price that grows like ln k².
  *
  * M is computed by a Shiryaev–Roberts-style recursion per alternative, A_t = (A_{t−1} + π_t) · LR_t,
  * in O(minutes × alternatives).
@@ -27,6 +28,8 @@ import { ALTERNATIVES, type ConditionalMinute, minuteLogRatios } from './odds-ra
 
 /** The weight of a change at the rollout's first minute (the canary worse from its deploy). */
 export const FIRST_MINUTE_WEIGHT = 0.5;
+/** The share of the later minutes' weight for changes after the expected length of the rollout. */
+export const TAIL_WEIGHT = 0.2;
 
 /** The prior over change minutes: the rollout's expected length in minutes sets the spread. */
 export interface ChangePrior {
@@ -37,16 +40,18 @@ export interface ChangePrior {
 /** ln π_k: the weight of an e-process started at minute k (0 = the rollout's first minute). */
 export function logStartWeight(k: number, prior: ChangePrior): number {
   if (k === 0) return Math.log(FIRST_MINUTE_WEIGHT);
-  const h = Math.max(1, prior.horizonMinutes);
-  return Math.log(1 - FIRST_MINUTE_WEIGHT) + Math.log(h) - Math.log(k + h - 1) - Math.log(k + h);
+  const h = Math.max(1, Math.round(prior.horizonMinutes));
+  const later = Math.log(1 - FIRST_MINUTE_WEIGHT);
+  if (k <= h) return later + Math.log(1 - TAIL_WEIGHT) - Math.log(h);
+  return later + Math.log(TAIL_WEIGHT) + Math.log(h) - Math.log(k - 1) - Math.log(k);
 }
 
-/** ln Σ_{k ≤ t} π_k, in closed form (the telescoping sum). */
-function logStartedMass(t: number, prior: ChangePrior): number {
-  const h = Math.max(1, prior.horizonMinutes);
-  // Σ_{k=1..t} H/((k+H−1)(k+H)) = 1 − H/(t+H)
-  const later = t >= 1 ? (1 - FIRST_MINUTE_WEIGHT) * (1 - h / (t + h)) : 0;
-  return Math.log(FIRST_MINUTE_WEIGHT + later);
+/** Σ_{k ≤ t} π_k, in closed form (Σ_{k=H+1..t} H/((k−1)k) = 1 − H/t). */
+function startedMass(t: number, prior: ChangePrior): number {
+  const h = Math.max(1, Math.round(prior.horizonMinutes));
+  const inHorizon = (1 - TAIL_WEIGHT) * (Math.min(t, h) / h);
+  const tail = t > h ? TAIL_WEIGHT * (1 - h / t) : 0;
+  return FIRST_MINUTE_WEIGHT + (1 - FIRST_MINUTE_WEIGHT) * (inHorizon + tail);
 }
 
 export interface Detection {
@@ -63,7 +68,14 @@ export interface Detection {
  * e-process by 1 and still counts as a minute: the weights are fixed by the clock, not by the data.
  */
 export function detect(minutes: readonly ConditionalMinute[], psi0: number, prior: ChangePrior, side: 'above' | 'below' = 'above'): Detection {
+  const path = detectionPath(minutes, psi0, prior, side);
+  return { logEvidence: path.logEvidence[path.logEvidence.length - 1] ?? 0, changeMinute: path.changeMinute };
+}
+
+/** ln M_t after each minute t (index t: after minutes 0..t), one pass: what a look after every minute sees. */
+export function detectionPath(minutes: readonly ConditionalMinute[], psi0: number, prior: ChangePrior, side: 'above' | 'below' = 'above'): { logEvidence: number[]; changeMinute: number } {
   const j = ALTERNATIVES.length;
+  const path: number[] = [];
   const logA = new Array<number>(j).fill(-Infinity);
   // Per alternative, the best start so far and its log product (a CUSUM beside the sum), to name the change.
   let best = { logE: -Infinity, start: 0 };
@@ -82,9 +94,9 @@ export function detect(minutes: readonly ConditionalMinute[], psi0: number, prio
       bestLog[a] += ratios[a];
       if (bestLog[a] > best.logE) best = { logE: bestLog[a], start: bestStart[a] };
     }
+    // The e-processes that start later count with their weight at 1.
+    const notYet = Math.log(Math.max(0, 1 - startedMass(t, prior)));
+    path.push(logSumExp([logMeanExp(logA), notYet]));
   });
-  const started = logMeanExp(logA);
-  const t = minutes.length;
-  const notYet = t === 0 ? 0 : Math.log(Math.max(0, 1 - Math.exp(logStartedMass(t - 1, prior))));
-  return { logEvidence: logSumExp([started, notYet]), changeMinute: best.start };
+  return { logEvidence: path, changeMinute: best.start };
 }
