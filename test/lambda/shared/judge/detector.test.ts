@@ -2,7 +2,7 @@ import { detectionPath, FIRST_MINUTE_WEIGHT, logStartWeight } from '../../../../
 import { ConditionalMinute, type MinuteTable } from '../../../../lambda/shared/judge/odds-ratio';
 import { judgeGuards, type GuardReading } from '../../../../lambda/shared/judge/verdict';
 import type { JudgePlan, RateGuardPlan } from '../../../../lambda/shared/judge-plan';
-import { Random } from '../../../../sim/random';
+import { Random } from '../../../../sim/aws/core/random';
 
 /** Binomial draw by geometric gaps between successes: O(successes), exact. */
 function binomial(random: Random, n: number, p: number): number {
