@@ -1,8 +1,9 @@
-import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { judgeGuards, publishEvidence, readGuards } from '../../../../lambda/shared/judge';
 import { EVIDENCE_METRIC, JUDGE_NAMESPACE, type JudgePlan, VERSION_PLACEHOLDER } from '../../../../lambda/shared/judge-plan';
 import { Random } from '../../../../sim/aws/core/random';
+import { answer, traffic } from './fake-cloudwatch';
 
 const cloudwatch = mockClient(CloudWatchClient);
 beforeEach(() => cloudwatch.reset());
@@ -20,54 +21,6 @@ const plan: JudgePlan = {
     { name: 'LatencyVsStable', test: 'scale', description: 'canary at most 1.2 × slower', values: metric('Duration'), maxRatio: 1.2, referencePercentiles: [50, 95], direction: 'higher' },
   ],
 };
-
-/** Raw requests per version and minute; the fake CloudWatch answers Sum, SampleCount, pNN and PR(:x) from them. */
-type Requests = Map<string, Map<number, { error: boolean; ms: number }[]>>;
-
-function traffic(random: Random, minutes: number[], perMinute: Record<string, number>, behaviour: Record<string, { errorRate: number; p50: number; p95: number }>): Requests {
-  const out: Requests = new Map();
-  for (const [version, n] of Object.entries(perMinute)) {
-    const byMinute = new Map<number, { error: boolean; ms: number }[]>();
-    for (const t of minutes) {
-      const b = behaviour[version];
-      byMinute.set(t, Array.from({ length: n }, () => ({ error: random.chance(b.errorRate), ms: random.latency(b.p50, b.p95) })));
-    }
-    out.set(version, byMinute);
-  }
-  return out;
-}
-
-function answer(requests: Requests) {
-  return (input: GetMetricDataCommandInput) => {
-    const start = input.StartTime!.getTime() / 1000;
-    const end = input.EndTime!.getTime() / 1000;
-    return {
-      MetricDataResults: input.MetricDataQueries!.map((q) => {
-        const stat = q.MetricStat!;
-        const period = stat.Period!;
-        const version = stat.Metric!.Dimensions!.find((d) => d.Name === 'ExecutedVersion')!.Value!;
-        const timestamps: Date[] = [];
-        const values: number[] = [];
-        // Periods run from StartTime (GetMetricData's rule); each holds the requests of its minutes.
-        for (let p = start; p + period <= end; p += period) {
-          const list = [...(requests.get(version) ?? [])].filter(([t]) => t >= p && t < p + period).flatMap(([, l]) => l);
-          if (list.length === 0) continue;
-          const ms = list.map((r) => r.ms).sort((a, b) => a - b);
-          const name = stat.Metric!.MetricName;
-          const s = stat.Stat!;
-          let v: number;
-          if (s === 'Sum') v = name === 'Errors' ? list.filter((r) => r.error).length : list.length;
-          else if (s === 'SampleCount') v = list.length;
-          else if (s.startsWith('PR(:')) v = (100 * ms.filter((x) => x <= Number(s.slice(4, -1))).length) / ms.length;
-          else v = ms[Math.max(0, Math.ceil((Number(s.slice(1)) / 100) * ms.length) - 1)];
-          timestamps.push(new Date(p * 1000));
-          values.push(v);
-        }
-        return { Id: q.Id, Timestamps: timestamps, Values: values };
-      }),
-    };
-  };
-}
 
 const minutes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => START + (from + i) * 60);
 
