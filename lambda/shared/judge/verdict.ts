@@ -6,8 +6,8 @@
 import { alphaOf, DEFAULT_HORIZON_MINUTES, GROSS_HARM_MIN_RATE, type JudgedGuardPlan, type JudgePlan, PROMOTION_MISS_RATE } from '../judge-plan';
 import { type ChangePrior, detect } from './detector';
 import { logMeanExp } from './log-factorial';
-import { ConditionalMinute, logEvidence, type MinuteTable, oddsRatioEstimate, oddsRatioInterval } from './odds-ratio';
-import { rateBound } from './rate-bounds';
+import { ConditionalMinute, logEvidenceExpecting, type MinuteTable, oddsRatioEstimate, oddsRatioInterval } from './odds-ratio';
+import { logEvidenceRateBelow, rateBound } from './rate-bounds';
 
 /** One comparison a guard is made of (a reference percentile and side, a class and side). */
 export interface Comparison {
@@ -145,6 +145,11 @@ function judgeOne(r: GuardReading, alpha: number, prior: ChangePrior, margin: nu
   return { ...verdict, summary: describe(r.guard, best.c, verdict) + absoluteNote + sinceNote };
 }
 
+/** The promotion gate of a guard's comparisons alone (what a step to 100 % waits for; judgeGuards decides it with `gate`). */
+export function promotionGate(comparisons: readonly Comparison[], margin: number): GateVerdict {
+  return gateOf(comparisons.map((c) => ({ c, minutes: c.minutes.map((t) => new ConditionalMinute(t)) })), margin);
+}
+
 /** A guard whose data miss one version entirely cannot compare them. */
 function blindness(r: GuardReading): string | undefined {
   const arms = r.comparisons[0]?.minutes ?? [];
@@ -189,18 +194,19 @@ function fmt(x: number): string {
  * GROSS_HARM_MIN_RATE of the canary's requests with the event". The gate rejects it at
  * PROMOTION_MISS_RATE by rejecting either part (each contains it): the one-sided anytime-valid
  * test of ψ ≥ margin (the same as the odds ratio's upper bound lying below the margin: the
- * evidence grows monotonically in it), or the canary's own anytime-valid upper rate bound
- * (rate-bounds.ts) lying below the rate.
+ * evidence grows monotonically in it; its e-value bets half on ψ = 1, what a healthy canary
+ * shows), or the test of the canary's own rate being that high (rate-bounds.ts).
  */
-function gateOf(scored: readonly { c: Comparison; minutes: ConditionalMinute[] }[], margin: number): GateVerdict {
+function gateOf(scored: readonly { c: Comparison; minutes: readonly ConditionalMinute[] }[], margin: number): GateVerdict {
   const bar = Math.log(1 / PROMOTION_MISS_RATE);
   const each = scored.map(({ c, minutes }) => {
     const harmUp = c.side === 'above';
     const edge = harmUp ? Math.max(margin, c.psi0) : Math.min(1 / margin, c.psi0);
-    const logE = logEvidence(minutes, edge, harmUp ? 'below' : 'above');
+    // A healthy canary shows ψ = 1: the gate's e-value bets half on it.
+    const logE = logEvidenceExpecting(minutes, edge, harmUp ? 'below' : 'above', 1);
     const canary = sum(c.minutes, 'canary');
-    const rare = harmUp && canary.trials > 0 && rateBound(canary.events, canary.trials, PROMOTION_MISS_RATE, 'upper') < GROSS_HARM_MIN_RATE;
-    return { c, logE: rare ? Math.max(logE, bar) : logE };
+    const rare = harmUp ? logEvidenceRateBelow(canary.events, canary.trials, GROSS_HARM_MIN_RATE) : -Infinity;
+    return { c, logE: Math.max(logE, rare) };
   });
   const worst = each.reduce((a, b) => (b.logE < a.logE ? b : a));
   return { cleared: worst.logE >= bar, margin, comparison: worst.c.label, log10Evidence: worst.logE / LN10 };
