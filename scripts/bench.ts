@@ -98,8 +98,9 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
   return results;
 }
 
-/** A section of BENCHMARKS.md measured by other commands than the bench's: a rewrite keeps it as it stands. */
+/** Sections of BENCHMARKS.md measured by other commands than the bench's: a rewrite keeps them as they stand. */
 const MEMORY_SECTION = '## Memory and the full fault matrix';
+const JUDGE_SECTION = '## The judge by Monte Carlo';
 
 /** The section headed `title` in `markdown` (up to the next `## ` heading), with a blank line before it; '' if absent. */
 export function keptSection(markdown: string, title: string): string {
@@ -238,8 +239,9 @@ async function main(argv: string[]): Promise<void> {
   if (o.write) {
     const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${bundleReport()}\n`;
     const file = path.join(ROOT, 'BENCHMARKS.md');
-    const memory = keptSection(existsSync(file) ? readFileSync(file, 'utf8') : '', MEMORY_SECTION);
-    writeFileSync(file, markdown(report, command) + bundles + memory);
+    const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const kept = keptSection(current, JUDGE_SECTION) + keptSection(current, MEMORY_SECTION);
+    writeFileSync(file, markdown(report, command) + bundles + kept);
   }
   if (o.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
