@@ -18,6 +18,7 @@ import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from 
 import { type BenchReport, goalLines, markdown, tableLines, tradeOffLines } from './bench-markdown';
 import { checkGoals, DEFAULTS, goalsMet, rateText, scenarioKind, summarize } from './bench-summary';
 import { bundleReport } from './bundle-report';
+import { SECTION as JUDGE_SECTION } from './judge-monte-carlo';
 
 export { isFalseRollback, summarize, checkGoals, clopperPearson, scenarioKind, DEFAULTS } from './bench-summary';
 export { markdown, tableLines } from './bench-markdown';
@@ -100,7 +101,6 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
 
 /** Sections of BENCHMARKS.md measured by other commands than the bench's: a rewrite keeps them as they stand. */
 const MEMORY_SECTION = '## Memory and the full fault matrix';
-const JUDGE_SECTION = '## The judge by Monte Carlo';
 
 /** The section headed `title` in `markdown` (up to the next `## ` heading), with a blank line before it; '' if absent. */
 export function keptSection(markdown: string, title: string): string {
