@@ -69,11 +69,13 @@ export interface CheckObservation {
 }
 
 /**
- * Whether passing this step gives the canary all traffic (the next step is 100 %, or the
- * promotion follows): the promotion gate holds it until the evidence is in.
+ * Whether passing this step gives the canary all traffic: the next step is 100 %, or the promotion
+ * follows a last step below 100 % or one the canary entered without the gate (a schedule of one
+ * step at 100 %). A last step at 100 % reached through the gate serves all traffic already.
  */
 export function isGatedStep(plan: RolloutPlan, stepIndex: number): boolean {
-  return isLastStep(plan, stepIndex) || plan.steps[stepIndex + 1].percent >= 100;
+  if (!isLastStep(plan, stepIndex)) return plan.steps[stepIndex + 1].percent >= 100;
+  return plan.steps[stepIndex].percent < 100 || stepIndex === 0;
 }
 
 /** Whether the check should ask the judge for the promotion gate now (it costs a pass over the minutes). */

@@ -192,10 +192,10 @@ function fmt(x: number): string {
  * The promotion gate. A gross regression of a comparison is "odds at least `margin` × stable's
  * (ψ ≥ margin; ψ ≤ 1/margin where the harm is a drop) and, for a rise, at least
  * GROSS_HARM_MIN_RATE of the canary's requests with the event". The gate rejects it at
- * PROMOTION_MISS_RATE by rejecting either part (each contains it): the one-sided anytime-valid
- * test of ψ ≥ margin (the same as the odds ratio's upper bound lying below the margin: the
- * evidence grows monotonically in it; its e-value bets half on ψ = 1, what a healthy canary
- * shows), or the test of the canary's own rate being that high (rate-bounds.ts).
+ * PROMOTION_MISS_RATE with the average of two e-values, each valid under it: the one-sided
+ * anytime-valid test of ψ ≥ margin (its e-value bets half on ψ = 1, what a healthy canary shows;
+ * rejecting it alone is the odds ratio's upper bound lying below the margin), and the test of the
+ * canary's own rate being that high (rate-bounds.ts; what clears rare events).
  */
 function gateOf(scored: readonly { c: Comparison; minutes: readonly ConditionalMinute[] }[], margin: number): GateVerdict {
   const bar = Math.log(1 / PROMOTION_MISS_RATE);
@@ -205,8 +205,8 @@ function gateOf(scored: readonly { c: Comparison; minutes: readonly ConditionalM
     // A healthy canary shows ψ = 1: the gate's e-value bets half on it.
     const logE = logEvidenceExpecting(minutes, edge, harmUp ? 'below' : 'above', 1);
     const canary = sum(c.minutes, 'canary');
-    const rare = harmUp ? logEvidenceRateBelow(canary.events, canary.trials, GROSS_HARM_MIN_RATE) : -Infinity;
-    return { c, logE: Math.max(logE, rare) };
+    // Both tests are valid under a gross regression: their average is an e-value for it too.
+    return { c, logE: harmUp ? logMeanExp([logE, logEvidenceRateBelow(canary.events, canary.trials, GROSS_HARM_MIN_RATE)]) : logE };
   });
   const worst = each.reduce((a, b) => (b.logE < a.logE ? b : a));
   return { cleared: worst.logE >= bar, margin, comparison: worst.c.label, log10Evidence: worst.logE / LN10 };

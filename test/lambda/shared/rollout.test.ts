@@ -207,9 +207,14 @@ describe('decideCheck: every guard decides or says it cannot, and the canary get
     expect(toAll.hold).toBe('evidence');
     expect(toAll.reason).toMatch(/do not yet rule out a 5 × regression of GuardrailBlockRateVsStable, needed before the canary gets all traffic/);
     expect(decideCheck(gated, at(1, 700), seen([], [])).decision).toBe('advance');
-    // The last step promotes only on evidence too.
-    expect(decideCheck(gated, at(2, 700), seen([], ['ErrorRateVsStable'])).hold).toBe('evidence');
-    expect(decideCheck(gated, at(2, 700), seen([], [])).decision).toBe('promote');
+    // A last step at 100 % was entered through the gate: it promotes without waiting again...
+    expect(decideCheck(gated, at(2, 700), seen([], ['ErrorRateVsStable'])).decision).toBe('promote');
+    // ...a last step below 100 %, or a single step at 100 % (blue/green), promotes only on evidence.
+    const below = plan({ judge, steps: [{ percent: 5, bakeSeconds: 600 }, { percent: 50, bakeSeconds: 600 }] });
+    expect(decideCheck(below, at(1, 700), seen([], ['ErrorRateVsStable'])).hold).toBe('evidence');
+    const blueGreen = plan({ judge, steps: [{ percent: 100, bakeSeconds: 600 }] });
+    expect(decideCheck(blueGreen, at(0, 700), seen([], ['ErrorRateVsStable'])).hold).toBe('evidence');
+    expect(decideCheck(blueGreen, at(0, 700), seen([], [])).decision).toBe('promote');
   });
 
   test('without the evidence by maxHold: canary to 0 % as insufficient evidence, not as a regression', () => {
@@ -234,5 +239,6 @@ describe('decideCheck: every guard decides or says it cannot, and the canary get
     // To 100 % only with the evidence.
     expect(decideCheck(evidence, at(1, 300), seen([], ['ErrorRateVsStable'])).hold).toBe('evidence');
     expect(decideCheck(evidence, at(2, 61), seen([], [])).decision).toBe('promote');
+    expect(decideCheck(evidence, at(2, 61), seen([], ['ErrorRateVsStable'])).decision).toBe('bake');
   });
 });
