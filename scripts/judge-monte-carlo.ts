@@ -23,25 +23,12 @@ import { clopperPearson } from './bench-summary';
 
 export const SECTION = '## The judge by Monte Carlo';
 
-function binomial(random: Random, n: number, p: number): number {
-  if (p <= 0 || n <= 0) return 0;
-  if (p >= 1) return n;
-  const logQ = Math.log(1 - p);
-  let k = 0;
-  let i = Math.floor(Math.log(1 - random.next()) / logQ);
-  while (i < n) {
-    k++;
-    i += 1 + Math.floor(Math.log(1 - random.next()) / logQ);
-  }
-  return k;
-}
-
 /** A minute: `rps` requests a second split at `share`, stable's event rate `p`, the canary's odds `ratio` × stable's. */
 function minute(random: Random, rps: number, share: number, p: number, ratio: number): MinuteTable {
-  const canary = binomial(random, Math.round(rps * 60), share);
+  const canary = random.binomial(Math.round(rps * 60), share);
   const stable = Math.round(rps * 60) - canary;
   const odds = (ratio * p) / (1 - p);
-  return { canaryTrials: canary, canaryEvents: binomial(random, canary, odds / (1 + odds)), stableTrials: stable, stableEvents: binomial(random, stable, p) };
+  return { canaryTrials: canary, canaryEvents: random.binomial(canary, odds / (1 + odds)), stableTrials: stable, stableEvents: random.binomial(stable, p) };
 }
 
 /** The default schedule's shares minute by minute (5/25/50 %, then 95 % with the 5 % control through the 100 % step and the watch). */

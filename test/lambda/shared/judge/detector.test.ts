@@ -4,22 +4,10 @@ import { judgeGuards, type GuardReading } from '../../../../lambda/shared/judge/
 import type { JudgePlan, RateGuardPlan } from '../../../../lambda/shared/judge-plan';
 import { Random } from '../../../../sim/aws/core/random';
 
-/** Binomial draw by geometric gaps between successes: O(successes), exact. */
-function binomial(random: Random, n: number, p: number): number {
-  const logQ = Math.log(1 - p);
-  let k = 0;
-  let i = Math.floor(Math.log(1 - random.next()) / logQ);
-  while (i < n) {
-    k++;
-    i += 1 + Math.floor(Math.log(1 - random.next()) / logQ);
-  }
-  return k;
-}
-
 /** A minute with canary odds `ratio` × stable's (stable's event rate `p`). */
 function minute(random: Random, canary: number, stable: number, p: number, ratio: number): MinuteTable {
   const odds = (ratio * p) / (1 - p);
-  return { canaryTrials: canary, canaryEvents: binomial(random, canary, odds / (1 + odds)), stableTrials: stable, stableEvents: binomial(random, stable, p) };
+  return { canaryTrials: canary, canaryEvents: random.binomial(canary, odds / (1 + odds)), stableTrials: stable, stableEvents: random.binomial(stable, p) };
 }
 
 const metric = { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: {} };

@@ -1,10 +1,27 @@
 /**
- * A fake CloudWatch for the judge's tests: raw requests per version and minute, from which it
+ * The judge's tests' fixtures: the default judged guards, and a fake CloudWatch: raw requests per version and minute, from which it
  * answers GetMetricData's Sum, SampleCount, pNN and PR(:x), in periods from StartTime (as
  * GetMetricData does), one datapoint per period that holds requests.
  */
 import type { GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { type JudgePlan, VERSION_PLACEHOLDER } from '../../../../lambda/shared/judge-plan';
 import type { Random } from '../../../../sim/aws/core/random';
+
+/** A minute boundary to start the tests' rollouts at. */
+export const START = 1_800_000_000 - (1_800_000_000 % 60);
+export const versions = { canary: '7', stable: '6' };
+const metric = (name: string) => ({ namespace: 'AWS/Lambda', metricName: name, dimensions: { FunctionName: 'fn', ExecutedVersion: VERSION_PLACEHOLDER } });
+
+/** The default judged guards: error odds at most 1.5 × stable's, latency at most 1.2 × at stable's p50 and p95. */
+export const plan: JudgePlan = {
+  alpha: 0.01,
+  canaryName: 'sentiment',
+  stackName: 'Stack',
+  guards: [
+    { name: 'ErrorRateVsStable', test: 'rate', description: 'canary odds of an error at most 1.5 × stable’s', events: metric('Errors'), trials: metric('Invocations'), maxRatio: 1.5 },
+    { name: 'LatencyVsStable', test: 'scale', description: 'canary at most 1.2 × slower', values: metric('Duration'), maxRatio: 1.2, referencePercentiles: [50, 95], direction: 'higher' },
+  ],
+};
 
 export interface RawRequest {
   readonly error: boolean;

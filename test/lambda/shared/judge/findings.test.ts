@@ -7,25 +7,12 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { judgeGuards, readGuards } from '../../../../lambda/shared/judge';
-import { type JudgePlan, VERSION_PLACEHOLDER } from '../../../../lambda/shared/judge-plan';
 import { Random } from '../../../../sim/aws/core/random';
-import { answer, secondsTraffic } from './fake-cloudwatch';
+import { answer, secondsTraffic, plan, START, versions } from './fake-cloudwatch';
 
 const cloudwatch = mockClient(CloudWatchClient);
 beforeEach(() => cloudwatch.reset());
 
-const START = 1_800_000_000 - (1_800_000_000 % 60);
-const versions = { canary: '7', stable: '6' };
-const metric = (name: string) => ({ namespace: 'AWS/Lambda', metricName: name, dimensions: { FunctionName: 'fn', ExecutedVersion: VERSION_PLACEHOLDER } });
-const plan: JudgePlan = {
-  alpha: 0.01,
-  canaryName: 'sentiment',
-  stackName: 'Stack',
-  guards: [
-    { name: 'ErrorRateVsStable', test: 'rate', description: 'errors', events: metric('Errors'), trials: metric('Invocations'), maxRatio: 1.5 },
-    { name: 'LatencyVsStable', test: 'scale', description: 'latency', values: metric('Duration'), maxRatio: 1.2, referencePercentiles: [50, 95], direction: 'higher' },
-  ],
-};
 const healthy = { errorRate: 0.01, p50: 120, p95: 300 };
 
 describe('a canary deployed while stable is quiet (finding 2)', () => {

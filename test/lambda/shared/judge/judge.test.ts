@@ -1,26 +1,13 @@
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { judgeGuards, publishEvidence, readGuards } from '../../../../lambda/shared/judge';
-import { EVIDENCE_METRIC, JUDGE_NAMESPACE, type JudgePlan, VERSION_PLACEHOLDER } from '../../../../lambda/shared/judge-plan';
+import { EVIDENCE_METRIC, JUDGE_NAMESPACE, type JudgePlan } from '../../../../lambda/shared/judge-plan';
 import { Random } from '../../../../sim/aws/core/random';
-import { answer, traffic } from './fake-cloudwatch';
+import { answer, traffic, plan, START, versions } from './fake-cloudwatch';
 
 const cloudwatch = mockClient(CloudWatchClient);
 beforeEach(() => cloudwatch.reset());
 
-const START = 1_800_000_000 - (1_800_000_000 % 60);
-const versions = { canary: '7', stable: '6' };
-const metric = (name: string) => ({ namespace: 'AWS/Lambda', metricName: name, dimensions: { FunctionName: 'fn', ExecutedVersion: VERSION_PLACEHOLDER } });
-
-const plan: JudgePlan = {
-  alpha: 0.01,
-  canaryName: 'sentiment',
-  stackName: 'Stack',
-  guards: [
-    { name: 'ErrorRateVsStable', test: 'rate', description: 'canary odds of an error at most 1.5 × stable’s', events: metric('Errors'), trials: metric('Invocations'), maxRatio: 1.5 },
-    { name: 'LatencyVsStable', test: 'scale', description: 'canary at most 1.2 × slower', values: metric('Duration'), maxRatio: 1.2, referencePercentiles: [50, 95], direction: 'higher' },
-  ],
-};
 
 const minutes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => START + (from + i) * 60);
 
