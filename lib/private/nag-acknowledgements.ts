@@ -46,10 +46,11 @@ export function acknowledgeFindings(controller: RolloutController): void {
     }
   }
 
-  // The check step reads request counts.
-  const check = controller.handlers['check'];
-  if (check?.role) {
-    acknowledge(check.role, 'AwsSolutions-IAM5[Resource::*]', 'cloudwatch:GetMetricData and cloudwatch:PutMetricData have no resource-level permissions (Service Authorization Reference: Resource types column is empty), so their only resource is "*"; PutMetricData is limited to the judge\'s namespace by the condition cloudwatch:namespace.');
+  // The check step and the post-promotion watch run the judge: they read per-minute aggregates and publish its evidence.
+  for (const judge of ['check', 'watch']) {
+    const role = controller.handlers[judge]?.role;
+    if (!role) continue;
+    acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'cloudwatch:GetMetricData and cloudwatch:PutMetricData have no resource-level permissions (Service Authorization Reference: Resource types column is empty), so their only resource is "*"; PutMetricData is limited to the judge\'s namespace by the condition cloudwatch:namespace.');
   }
 
   // The release step stops the running rollout of its own state machine when a newer release supersedes it.
