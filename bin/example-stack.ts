@@ -5,13 +5,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
 import * as path from 'node:path';
-import { Guard, LambdaModelCanary, SageMakerModelCanary } from '../lib';
+import { Guard, LambdaModelCanary, type RolloutSchedule, SageMakerModelCanary } from '../lib';
 
 export interface ExampleStackProps extends StackProps {
   /** Bump to publish a new model version. */
   readonly modelVersion?: string;
   /** S3 URI of the SageMaker model artifacts; a new URI releases a new model. */
   readonly sageMakerModelData?: string;
+  /** The Lambda canary's schedule (the bench runs it with RolloutSchedule.EVIDENCE_10_50_100 too). @default the library's default */
+  readonly lambdaSchedule?: RolloutSchedule;
 }
 
 /**
@@ -78,6 +80,7 @@ export class ExampleStack extends Stack {
       alertEmails: ['ml-oncall@example.com'],
       preTrafficChecks: [{ payload: '{"text":"great product"}', repeat: 3, expectResponseContains: '"prediction"' }],
       guards: everyGuard(['positive', 'negative']),
+      schedule: props.lambdaSchedule,
     });
 
     // The same release flow on a SageMaker endpoint: a new model (here: new model data) is a release.

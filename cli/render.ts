@@ -22,7 +22,9 @@ function outcome(o: string): string {
 export function renderStatus(s: CanaryStatus): string {
   const lines: string[] = [];
   lines.push(pc.bold(`${s.canary}`) + pc.dim(` (stack ${s.stack}, ${s.target})`));
-  const canary = s.weights.canaryVersion ? `, canary ${v(s.weights.canaryVersion)} ${s.weights.canaryPercent}%` : '';
+  // In the post-promotion watch the previous version keeps a control share for the judged guards.
+  const control = s.rollout?.postPromotionWatch !== undefined && s.weights.canaryVersion === s.rollout.postPromotionWatch.previousVersion;
+  const canary = s.weights.canaryVersion ? `, ${control ? 'control' : 'canary'} ${v(s.weights.canaryVersion)} ${s.weights.canaryPercent}%` : '';
   lines.push(`traffic:  stable ${v(s.weights.stableVersion)} ${Number((100 - s.weights.canaryPercent).toFixed(2))}%${canary}`);
   const r = s.rollout;
   if (!r) {
@@ -36,6 +38,8 @@ export function renderStatus(s: CanaryStatus): string {
     }
     if (r.pausedBy) lines.push(pc.yellow(`paused:   ${r.reason?.replace(/^paused /, '') ?? `by ${r.pausedBy}`}; run \`cdk-model-canary resume ${s.canary}\` to go on`));
     if (r.approveCommand) lines.push(pc.yellow(`waiting:  for an approval: ${r.approveCommand}`));
+    for (const b of r.blindGuards ?? []) lines.push(pc.yellow(`blind:    ${b.name} cannot judge the canary (${b.why}): the step does not pass until it can`));
+    if (r.evidencePending?.length) lines.push(pc.yellow(`evidence: not yet enough to rule out a gross regression of ${r.evidencePending.join(', ')}`));
     if (r.reason && !r.pausedBy) lines.push(`why:      ${r.reason}`);
     if (r.cause && r.outcome !== 'in progress') lines.push(`cause:    ${r.cause}`);
     for (const p of r.pendingCommands) lines.push(pc.yellow(`pending:  ${p.command} by ${p.by} at ${p.at} (applies at the next check)`));

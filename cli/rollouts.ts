@@ -64,7 +64,7 @@ export async function readChannelOf(c: Clients, d: CanaryDescriptor): Promise<Co
   }
 }
 
-export type Outcome = 'in progress' | 'promoted' | 'rolled back' | 'failed' | 'superseded' | 'stopped' | 'timed out';
+export type Outcome = 'in progress' | 'promoted' | 'rolled back' | 'insufficient evidence' | 'failed' | 'superseded' | 'stopped' | 'timed out';
 
 export interface RolloutRecord {
   readonly execution: string;
@@ -117,7 +117,7 @@ function outcomeOf(status: string | undefined, error: string | undefined, output
       return external === 'superseded' ? 'superseded' : 'promoted';
     }
     case 'FAILED':
-      return error === 'CanaryRolledBack' ? 'rolled back' : 'failed';
+      return error === 'CanaryRolledBack' ? 'rolled back' : error === 'InsufficientEvidence' ? 'insufficient evidence' : 'failed';
     case 'ABORTED':
       return error === 'Superseded' ? 'superseded' : 'stopped';
     case 'TIMED_OUT':

@@ -4,7 +4,7 @@ import { approveCommand, nowSeconds } from '../lambda/shared/rollout';
 import { pendingCommands, shortIdentity } from '../lambda/shared/operator';
 import { targetFor } from '../lambda/targets';
 import type { CanaryDescriptor } from '../lambda/shared/operator';
-import type { RolloutPlan } from '../lambda/shared/types';
+import type { Hold, RolloutPlan } from '../lambda/shared/types';
 import { type Clients, listRollouts, readChannelOf, readPlan, readProgress, type RolloutRecord } from './rollouts';
 
 export interface GuardStatus {
@@ -31,7 +31,11 @@ export interface CanaryStatus {
     readonly secondsInStep?: number;
     /** Until the step's bake ends (0: baked, waiting for traffic, an approval or a resume). */
     readonly secondsToNextStep?: number;
-    readonly waitingFor?: 'traffic' | 'approval' | 'paused';
+    readonly waitingFor?: Hold;
+    /** Judged guards that cannot judge the canary (no reference from stable, no data): the step does not pass while they cannot. */
+    readonly blindGuards?: readonly { readonly name: string; readonly why: string }[];
+    /** Judged guards whose data do not yet rule out a gross regression (the promotion gate). */
+    readonly evidencePending?: readonly string[];
     readonly reason?: string;
     readonly pausedBy?: string;
     /** The command that approves the gate the rollout waits at. */
@@ -81,6 +85,8 @@ export async function canaryStatus(c: Clients, d: CanaryDescriptor, plan?: Rollo
           secondsInStep: running ? inStep : undefined,
           secondsToNextStep: running && step && inStep !== undefined && !progress?.operator?.pausedBy ? Math.max(0, step.bakeSeconds - inStep) : undefined,
           waitingFor: running ? progress?.hold : undefined,
+          blindGuards: running ? progress?.blindGuards : undefined,
+          evidencePending: running ? progress?.evidencePending : undefined,
           reason: progress?.reason,
           pausedBy: running && progress?.operator?.pausedBy ? shortIdentity(progress.operator.pausedBy.by) : undefined,
           approveCommand: running && progress?.hold === 'approval' ? approveCommand(plan) : undefined,

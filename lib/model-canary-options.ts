@@ -118,6 +118,19 @@ export interface ModelCanaryOptions {
   readonly falseRollbackRate?: number;
 
   /**
+   * Promote on evidence: before the canary gets all traffic, every judged guard's anytime-valid
+   * interval must rule out that the canary's odds of an event (an error, a guardrail block, a
+   * request slower than `maxRatio` × stable's percentile, a predicted class) are this many times
+   * stable's or more. A step waits at its share until they do (alerting once), for at most
+   * `maxHold`; a rollout that cannot gather that evidence ends as `insufficient_evidence` (canary
+   * at 0 %, not a regression). 5: the canary's data must have been able to catch a 5 × regression;
+   * at 2 requests a second a 1 % error rate is ruled out at 5 × within the default schedule, a
+   * 0.2 % rate needs about an hour more (BENCHMARKS.md). A guard without data blocks the step too.
+   * @default 5
+   */
+  readonly promotionMargin?: number;
+
+  /**
    * CloudWatch namespace the runtime helper writes the model signals to (the guards on tokens,
    * guardrail blocks, schema failures, response length, cost and predicted class read it).
    * @default 'ModelCanary'
@@ -161,14 +174,27 @@ export interface ModelCanaryOptions {
   /**
    * After the promotion the guard alarms keep watching the canary, now serving all traffic, for
    * this long, while the previous version stays routable (Lambda: its version; SageMaker: its
-   * variant at weight 0). A guard firing, or `cdk-model-canary abort`, in that window sends all
-   * traffic back to the previous version and alerts; the rollout then ends as rolled back. The
-   * judge compares canary with stable, which has no traffic after the promotion: only alarms watch.
+   * variant), at `controlPercent` of the traffic. A guard firing, the judge finding the canary worse
+   * than that control, or `cdk-model-canary abort`, in that window sends all traffic back to the
+   * previous version and alerts; the rollout then ends as rolled back.
    * `Duration.seconds(0)` ends the rollout at the promotion.
    * @default Duration.minutes(10); with `waitForVerdict`, at most what the deploy's 50 minutes leave
    * after the schedule (8 minutes with the default schedule)
    */
   readonly postPromotionWatch?: Duration;
+
+  /**
+   * The share of traffic (percent) the previous version keeps while the canary is at 100 %: its
+   * 100 % step and the post-promotion watch. The judged guards compare the canary with it minute
+   * by minute, so a regression that starts late is caught by the judge after the promotion too,
+   * not only by the alarms. At the watch's end the canary takes it. 0: the canary serves
+   * everything from its 100 % step on, and only the alarms watch it then. Used only with judged
+   * guards. 5 % costs the canary's full rollout a twentieth of the traffic for the 100 % step and
+   * the watch, and gives the judge about as many control requests a minute as the 5 % step gives
+   * the canary.
+   * @default 5
+   */
+  readonly controlPercent?: number;
 
   /**
    * `cdk deploy` waits for the rollout it starts: promoted, the deploy succeeds; rolled back or

@@ -14,6 +14,15 @@ export interface RolloutStep {
    * 100 % may have zero, meaning "then promote at once".
    */
   readonly bake: Duration;
+
+  /**
+   * Promote on evidence: from this bake on the step passes as soon as every judged guard's data
+   * rule out a gross regression (`promotionMargin`), the guards are quiet and the canary served
+   * `minRequestsPerStep`; at `bake` it passes as any step (a step to 100 % still waits for the
+   * evidence). At least one minute, at most `bake`. Needs judged guards (`Guard.errorRateVsStable()`...).
+   * @default - the step passes at `bake` only
+   */
+  readonly minBake?: Duration;
 }
 
 /**
@@ -49,6 +58,14 @@ export class RolloutSchedule {
   /** Blue/green: all traffic to the canary at once, 10 minutes of bake with the old version kept warm. */
   public static readonly ALL_AT_ONCE = RolloutSchedule.allAtOnce(Duration.minutes(10));
 
+  /**
+   * Promote on evidence: 10 % → 50 % → 100 %, each step passing as soon as the judged guards' data
+   * rule out a gross regression after a minute, or after 5 minutes without it (to 100 % only with
+   * it). A healthy canary at 20 requests a second or more reaches 100 % in about 10 minutes
+   * (BENCHMARKS.md); at low traffic it takes as long as the evidence does.
+   */
+  public static readonly EVIDENCE_10_50_100 = RolloutSchedule.evidenceDriven([10, 50, 100], Duration.minutes(1), Duration.minutes(5));
+
   /** The given shares in order, each baking for `bake`. */
   public static fromPercentages(percentages: number[], bake: Duration): RolloutSchedule {
     return new RolloutSchedule(percentages.map((percent) => ({ percent, bake })));
@@ -63,6 +80,14 @@ export class RolloutSchedule {
    */
   public static steps(percentages: number[], bake: Duration): RolloutSchedule {
     return RolloutSchedule.fromPercentages(percentages, bake);
+  }
+
+  /**
+   * The given shares in order, each passing once the judged guards' evidence is in and `minBake`
+   * has passed, and at `bake` at the latest (a step to 100 % only with the evidence).
+   */
+  public static evidenceDriven(percentages: number[], minBake: Duration, bake: Duration): RolloutSchedule {
+    return new RolloutSchedule(percentages.map((percent) => ({ percent, bake, minBake })));
   }
 
   /** `percent` for `bake`, then everything at once (CodeDeploy's canary shape). */

@@ -1,7 +1,7 @@
 /** BENCHMARKS.md from a bench report (scripts/bench.ts): the tables, the goals, the assumptions. */
 import { PRACTICAL_MARGIN } from '../sim/bench/practical-margin';
 import { ALL_STRATEGIES, ANCHOR_ASSUMPTIONS, ANCHOR_STRATEGIES, type AnyStrategy, type StrategyRun } from '../sim/bench/strategies';
-import { blastOf, type Cell, DEFAULTS, FAIR_ANCHOR_MAX_FALSE, type Goals, isFalseRollback, type Rate, rateText, type ScenarioKind } from './bench-summary';
+import { blastOf, type Cell, DEFAULTS, FAIR_ANCHOR_MAX_FALSE, type Goals, isFalseRollback, LATE_LIMIT_SECONDS, LATE_ONSET_MINUTES, type Rate, rateText, type ScenarioKind } from './bench-summary';
 
 export interface BenchReport {
   readonly date: string;
@@ -71,6 +71,12 @@ export function goalLines(goals: Goals): string[] {
     ...limitLines(goals),
     `- (c) blast radius ≤ a third of the best anchor's among those with ≤ ${FAIR_ANCHOR_MAX_FALSE * 100} % false rollbacks: ${mark(goals.blastRadius.every((b) => b.met))}`,
     ...goals.blastRadius.map((b) => `  - ${b.scenario}: ${mark(b.met)}: ${b.text}`),
+    `- (d) every regression caught, none promoted (issue 16): ${mark((goals.caught ?? []).every((x) => x.met))}`,
+    ...(goals.caught ?? []).map((x) => `  - ${x.scenario}: ${mark(x.met)}: ${x.text}`),
+    `- (e) late onsets (after ${LATE_ONSET_MINUTES}+ healthy minutes) at 0 % within ${LATE_LIMIT_SECONDS} s of the onset (issue 16): ${mark((goals.late ?? []).every((x) => x.met))}`,
+    ...(goals.late ?? []).map((x) => `  - ${x.scenario}: ${mark(x.met)}: ${x.text}`),
+    `- (f) healthy canaries' time to 100 % (issue 16): at 2 req/s or more within 1.5 × the default schedule's 30 minutes; with the evidence-driven schedule (model-canary-evidence) within 10 minutes at 20 req/s or more: ${mark((goals.timeTo100 ?? []).every((x) => x.met))}`,
+    ...(goals.timeTo100 ?? []).map((x) => `  - ${x.scenario}, ${x.strategy}: ${mark(x.met)}: ${x.text}`),
   ];
 }
 
@@ -82,10 +88,11 @@ function limitLines(goals: Goals): string[] {
   const missed = goals.detection.filter((d) => !d.met);
   if (missed.length === 0) return [];
   return [
-    '  - Where (b) is not met, the limit is traffic, not the metric period, the publication lag or the check interval (those',
-    '    three cost about 2.5 minutes, as the 25 % error scenario shows): at 1 canary request a second each minute carries too',
-    "    little evidence against the guard's margin for the judge's share of alpha (the example app's 7 judged guards share",
-    '    0.01). The same regressions at more traffic:',
+    '  - Where (b) is not met, the limit is traffic or the strata, not the check interval: at 1 canary request a second each',
+    "    minute carries too little evidence against the guard's margin for the judge's share of alpha (errors and latency get",
+    "    3/11 of 0.01 each in the example app), and the minute of the first step's change is not judged (it mixes two weights),",
+    '    so the first judged minute ends 120 s after a deploy at a minute boundary and is read 60 s later. The same regressions',
+    '    at more traffic:',
     ...missed.map((d) => {
       const twin = goals.detection.find((x) => x.scenario.startsWith(`${d.scenario}-`) && /-\d+rps$/.test(x.scenario));
       return `    - ${d.scenario} (${d.text}): ${twin ? `${twin.scenario}: ${twin.met ? 'met' : 'not met'}: ${twin.text}` : 'no higher-traffic twin in scenarios/'}`;
@@ -195,11 +202,12 @@ export function markdown(report: BenchReport, command: string): string {
     '  the canary at 100 %, nothing watches it any more: the run stops there and adds the expected rest (request rate × the',
     "  canary's error rate until the scenario's end) instead of simulating it request by request (`extrapolatedFromSeconds`).",
     '- **onset → 0 %**: seconds from the onset to weight 0, median over the seeds that rolled back after the onset (caught/runs).',
-    '- **to 100 %**: seconds from the deploy until the canary first gets all traffic (healthy scenarios).',
+    "- **to 100 %**: seconds from the deploy until the canary first gets all traffic (anchors) or its last step begins (this library:",
+    "  100 % but the previous version's 5 % control share, kept until the post-promotion watch ends); healthy scenarios.",
     '- **false rollbacks**: rollbacks of a canary that was not (yet) materially worse than stable; the rate over the healthy runs',
     '  carries an exact (Clopper-Pearson) 95 % interval.',
     '',
-    '## Goals (issue 8 §3), for model-canary',
+    '## Goals (issue 8 §3 and issue 16), for model-canary',
     '',
     ...goalLines(report.goals),
     '',
@@ -220,6 +228,7 @@ export function markdown(report: BenchReport, command: string): string {
     '## Anchor assumptions',
     '',
     '- **model-canary**: this library with its defaults, the synthesized workflow and real handlers, as `npm run simulate` runs it.',
+    '- **model-canary-evidence**: the same example app with `schedule: RolloutSchedule.EVIDENCE_10_50_100` on its Lambda canary (10 → 50 → 100 %, each step passing once the judged guards rule out a gross regression after a minute, or after 5 minutes without it; to 100 % only with it).',
     ...ANCHOR_STRATEGIES.filter((a) => report.strategies.includes(a)).map((a) => `- **${a}**: ${ANCHOR_ASSUMPTIONS[a]}`),
     '',
     '## Why, run by run (regressions with a later onset)',

@@ -25,6 +25,10 @@ export interface Cell {
   readonly detectionSecondsMax: number | null;
   /** Median seconds to 100 % over the seeds that reached it (healthy scenarios). */
   readonly secondsTo100Median: number | null;
+  /** Every seed's seconds to 100 % (null: it never got there), sorted, for the distribution. */
+  readonly secondsTo100: readonly (number | null)[];
+  /** Runs that promoted the canary (reached 100 % and ended promoted) after a regression began. */
+  readonly promotedBad: number;
   /** Rollbacks of a canary that was not (yet) worse: every rollback in a healthy scenario, and rollbacks before the onset. */
   readonly falseRollbacks: number;
   /** Mean real milliseconds per run. */
@@ -42,12 +46,60 @@ export interface Rate {
 /** What the goals need to know of a scenario beyond its runs. */
 export interface ScenarioKind {
   readonly name: string;
-  /** The canary is materially worse from its deploy on. */
+  /** The canary is materially worse from its deploy on, at 20 requests a second or more (the time goals). */
   readonly firstMinute: boolean;
-  /** Goal (b)'s limit on onset → 0 % in seconds (first-minute regressions). */
+  /** Goal (b)'s limit on onset → 0 % in seconds (first-minute regressions at 20 req/s or more, late onsets). */
   readonly detectionLimitSeconds: number | null;
+  /** The regression starts after 20 or more healthy minutes (issue 16's late onsets). */
+  readonly lateOnset?: boolean;
+  /** Any regression (caught and never promoted: issue 16). */
+  readonly regression?: boolean;
+  /** Requests a second when the traffic never changes (the time-to-100 % goal's traffic levels); null when it does. */
+  readonly steadyRequestsPerSecond?: number | null;
+  /** For an error regression: minutes of data the evidence needs at this traffic (informationFloor()). */
+  readonly informationFloor?: InformationFloor;
   /** Goal (c)'s blast radius counts failed requests (error regressions) or every canary request after the onset (the others). */
   readonly blastBy: 'failed' | 'requests';
+}
+
+/**
+ * How many minutes of data an error regression needs before any anytime-valid test can fire: the
+ * expected evidence per minute (the canary's share of the minute's errors against the share the
+ * guard's margin allows, Kullback-Leibler) against ln(1/alpha) of the example app's
+ * ErrorRateVsStable (alpha 0.01 × 3/11: errors weigh 3 of its judged guards' 11). `oracleMinutes`:
+ * an SPRT that knows the onset and the effect; `detectorMinutes`: the change detector, which does
+ * not know the onset and pays ln(1/π) = ln(2.5 × 50) for a late one (ln 2 for the first minute).
+ */
+export interface InformationFloor {
+  readonly canaryRequestsPerSecond: number;
+  readonly oracleMinutes: number;
+  readonly detectorMinutes: number;
+}
+
+/** The default schedule's canary share at a minute of the rollout. */
+function defaultShare(minute: number): number {
+  return minute < 10 ? 0.05 : minute < 20 ? 0.25 : minute < 30 ? 0.5 : 0.95;
+}
+
+export function informationFloor(file: ScenarioFile, minute: number): InformationFloor | undefined {
+  const c = specAt(file, 'canary', minute).errorRate ?? 0;
+  const s = specAt(file, 'stable', minute).errorRate ?? 0;
+  if (!(c > s && s > 0)) return undefined;
+  const rps = [...(file.changes ?? [])].filter((x) => x.requestsPerSecond !== undefined && x.atMinute <= minute).pop()?.requestsPerSecond ?? file.requestsPerSecond;
+  const share = defaultShare(minute);
+  const n1 = rps * 60 * share;
+  const n0 = rps * 60 * (1 - share);
+  const events = n1 * c + n0 * s;
+  const p1 = (n1 * c) / events;
+  const p0 = (1.5 * n1) / (1.5 * n1 + n0);
+  const kl = p1 * Math.log(p1 / p0) + (1 - p1) * Math.log((1 - p1) / (1 - p0));
+  const perMinute = events * kl;
+  const alpha = (0.01 * 3) / 11;
+  return {
+    canaryRequestsPerSecond: Math.round(rps * share * 10) / 10,
+    oracleMinutes: Math.log(1 / alpha) / perMinute,
+    detectorMinutes: (Math.log(1 / alpha) + (minute === 0 ? Math.log(2) : Math.log(2.5 * 50))) / perMinute,
+  };
 }
 
 export interface GoalCheck {
@@ -59,6 +111,12 @@ export interface Goals {
   readonly falseRollbacks: GoalCheck;
   readonly detection: readonly (GoalCheck & { readonly scenario: string })[];
   readonly blastRadius: readonly (GoalCheck & { readonly scenario: string })[];
+  /** Issue 16: every regression run caught, none promoted. */
+  readonly caught?: readonly (GoalCheck & { readonly scenario: string })[];
+  /** Issue 16: late onsets' onset → 0 %. */
+  readonly late?: readonly (GoalCheck & { readonly scenario: string })[];
+  /** Issue 16: healthy canaries' time to 100 % per traffic level (default schedule, and the evidence-driven one). */
+  readonly timeTo100?: readonly (GoalCheck & { readonly scenario: string; readonly strategy: string })[];
 }
 
 /** The bench's defaults: 5 seeds on each regression, 20 on each healthy scenario (10 of them: 200 healthy runs per strategy), 60 s lag, 2 workers. */
@@ -68,7 +126,15 @@ export const DEFAULTS = { seeds: [1, 2, 3, 4, 5], healthySeeds: 20, publishDelay
 export const FAIR_ANCHOR_MAX_FALSE = 0.05;
 /** Goal (a). */
 export const GOAL_FALSE_ROLLBACK_RATE = 0.01;
-export const GOAL_HEALTHY_RUNS = 200;
+/** Issue 16: at least 400 healthy runs, non-stationary ones included. */
+export const GOAL_HEALTHY_RUNS = 400;
+/** Issue 16: late onsets (after 20 or more healthy minutes) at 0 % within 300 s of their onset. */
+export const LATE_ONSET_MINUTES = 20;
+export const LATE_LIMIT_SECONDS = 300;
+/** Issue 16: healthy canaries at 2 req/s or more reach 100 % within 1.5 × the default schedule's nominal 30 minutes... */
+export const DEFAULT_TO_100_LIMIT_SECONDS = 1.5 * 30 * 60;
+/** ...and within 10 minutes with the evidence-driven schedule at 20 req/s or more. */
+export const EVIDENCE_TO_100_LIMIT_SECONDS = 10 * 60;
 
 /** Exact binomial 95 % interval (Clopper & Pearson 1934) from Beta quantiles. */
 export function clopperPearson(k: number, n: number, confidence = 0.95): { low: number; high: number } {
@@ -86,7 +152,8 @@ function median(xs: number[]): number | null {
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 export function isFalseRollback(r: StrategyRun): boolean {
-  if (r.weightZeroAtSeconds === null) return false;
+  // Stopped for want of evidence (canary at 0 %, alerted as not a regression) is no rollback.
+  if (r.weightZeroAtSeconds === null || r.outcome === 'insufficient_evidence') return false;
   return r.regressionOnsetSeconds === null || r.weightZeroAtSeconds < r.regressionOnsetSeconds;
 }
 
@@ -102,11 +169,19 @@ export function scenarioKind(file: ScenarioFile): ScenarioKind {
   const s = specAt(file, 'stable', 0);
   const severeErrors = what.includes('errorRate') && (c.errorRate ?? 0) >= 5 * (s.errorRate ?? 0) && (c.errorRate ?? 0) >= 0.1;
   const latencyOnly = what.length > 0 && what.every((w) => w.startsWith('latencyMs'));
+  // The time goals are for traffic that carries the evidence: 20 req/s or more at the deploy.
+  const timed = firstMinute && file.requestsPerSecond >= 20;
+  const late = onset !== undefined && onset.minute >= LATE_ONSET_MINUTES;
+  const steady = (file.changes ?? []).every((x) => x.requestsPerSecond === undefined);
   return {
     name: file.name,
-    firstMinute,
-    detectionLimitSeconds: !firstMinute ? null : severeErrors ? 180 : latencyOnly ? 360 : 300,
+    firstMinute: timed,
+    detectionLimitSeconds: late ? LATE_LIMIT_SECONDS : !timed ? null : severeErrors ? 180 : latencyOnly ? 360 : 300,
     blastBy: what.includes('errorRate') ? 'failed' : 'requests',
+    lateOnset: late,
+    regression: onset !== undefined,
+    steadyRequestsPerSecond: steady ? file.requestsPerSecond : null,
+    ...(onset && what.includes('errorRate') ? { informationFloor: informationFloor(file, onset.minute) } : {}),
   };
 }
 
@@ -134,6 +209,8 @@ export function summarize(runs: readonly StrategyRun[], strategies: readonly Any
         detectionSecondsMedian: median(caught),
         detectionSecondsMax: caught.length ? Math.max(...caught) : null,
         secondsTo100Median: regression ? null : median(rs.filter((r) => r.promotedAtSeconds !== null).map((r) => r.promotedAtSeconds as number)),
+        secondsTo100: rs.map((r) => r.promotedAtSeconds).sort((a, b) => (a ?? Infinity) - (b ?? Infinity)),
+        promotedBad: regression ? rs.filter((r) => r.outcome === 'promoted').length : 0,
         falseRollbacks: rs.filter(isFalseRollback).length,
         realMsMean: mean(rs.map((r) => r.realMs)) ?? 0,
       });
@@ -179,7 +256,7 @@ export function checkGoals(cells: readonly Cell[], falseRollbacks: Record<string
     detection.push({
       scenario: kind.name,
       met: all && med !== null && med <= limit,
-      text: `median ${med ?? '-'} s (max ${mine.detectionSecondsMax ?? '-'} s), caught ${mine.caught}/${mine.runs}; limit ${limit} s`,
+      text: `median ${med ?? '-'} s (max ${mine.detectionSecondsMax ?? '-'} s), caught ${mine.caught}/${mine.runs}; limit ${limit} s${floorText(kind)}`,
     });
     const fair = cells.filter(
       (c) => c.scenario === kind.name && c.strategy !== ours && (falseRollbacks[c.strategy]?.runs ?? 0) > 0 && falseRollbacks[c.strategy].rollbacks / falseRollbacks[c.strategy].runs <= FAIR_ANCHOR_MAX_FALSE,
@@ -197,9 +274,70 @@ export function checkGoals(cells: readonly Cell[], falseRollbacks: Record<string
       text: `${blastOf(mine, kind).toFixed(1)} vs best anchor ${best.strategy} ${blastOf(best, kind).toFixed(1)} ${unit} (a third: ${(blastOf(best, kind) / 3).toFixed(1)})`,
     });
   }
-  return { falseRollbacks: falseGoal, detection, blastRadius };
+  return { falseRollbacks: falseGoal, detection, blastRadius, ...issue16Goals(cells, kinds, ours) };
+}
+
+/** The information floor of an error regression, for a goal's line. */
+export function floorText(k: ScenarioKind): string {
+  const f = k.informationFloor;
+  if (!f) return '';
+  return `; at ${f.canaryRequestsPerSecond} canary req/s the evidence needs ${f.oracleMinutes.toFixed(1)} min of data for an SPRT that knows the onset, ${f.detectorMinutes.toFixed(1)} for the change detector, plus the minute's end and the 60 s lag`;
+}
+
+/** The distribution of seconds to 100 %: median / 90th percentile / max, and how many never got there. */
+export function distributionText(xs: readonly (number | null)[]): string {
+  const got = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+  if (got.length === 0) return `never (0/${xs.length})`;
+  const q = (f: number) => got[Math.min(got.length - 1, Math.floor(f * got.length))];
+  const never = xs.length - got.length;
+  return `median ${(median(got)! / 60).toFixed(1)} min, 90th percentile ${(q(0.9) / 60).toFixed(1)}, max ${(got[got.length - 1] / 60).toFixed(1)}${never ? `; ${never}/${xs.length} never` : ''}`;
+}
+
+/** Issue 16's goals: every regression caught and none promoted, late onsets' speed, healthy canaries' time to 100 %. */
+function issue16Goals(cells: readonly Cell[], kinds: readonly ScenarioKind[], ours: AnyStrategy): Pick<Goals, 'caught' | 'late' | 'timeTo100'> {
+  const mine = (k: ScenarioKind, strategy: AnyStrategy = ours) => cells.find((c) => c.scenario === k.name && c.strategy === strategy);
+  const caught = kinds
+    .filter((k) => k.regression)
+    .flatMap((k) => {
+      const c = mine(k);
+      if (!c) return [];
+      return [{ scenario: k.name, met: c.caught === c.runs && c.promotedBad === 0, text: `caught ${c.caught}/${c.runs}, promoted ${c.promotedBad}/${c.runs}` }];
+    });
+  const late = kinds
+    .filter((k) => k.lateOnset)
+    .flatMap((k) => {
+      const c = mine(k);
+      if (!c) return [];
+      return [{ scenario: k.name, met: c.caught === c.runs && c.detectionSecondsMedian !== null && c.detectionSecondsMedian <= LATE_LIMIT_SECONDS, text: `median ${c.detectionSecondsMedian ?? '-'} s (max ${c.detectionSecondsMax ?? '-'} s), caught ${c.caught}/${c.runs}; limit ${LATE_LIMIT_SECONDS} s${floorText(k)}` }];
+    });
+  const timeTo100 = kinds
+    .filter((k) => !k.regression && k.steadyRequestsPerSecond !== null && k.steadyRequestsPerSecond !== undefined && k.steadyRequestsPerSecond > 0)
+    .sort((a, b) => (a.steadyRequestsPerSecond ?? 0) - (b.steadyRequestsPerSecond ?? 0))
+    .flatMap((k) => {
+      const rps = k.steadyRequestsPerSecond as number;
+      return ([[ours, rps >= 2 ? DEFAULT_TO_100_LIMIT_SECONDS : null], ['model-canary-evidence', rps >= 20 ? EVIDENCE_TO_100_LIMIT_SECONDS : null]] as [AnyStrategy, number | null][]).flatMap(([strategy, limit]) => {
+        const c = mine(k, strategy);
+        if (!c) return [];
+        const med = c.secondsTo100Median;
+        return [{
+          scenario: `${k.name} (${rps} req/s)`,
+          strategy,
+          met: limit === null || (med !== null && med <= limit),
+          text: `${distributionText(c.secondsTo100)}${limit === null ? ' (no goal at this traffic)' : `; limit ${(limit / 60).toFixed(0)} min median`}`,
+        }];
+      });
+    });
+  return { caught, late, timeTo100 };
 }
 
 export function goalsMet(g: Goals): boolean {
-  return g.falseRollbacks.met && g.detection.length > 0 && g.detection.every((d) => d.met) && g.blastRadius.every((b) => b.met);
+  return (
+    g.falseRollbacks.met &&
+    g.detection.length > 0 &&
+    g.detection.every((d) => d.met) &&
+    g.blastRadius.every((b) => b.met) &&
+    (g.caught ?? []).every((x) => x.met) &&
+    (g.late ?? []).every((x) => x.met) &&
+    (g.timeTo100 ?? []).every((x) => x.met)
+  );
 }

@@ -19,6 +19,7 @@ import { type BenchReport, goalLines, markdown, tableLines, tradeOffLines } from
 import { checkGoals, DEFAULTS, goalsMet, rateText, scenarioKind, summarize } from './bench-summary';
 import { bundleReport } from './bundle-report';
 import { fleetReport } from './fleet-report';
+import { SECTION as JUDGE_SECTION } from './judge-monte-carlo';
 
 export { isFalseRollback, summarize, checkGoals, clopperPearson, scenarioKind, DEFAULTS } from './bench-summary';
 export { markdown, tableLines } from './bench-markdown';
@@ -99,7 +100,7 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
   return results;
 }
 
-/** A section of BENCHMARKS.md measured by other commands than the bench's: a rewrite keeps it as it stands. */
+/** Sections of BENCHMARKS.md measured by other commands than the bench's: a rewrite keeps them as they stand. */
 const MEMORY_SECTION = '## Memory and the full fault matrix';
 
 /** The section headed `title` in `markdown` (up to the next `## ` heading), with a blank line before it; '' if absent. */
@@ -239,9 +240,10 @@ async function main(argv: string[]): Promise<void> {
   if (o.write) {
     const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${bundleReport()}\n`;
     const file = path.join(ROOT, 'BENCHMARKS.md');
-    const memory = keptSection(existsSync(file) ? readFileSync(file, 'utf8') : '', MEMORY_SECTION);
+    const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const kept = keptSection(current, JUDGE_SECTION) + keptSection(current, MEMORY_SECTION);
     const fleet = `\n## A fleet of canaries in one stack\n\nReproduce: \`npx tsx scripts/fleet-report.ts\` (also written by \`npm run bench\`).\n\n${fleetReport()}\n`;
-    writeFileSync(file, markdown(report, command) + bundles + fleet + memory);
+    writeFileSync(file, markdown(report, command) + bundles + fleet + kept);
   }
   if (o.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);

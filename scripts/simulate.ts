@@ -10,7 +10,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadScenario } from '../sim/scenarios/scenario';
 import { renderChart } from './chart';
 import { type FaultSpec, parseFaults, type Progress, runScenario, shortAlarm, type Summary, type Timeline } from '../sim/scenarios/scenario-run';
-import { ALL_STRATEGIES, type AnyStrategy, isAnchor, runStrategy, type StrategyRun } from '../sim/bench/strategies';
+import { ALL_STRATEGIES, type AnyStrategy, runsAsStrategy, runStrategy, type StrategyRun } from '../sim/bench/strategies';
 
 export interface Io {
   out(line: string): void;
@@ -111,7 +111,7 @@ export function anchorSummaryLines(r: StrategyRun): string[] {
   ];
 }
 
-/** An anchor strategy (sim/bench/strategies.ts) on one scenario: progress lines, then the summary or its JSON. */
+/** A strategy of sim/bench/strategies.ts other than model-canary (an anchor, or the evidence-driven schedule) on one scenario: progress lines, then the summary or its JSON. */
 export async function runAnchor(args: Args, io: Io = STDIO): Promise<StrategyRun> {
   if (args.faults.length > 0 || args.out) throw new Error(`--faults and --out work with --strategy model-canary only, not ${args.strategy}`);
   const file = loadScenario(args.scenario);
@@ -133,13 +133,13 @@ export async function runAnchor(args: Args, io: Io = STDIO): Promise<StrategyRun
 /** The CLI in-process: an anchor strategy's run, or this library's summary (see run()). */
 export async function runCli(argv: readonly string[], io: Io = STDIO): Promise<Summary | StrategyRun> {
   const args = parseArgs(argv, io);
-  return isAnchor(args.strategy) ? runAnchor(args, io) : run(argv, io);
+  return runsAsStrategy(args.strategy) ? runAnchor(args, io) : run(argv, io);
 }
 
 /** The CLI in-process for model-canary: resolves to the summary; throws on bad arguments, an anchor strategy (use runCli) or a scenario that cannot run. */
 export async function run(argv: readonly string[], io: Io = STDIO): Promise<Summary> {
   const args = parseArgs(argv, io);
-  if (isAnchor(args.strategy)) throw new Error(`run() runs model-canary; use runCli() for ${args.strategy}`);
+  if (runsAsStrategy(args.strategy)) throw new Error(`run() runs model-canary; use runCli() for ${args.strategy}`);
   const file = loadScenario(args.scenario);
   if (!args.json) io.out(`scenario ${file.name} (${args.scenario}), seed ${args.seed}, strategy ${args.strategy}${file.description ? `\n  ${file.description}` : ''}`);
   const { summary, timeline } = await runScenario(file, {

@@ -42,7 +42,8 @@ export async function handler(input: AlarmFastPathEvent): Promise<FastPathResult
 
   const target = await targetFor(config.target);
   const split = await target.read();
-  const watched = split.canary ? undefined : await watchedRelease(config, split);
+  // In the watch the previous version may keep a control share: only the running rollout's release tells it from a canary.
+  const watched = await watchedRelease(config, split);
   const promoted = watched?.release;
   const canary = promoted?.canaryVersion ?? split.canary;
   if (!canary || (!promoted && split.canaryPercent === 0)) return ignore(`no canary has traffic on ${target.description}`);

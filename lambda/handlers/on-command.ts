@@ -27,7 +27,7 @@ export async function handler(input: OperatorFastPathEvent): Promise<FastPathRes
   if (!abort) return ignore(running ? `no abort for the rollout in flight (${running})` : 'no rollout in flight');
   const target = await targetFor(config.target);
   const split = await target.read();
-  const watched = split.canary ? undefined : await watchedRelease(config, split);
+  const watched = await watchedRelease(config, split);
   if (watched) {
     await target.rollback(watched.release, split);
     log('operator abort: traffic back to the previous version', { canary: config.canaryName, by: abort.by, execution: running, release: watched.release });

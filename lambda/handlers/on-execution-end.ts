@@ -30,7 +30,7 @@ export interface ExecutionEndResult {
 }
 
 /** Errors of the workflow's own Fail states: the workflow set the canary to 0 and alerted already. */
-const WORKFLOW_FAILURES = new Set(['CanaryRolledBack', 'RolloutFailed']);
+const WORKFLOW_FAILURES = new Set(['CanaryRolledBack', 'RolloutFailed', 'InsufficientEvidence']);
 /** The release step stops a rollout it replaces with this error, after setting that canary to 0 itself. */
 const SUPERSEDED = 'Superseded';
 
@@ -52,14 +52,19 @@ export async function handler(input: ExecutionEndEvent): Promise<ExecutionEndRes
   const handled = status === 'FAILED' && error !== undefined && WORKFLOW_FAILURES.has(error);
   const target = await targetFor(config.target);
   const split = await target.read();
-  const ours = release ? relate(split, release) === 'ours' : false;
+  const relation = release ? relate(split, release) : undefined;
+  // Promoted with the previous version still at its control share: the watch never ended, so as
+  // the workflow's own Catch would, traffic goes back to the previous version.
+  const inWatch = relation === 'promoted' && release !== undefined && split.canary === release.stableVersion;
+  const ours = relation === 'ours' || inWatch;
   if (handled && !ours) return ignore(`the workflow ended as ${error} and the canary has no share`);
 
-  const weightPercent = ours ? split.canaryPercent : 0;
+  const weightPercent = relation === 'ours' ? split.canaryPercent : inWatch ? 100 - split.canaryPercent : 0;
   if (ours && release) await target.rollback(release, split);
   const how = { ABORTED: 'was stopped', TIMED_OUT: 'timed out', FAILED: 'failed' }[status] ?? `ended as ${status}`;
   const detailText = [error, detail.cause].filter(Boolean).join(': ').slice(0, 300);
-  const reason = `the rollout workflow ${how}${detailText ? ` (${detailText})` : ''}${ours ? '; the canary was set to 0%' : release ? '; the canary had no share' : '; its release is unknown, check the target'}`;
+  const outcome = inWatch ? '; it was in the post-promotion watch: traffic went back to the previous version' : ours ? '; the canary was set to 0%' : release ? '; the canary had no share' : '; its release is unknown, check the target';
+  const reason = `the rollout workflow ${how}${detailText ? ` (${detailText})` : ''}${outcome}`;
   log('execution ended outside the workflow', { status, error, release, weightPercent, ours });
   await publishAlert(config.topicArn, {
     event: 'FAILED',

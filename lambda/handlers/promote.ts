@@ -1,8 +1,8 @@
 import { firingAlarms, readAlarms } from '../shared/alarms';
 import { publishAlertAfterTheFact } from '../shared/alerts';
 import { TargetStateError } from '../shared/errors';
-import { startWatch } from '../shared/post-promotion';
-import { alertFacts, externalStop, log, nowSeconds, progressOf } from '../shared/rollout';
+import { startWatch, watchSecondsOf } from '../shared/post-promotion';
+import { alertFacts, controlPercentOf, externalStop, log, nowSeconds, progressOf } from '../shared/rollout';
 import { relate } from '../shared/traffic-target';
 import { targetFor } from '../targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
@@ -36,9 +36,19 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   const relation = relate(split, release);
   // 'promoted' here is this step's own earlier attempt (its alert failed and it was retried).
   if (relation !== 'ours' && relation !== 'promoted') return externalStop(progress, relation);
-  if (relation === 'ours') await target.promote(release, split);
+  // In the watch the previous version keeps its control share (as at the 100 % step): the judged guards go on comparing.
+  const control = forced || watchSecondsOf(plan) === 0 ? 0 : controlPercentOf(plan);
+  const changedAt = nowSeconds();
+  if (relation === 'ours') await target.promote(release, split, control);
+  const shareChanged = relation === 'ours' && split.canaryPercent !== 100 - control;
   // `promote --force` overrode the guards: watching them now would undo what the operator chose.
-  const base: RolloutProgress = { ...progress, weightPercent: 100, decision: 'promote', reason: progress.operator?.promoteBy ? progress.reason : undefined };
+  const base: RolloutProgress = {
+    ...progress,
+    weightPercent: 100 - control,
+    decision: 'promote',
+    reason: progress.operator?.promoteBy ? progress.reason : undefined,
+    weightChangedAt: shareChanged ? [...(progress.weightChangedAt ?? []), changedAt] : progress.weightChangedAt,
+  };
   const promoted = forced ? { ...base, reason: `${base.reason ?? 'promoted'}; no post-promotion watch after --force` } : startWatch(plan, base, nowSeconds());
   log('canary promoted', { release, watchStartedAt: promoted.watchStartedAt });
   // The promotion happened: failing the step now would report a rollback that did not happen.

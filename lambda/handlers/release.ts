@@ -108,6 +108,16 @@ async function deploy(event: CustomResourceEvent, target: TrafficTarget, split: 
   if (event.RequestType === 'Update' && !versionChanged) {
     return result(target, split.stable, 'unchanged: the deploy did not publish a new version');
   }
+  if (split.canary === props.Version && split.stable !== props.Version && split.stable === event.OldResourceProperties?.Version) {
+    // The version deployed before is promoted and this one keeps its control share (the post-promotion
+    // watch): the deploy goes back to it, so all traffic does.
+    const stopped = await stopRollouts(props.StateMachineArn, `the deploy went back to version ${props.Version}`);
+    const current = await target.read();
+    if (current.canary === props.Version) {
+      await zeroCanary(target, props, { ...current, stable: props.Version, canary: current.stable, canaryPercent: 100 - current.canaryPercent }, `a deploy went back to version ${props.Version} during the post-promotion watch of ${current.stable} (${stopped} rollout(s) stopped): all traffic went back to ${props.Version}`, current);
+    }
+    return result(target, props.Version, 'rollout stopped: the deploy went back to the previous version during the post-promotion watch');
+  }
   if (split.canary === props.Version && split.stable !== props.Version) {
     return result(target, split.stable, 'unchanged: this version is the canary in flight');
   }
@@ -178,10 +188,10 @@ async function restoreOwner(target: TrafficTarget, record: OwnerRecord): Promise
   }
 }
 
-/** The old canary gets weight 0 before anything else happens. */
-async function zeroCanary(target: TrafficTarget, props: ReleaseProperties, split: TrafficSplit, reason: string) {
+/** The old canary gets weight 0 before anything else happens (`expected`: the split as read, when `split` names the versions otherwise). */
+async function zeroCanary(target: TrafficTarget, props: ReleaseProperties, split: TrafficSplit, reason: string, expected: TrafficSplit = split) {
   const old: Release = { stableVersion: split.stable, canaryVersion: split.canary! };
-  await target.rollback(old, split);
+  await target.rollback(old, expected);
   await publishAlert(props.TopicArn, {
     event: 'SUPERSEDED',
     canaryName: props.CanaryName,

@@ -42,10 +42,11 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
       : relation === 'superseded'
         ? ' (another release owns the target now; it was left alone)'
         : '';
-  log(failed ? 'rollout failed, canary at 0%' : 'canary rolled back', { release, reason, relation });
+  const unjudged = !failed && progress.outcome === 'insufficient_evidence';
+  log(failed ? 'rollout failed, canary at 0%' : unjudged ? 'insufficient evidence, canary at 0%' : 'canary rolled back', { release, reason, relation });
   await publishAlert(
     plan.topicArn,
-    alertFacts({ ...state, progress: done }, target, failed ? 'FAILED' : 'ROLLED_BACK', {
+    alertFacts({ ...state, progress: done }, target, failed ? 'FAILED' : unjudged ? 'INSUFFICIENT_EVIDENCE' : 'ROLLED_BACK', {
       weightPercent: weightWhenStopped,
       reason: reason + note,
       // Only when traffic did go back from the promoted canary (here, or by the fast path before).

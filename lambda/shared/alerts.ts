@@ -15,7 +15,9 @@ export type AlertEvent =
   | 'SUPERSEDED'
   | 'ROLLBACK_FAILED'
   | 'OPERATOR'
-  | 'APPROVAL_NEEDED';
+  | 'APPROVAL_NEEDED'
+  /** Stopped without a verdict: the canary could not be judged within maxHold (not a regression). */
+  | 'INSUFFICIENT_EVIDENCE';
 
 export interface AlarmDetail {
   readonly name: string;
@@ -42,6 +44,8 @@ export interface AlertFacts {
   readonly watchUntil?: number;
   /** ROLLED_BACK after the promotion, in the post-promotion watch: traffic went back to the previous version. */
   readonly afterPromotion?: boolean;
+  /** HOLDING: what the step waits for (traffic, the judged guards' evidence, a guard that cannot judge). */
+  readonly hold?: 'traffic' | 'approval' | 'paused' | 'evidence' | 'blind';
   /** Epoch seconds. */
   readonly at: number;
 }
@@ -74,15 +78,28 @@ function headline(f: AlertFacts): { subject: string; summary: string } {
         subject: `${who} now gets ${pct(f.weightPercent)} of traffic (step ${f.step?.number}/${f.step?.of})`,
         summary: `Step ${f.step?.number} of ${f.step?.of}: ${who} receives ${pct(f.weightPercent)} of the traffic of ${f.target}.`,
       };
-    case 'HOLDING':
+    case 'HOLDING': {
+      const what = f.hold === 'evidence' ? 'not enough evidence yet' : f.hold === 'blind' ? 'a guard cannot judge it' : 'not enough traffic yet';
       return {
-        subject: `${who} holding at ${pct(f.weightPercent)}: not enough traffic yet`,
+        subject: `${who} holding at ${pct(f.weightPercent)}: ${what}`,
         summary: `${who} is held at ${pct(f.weightPercent)}: ${f.reason ?? 'too few requests to judge it'}. It will not be promoted without evidence.`,
+      };
+    }
+    case 'INSUFFICIENT_EVIDENCE':
+      return {
+        subject: `NOT PROMOTED ${who}: insufficient evidence, not a regression`,
+        summary: `The rollout of ${who} stopped without a verdict: ${f.reason ?? 'it could not be judged within maxHold'}. No guard found it worse than stable; it gets no traffic now and ${v(f.stableVersion)} serves everything. Deploy it again when there is more traffic, or lengthen maxHold.`,
       };
     case 'PROMOTED': {
       const watch = f.watchUntil === undefined
         ? ''
         : ` The guards watch it until ${new Date(f.watchUntil * 1000).toISOString()}: one firing (or an abort) sends traffic back to ${v(f.stableVersion)}, which stays routable until then.`;
+      if (f.weightPercent < 100) {
+        return {
+          subject: `${who} promoted: it serves ${pct(f.weightPercent)} of traffic until the watch ends, then 100%`,
+          summary: `${who} passed every step and is now the stable version of ${f.target}; ${v(f.stableVersion)} keeps ${pct(100 - f.weightPercent)} as the judged guards' control while the guards watch.${watch}`,
+        };
+      }
       return {
         subject: `${who} promoted: it serves 100% of traffic`,
         summary: `${who} passed every step and now serves all traffic of ${f.target}; ${v(f.stableVersion)} serves none.${watch}`,
@@ -159,6 +176,7 @@ export function buildAlert(f: AlertFacts): Alert {
     operator: f.operator && { ...f.operator, at: new Date(f.operator.at * 1000).toISOString() },
     watchUntil: f.watchUntil === undefined ? undefined : new Date(f.watchUntil * 1000).toISOString(),
     afterPromotion: f.afterPromotion,
+    hold: f.hold,
     at: new Date(f.at * 1000).toISOString(),
   };
   return { subject: subjectLine(subject), message: JSON.stringify(body, null, 2) };

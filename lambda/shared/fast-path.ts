@@ -43,7 +43,21 @@ export async function runningRollout(stateMachineArn: string): Promise<{ name?: 
  */
 export async function watchedRelease(config: FastPathConfig, split: TrafficSplit): Promise<Watched | undefined> {
   if (!config.postPromotionWatchSeconds) return undefined;
-  const arn = (await runningRollout(config.stateMachineArn))?.executionArn;
+  if (split.canary) {
+    // A canary in a step, or the previous version's control share in the watch: ask the workflow,
+    // but never let that question delay a rollback (the watch check reverts a missed promotion).
+    try {
+      return await watchedExecution(config.stateMachineArn, split);
+    } catch (err) {
+      log('fast path: could not read the running rollout, acting on the split as read', { error: String(err) });
+      return undefined;
+    }
+  }
+  return watchedExecution(config.stateMachineArn, split);
+}
+
+async function watchedExecution(stateMachineArn: string, split: TrafficSplit): Promise<Watched | undefined> {
+  const arn = (await runningRollout(stateMachineArn))?.executionArn;
   if (!arn) return undefined;
   const execution = await awsCall('DescribeExecution', () => sfn.send(new DescribeExecutionCommand({ executionArn: arn })));
   // ListExecutions is eventually consistent: an execution that just ended may still be listed.

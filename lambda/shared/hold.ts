@@ -32,3 +32,22 @@ export function holdChecks(checkIntervalSeconds: number, maxHoldSeconds: number)
 export function bakeChecks(checkIntervalSeconds: number, bakeSeconds: number): number {
   return Math.ceil(bakeSeconds / checkIntervalSeconds) + 1;
 }
+
+/** A change settles this many seconds before the minute ends (the call and clock skew). */
+const EDGE_SLACK_SECONDS = 5;
+/**
+ * At most this long a step waits for its minute edge: a longer wait would cost more rollout time
+ * than it saves the judge (a change made at once leaves out the rest of its minute, at most 40 s).
+ */
+export const MAX_EDGE_WAIT_SECONDS = 30;
+
+/**
+ * Seconds to wait so that a change made then, and `settleSeconds` after it, ends a few seconds
+ * before a minute boundary: the minute after it holds one weight from its first second. 0 when
+ * that is further than MAX_EDGE_WAIT_SECONDS away.
+ */
+export function secondsToMinuteEdge(nowSeconds: number, settleSeconds: number): number {
+  const target = (((60 - EDGE_SLACK_SECONDS - settleSeconds) % 60) + 60) % 60;
+  const wait = Math.round(((((target - nowSeconds) % 60) + 60) % 60) * 1000) / 1000;
+  return wait <= MAX_EDGE_WAIT_SECONDS ? wait : 0;
+}

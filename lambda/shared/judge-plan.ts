@@ -17,6 +17,27 @@ export const EVIDENCE_DIMENSIONS = { canary: 'Canary', stack: 'Stack', guard: 'G
 /** The false-rollback budget of one rollout when the user gives none. */
 export const DEFAULT_ALPHA = 0.01;
 
+/**
+ * The promotion gate's margin when the user gives none: before the canary gets all traffic, every
+ * judged guard's data must rule out odds of an event 5 × stable's (a gross regression). See
+ * judge/README.md for what it costs at low traffic.
+ */
+export const DEFAULT_PROMOTION_MARGIN = 5;
+/**
+ * The gate's error: a canary whose odds really are the margin or more passes a guard's gate with
+ * at most this chance (one-sided anytime-valid bound; per guard, since a regression needs only
+ * one guard to be caught).
+ */
+export const PROMOTION_MISS_RATE = 0.05;
+/**
+ * A gross regression is also at least this share of the canary's requests having the event: a
+ * guard whose events stay rarer than that (a guardrail that never blocks) clears the gate by the
+ * canary's own anytime-valid rate bound when its odds ratio cannot be bounded for want of events.
+ */
+export const GROSS_HARM_MIN_RATE = 0.01;
+/** The e-detector's spread of change times when a plan gives no horizon (plans from before it). */
+export const DEFAULT_HORIZON_MINUTES = 60;
+
 /** A CloudWatch metric as GetMetricData takes it; a dimension value may hold VERSION_PLACEHOLDER. */
 export interface JudgedMetric {
   readonly namespace: string;
@@ -84,26 +105,55 @@ export type JudgedGuardPlan = (RateGuardPlan | ScaleGuardPlan | ClassesGuardPlan
    * Bedrock guardrail's versions). @default the canary and stable versions of the release
    */
   readonly versions?: { readonly canary: string; readonly stable: string };
+  /**
+   * This guard's share of the rollout's alpha relative to the other judged guards' (Σ weights =
+   * alpha). Absent (plans from before it): 1.
+   */
+  readonly alphaWeight?: number;
 };
 
 export interface JudgePlan {
-  /** The rollout's false-rollback budget, shared equally by its judged guards. */
+  /** The rollout's false-rollback budget, shared by its judged guards in proportion to their alphaWeight. */
   readonly alpha: number;
   readonly guards: JudgedGuardPlan[];
   /** Evidence metric dimensions Canary and Stack. */
   readonly canaryName: string;
   readonly stackName: string;
+  /**
+   * Minutes a healthy rollout is judged (its bakes, gates and the post-promotion watch): how the
+   * change detector spreads its prior over change times (judge/detector.ts). Absent (plans from
+   * before it): DEFAULT_HORIZON_MINUTES.
+   */
+  readonly horizonMinutes?: number;
+  /**
+   * Before the canary gets all traffic (and before a step with a minimum bake passes early), every
+   * judged guard's data must rule out odds of an event this many times stable's. Absent (plans
+   * from before it): no gate.
+   */
+  readonly promotionMargin?: number;
 }
 
-/** Each judged guard's share of the rollout's alpha (Bonferroni over guards; see judge/README). */
-export function alphaPerGuard(plan: Pick<JudgePlan, 'alpha' | 'guards'>): number {
-  return plan.alpha / Math.max(1, plan.guards.length);
+/** Each judged guard's share of the rollout's alpha (weighted Bonferroni over guards; see judge/README). */
+export function alphaOf(plan: Pick<JudgePlan, 'alpha' | 'guards'>, guardName: string): number {
+  const weight = (g: JudgedGuardPlan) => (g.alphaWeight !== undefined && g.alphaWeight > 0 ? g.alphaWeight : 1);
+  const total = plan.guards.reduce((s, g) => s + weight(g), 0);
+  const guard = plan.guards.find((g) => g.name === guardName);
+  if (!guard || total <= 0) return plan.alpha / Math.max(1, plan.guards.length);
+  return (plan.alpha * weight(guard)) / total;
 }
 
-/** The evidence alarm's threshold: log10 of 1 / the guard's alpha. */
-export function evidenceThreshold(plan: Pick<JudgePlan, 'alpha' | 'guards'>): number {
-  return Math.log10(1 / alphaPerGuard(plan));
+/** The evidence alarm's threshold of one guard: log10 of 1 / its alpha. */
+export function evidenceThreshold(plan: Pick<JudgePlan, 'alpha' | 'guards'>, guardName: string): number {
+  return Math.log10(1 / alphaOf(plan, guardName));
 }
+
+/**
+ * The share of alpha a judged guard of each kind gets, relative to the others (1). Errors and
+ * latency come first: their events are rare (errors) or their effects small against the margin
+ * (latency), so every bit of alpha buys them time; tokens, response length and predicted classes
+ * carry far more evidence a minute, and a smaller alpha costs them little (judge/README.md).
+ */
+export const ALPHA_WEIGHTS = { errors: 3, latency: 3, other: 1 } as const;
 
 /** The metric with the placeholder replaced by a version. */
 export function forVersion(metric: JudgedMetric, version: string): JudgedMetric {

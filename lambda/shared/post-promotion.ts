@@ -1,19 +1,22 @@
 /**
- * The post-promotion watch (pure: the watch step reads, this decides). The canary serves all
- * traffic and the previous version is still routable (a Lambda version, a SageMaker variant at
- * weight 0); a guard that fires, or an abort, sends traffic back to the previous version.
- * The judge compares canary with stable minute by minute, and stable has no traffic now: only
- * the alarms watch (thresholds of the canary's own, and the user's alarms).
+ * The post-promotion watch (pure: the watch step reads, this decides). The canary is the stable
+ * version and the previous version is still routable, keeping the plan's control share (a Lambda
+ * version with an extra weight, a SageMaker variant): the judge goes on comparing canary and
+ * previous version minute by minute, beside the alarms. A guard that fires, the judge finding the
+ * canary worse, or an abort sends all traffic back to the previous version; at the watch's end
+ * the control share goes to the canary.
  */
 import type { AlarmView } from './alarms';
 import { holdWaitSeconds } from './hold';
 import { shortIdentity } from './operator';
-import { externalStop } from './rollout';
+import { type CheckObservation, externalStop } from './rollout';
 import type { SplitRelation } from './traffic-target';
 import type { RolloutPlan, RolloutProgress } from './types';
 
 export interface WatchObservation {
   readonly firing: AlarmView[];
+  /** A judged guard that found the canary worse than the previous version (its control share). */
+  readonly failedGuard?: CheckObservation['failedGuard'];
   readonly relation: SplitRelation;
   readonly now: number;
 }
@@ -53,6 +56,10 @@ export function decideWatch(plan: RolloutPlan, progress: RolloutProgress, obs: W
       reason: `guard alarm in ALARM ${minutes} min after the promotion: ${obs.firing.map((a) => a.name).join(', ')}`,
       alarm: { name: first.name, reason: first.reason, value: first.value, threshold: first.threshold },
     };
+  }
+  if (obs.failedGuard) {
+    const g = obs.failedGuard;
+    return { ...seen, decision: 'rollback', waitSeconds: 0, reason: `guard ${g.name} failed ${minutes} min after the promotion: ${g.reason}`, alarm: { name: g.name, reason: g.reason, value: g.value, threshold: g.threshold } };
   }
   // 'idle': the fast path (or a person) already sent traffic back; the rollback step confirms and alerts.
   if (obs.relation === 'superseded') return externalStop(seen, obs.relation);

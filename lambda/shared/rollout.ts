@@ -4,11 +4,20 @@ import type { AlertFacts, AlertEvent } from './alerts';
 import type { SplitRelation, TrafficTarget } from './traffic-target';
 import { shortIdentity } from './operator';
 import { isApproved } from './operator-rules';
-import type { ExternalOutcome, RolloutPlan, RolloutProgress, RolloutState } from './types';
+import type { ExternalOutcome, Hold, RolloutPlan, RolloutProgress, RolloutState } from './types';
 
 /** Epoch seconds; every step reads the clock through this. */
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * The previous version's share while the canary is at 100 % (its 100 % step and the watch): only
+ * with judged guards to use it, a watch or a 100 % step to bake, and never on plans from before it.
+ */
+export function controlPercentOf(plan: RolloutPlan): number {
+  if (!plan.judge || plan.judge.guards.length === 0) return 0;
+  return Math.max(0, Math.min(50, plan.controlPercent ?? 0));
 }
 
 export function isLastStep(plan: RolloutPlan, stepIndex: number): boolean {
@@ -37,6 +46,17 @@ export function externalStop(progress: RolloutProgress, relation: Exclude<SplitR
   return { ...progress, decision: 'external', externalOutcome: outcome, reason, waitSeconds: 0 };
 }
 
+/** What the judge says about passing the step (lambda/shared/judge). */
+export interface JudgeObservation {
+  /** Judged guards that cannot judge the canary at all, with why. */
+  readonly blind: readonly { readonly name: string; readonly why: string }[];
+  /**
+   * The promotion gate, when it was asked for (gateDue): the judged guards whose data do not yet
+   * rule out a gross regression (empty: the evidence is in). Undefined: not asked, or no gate in the plan.
+   */
+  readonly evidencePending?: readonly string[];
+}
+
 export interface CheckObservation {
   readonly firing: AlarmView[];
   /** A guard judged in code (not an alarm) that failed, e.g. the prediction shift. */
@@ -44,6 +64,27 @@ export interface CheckObservation {
   readonly relation: SplitRelation;
   readonly canaryRequests: number;
   readonly now: number;
+  /** The judge's view; absent: no judged guard. */
+  readonly judge?: JudgeObservation;
+}
+
+/**
+ * Whether passing this step gives the canary all traffic: the next step is 100 %, or the promotion
+ * follows a last step below 100 % or one the canary entered without the gate (a schedule of one
+ * step at 100 %). A last step at 100 % reached through the gate serves all traffic already.
+ */
+export function isGatedStep(plan: RolloutPlan, stepIndex: number): boolean {
+  if (!isLastStep(plan, stepIndex)) return plan.steps[stepIndex + 1].percent >= 100;
+  return plan.steps[stepIndex].percent < 100 || stepIndex === 0;
+}
+
+/** Whether the check should ask the judge for the promotion gate now (it costs a pass over the minutes). */
+export function gateDue(plan: RolloutPlan, progress: RolloutProgress, now: number): boolean {
+  const step = plan.steps[progress.stepIndex];
+  if (!step || !plan.judge?.promotionMargin) return false;
+  const elapsed = now - progress.stepStartedAt;
+  if (step.minBakeSeconds !== undefined && elapsed >= step.minBakeSeconds && elapsed < step.bakeSeconds) return true;
+  return elapsed >= step.bakeSeconds && isGatedStep(plan, progress.stepIndex);
 }
 
 /**
@@ -95,30 +136,47 @@ export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: C
     return { ...seen, decision: 'bake', hold: 'paused', waitSeconds: holdWaitSeconds(plan.checkIntervalSeconds, plan.maxHoldSeconds, pausedFor), reason: `paused by ${shortIdentity(op.pausedBy.by)}${why ? `: ${why}` : ''}` };
   }
   const elapsed = obs.now - progress.stepStartedAt;
-  if (elapsed < step.bakeSeconds) {
-    return { ...seen, decision: 'bake', waitSeconds: Math.max(1, Math.min(plan.checkIntervalSeconds, step.bakeSeconds - elapsed)) };
-  }
   // At least one request, whatever the plan says: no traffic is never evidence.
   const needed = Math.max(1, plan.minRequestsPerStep);
-  if (obs.canaryRequests >= needed) {
-    const gate = awaitApproval(plan, seen, obs.now);
+  const blind = obs.judge?.blind ?? [];
+  const pending = obs.judge?.evidencePending;
+  const judged = { blindGuards: blind.length > 0 ? [...blind] : undefined, evidencePending: pending && pending.length > 0 ? [...pending] : undefined };
+  const pass = () => {
+    const gate = awaitApproval(plan, { ...seen, ...judged }, obs.now);
     if (gate) return gate;
-    return { ...seen, decision: isLastStep(plan, progress.stepIndex) ? 'promote' : 'advance', waitSeconds: 0, approvalWaitSince: undefined };
+    return { ...seen, ...judged, decision: isLastStep(plan, progress.stepIndex) ? 'promote' : 'advance', waitSeconds: 0, approvalWaitSince: undefined } as RolloutProgress;
+  };
+  if (elapsed < step.bakeSeconds) {
+    // The evidence-driven schedule: from its minimum bake a step passes as soon as the evidence is in.
+    const early = step.minBakeSeconds !== undefined && elapsed >= step.minBakeSeconds;
+    if (early && obs.canaryRequests >= needed && blind.length === 0 && pending !== undefined && pending.length === 0) return pass();
+    return { ...seen, ...judged, decision: 'bake', waitSeconds: Math.max(1, Math.min(plan.checkIntervalSeconds, step.bakeSeconds - elapsed)) };
   }
-  const shortfall = `the canary served ${obs.canaryRequests} of the ${needed} requests a step needs`;
-  if (plan.insufficientTraffic === 'ROLL_BACK') {
-    return { ...seen, decision: 'rollback', waitSeconds: 0, reason: `not enough traffic: ${shortfall}` };
+  const held = elapsed - step.bakeSeconds;
+  const holdOr = (hold: Hold, why: string): RolloutProgress => {
+    if (held >= plan.maxHoldSeconds) return insufficientEvidence(seen, `held ${Math.round(held / 60)} min (maxHold) and still ${why}`);
+    return { ...seen, ...judged, decision: 'bake', hold, waitSeconds: holdWaitSeconds(plan.checkIntervalSeconds, plan.maxHoldSeconds, held), reason: `holding: ${why}` };
+  };
+  if (obs.canaryRequests < needed) {
+    const shortfall = `the canary served ${obs.canaryRequests} of the ${needed} requests a step needs`;
+    if (plan.insufficientTraffic === 'ROLL_BACK') return insufficientEvidence(seen, `not enough traffic: ${shortfall}`);
+    return holdOr('traffic', shortfall);
   }
-  if (elapsed >= step.bakeSeconds + plan.maxHoldSeconds) {
-    return {
-      ...seen,
-      decision: 'rollback',
-      waitSeconds: 0,
-      reason: `held ${Math.round((elapsed - step.bakeSeconds) / 60)} min without enough traffic: ${shortfall}`,
-    };
+  if (blind.length > 0) {
+    return holdOr('blind', `${blind.length === 1 ? 'a judged guard cannot' : 'judged guards cannot'} judge the canary: ${blind.map((b) => `${b.name} (${b.why})`).join('; ')}`);
   }
-  const waitSeconds = holdWaitSeconds(plan.checkIntervalSeconds, plan.maxHoldSeconds, elapsed - step.bakeSeconds);
-  return { ...seen, decision: 'bake', hold: 'traffic', waitSeconds, reason: `holding: ${shortfall}` };
+  if (pending && pending.length > 0 && isGatedStep(plan, progress.stepIndex)) {
+    return holdOr('evidence', `the data do not yet rule out a ${plan.judge?.promotionMargin ?? ''} × regression of ${pending.join(', ')}, needed before the canary gets all traffic`);
+  }
+  return pass();
+}
+
+/**
+ * The rollout stops without a verdict: the canary goes to 0 % (the rollback step) and the alert
+ * says that no guard found it worse, it could not be judged.
+ */
+function insufficientEvidence(seen: RolloutProgress, why: string): RolloutProgress {
+  return { ...seen, decision: 'rollback', outcome: 'insufficient_evidence', waitSeconds: 0, reason: `insufficient evidence, not a regression: ${why}` };
 }
 
 /** The command a person runs to approve this canary's gate (alerts and `status` print it). */

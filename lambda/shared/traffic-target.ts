@@ -32,7 +32,8 @@ export function relate(split: TrafficSplit, release: Release): SplitRelation {
     }
     if (split.canary === release.canaryVersion) return 'ours';
   }
-  if (split.stable === release.canaryVersion && split.canary === undefined) return 'promoted';
+  // Promoted: alone, or with the previous version kept at a share as the judge's control.
+  if (split.stable === release.canaryVersion && (split.canary === undefined || split.canary === release.stableVersion)) return 'promoted';
   return 'superseded';
 }
 
@@ -58,6 +59,11 @@ export interface TrafficTarget {
   readonly name: string;
   /** For alerts and logs, e.g. "alias live of function sentiment". */
   readonly description: string;
+  /**
+   * How long after a weight change was asked for traffic may still follow the old weights. The
+   * judge leaves out every minute from the change to this long after it (one minute, one weight).
+   */
+  readonly weightChangeSeconds: number;
   read(): Promise<TrafficSplit>;
   /**
    * Gets the target ready to route to the canary at weight 0 (SageMaker: adds the canary variant).
@@ -66,8 +72,12 @@ export interface TrafficTarget {
   prepare(release: Release): Promise<void>;
   /** Gives the canary `percent` of the traffic, only if the target is still as `expected`. */
   shift(release: Release, percent: number, expected: TrafficSplit): Promise<void>;
-  /** The canary serves everything and becomes the stable version. */
-  promote(release: Release, expected: TrafficSplit): Promise<void>;
+  /**
+   * The canary becomes the stable version and serves everything but `controlPercent`, which the
+   * previous version keeps as the judged guards' concurrent control during the post-promotion
+   * watch (0: the canary serves everything). Called again with 0 when the watch ends.
+   */
+  promote(release: Release, expected: TrafficSplit, controlPercent?: number): Promise<void>;
   /**
    * Canary weight 0: the stable version serves everything. Also undoes a promotion (the
    * post-promotion watch): the previous version is still routable then.

@@ -15,6 +15,11 @@ export interface StepPlan {
   readonly percent: number;
   /** How long the step bakes before it may pass, in seconds. */
   readonly bakeSeconds: number;
+  /**
+   * From this many seconds on the step may pass before its bake ends, once every judged guard's
+   * evidence rules out a gross regression (the evidence-driven schedule). Absent: only at bakeSeconds.
+   */
+  readonly minBakeSeconds?: number;
 }
 
 export interface PreTrafficCheckPlan {
@@ -67,6 +72,12 @@ export interface RolloutPlan {
    * routable; a guard firing sends traffic back to it (lambda/shared/post-promotion.ts). Absent or 0: no watch.
    */
   readonly postPromotionWatchSeconds?: number;
+  /**
+   * The share (percent) the previous version keeps while the canary is at 100 %: its 100 % step
+   * and the post-promotion watch, so the judged guards keep a concurrent control. Absent or 0
+   * (plans from before it): the canary serves everything from its 100 % step on.
+   */
+  readonly controlPercent?: number;
 }
 
 export type ApprovalTimeoutAction = 'ROLL_BACK' | 'HOLD';
@@ -102,8 +113,10 @@ export interface RolloutProgress {
   readonly waitSeconds: number;
   /** Canary requests counted in the current step so far. */
   readonly canaryRequests: number;
-  /** Set once a "holding: not enough traffic" alert went out for this step. */
+  /** Set once a "holding" alert went out for this step. */
   readonly holdAlerted: boolean;
+  /** What the step's holding alert was about (a hold of another kind in the same step alerts again). */
+  readonly holdAlertedFor?: Hold;
   /** Alarms already in ALARM before the canary got traffic: they cannot be about the canary. */
   readonly ignoredAlarms: string[];
   readonly reason?: string;
@@ -115,8 +128,24 @@ export interface RolloutProgress {
   readonly execution?: string;
   /** What the operator asked of this rollout (absent: nothing yet). */
   readonly operator?: OperatorState;
-  /** Why a step that baked long enough does not move on: traffic, an approval gate, or a pause. */
-  readonly hold?: 'traffic' | 'approval' | 'paused';
+  /**
+   * Why a step that baked long enough does not move on: traffic, an approval gate, a pause, the
+   * judged guards' evidence (the promotion gate), or a judged guard that cannot judge.
+   */
+  readonly hold?: Hold;
+  /** The judged guards that cannot judge the canary (no reference from stable, no data), with why. */
+  readonly blindGuards?: { readonly name: string; readonly why: string }[];
+  /** The judged guards whose data do not yet rule out a gross regression (the promotion gate). */
+  readonly evidencePending?: string[];
+  /**
+   * When the workflow changed the canary's share (epoch seconds): set-weight, the promotion, the
+   * end of the watch. The judge leaves out every minute a change falls in (one minute, one weight).
+   */
+  readonly weightChangedAt?: number[];
+  /** Scale guards' thresholds fixed from stable's data, by guard (the judge keeps them once they judge). */
+  readonly references?: Record<string, { readonly ref: number; readonly value: number; readonly from: number }[]>;
+  /** How a rollout that stopped without a regression ended: it could not gather the evidence within maxHold. */
+  readonly outcome?: 'insufficient_evidence';
   /** Epoch seconds the current gate started waiting for its approval. */
   readonly approvalWaitSince?: number;
   /** Epoch seconds of the promotion, when a post-promotion watch follows it (the previous version stays routable until it ends). */
@@ -124,6 +153,8 @@ export interface RolloutProgress {
 }
 
 export type ExternalOutcome = 'rolled_back' | 'promoted' | 'superseded';
+
+export type Hold = 'traffic' | 'approval' | 'paused' | 'evidence' | 'blind';
 
 /** The whole execution state. */
 export interface RolloutState {

@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { GUARD_NAMES, VERSION_PLACEHOLDER } from '../../lambda/shared/judge-plan';
+import { ALPHA_WEIGHTS, GUARD_NAMES, VERSION_PLACEHOLDER } from '../../lambda/shared/judge-plan';
 import { type GuardBinding, type GuardContext, type GuardImplementation, judgedMetric, ratioProblems, targetMetric, throwGuardProblems } from '../private/guard-kit';
 import { requireRange } from '../private/validation';
 
@@ -41,6 +41,7 @@ export class ErrorRateVsStableGuard implements GuardImplementation {
     return {
       judged: {
         name: this.guardName,
+        alphaWeight: ALPHA_WEIGHTS.errors,
         test: 'rate',
         eventsLabel: 'errors',
         events: judgedMetric(targetMetric(ctx, VERSION_PLACEHOLDER, 'errors', 'Sum'), 'the error metric'),

@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { GUARD_NAMES, VERSION_PLACEHOLDER } from '../../lambda/shared/judge-plan';
+import { ALPHA_WEIGHTS, GUARD_NAMES, VERSION_PLACEHOLDER } from '../../lambda/shared/judge-plan';
 import { type GuardBinding, type GuardContext, type GuardImplementation, judgedMetric, percentileProblems, ratioProblems, targetMetric, throwGuardProblems } from '../private/guard-kit';
 
 /** Properties of {@link Guard.latencyVsStable}. */
@@ -37,6 +37,7 @@ export class LatencyVsStableGuard implements GuardImplementation {
     return {
       judged: {
         name: this.guardName,
+        alphaWeight: ALPHA_WEIGHTS.latency,
         test: 'scale',
         values: judgedMetric(targetMetric(ctx, VERSION_PLACEHOLDER, 'latency', 'Average'), 'the latency metric'),
         maxRatio: this.maxRatio,

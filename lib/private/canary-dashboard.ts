@@ -143,32 +143,31 @@ function buildRows(host: CanaryHost, input: CanaryDashboardInput): cloudwatch.IW
 
   // 3. Every judged guard's evidence (log10 of its e-value) against the rollback threshold.
   if (input.judged.length > 0) {
-    const threshold = evidenceThreshold({ alpha: input.alpha, guards: [...input.judged] });
-    const evidenceWidgets = input.judged.map(
-      (j) =>
-        new cloudwatch.GraphWidget({
-          title: `Judged guard ${j.name}: evidence`,
-          left: [
-            new cloudwatch.Metric({
-              namespace: JUDGE_NAMESPACE,
-              metricName: EVIDENCE_METRIC,
-              dimensionsMap: {
-                [EVIDENCE_DIMENSIONS.canary]: host.canaryName,
-                [EVIDENCE_DIMENSIONS.stack]: input.stackName,
-                [EVIDENCE_DIMENSIONS.guard]: j.name,
-                [EVIDENCE_DIMENSIONS.version]: input.canaryVersion,
-              },
-              statistic: 'Maximum',
-              period: PERIOD,
-              label: 'evidence (log10 e-value)',
-            }),
-          ],
-          leftAnnotations: [{ value: threshold, label: `rollback at ${round(threshold)}`, color: cloudwatch.Color.RED }],
-          leftYAxis: { showUnits: false },
-          width: 8,
-          height: 6,
-        }),
-    );
+    const evidenceWidgets = input.judged.map((j) => {
+      const threshold = evidenceThreshold({ alpha: input.alpha, guards: [...input.judged] }, j.name);
+      return new cloudwatch.GraphWidget({
+        title: `Judged guard ${j.name}: evidence`,
+        left: [
+          new cloudwatch.Metric({
+            namespace: JUDGE_NAMESPACE,
+            metricName: EVIDENCE_METRIC,
+            dimensionsMap: {
+              [EVIDENCE_DIMENSIONS.canary]: host.canaryName,
+              [EVIDENCE_DIMENSIONS.stack]: input.stackName,
+              [EVIDENCE_DIMENSIONS.guard]: j.name,
+              [EVIDENCE_DIMENSIONS.version]: input.canaryVersion,
+            },
+            statistic: 'Maximum',
+            period: PERIOD,
+            label: 'evidence (log10 e-value)',
+          }),
+        ],
+        leftAnnotations: [{ value: threshold, label: `rollback at ${round(threshold)}`, color: cloudwatch.Color.RED }],
+        leftYAxis: { showUnits: false },
+        width: 8,
+        height: 6,
+      });
+    });
     rows.push(...inRows(evidenceWidgets));
   }
   return rows;

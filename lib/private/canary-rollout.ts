@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CustomResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CustomResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -6,7 +6,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { InsufficientTrafficAction, type ModelCanaryOptions } from '../model-canary-options';
 import { RolloutSchedule } from '../rollout-schedule';
-import { DEFAULT_ALPHA, EVIDENCE_DIMENSIONS, EVIDENCE_METRIC, evidenceThreshold, JUDGE_NAMESPACE, type JudgedGuardPlan, type JudgePlan } from '../../lambda/shared/judge-plan';
+import { DEFAULT_ALPHA, DEFAULT_PROMOTION_MARGIN, EVIDENCE_DIMENSIONS, EVIDENCE_METRIC, evidenceThreshold, JUDGE_NAMESPACE, type JudgedGuardPlan, type JudgePlan } from '../../lambda/shared/judge-plan';
 import { commandParameterName } from '../../lambda/shared/operator';
 import { VERDICT_RESOURCE_TYPE } from '../../lambda/shared/types';
 import { SIGNAL_NAMESPACE } from '../../runtime/signal-names';
@@ -20,7 +20,7 @@ import type { GuardContext } from './guard-kit';
 import { workflowTimeout } from './history-budget';
 import { acknowledgeCanaryFindings } from './nag-acknowledgements';
 import { addOperatorChannel, addOperatorOutputs, type OperatorChannel } from './operator-channel';
-import { approvalStepsOf, DEFAULT_PRE_TRAFFIC_RETRIES, historyInputsOf, postPromotionWatchOf } from './option-problems';
+import { approvalStepsOf, DEFAULT_CONTROL_PERCENT, DEFAULT_PRE_TRAFFIC_RETRIES, historyInputsOf, postPromotionWatchOf } from './option-problems';
 import { StackController } from './stack-controller';
 import type { TargetBinding } from './target-binding';
 import { buildWorkflow, type WorkflowPlan } from './workflow-definition';
@@ -66,6 +66,8 @@ export class CanaryRollout extends Construct implements CanaryHost {
   private readonly guardContext: GuardContext;
   private readonly judged: JudgedGuardPlan[] = [];
   private readonly alpha: number;
+  /** The judge's plan beyond its guards: the change detector's horizon and the promotion gate. */
+  private readonly judgeSettings: Pick<JudgePlan, 'horizonMinutes' | 'promotionMargin'>;
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
@@ -109,6 +111,12 @@ export class CanaryRollout extends Construct implements CanaryHost {
     // so addGuard() after construction is as good as `guards`.
     const stackName = Stack.of(this).stackName;
     this.alpha = o.falseRollbackRate ?? DEFAULT_ALPHA;
+    // The change detector spreads its prior over the minutes a healthy rollout is judged.
+    const judgedSeconds = schedule.totalBake.toSeconds() + postPromotionWatchOf(o).toSeconds();
+    this.judgeSettings = {
+      horizonMinutes: Token.isUnresolved(judgedSeconds) ? 60 : Math.max(1, Math.ceil(judgedSeconds / 60)),
+      promotionMargin: o.promotionMargin ?? DEFAULT_PROMOTION_MARGIN,
+    };
     this.guards = new GuardAlarms(this, 'Guards', { namePrefix: `${stackName}-${this.canaryName}`, construct: scope.constructor.name, canaryName: this.canaryName });
     shared.addCanary(this.canaryName, this.guards);
     this.guardContext = {
@@ -133,7 +141,7 @@ export class CanaryRollout extends Construct implements CanaryHost {
     this.plan = {
       canaryName: this.canaryName,
       target: props.binding.targetConfig,
-      steps: schedule.steps.map((s) => ({ percent: s.percent, bakeSeconds: s.bake.toSeconds() })),
+      steps: schedule.steps.map((s) => ({ percent: s.percent, bakeSeconds: s.bake.toSeconds(), ...(s.minBake ? { minBakeSeconds: s.minBake.toSeconds() } : {}) })),
       checkIntervalSeconds: checkInterval.toSeconds(),
       minRequestsPerStep: o.minRequestsPerStep ?? 100,
       insufficientTraffic: o.onInsufficientTraffic ?? InsufficientTrafficAction.HOLD,
@@ -149,6 +157,8 @@ export class CanaryRollout extends Construct implements CanaryHost {
       approvalTimeoutSeconds: (o.approvalTimeout ?? Duration.hours(24)).toSeconds(),
       onApprovalTimeout: o.onApprovalTimeout ?? ApprovalTimeoutAction.ROLL_BACK,
       postPromotionWatchSeconds: postPromotionWatchOf(o).toSeconds(),
+      // Only with judged guards (added later with addGuard() too): the control is for the judge.
+      controlPercent: Lazy.number({ produce: () => (this.judged.length > 0 ? (o.controlPercent ?? DEFAULT_CONTROL_PERCENT) : 0) }),
       preTrafficChecks: (o.preTrafficChecks ?? []).map((c) => ({
         payload: c.payload,
         repeat: c.repeat ?? 1,
@@ -208,7 +218,7 @@ export class CanaryRollout extends Construct implements CanaryHost {
         statistic: 'Maximum',
         period: Duration.minutes(1),
       }),
-      threshold: Lazy.number({ produce: () => evidenceThreshold({ alpha: this.alpha, guards: this.judged }) }),
+      threshold: Lazy.number({ produce: () => evidenceThreshold({ alpha: this.alpha, guards: this.judged }, judged.name) }),
       comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       minutes: 1,
       description: `the check step's evidence that ${judged.description}`,
@@ -220,7 +230,7 @@ export class CanaryRollout extends Construct implements CanaryHost {
   /** The plan's judge: every judged guard, alpha and the evidence dimensions; null without one. */
   private judgePlan(): JudgePlan | null {
     if (this.judged.length === 0) return null;
-    return { alpha: this.alpha, guards: [...this.judged], canaryName: this.canaryName, stackName: this.guardContext.stackName };
+    return { alpha: this.alpha, guards: [...this.judged], canaryName: this.canaryName, stackName: this.guardContext.stackName, ...this.judgeSettings };
   }
 
   /**

@@ -1,7 +1,8 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { Guard } from '../guards/guard';
-import { InsufficientTrafficAction, type ModelCanaryOptions } from '../model-canary-options';
+import type { ModelCanaryOptions } from '../model-canary-options';
 import { RolloutSchedule } from '../rollout-schedule';
+import { MAX_EDGE_WAIT_SECONDS } from '../../lambda/shared/hold';
 import { historyProblems, type HistoryInputs } from './history-budget';
 import { emailProblems, requireRange, scheduleProblems } from './validation';
 
@@ -33,6 +34,8 @@ export function optionProblems(o: ModelCanaryOptions): string[] {
     ...(o.guards === undefined || Array.isArray(o.guards) ? [] : [`guards is ${typeof o.guards}: give a list of guards, for example [Guard.errorRate(), Guard.errorRateVsStable()]`]),
     ...(o.guards === undefined || Array.isArray(o.guards) ? (o.guards ?? Guard.defaults()).flatMap((g) => (typeof g?._scheduleProblems === 'function' ? g._scheduleProblems(schedule) : [])) : []),
     ...requireRange('checkInterval (s)', checkInterval.toSeconds(), 10, 3600, 'give 10 seconds to 1 hour'),
+    ...requireRange('controlPercent', o.controlPercent, 0, 20, 'give 0 (no control at 100 %) to 20 percent'),
+    ...requireRange('promotionMargin', o.promotionMargin, 1.5, 1000, 'give a multiple of stable\'s odds above the guards\' maxRatio, for example 5 (a 5 × regression must be ruled out before the canary gets all traffic)'),
     ...requireRange('maxHold (s)', maxHold.toSeconds(), 0, 7 * 24 * 3600, 'give at most 7 days'),
     ...emailProblems(o.alertEmails ?? []),
     ...(scheduled.length === 0 ? gateProblems(o, schedule) : []),
@@ -73,6 +76,9 @@ function gateProblems(o: ModelCanaryOptions, schedule: RolloutSchedule): string[
   return problems;
 }
 
+/** The previous version's share while the canary is at 100 %, when the prop is left out. */
+export const DEFAULT_CONTROL_PERCENT = 5;
+
 /** The post-promotion watch when the prop is left out. */
 export const DEFAULT_POST_PROMOTION_WATCH = Duration.minutes(10);
 
@@ -88,12 +94,15 @@ export function postPromotionWatchOf(o: ModelCanaryOptions): Duration {
   return Duration.minutes(Math.max(0, Math.min(DEFAULT_POST_PROMOTION_WATCH.toMinutes(), minutes)));
 }
 
-/** Bakes, one check each and every gate's timeout: how long a healthy rollout runs before its promotion. */
+/**
+ * Bakes, one check each, up to 30 s per step waiting for a minute's edge (set-weight) and every
+ * gate's timeout: how long a healthy rollout runs before its promotion.
+ */
 function healthyRunSeconds(o: ModelCanaryOptions): number {
   const schedule = o.schedule ?? RolloutSchedule.GRADUAL_5_25_50_100;
   const interval = (o.checkInterval ?? Duration.seconds(30)).toSeconds();
   const gates = (o.approvalGates ?? []).length * (o.approvalTimeout ?? Duration.hours(24)).toSeconds();
-  return gates + schedule.steps.reduce((sum, s) => sum + s.bake.toSeconds() + interval, 0);
+  return gates + schedule.steps.reduce((sum, s) => sum + s.bake.toSeconds() + interval + MAX_EDGE_WAIT_SECONDS, 0);
 }
 
 /** 0 (no watch) or 1 minute to 24 hours; the previous version costs its capacity while it lasts. */
@@ -147,11 +156,11 @@ export const DEFAULT_PRE_TRAFFIC_RETRIES = 2;
 /** What bounds the workflow's history and run time, from the options (defaults filled in). */
 export function historyInputsOf(o: ModelCanaryOptions): HistoryInputs {
   const schedule = o.schedule ?? RolloutSchedule.GRADUAL_5_25_50_100;
-  const holds = (o.onInsufficientTraffic ?? InsufficientTrafficAction.HOLD) === InsufficientTrafficAction.HOLD;
   return {
     steps: schedule.steps.map((s) => ({ bakeSeconds: s.bake.toSeconds() })),
     checkIntervalSeconds: (o.checkInterval ?? Duration.seconds(30)).toSeconds(),
-    maxHoldSeconds: holds ? (o.maxHold ?? Duration.hours(6)).toSeconds() : 0,
+    // Also with ROLL_BACK on too little traffic: a step holds for the judged guards' evidence up to maxHold.
+    maxHoldSeconds: (o.maxHold ?? Duration.hours(6)).toSeconds(),
     approvalWaitSeconds: (o.approvalGates ?? []).length * (o.approvalTimeout ?? Duration.hours(24)).toSeconds(),
     postPromotionWatchSeconds: postPromotionWatchOf(o).toSeconds(),
   };

@@ -18,6 +18,10 @@ export function scheduleProblems(schedule: RolloutSchedule): string[] {
       problems.push(`schedule step ${n} (${step.percent}%) does not raise the share of step ${i} (${steps[i - 1].percent}%): make the steps strictly increasing`);
     }
     const bake = step.bake.toSeconds();
+    const minBake = step.minBake?.toSeconds();
+    if (minBake !== undefined && !Token.isUnresolved(minBake) && !Token.isUnresolved(bake) && (minBake < METRIC_PERIOD.toSeconds() || minBake > bake)) {
+      problems.push(`schedule step ${n} has minBake ${minBake}s: give at least ${METRIC_PERIOD.toSeconds()}s (the metric period) and at most its bake (${bake}s)`);
+    }
     const last = i === steps.length - 1;
     const instantFinal = last && step.percent === 100 && bake === 0;
     if (!instantFinal && bake < METRIC_PERIOD.toSeconds()) {

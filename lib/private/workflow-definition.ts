@@ -41,6 +41,11 @@ export function buildWorkflow(host: CanaryHost, plan: WorkflowPlan, stateMachine
   const promoted = new sfn.Succeed(scope, 'Promoted', { comment: 'The canary serves all traffic.' });
   const superseded = new sfn.Succeed(scope, 'Superseded', { comment: 'Another release took over the target.' });
   const rolledBack = new sfn.Fail(scope, 'RolledBack', { error: 'CanaryRolledBack', causePath: '$.progress.reason' });
+  // Stopped without a verdict (maxHold passed without the evidence): at 0 %, and not a regression.
+  const insufficient = new sfn.Fail(scope, 'InsufficientEvidence', { error: 'InsufficientEvidence', causePath: '$.progress.reason' });
+  const stoppedHow = new sfn.Choice(scope, 'RegressionOrNot')
+    .when(sfn.Condition.and(sfn.Condition.isPresent('$.progress.outcome'), sfn.Condition.stringEquals('$.progress.outcome', 'insufficient_evidence')), insufficient)
+    .otherwise(rolledBack);
   const failed = new sfn.Fail(scope, 'RolloutFailed', { error: 'RolloutFailed', causePath: '$.progress.reason' });
   const rollbackFailedEnd = new sfn.Fail(scope, 'RollbackFailed', { error: 'RollbackFailed', cause: 'The rollback itself failed: set the canary weight to 0 by hand.' });
 
@@ -52,7 +57,7 @@ export function buildWorkflow(host: CanaryHost, plan: WorkflowPlan, stateMachine
   const rollBack = busyRetry(task('RollBack', 'rollback'))
     .addRetry(rollbackRetry)
     .addCatch(alertRollbackFailed, { resultPath: '$.error' })
-    .next(rolledBack);
+    .next(stoppedHow);
   const rollBackAfterError = busyRetry(task('RollBackAfterError', 'rollback'))
     .addRetry(rollbackRetry)
     .addCatch(alertRollbackFailed, { resultPath: '$.error' })

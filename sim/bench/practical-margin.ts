@@ -48,7 +48,7 @@ function material(what: string, canary: VersionSpec, stable: VersionSpec): boole
 export function materialRegression(file: ScenarioFile): { onset: { minute: number; what: string[] } | undefined; negligible: string[] } {
   const negligible = new Set<string>();
   if (!regressionOnsetMinute(file)) return { onset: undefined, negligible: [] };
-  const moments = [...new Set([0, ...(file.changes ?? []).map((c) => c.atMinute)])].sort((a, b) => a - b);
+  const moments = [...new Set([0, ...(file.changes ?? []).map((c) => c.atMinute).filter((m) => m !== undefined)])].sort((a, b) => a - b);
   for (const m of moments) {
     const canary = specAt(file, 'canary', m);
     const stable = specAt(file, 'stable', m);

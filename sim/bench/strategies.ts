@@ -30,12 +30,19 @@ import { SimWorld } from '../world/world';
 
 export const ANCHOR_STRATEGIES = ['codedeploy-canary10-5min', 'codedeploy-linear10-every1min', 'seed-controller', 'flagger', 'kayenta'] as const;
 export type AnchorStrategy = (typeof ANCHOR_STRATEGIES)[number];
+/** This library with the evidence-driven schedule (RolloutSchedule.EVIDENCE_10_50_100) on the example's Lambda canary. */
+export const EVIDENCE_STRATEGY = 'model-canary-evidence';
 /** Every strategy `simulate --strategy` and `bench` know; this library's first. */
-export const ALL_STRATEGIES = ['model-canary', ...ANCHOR_STRATEGIES] as const;
+export const ALL_STRATEGIES = ['model-canary', EVIDENCE_STRATEGY, ...ANCHOR_STRATEGIES] as const;
 export type AnyStrategy = (typeof ALL_STRATEGIES)[number];
 
 export function isAnchor(s: string): s is AnchorStrategy {
   return (ANCHOR_STRATEGIES as readonly string[]).includes(s);
+}
+
+/** Strategies that run through runStrategy() in `simulate` (the anchors, and this library with another schedule). */
+export function runsAsStrategy(s: string): boolean {
+  return isAnchor(s) || s === EVIDENCE_STRATEGY;
 }
 
 /** What each anchor is, as modelled here (BENCHMARKS.md prints these). */
@@ -74,7 +81,7 @@ export const ANCHOR_ASSUMPTIONS: Readonly<Record<AnchorStrategy, string>> = {
 
 export type { Controller, ControllerContext } from './anchor-controllers';
 
-export type Outcome = 'promoted' | 'rolled_back' | 'held' | 'failed';
+export type Outcome = 'promoted' | 'rolled_back' | 'insufficient_evidence' | 'held' | 'failed';
 
 /** One strategy on one scenario and seed. Times are seconds from the canary's deploy. */
 export interface StrategyRun {
@@ -180,6 +187,17 @@ export function expectedCanaryServed(file: ScenarioFile, fromSeconds: number, to
   return { requests: Math.round(requests), errors: Math.round(errors) };
 }
 
+/** The largest control share the library allows (controlPercent). */
+const MAX_CONTROL_PERCENT = 20;
+
+function parseAlert(message: string | undefined): { event?: string; step?: { number: number; of: number }; weightPercent: number } | undefined {
+  try {
+    return JSON.parse(message ?? '') as { event?: string; step?: { number: number; of: number }; weightPercent: number };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The scenario's own publication lag, else the option's. */
 const publishDelay = (file: ScenarioFile, options: StrategyOptions) => file.metricPublishDelaySeconds ?? options.metricPublishDelaySeconds ?? 0;
 
@@ -190,10 +208,10 @@ export async function runStrategy(file: ScenarioFile, options: StrategyOptions =
   if (file.target !== 'lambda') throw new ScenarioError(`${file.name}: the strategies compare on the Lambda canary only (target "${file.target}")`);
   const seed = options.seed ?? 1;
   const realStart = performance.now();
-  const world = SimWorld.fromStack(synthesizeExampleStack(), {
+  const world = SimWorld.fromStack(synthesizeExampleStack(strategy === EVIDENCE_STRATEGY ? 'evidence' : 'default'), {
     seed,
     canaryName: 'SentimentCanary',
-    scenario: toSimScenario(file, WARM_UP_MINUTES, LAMBDA_VERSIONS),
+    scenario: toSimScenario(file, WARM_UP_MINUTES, LAMBDA_VERSIONS, seed),
     metricPublishDelaySeconds: publishDelay(file, options),
     ...(isAnchor(strategy) ? { handlers: anchorHandlers() } : {}),
   });
@@ -274,7 +292,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     }
     maxWeight = Math.max(maxWeight, p);
     if (p > 0) everServed = true;
-    if (p === 100 && promotedAt === undefined) promotedAt = world.now();
+    if (promotedAt === undefined && (p === 100 || (!controller && lastStepReached()))) promotedAt = world.now();
     if (everServed && p === 0 && zeroAt === undefined) {
       zeroAt = world.now();
       atZero = servedCanary();
@@ -282,6 +300,17 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     if (!atOnset && onsetMs !== undefined && world.now() >= onsetMs) atOnset = servedCanary();
   };
   const finished = () => (controller ? controller.done : execution!.status !== 'RUNNING');
+  // This library keeps the previous version at its control share while the canary is at 100 %:
+  // the canary has reached 100 % when its last step began (its STEP alert says so).
+  let alertsSeen = 0;
+  const lastStepReached = () => {
+    const published = world.sns.published;
+    for (; alertsSeen < published.length; alertsSeen++) {
+      const body = parseAlert(published[alertsSeen].message);
+      if (body?.event === 'STEP' && body.step !== undefined && body.step.number === body.step.of && body.weightPercent >= 100 - MAX_CONTROL_PERCENT) return true;
+    }
+    return false;
+  };
   observe();
   while (world.now() < end) {
     await world.advance(1);
@@ -320,7 +349,9 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
         ? 'promoted'
         : execution!.status === 'FAILED' && execution!.error === 'CanaryRolledBack'
           ? 'rolled_back'
-          : 'failed';
+          : execution!.status === 'FAILED' && execution!.error === 'InsufficientEvidence'
+            ? 'insufficient_evidence'
+            : 'failed';
   if (!controller) reason = execution!.cause ?? execution!.error ?? null;
   const windowEnd = atZero ?? endServed;
   const rolledBackBeforeOnset = zeroAt !== undefined && onsetMs !== undefined && zeroAt < onsetMs;
@@ -339,7 +370,8 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     metricPublishDelaySeconds: publishDelay(file, options),
     weightZeroAtSeconds: zeroAt !== undefined ? seconds(zeroAt) : null,
     promotedAtSeconds: promotedAt !== undefined ? seconds(promotedAt) : null,
-    detectionSeconds: zeroAt !== undefined && onsetMs !== undefined && !rolledBackBeforeOnset ? Math.round((zeroAt - onsetMs) / 100) / 10 : null,
+    // Stopped for want of evidence is not a detection.
+    detectionSeconds: zeroAt !== undefined && onsetMs !== undefined && !rolledBackBeforeOnset && outcome !== 'insufficient_evidence' ? Math.round((zeroAt - onsetMs) / 100) / 10 : null,
     blastRadiusFailed: blast.errors,
     blastRadiusRequests: blast.requests,
     canaryRequests: endServed.requests,

@@ -10,7 +10,7 @@ import { type RunResult, SimWorld, type SimWorldOptions } from '../world/world';
 export const STRATEGIES = ['model-canary'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-export type Outcome = 'promoted' | 'rolled_back' | 'held' | 'failed';
+export type Outcome = 'promoted' | 'rolled_back' | 'insufficient_evidence' | 'held' | 'failed';
 
 export { type FaultSpec, parseFaults } from './fault-spec';
 import { type OperatorActionResult, runOperatorAction } from './operator-actions';
@@ -120,7 +120,7 @@ export function worldOptions(file: ScenarioFile, seed: number): SimWorldOptions 
   return {
     seed,
     canaryName: profile.canaryName,
-    scenario: toSimScenario(file, profile.warmUpMinutes, profile),
+    scenario: toSimScenario(file, profile.warmUpMinutes, profile, seed),
     metricPublishDelaySeconds: file.metricPublishDelaySeconds ?? 0,
   };
 }
@@ -261,7 +261,9 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
         ? 'promoted'
         : execution.status === 'FAILED' && execution.error === 'CanaryRolledBack'
           ? 'rolled_back'
-          : 'failed';
+          : execution.status === 'FAILED' && execution.error === 'InsufficientEvidence'
+            ? 'insufficient_evidence'
+            : 'failed';
   const onset = regressionOnsetMinute(file);
   const canary = servedAtEnd.get(CANARY_VERSION) ?? { requests: 0, errors: 0 };
   const stable = servedAtEnd.get(STABLE_VERSION) ?? { requests: 0, errors: 0 };
@@ -306,7 +308,8 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     const what = [c.canary ? `canary ${describe(c.canary)}` : '', c.stable ? `stable ${describe(c.stable)}` : '', c.requestsPerSecond !== undefined ? `${c.requestsPerSecond} req/s` : '']
       .filter((s) => s)
       .join(', ');
-    events.push({ atSeconds: c.atMinute * 60, kind: 'change', label: `scenario: ${what}` });
+    // A change triggered by a step has no fixed time: the chart marks the timed ones.
+    if (c.atMinute !== undefined) events.push({ atSeconds: c.atMinute * 60 + (c.afterSeconds ?? 0), kind: 'change', label: `scenario: ${what}` });
   }
   for (const h of history) {
     if (h.by === 'set-weight') events.push({ atSeconds: seconds(h.at), kind: 'step', label: `step: canary ${h.percent}%` });

@@ -28,8 +28,22 @@ export interface VersionSpec {
 }
 
 export interface ScenarioChange {
-  /** Minutes after the deploy of the canary. */
+  /** Minutes after the deploy of the canary (fractions allowed); required unless `whenCanaryPercent` is given. */
   readonly atMinute: number;
+  /**
+   * Instead of `atMinute`: the first time the canary gets at least this share of the traffic, in
+   * percent (a step change). Only for a shared event: the change must set `stable` and `canary` alike.
+   */
+  readonly whenCanaryPercent?: number;
+  /** Seconds after its `atMinute` or `whenCanaryPercent` the change starts. @default 0 */
+  readonly afterSeconds?: number;
+  /**
+   * And a further 0 to this many seconds, drawn from the run's seed (the same seed, the same
+   * second). Only for a shared event. @default 0
+   */
+  readonly randomSeconds?: number;
+  /** The change lasts this many seconds, then both versions behave as before it (an outage). Only for a shared event. */
+  readonly forSeconds?: number;
   readonly stable?: VersionSpec;
   readonly canary?: VersionSpec;
   /** A new request rate from this minute on. */
@@ -123,15 +137,40 @@ export function validateScenario(raw: unknown, where = 'scenario'): ScenarioFile
   if (o.changes !== undefined && !Array.isArray(o.changes)) problems.push('changes must be an array');
   (Array.isArray(o.changes) ? o.changes : []).forEach((c: unknown, i: number) => {
     const ch = (c ?? {}) as Record<string, unknown>;
-    num(`changes[${i}].atMinute`, ch.atMinute, 0, 24 * 60, true);
+    const triggered = ch.whenCanaryPercent !== undefined;
+    num(`changes[${i}].atMinute`, ch.atMinute, 0, 24 * 60, !triggered);
+    num(`changes[${i}].whenCanaryPercent`, ch.whenCanaryPercent, 0.0001, 100, false);
+    num(`changes[${i}].afterSeconds`, ch.afterSeconds, 0, 24 * 3600, false);
+    num(`changes[${i}].randomSeconds`, ch.randomSeconds, 0, 24 * 3600, false);
+    num(`changes[${i}].forSeconds`, ch.forSeconds, 1, 24 * 3600, false);
     num(`changes[${i}].requestsPerSecond`, ch.requestsPerSecond, 0, 10_000, false);
     version(`changes[${i}].stable`, ch.stable, false);
     version(`changes[${i}].canary`, ch.canary, false);
-    for (const k of Object.keys(ch)) if (!['atMinute', 'stable', 'canary', 'requestsPerSecond'].includes(k)) problems.push(`changes[${i}].${k} is not a field`);
+    if (triggered && ch.atMinute !== undefined) problems.push(`changes[${i}] has both atMinute and whenCanaryPercent: give one`);
+    if (isShared(ch) && JSON.stringify(ch.stable ?? null) !== JSON.stringify(ch.canary ?? null)) {
+      problems.push(`changes[${i}] uses whenCanaryPercent, randomSeconds or forSeconds, which are for events both versions share (an outage): give stable and canary the same settings (regressions start at an atMinute)`);
+    }
+    if (isShared(ch) && ch.requestsPerSecond !== undefined) problems.push(`changes[${i}]: requestsPerSecond changes at an atMinute only, without whenCanaryPercent, randomSeconds or forSeconds`);
+    for (const k of Object.keys(ch)) if (!CHANGE_FIELDS.includes(k)) problems.push(`changes[${i}].${k} is not a field`);
   });
   validateOperatorActions(o.operator, problems);
   if (problems.length > 0) throw new ScenarioError(`${where}: ${problems.join('; ')}`);
   return raw as ScenarioFile;
+}
+
+const CHANGE_FIELDS = ['atMinute', 'whenCanaryPercent', 'afterSeconds', 'randomSeconds', 'forSeconds', 'stable', 'canary', 'requestsPerSecond'];
+
+/** A change both versions share (triggered by a step, at a random second, or for a while): it never makes the canary differ from stable. */
+function isShared(c: { whenCanaryPercent?: unknown; randomSeconds?: unknown; forSeconds?: unknown }): boolean {
+  return c.whenCanaryPercent !== undefined || c.randomSeconds !== undefined || c.forSeconds !== undefined;
+}
+
+/** A second in [0, max] fixed by the seed and the change's index (the traffic's own draws stay as they are). */
+function seededSeconds(seed: number, index: number, max: number): number {
+  let x = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35)) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d) >>> 0;
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b) >>> 0;
+  return Math.round(((x ^ (x >>> 16)) >>> 0) / 2 ** 32 * max * 10) / 10;
 }
 
 function signalsOf(v: VersionSpec): ModelSignalBehaviour | undefined {
@@ -178,12 +217,18 @@ function behaviourOf(v: VersionSpec, base?: SimVersions): VersionBehaviour {
  * when (in minutes of the simulation) the canary is deployed, so a change `atMinute` m applies at
  * simulation minute deployAtMinute + m.
  */
-export function toSimScenario(file: ScenarioFile, deployAtMinute: number, names: SimVersions = LAMBDA_VERSIONS): Scenario {
+export function toSimScenario(file: ScenarioFile, deployAtMinute: number, names: SimVersions = LAMBDA_VERSIONS, seed = 1): Scenario {
+  const indexed = (file.changes ?? []).map((c, i) => ({ c, i }));
   const changesOf = (side: 'stable' | 'canary'): BehaviourChange[] =>
-    [...(file.changes ?? [])]
-      .filter((c) => c[side] !== undefined)
-      .sort((a, b) => a.atMinute - b.atMinute)
-      .map((c) => ({ atMinute: deployAtMinute + c.atMinute, ...behaviourOf(c[side]!) }));
+    indexed
+      .filter(({ c }) => c[side] !== undefined)
+      .sort((a, b) => (a.c.atMinute ?? Infinity) - (b.c.atMinute ?? Infinity))
+      .map(({ c, i }) => ({
+        ...(c.whenCanaryPercent !== undefined ? { whenCanaryPercent: c.whenCanaryPercent, whenShareOf: names.canary } : { atMinute: deployAtMinute + c.atMinute }),
+        ...(c.afterSeconds !== undefined || c.randomSeconds !== undefined ? { afterSeconds: (c.afterSeconds ?? 0) + seededSeconds(seed, i, c.randomSeconds ?? 0) } : {}),
+        ...(c.forSeconds !== undefined ? { forSeconds: c.forSeconds } : {}),
+        ...behaviourOf(c[side]!),
+      }));
   return {
     requestsPerSecond: file.requestsPerSecond,
     trafficChanges: (file.changes ?? [])
@@ -199,7 +244,8 @@ export function toSimScenario(file: ScenarioFile, deployAtMinute: number, names:
 /** A version's settings at a minute after the deploy (its base merged with the changes so far). */
 export function specAt(file: ScenarioFile, side: 'stable' | 'canary', minute: number): VersionSpec {
   let spec: VersionSpec = file[side];
-  for (const c of [...(file.changes ?? [])].sort((a, b) => a.atMinute - b.atMinute)) {
+  // Shared events change both versions alike: they never make the canary worse than stable.
+  for (const c of [...(file.changes ?? [])].filter((x) => !isShared(x)).sort((a, b) => a.atMinute - b.atMinute)) {
     if (c.atMinute <= minute && c[side]) spec = { ...spec, ...c[side] };
   }
   return spec;
@@ -233,7 +279,7 @@ export function worseThan(canary: VersionSpec, stable: VersionSpec): string[] {
  * from the start, the minute of the first change that makes it worse, or undefined (never worse).
  */
 export function regressionOnsetMinute(file: ScenarioFile): { minute: number; what: string[] } | undefined {
-  const moments = [0, ...(file.changes ?? []).map((c) => c.atMinute)].sort((a, b) => a - b);
+  const moments = [0, ...(file.changes ?? []).filter((c) => !isShared(c)).map((c) => c.atMinute)].sort((a, b) => a - b);
   for (const m of moments) {
     const what = worseThan(specAt(file, 'canary', m), specAt(file, 'stable', m));
     if (what.length > 0) return { minute: m, what };

@@ -48,10 +48,17 @@ export interface BehaviourChange extends VersionBehaviour {
   /** The first time the alias gives this version at least this share, in percent. */
   readonly whenCanaryPercent?: number;
   /**
-   * This many minutes after the version first serves all traffic as the target's stable version
-   * (promoted: the alias's FunctionVersion with no weights; the endpoint's stable-tagged variant alone).
+   * This many minutes after the version first becomes the target's stable version, serving all
+   * traffic but the previous version's control share if it keeps one (promoted: the alias's
+   * FunctionVersion with at most that one weight; the endpoint's stable-tagged variant with most of the weight).
    */
   readonly minutesAfterPromotion?: number;
+  /** Whose share `whenCanaryPercent` watches. @default this version */
+  readonly whenShareOf?: string;
+  /** Seconds after its trigger (atMinute, whenCanaryPercent, minutesAfterPromotion) the change starts. @default 0 */
+  readonly afterSeconds?: number;
+  /** The change lasts this many seconds, then the version behaves as before it. @default for good */
+  readonly forSeconds?: number;
 }
 
 export interface Scenario {
@@ -75,6 +82,22 @@ export interface Scenario {
 export const DEFAULT_BEHAVIOUR: Required<Omit<VersionBehaviour, 'respond' | 'signals'>> = {
   errorRate: 0.001,
   latencyMs: { p50: 80, p95: 150 },
+};
+
+/**
+ * What a version records when the scenario gives it no `signals`: what the example models
+ * (bin/model/) record for every request: a few tokens, no guardrail intervention, a valid schema,
+ * its response length and its predicted class, among the classes of both example canaries
+ * (positive/negative for the Lambda one, summary/refusal for the SageMaker one: each guard counts
+ * its own). `signals: {}` records none.
+ */
+export const DEFAULT_SIGNALS: ModelSignalBehaviour = {
+  inputTokens: { mean: 8, sd: 2 },
+  outputTokens: { mean: 20, sd: 1 },
+  guardrailInterventionRate: 0,
+  schemaFailureRate: 0,
+  responseLength: { mean: 80, sd: 4 },
+  classes: { positive: 0.36, negative: 0.24, summary: 0.38, refusal: 0.02 },
 };
 
 export function defaultResponse(event: unknown, version: string): unknown {
@@ -151,13 +174,14 @@ export class TrafficModel {
       return 0;
     };
     this.observeShare(share, now);
-    if (Object.keys(alias.weights).length === 0) this.observePromoted(alias.functionVersion, now);
+    // The canary promoted keeps the previous version at a control share during the watch (at most 20 %).
+    if (share(alias.functionVersion) >= 80 - 1e-9) this.observePromoted(alias.functionVersion, now);
   }
 
   /** Latches `whenCanaryPercent` changes against each version's share of the traffic now, in percent (a SageMaker endpoint's variants). */
   public observeShares(shares: Readonly<Record<string, number>>, now: number, stable?: string): void {
     this.observeShare((version) => shares[version] ?? 0, now);
-    if (stable !== undefined && (shares[stable] ?? 0) >= 100 - 1e-9) this.observePromoted(stable, now);
+    if (stable !== undefined && (shares[stable] ?? 0) >= 80 - 1e-9) this.observePromoted(stable, now);
   }
 
   private observePromoted(version: string, now: number): void {
@@ -168,7 +192,7 @@ export class TrafficModel {
     for (const [version, spec] of Object.entries(this.scenario.versions ?? {})) {
       (spec.changes ?? []).forEach((c, i) => {
         const key = `${version}#${i}`;
-        if (c.whenCanaryPercent !== undefined && !this.triggered.has(key) && share(version) + 1e-9 >= c.whenCanaryPercent) {
+        if (c.whenCanaryPercent !== undefined && !this.triggered.has(key) && share(c.whenShareOf ?? version) + 1e-9 >= c.whenCanaryPercent) {
           this.triggered.set(key, now);
         }
       });
@@ -177,13 +201,10 @@ export class TrafficModel {
 
   public behaviour(version: string, now: number): VersionBehaviour {
     const spec = this.scenario.versions?.[version];
-    let b: VersionBehaviour = { ...DEFAULT_BEHAVIOUR, ...this.scenario.defaultBehaviour, ...(spec ?? {}) };
+    let b: VersionBehaviour = { ...DEFAULT_BEHAVIOUR, signals: DEFAULT_SIGNALS, ...this.scenario.defaultBehaviour, ...(spec ?? {}) };
     (spec?.changes ?? []).forEach((c, i) => {
-      const promoted = this.promotedAt.get(version);
-      const applies =
-        (c.atMinute !== undefined && now >= this.startMs + c.atMinute * 60_000) ||
-        (c.minutesAfterPromotion !== undefined && promoted !== undefined && now >= promoted + c.minutesAfterPromotion * 60_000) ||
-        (c.whenCanaryPercent !== undefined && this.triggered.has(`${version}#${i}`));
+      const from = this.changeAppliedAt(version, i);
+      const applies = from !== undefined && now >= from && (c.forSeconds === undefined || now < from + c.forSeconds * 1000);
       if (applies) {
         b = {
           errorRate: c.errorRate ?? b.errorRate,
@@ -196,16 +217,18 @@ export class TrafficModel {
     return b;
   }
 
-  /** When a change of `version` applied (virtual ms), if it has. */
+  /** When a change of `version` applies (virtual ms; it may lie ahead), once its trigger is known. */
   public changeAppliedAt(version: string, index = 0): number | undefined {
     const c = this.scenario.versions?.[version]?.changes?.[index];
     if (!c) return undefined;
-    if (c.atMinute !== undefined) return this.startMs + c.atMinute * 60_000;
+    const after = (c.afterSeconds ?? 0) * 1000;
+    if (c.atMinute !== undefined) return this.startMs + c.atMinute * 60_000 + after;
     if (c.minutesAfterPromotion !== undefined) {
       const promoted = this.promotedAt.get(version);
-      return promoted === undefined ? undefined : promoted + c.minutesAfterPromotion * 60_000;
+      return promoted === undefined ? undefined : promoted + c.minutesAfterPromotion * 60_000 + after;
     }
-    return this.triggered.get(`${version}#${index}`);
+    const triggered = this.triggered.get(`${version}#${index}`);
+    return triggered === undefined ? undefined : triggered + after;
   }
 
   public serve(version: string, now: number): RequestOutcome {

@@ -131,7 +131,8 @@ describe('cdk-model-canary CLI on a simulated rollout', () => {
   it('promote --force holds the alarm fast path back: the canary is promoted although a guard fires', async () => {
     world = newWorld();
     await startRollout(world);
-    await world.advance(3 * 60);
+    // Just after a check (they run at :21 and :51 here): the command stays pending while the fast path reacts.
+    await world.advance(3 * 60 + 25);
     expect((await cli(world, 'promote', CANARY, '--force', '--reason', 'known false alarm')).code).toBe(0);
     world.setAlarmState(ALARMS.latencyP95, 'ALARM', 'set by the test');
     const result = await world.runUntilDone({ maxMinutes: 5 });

@@ -169,8 +169,11 @@ describe('canary dashboard: guards added later', () => {
     expect(alarmWidgets(s.body).map((w) => w.properties.annotations.alarms[0])).toContain(alarmArn(s.json, `${prefix}-SchemaFailureRate`));
     const judged = evidenceWidgets(s.body).map((w) => metricsOfWidget(w)[0].dims.Guard);
     expect(judged.sort()).toEqual([...JUDGED_GUARDS, 'TokensPerRequestVsStable'].sort());
-    // Three judged guards share alpha: the threshold moves with them.
-    for (const w of evidenceWidgets(s.body)) expect(w.properties.annotations.horizontal[0].value).toBeCloseTo(Math.log10(3 / DEFAULT_ALPHA));
+    // Three judged guards share alpha (errors and latency 3 parts each, tokens 1): the thresholds move with them.
+    for (const w of evidenceWidgets(s.body)) {
+      const weight = metricsOfWidget(w)[0].dims.Guard === 'TokensPerRequestVsStable' ? 1 : 3;
+      expect(w.properties.annotations.horizontal[0].value).toBeCloseTo(Math.log10(7 / (weight * DEFAULT_ALPHA)));
+    }
     const status = statusWidgets(s.body)[0].properties.alarms as string[];
     expect(status).toHaveLength(7);
     expect(status.some((a) => /Mine\w+\.Arn/.test(a))).toBe(true);

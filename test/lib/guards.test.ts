@@ -50,10 +50,9 @@ describe('addGuard()', () => {
     expect(canary.guardAlarms).toHaveLength(own.length);
   });
 
-  test('every evidence alarm\'s threshold counts the judged guards added later (three share alpha)', () => {
-    for (const g of ['ErrorRateVsStable', 'LatencyVsStable', 'TokensPerRequestVsStable']) {
-      expect(alarmNamed(s.json, `${prefix}-${g}`).Threshold).toBeCloseTo(Math.log10(3 / 0.01), 10);
-    }
+  test('every evidence alarm\'s threshold counts the judged guards added later (three share alpha, errors and latency 3 parts each, tokens 1)', () => {
+    for (const g of ['ErrorRateVsStable', 'LatencyVsStable']) expect(alarmNamed(s.json, `${prefix}-${g}`).Threshold).toBeCloseTo(Math.log10(7 / (3 * 0.01)), 10);
+    expect(alarmNamed(s.json, `${prefix}-TokensPerRequestVsStable`).Threshold).toBeCloseTo(Math.log10(7 / 0.01), 10);
   });
 
   test('a user alarm added later makes DescribeAlarms "*" (composite alarms) and the plan read composites; the fast path names it', () => {

@@ -231,11 +231,16 @@ describe('LambdaModelCanary with default options', () => {
         alpha: 0.01,
         canaryName: 'Canary',
         stackName: STACK_NAME,
+        // The change detector's horizon: the default schedule's 40 minutes of bakes and the 10-minute watch.
+        horizonMinutes: 50,
+        promotionMargin: 5,
         guards: [
-          expect.objectContaining({ name: 'ErrorRateVsStable', test: 'rate', events: lambdaMetric('Errors'), trials: lambdaMetric('Invocations'), maxRatio: 1.5 }),
-          expect.objectContaining({ name: 'LatencyVsStable', test: 'scale', values: lambdaMetric('Duration'), maxRatio: 1.2, referencePercentiles: [50, 95], direction: 'higher' }),
+          expect.objectContaining({ name: 'ErrorRateVsStable', test: 'rate', events: lambdaMetric('Errors'), trials: lambdaMetric('Invocations'), maxRatio: 1.5, alphaWeight: 3 }),
+          expect.objectContaining({ name: 'LatencyVsStable', test: 'scale', values: lambdaMetric('Duration'), maxRatio: 1.2, referencePercentiles: [50, 95], direction: 'higher', alphaWeight: 3 }),
         ],
       });
+      // The previous version keeps 5 % at the 100 % step and in the watch: the judge's control.
+      expect(definitionOf(s.json).States.Plan.Result.controlPercent).toBe(5);
       expect(judge.guards[0].maxIncreasePoints).toBeUndefined();
     });
 
@@ -271,7 +276,7 @@ describe('LambdaModelCanary with default options', () => {
       expect(sorted(Object.keys(def.States))).toEqual(
         sorted([
           'Plan', 'Start', 'Started', 'SetWeight', 'WeightSet', 'Bake', 'Check', 'Decide', 'Promote', 'PromotedOrNot', 'Promoted',
-          'RollBack', 'RolledBack', 'RollBackAfterError', 'RolloutFailed', 'AlertRollbackFailed', 'RollbackFailed',
+          'RollBack', 'RegressionOrNot', 'RolledBack', 'InsufficientEvidence', 'RollBackAfterError', 'RolloutFailed', 'AlertRollbackFailed', 'RollbackFailed',
           'StoppedOutsideWorkflow', 'Superseded',
           // The post-promotion watch (default 10 minutes).
           'WatchAfterPromotion', 'WatchCheck', 'WatchedOrNot',
@@ -382,7 +387,11 @@ describe('LambdaModelCanary with default options', () => {
       expect(choices('StoppedOutsideWorkflow')).toEqual({ promoted: 'Promoted', superseded: 'Superseded' });
       // Rolled back outside the workflow (fast path): the rollback step confirms and sends the alert.
       expect(def.States.StoppedOutsideWorkflow.Default).toBe('RollBack');
-      expect(def.States.RollBack.Next).toBe('RolledBack');
+      // After the rollback: a regression, or a rollout that could not gather the evidence in maxHold.
+      expect(def.States.RollBack.Next).toBe('RegressionOrNot');
+      expect(def.States.RegressionOrNot.Default).toBe('RolledBack');
+      expect(def.States.RegressionOrNot.Choices[0].Next).toBe('InsufficientEvidence');
+      expect(def.States.InsufficientEvidence).toMatchObject({ Type: 'Fail', Error: 'InsufficientEvidence' });
       expect(def.States.RolledBack).toMatchObject({ Type: 'Fail', Error: 'CanaryRolledBack' });
       expect(def.States.Promoted.Type).toBe('Succeed');
       expect(def.States.Superseded.Type).toBe('Succeed');

@@ -8,10 +8,10 @@ describe('postPromotionWatch', () => {
     expect(postPromotionWatchOf({}).toSeconds()).toBe(600);
   });
 
-  it('with waitForVerdict defaults to what the 50 minutes leave after the default schedule: 8 whole minutes', () => {
-    // 4 × (10 min bake + 30 s check) = 42 min; 50 − 42 = 8.
+  it('with waitForVerdict defaults to what the 50 minutes leave after the default schedule: 6 whole minutes', () => {
+    // 4 × (10 min bake + 30 s check + up to 30 s to a minute's edge) = 44 min; 50 − 44 = 6.
     expect(VERDICT_BUDGET_SECONDS).toBe(3000);
-    expect(postPromotionWatchOf({ waitForVerdict: true }).toSeconds()).toBe(8 * 60);
+    expect(postPromotionWatchOf({ waitForVerdict: true }).toSeconds()).toBe(6 * 60);
   });
 
   it('with waitForVerdict and a short schedule keeps the full 10 minutes', () => {

@@ -285,7 +285,7 @@ describe('fails when a deploy cannot wait for the verdict', () => {
   });
 
   test('a schedule longer than the hour', () => {
-    expectProblem({ waitForVerdict: true, schedule: RolloutSchedule.fromPercentages([5, 25, 50, 100], Duration.minutes(15)) }, 'the rollout takes 62 min', 'bake for less');
+    expectProblem({ waitForVerdict: true, schedule: RolloutSchedule.fromPercentages([5, 25, 50, 100], Duration.minutes(15)) }, 'the rollout takes 64 min', 'bake for less');
   });
 
   test('the default schedule fits, and the verdict resource waits for the guard alarms', () => {
@@ -324,21 +324,21 @@ describe('the post-promotion watch (postPromotionWatch)', () => {
     expectProblem({ schedule, checkInterval: Duration.seconds(10), postPromotionWatch: Duration.hours(24) }, 'and a 86400s post-promotion watch', 'shorten postPromotionWatch or raise checkInterval');
   });
 
-  // 2 steps × (10 min + 30 s) = 21 min healthy: fits the 50 min alone, not with a 30-minute watch.
+  // 2 steps × (10 min + 30 s check + 30 s to a minute's edge) = 22 min healthy: fits the 50 min alone, not with a 30-minute watch.
   const short = RolloutSchedule.fromPercentages([50, 100], m(10));
 
   test('waitForVerdict counts the watch: a schedule that fits 50 min alone does not with a 30-minute watch', () => {
     expect(errorOf({ waitForVerdict: true, schedule: short, postPromotionWatch: Duration.seconds(0) })).toBeUndefined();
     expectProblem(
       { waitForVerdict: true, schedule: short, postPromotionWatch: m(30) },
-      'waitForVerdict: the rollout takes 51 min',
+      'waitForVerdict: the rollout takes 52 min',
       'the 30 min post-promotion watch',
       'shorten postPromotionWatch',
     );
   });
 
   test('waitForVerdict with a watch that still fits is accepted', () => {
-    expect(errorOf({ waitForVerdict: true, schedule: short, postPromotionWatch: m(29) })).toBeUndefined();
+    expect(errorOf({ waitForVerdict: true, schedule: short, postPromotionWatch: m(28) })).toBeUndefined();
   });
 
   test('without waitForVerdict a long watch is no problem for the deploy', () => {
@@ -382,5 +382,34 @@ describe('the post-promotion watch (postPromotionWatch)', () => {
     );
     // The fast path reads the running execution's input to find the previous version.
     expect(grantsOfRole(s.json, roleOfFunction(s.json, s.stepsId())).has('states:DescribeExecution')).toBe(true);
+  });
+});
+
+describe('promoting on evidence: the evidence-driven schedule, the gate margin and the control share', () => {
+  test('a minimum bake shorter than the metric period, or longer than the bake, is refused', () => {
+    expectProblem({ schedule: RolloutSchedule.evidenceDriven([10, 100], Duration.seconds(30), m(5)) }, 'schedule step 1 has minBake 30s', 'at least 60s');
+    expectProblem({ schedule: RolloutSchedule.evidenceDriven([10, 100], m(6), m(5)) }, 'schedule step 2 has minBake 360s', 'at most its bake (300s)');
+    expect(errorOf({ schedule: RolloutSchedule.EVIDENCE_10_50_100 })).toBeUndefined();
+  });
+
+  test('promotionMargin and controlPercent outside their ranges are refused', () => {
+    expectProblem({ promotionMargin: 1 }, 'promotionMargin is 1', 'give a multiple of stable');
+    expectProblem({ controlPercent: 30 }, 'controlPercent is 30', 'give 0 (no control at 100 %) to 20 percent');
+    expect(errorOf({ promotionMargin: 3, controlPercent: 0 })).toBeUndefined();
+  });
+
+  test('the plan carries the step minimum bakes, the margin and the control share', () => {
+    const stack = newStack();
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack, 'Model'), schedule: RolloutSchedule.EVIDENCE_10_50_100, promotionMargin: 3, controlPercent: 10 });
+    const plan = definitionOf(Template.fromStack(stack).toJSON() as TemplateJson).States.Plan.Result;
+    expect(plan.steps).toEqual([10, 50, 100].map((percent) => ({ percent, bakeSeconds: 300, minBakeSeconds: 60 })));
+    expect(plan.judge.promotionMargin).toBe(3);
+    expect(plan.controlPercent).toBe(10);
+  });
+
+  test('without judged guards there is no control share (nothing would use it)', () => {
+    const stack = newStack();
+    new LambdaModelCanary(stack, 'Canary', { modelFunction: modelFunction(stack, 'Model'), guards: [Guard.errorRate()] });
+    expect(definitionOf(Template.fromStack(stack).toJSON() as TemplateJson).States.Plan.Result.controlPercent).toBe(0);
   });
 });

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { loadScenario, type ScenarioFile } from '../../sim/scenarios/scenario';
-import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from '../../sim/bench/strategies';
+import { ALL_STRATEGIES, type AnyStrategy, isAnchor, runStrategy, type StrategyRun } from '../../sim/bench/strategies';
 import { checkGoals, clopperPearson, isFalseRollback, keptSection, lambdaScenarios, plan, scenarioKind, selectScenarios, summarize } from '../../scripts/bench';
 
 /** The canary fails half its requests from its deploy on; seven minutes of 20 requests a second. */
@@ -32,7 +32,7 @@ describe('strategies on one short scenario (seed 3)', () => {
     expect(r.blastRadiusFailed).toBeLessThanOrEqual(r.canaryFailedRequests);
     expect(r.blastRadiusRequests).toBeLessThanOrEqual(r.canaryRequests);
     // The anchors put the canary on 10 % at once; every request it fails after the onset (0) counts.
-    if (strategy !== 'model-canary') {
+    if (isAnchor(strategy)) {
       expect(r.steps[0].percent).toBe(10);
       expect(r.blastRadiusFailed).toBeGreaterThan(0);
       expect(r.blastRadiusFailed).toBe(r.canaryFailedRequests);
@@ -150,6 +150,8 @@ describe('summary and goals', () => {
     expect(isFalseRollback(run('flagger', 'x', 600, { weightZeroAtSeconds: 300 }))).toBe(true);
     expect(isFalseRollback(run('flagger', 'x', 600, { weightZeroAtSeconds: 700 }))).toBe(false);
     expect(isFalseRollback(run('flagger', 'h', null, { weightZeroAtSeconds: 700 }))).toBe(true);
+    // Stopped for want of evidence (canary at 0 %, alerted as not a regression) is no rollback.
+    expect(isFalseRollback(run('model-canary', 'h', null, { weightZeroAtSeconds: 700, outcome: 'insufficient_evidence' }))).toBe(false);
   });
 
   it('the scenarios in scenarios/ have the goal classes issue 8 names; a negligible difference counts as healthy', () => {
@@ -162,6 +164,45 @@ describe('summary and goals', () => {
     expect(kind('error-spike')).toMatchObject({ firstMinute: false, detectionLimitSeconds: null });
     expect(kind('negligible-difference')).toMatchObject({ firstMinute: false, detectionLimitSeconds: null });
     expect(kind('canary-better')).toMatchObject({ firstMinute: false });
+    // Issue 16: late onsets have a 300 s goal; regressions at low traffic only "caught, never promoted".
+    expect(kind('late-errors-x3')).toMatchObject({ firstMinute: false, lateOnset: true, detectionLimitSeconds: 300, regression: true });
+    expect(kind('late-errors-x3').informationFloor).toMatchObject({ canaryRequestsPerSecond: 20 });
+    expect(kind('quiet-stable-latency-x1.8')).toMatchObject({ firstMinute: false, detectionLimitSeconds: null, regression: true, steadyRequestsPerSecond: null });
+    expect(kind('errors-x5-2rps')).toMatchObject({ firstMinute: false, detectionLimitSeconds: null, regression: true, steadyRequestsPerSecond: 2 });
+    expect(kind('healthy-20rps')).toMatchObject({ regression: false, steadyRequestsPerSecond: 20 });
+  });
+
+  it('judges issue 16\'s goals: every regression caught and none promoted, late onsets, the time to 100 % per traffic level', () => {
+    const kinds = [
+      { name: 'late', firstMinute: false, lateOnset: true, regression: true, detectionLimitSeconds: 300, blastBy: 'failed' as const },
+      { name: 'quiet', firstMinute: false, regression: true, detectionLimitSeconds: null, blastBy: 'requests' as const },
+      { name: 'h2', firstMinute: false, regression: false, detectionLimitSeconds: null, blastBy: 'failed' as const, steadyRequestsPerSecond: 2 },
+      { name: 'h20', firstMinute: false, regression: false, detectionLimitSeconds: null, blastBy: 'failed' as const, steadyRequestsPerSecond: 20 },
+    ];
+    const runs = [
+      run('model-canary', 'late', 1440, { weightZeroAtSeconds: 1680, detectionSeconds: 240, outcome: 'rolled_back' }),
+      run('model-canary', 'late', 1440, { weightZeroAtSeconds: 1800, detectionSeconds: 360, outcome: 'rolled_back' }),
+      run('model-canary', 'late', 1440, { weightZeroAtSeconds: 1720, detectionSeconds: 280, outcome: 'rolled_back' }),
+      run('model-canary', 'quiet', 0, { weightZeroAtSeconds: 700, detectionSeconds: 700, outcome: 'rolled_back' }),
+      run('model-canary', 'quiet', 0, { promotedAtSeconds: 2000, outcome: 'promoted' }),
+      ...[1800, 2500, 3000].map((t) => run('model-canary', 'h2', null, { promotedAtSeconds: t })),
+      ...[1800, 1820, 1830].map((t) => run('model-canary', 'h20', null, { promotedAtSeconds: t })),
+      ...[500, 560, 700].map((t) => run('model-canary-evidence', 'h20', null, { promotedAtSeconds: t })),
+    ];
+    const { cells, falseRollbacksHealthy } = summarize(runs, ['model-canary', 'model-canary-evidence']);
+    const goals = checkGoals(cells, falseRollbacksHealthy, kinds);
+    expect(goals.late).toEqual([expect.objectContaining({ scenario: 'late', met: true, text: expect.stringMatching(/^median 280 s \(max 360 s\), caught 3\/3/) })]);
+    expect(goals.caught).toEqual([
+      expect.objectContaining({ scenario: 'late', met: true }),
+      expect.objectContaining({ scenario: 'quiet', met: false, text: 'caught 1/2, promoted 1/2' }),
+    ]);
+    expect(goals.timeTo100).toEqual([
+      expect.objectContaining({ scenario: 'h2 (2 req/s)', strategy: 'model-canary', met: true, text: expect.stringMatching(/^median 41.7 min, 90th percentile 50.0, max 50.0; limit 45 min median/) }),
+      expect.objectContaining({ scenario: 'h20 (20 req/s)', strategy: 'model-canary', met: true }),
+      expect.objectContaining({ scenario: 'h20 (20 req/s)', strategy: 'model-canary-evidence', met: true, text: expect.stringMatching(/^median 9.3 min/) }),
+    ]);
+    const slow = checkGoals(summarize([...runs, ...[700, 800].map((t) => run('model-canary-evidence', 'h20', null, { promotedAtSeconds: t }))], ['model-canary', 'model-canary-evidence']).cells, falseRollbacksHealthy, kinds);
+    expect(slow.timeTo100?.find((x) => x.strategy === 'model-canary-evidence')?.met).toBe(false);
   });
 
   it('plans more seeds on the healthy scenarios, first seed of everything first', () => {
@@ -181,22 +222,22 @@ describe('summary and goals', () => {
       Array.from({ length: n }, (_, i) => run(strategy, 'healthy', null, i < rollbacks ? { weightZeroAtSeconds: 100, outcome: 'rolled_back' } : { promotedAtSeconds: 1800 }));
     const spike = (strategy: AnyStrategy, blast: number, detection: number) => run(strategy, 'spike', 0, { blastRadiusFailed: blast, weightZeroAtSeconds: detection, detectionSeconds: detection });
     const runs = [
-      ...healthy('model-canary', 200, 2),
-      ...healthy('seed-controller', 200, 8), // 4 %: fair
-      ...healthy('flagger', 200, 60), // 30 %: not fair
+      ...healthy('model-canary', 400, 4),
+      ...healthy('seed-controller', 400, 16), // 4 %: fair
+      ...healthy('flagger', 400, 120), // 30 %: not fair
       spike('model-canary', 30, 150),
       spike('seed-controller', 100, 190),
       spike('flagger', 10, 300),
     ];
     const { cells, falseRollbacksHealthy } = summarize(runs, ['model-canary', 'seed-controller', 'flagger']);
-    expect(falseRollbacksHealthy['model-canary']).toMatchObject({ rollbacks: 2, runs: 200 });
+    expect(falseRollbacksHealthy['model-canary']).toMatchObject({ rollbacks: 4, runs: 400 });
     expect(falseRollbacksHealthy['model-canary'].high).toBeGreaterThan(0.01);
     const kinds = [
       { name: 'spike', firstMinute: true, detectionLimitSeconds: 180, blastBy: 'failed' as const },
       { name: 'healthy', firstMinute: false, detectionLimitSeconds: null, blastBy: 'failed' as const },
     ];
     const goals = checkGoals(cells, falseRollbacksHealthy, kinds);
-    expect(goals.falseRollbacks.met).toBe(true); // 1 % over 200 runs; the text says the interval reaches above 1 %
+    expect(goals.falseRollbacks.met).toBe(true); // 1 % over 400 runs; the text says the interval reaches above 1 %
     expect(goals.falseRollbacks.text).toMatch(/upper bound is not within 1 %/);
     expect(goals.detection).toEqual([expect.objectContaining({ scenario: 'spike', met: true })]);
     // Flagger's 10 is smaller but it rolls back 30 % of healthy runs; against seed-controller's 100, 30 ≤ 33.3.

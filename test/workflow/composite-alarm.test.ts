@@ -43,7 +43,8 @@ describe('a composite alarm in additionalAlarms', () => {
   beforeAll(async () => {
     world = SimWorld.fromStack(build(), { seed: 11, scenario: healthyScenario() });
     await startRollout(world);
-    await world.advance(4 * 60);
+    // Between two checks (every 30 s, from the first step's change at a minute's :50): the fast path acts first.
+    await world.advance(4 * 60 + 10);
     world.setAlarmState('payments-failing', 'ALARM');
     result = await world.runUntilDone({ maxMinutes: 60 });
   });

@@ -208,7 +208,7 @@ function violations(world: SimWorld, result: RunResult, canaryHealthy: boolean, 
     if (alias?.functionVersion !== '2' || Object.keys(alias.weights).length > 0) problems.push(`SUCCEEDED but the alias is ${JSON.stringify(alias)}`);
     if (!canaryHealthy) problems.push('SUCCEEDED with an unhealthy canary');
     const distinct = stepWeights(result).filter((w, i, all) => i === 0 || all[i - 1] !== w);
-    if (JSON.stringify(distinct) !== JSON.stringify([5, 25, 50, 100])) problems.push(`steps ${distinct.join(',')}, not 5,25,50,100`);
+    if (JSON.stringify(distinct) !== JSON.stringify([5, 25, 50, 95])) problems.push(`steps ${distinct.join(',')}, not 5,25,50,95`);
     const checks = result.invocations.filter((i) => i.handler === 'check' && i.result);
     const min = (checks[0]?.input as { plan?: { minRequestsPerStep?: number } } | undefined)?.plan?.minRequestsPerStep ?? Number.NaN;
     for (let step = 0; step < 4; step++) {

@@ -58,7 +58,10 @@ export function alertEvents(result: RunResult): string[] {
   return result.alerts.map((a) => a.event ?? '?');
 }
 
-/** The canary's share after each weight change the set-weight step made, in percent. */
+/**
+ * The canary's share after each weight change the set-weight step made, in percent. At the 100 %
+ * step the previous version keeps its control share (5 % by default): the last one is 95.
+ */
 export function stepWeights(result: RunResult): number[] {
   return result.aliasHistory.filter((h) => h.by === 'set-weight').map((h) => h.extraPercent);
 }

@@ -44,7 +44,7 @@ describe('the worst case of the default schedule (HOLD, maxHold 6 h, checkInterv
   afterAll(() => world?.dispose());
 
   it('holds at every step for almost maxHold, then is promoted', () => {
-    expect(stepWeights(result)).toEqual([5, 25, 50, 100]);
+    expect(stepWeights(result)).toEqual([5, 25, 50, 95]);
     expect(alertEvents(result).filter((e) => e === 'HOLDING')).toHaveLength(4);
     expect(result.status).toBe('SUCCEEDED');
     expect(result.durationMs / 60_000).toBeGreaterThan(4 * (BAKE_MIN + HOLD_MIN - 15));

@@ -126,7 +126,7 @@ describe('a canary blocked exactly as often as stable, at 10 requests per second
 
   it('is promoted: neither guardrail guard fires as its share grows past 10 blocks a minute', () => {
     expect(fired(result)).toEqual([]);
-    expect(stepWeights(result)).toEqual([5, 25, 50, 100]);
+    expect(stepWeights(result)).toEqual([5, 25, 50, 95]);
     expect(result.status).toBe('SUCCEEDED');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Nobody calls the model: no traffic is never evidence. With the default HOLD the canary holds at
- * its first step, alerts once, and is rolled back after maxHold (6 hours), never promoted.
+ * its first step, alerts once, and after maxHold (6 hours) goes to 0 % as insufficient evidence
+ * (not a regression), never promoted.
  */
 import type { RunResult, SimWorld } from '../../sim';
 import { alertEvents, exampleStack, healthyScenario, simulate, stepWeights } from './helpers';
@@ -25,11 +26,12 @@ describe('a canary without traffic (HOLD, maxHold 6 h)', () => {
     expect(holding[0].at - step1.at).toBeLessThan(600_000 + 60_000);
   });
 
-  it('rolls back after maxHold, never promoting', () => {
+  it('goes to 0 % after maxHold as insufficient evidence, not a regression, never promoting', () => {
     expect(result.status).toBe('FAILED');
-    expect(result.error).toBe('CanaryRolledBack');
-    expect(result.cause).toMatch(/held 360 min without enough traffic/);
-    expect(alertEvents(result)).toEqual(['STARTED', 'STEP', 'HOLDING', 'ROLLED_BACK']);
+    expect(result.error).toBe('InsufficientEvidence');
+    expect(result.cause).toMatch(/insufficient evidence, not a regression: held 360 min \(maxHold\) and still the canary served 0 of the 100 requests/);
+    expect(alertEvents(result)).toEqual(['STARTED', 'STEP', 'HOLDING', 'INSUFFICIENT_EVIDENCE']);
+    expect(result.alerts[3].subject).toMatch(/NOT PROMOTED .*insufficient evidence, not a regression/);
     const step1 = result.aliasHistory.find((h) => h.by === 'set-weight')!;
     const back = result.aliasHistory[result.aliasHistory.length - 1];
     expect(back).toMatchObject({ by: 'rollback', functionVersion: '1', weights: {} });

@@ -62,7 +62,7 @@ describe('a Lambda canary that starts failing after its promotion', () => {
     expect(result.cause).toMatch(/min after the promotion/);
     const states = statesEntered(result);
     expect(states.indexOf('WatchCheck')).toBeGreaterThan(states.indexOf('Promote'));
-    expect(states.slice(-2)).toEqual(['RollBack', 'RolledBack']);
+    expect(states.slice(-3)).toEqual(['RollBack', 'RegressionOrNot', 'RolledBack']);
     const rolledBack = result.alerts.filter((a) => a.event === 'ROLLED_BACK');
     expect(rolledBack).toHaveLength(1);
     expect(rolledBack[0].subject).toContain('after its promotion');

@@ -13,15 +13,13 @@ const V2 = 'summarizer-v2';
 const ALARM = (guard: string) => `ModelCanaryExample-SummarizerCanary-${guard}`;
 /** A summarizer on an ml.m5.large: 0.1 % errors, p50 300 ms, p95 800 ms. */
 const HEALTHY = { errorRate: 0.001, latencyMs: { p50: 300, p95: 800 } };
-/**
- * The runtime helper's signals, without responseLength: see "a healthy canary with response-length
- * signals" below for why.
- */
+/** The runtime helper's signals: every judged guard of the example has data (a blind guard would hold each step). */
 const SIGNALS: ModelSignalBehaviour = {
   inputTokens: { mean: 900, sd: 100 },
   outputTokens: { mean: 150, sd: 30 },
   guardrailInterventionRate: 0.01,
   schemaFailureRate: 0.001,
+  responseLength: { mean: 700, sd: 120 },
   classes: { summary: 0.95, refusal: 0.05 },
 };
 const healthy = { ...HEALTHY, signals: SIGNALS };
@@ -81,9 +79,9 @@ describe('a healthy SummarizerCanary rollout', () => {
     expect(Math.min(...perMinute)).toBeGreaterThan(500);
   });
 
-  it('moves the canary DesiredWeight 5 → 25 → 50 → 100 (stable 95 → 75 → 50 → 0), each step baking 10 minutes', () => {
-    expect(canarySteps(result)).toEqual([5, 25, 50, 100]);
-    expect(weightChanges(result, 'set-weight').map((h) => h.desiredWeights?.[V1])).toEqual([95, 75, 50, 0]);
+  it('moves the canary DesiredWeight 5 → 25 → 50 → 100 (stable 95 → 75 → 50 → its 5 % control), each step baking 10 minutes', () => {
+    expect(canarySteps(result)).toEqual([5, 25, 50, 95]);
+    expect(weightChanges(result, 'set-weight').map((h) => h.desiredWeights?.[V1])).toEqual([95, 75, 50, 5]);
     const changes = weightChanges(result).filter((h) => h.by === 'set-weight' || h.by === 'promote');
     for (let i = 1; i < changes.length; i++) {
       // 10 minutes from one step's start to the next (the step starts just before its weight call).
@@ -96,7 +94,15 @@ describe('a healthy SummarizerCanary rollout', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(statesEntered(result).slice(-3)).toEqual(['WatchCheck', 'WatchedOrNot', 'Promoted']);
     expect(alertEvents(result)).toEqual(['STARTED', 'STEP', 'STEP', 'STEP', 'STEP', 'PROMOTED']);
-    expect(result.alerts.map((a) => a.body?.weightPercent)).toEqual([0, 5, 25, 50, 100, 100]);
+    expect(result.alerts.map((a) => a.body?.weightPercent)).toEqual([0, 5, 25, 50, 95, 95]);
+  });
+
+  it('keeps the old variant at its 5 % control through the watch, then moves it to weight 0 (by the watch)', () => {
+    const promote = weightChanges(result, 'promote');
+    expect(promote.map((h) => h.desiredWeights)).toEqual([{ [V1]: 5, [V2]: 95 }]);
+    const end = weightChanges(result, 'watch');
+    expect(end.map((h) => h.desiredWeights)).toEqual([{ [V1]: 0, [V2]: 100 }]);
+    expect(end[0].at - promote[0].at).toBeGreaterThanOrEqual(600_000);
   });
 
   it('tags the canary as the stable variant and leaves the old variant at weight 0', () => {
@@ -198,7 +204,7 @@ describe('an endpoint busy for 20 minutes adding the canary variant', () => {
     const invokes = world.apiCalls.filter((c) => c.operation === 'InvokeEndpoint');
     expect(invokes.length).toBe(2);
     expect(invokes.every((c) => c.at > done.at && c.error === undefined)).toBe(true);
-    expect(canarySteps(result)).toEqual([5, 25, 50, 100]);
+    expect(canarySteps(result)).toEqual([5, 25, 50, 95]);
     expect(result.status).toBe('SUCCEEDED');
   });
 });
@@ -231,7 +237,7 @@ describe('a weight change that meets "Cannot update in-progress endpoint"', () =
   });
 
   it('still moves the canary 5 → 25 → 50 → 100 and promotes it', () => {
-    expect(canarySteps(result)).toEqual([5, 25, 50, 100]);
+    expect(canarySteps(result)).toEqual([5, 25, 50, 95]);
     expect(result.status).toBe('SUCCEEDED');
     expect(world.endpoint()!.tags.get(STABLE_TAG)).toBe(V2);
   });

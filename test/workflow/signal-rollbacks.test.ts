@@ -94,7 +94,7 @@ describe.each(CASES)('a canary whose $signal', (c) => {
 
   it(`has a twin a little off on the same signal that is promoted without ${c.guard} firing`, () => {
     expect(twin.status).toBe('SUCCEEDED');
-    expect(stepWeights(twin)).toEqual([5, 25, 50, 100]);
+    expect(stepWeights(twin)).toEqual([5, 25, 50, 95]);
     expect(fired(twin)).toEqual([]);
     // The guard had the twin's data during the rollout, typically below its threshold: it watched and stayed quiet.
     const { values, threshold } = guardSeries(twinWorld, twin, ALARM(c.guard));

@@ -46,7 +46,7 @@ describe('a new deploy during a rollout', () => {
     expect(result.execution.executionArn).not.toBe(first.executionArn);
     expect(result.status).toBe('SUCCEEDED');
     expect(JSON.parse(result.execution.input)).toEqual({ release: { stableVersion: '1', canaryVersion: '3' } });
-    expect(stepWeights(result)).toEqual([5, 25, 5, 25, 50, 100]);
+    expect(stepWeights(result)).toEqual([5, 25, 5, 25, 50, 95]);
     expect(result.aliasHistory.filter((h) => h.by === 'set-weight').map((h) => h.extraVersion)).toEqual(['2', '2', '3', '3', '3', '3']);
     expect(world.alias()).toMatchObject({ functionVersion: '3', weights: {} });
     expect(alertEvents(result)).toEqual(['STARTED', 'STEP', 'STEP', 'SUPERSEDED', 'STARTED', 'STEP', 'STEP', 'STEP', 'STEP', 'PROMOTED']);

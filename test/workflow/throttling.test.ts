@@ -16,7 +16,7 @@ const updateAliasCalls = (world: SimWorld) => world.apiCalls.filter((c) => c.ope
 
 function expectPromotedOnce(world: SimWorld, result: RunResult) {
   expect(result.status).toBe('SUCCEEDED');
-  expect(stepWeights(result)).toEqual([5, 25, 50, 100]);
+  expect(stepWeights(result)).toEqual([5, 25, 50, 95]);
   expect(alertEvents(result)).toEqual(['STARTED', 'STEP', 'STEP', 'STEP', 'STEP', 'PROMOTED']);
   expect(world.alias()).toMatchObject({ functionVersion: '2', weights: {} });
 }

@@ -2,3 +2,4 @@
 export { readGuards, type Versions } from './read';
 export { judgeGuards, type GuardVerdict } from './verdict';
 export { publishEvidence } from './publish';
+export { evidenceAlarmName, lookAt, type JudgeLook } from './run';

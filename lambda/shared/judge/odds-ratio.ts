@@ -14,7 +14,7 @@
  * Lindon & Malek's Poisson-process test). By Ville's inequality the chance that it ever reaches
  * 1/α — at any minute, however often the check step looks — is at most α.
  */
-import { logChoose, logMeanExp } from './log-factorial';
+import { logChoose, logMeanExp, logSumExp } from './log-factorial';
 
 /** One minute of one comparison. */
 export interface MinuteTable {
@@ -105,12 +105,30 @@ export function logEvidence(minutes: readonly ConditionalMinute[], psi0: number,
 }
 
 /** One minute's ln LR for each alternative of the mixture (the e-process multiplies them over minutes). */
-export function minuteLogRatios(m: ConditionalMinute, psi0: number, side: 'above' | 'below' = 'above'): number[] {
-  if (m.degenerate) return ALTERNATIVES.map(() => 0);
+export function minuteLogRatios(m: ConditionalMinute, psi0: number, side: 'above' | 'below' = 'above', alternatives: readonly number[] = ALTERNATIVES): number[] {
+  if (m.degenerate) return alternatives.map(() => 0);
   const logPsi0 = Math.log(psi0);
   const sign = side === 'above' ? 1 : -1;
   const z0 = m.logNormalizer(logPsi0);
-  return ALTERNATIVES.map((g) => m.logLikelihoodRatio(logPsi0 + sign * Math.log(g), logPsi0, z0));
+  return alternatives.map((g) => m.logLikelihoodRatio(logPsi0 + sign * Math.log(g), logPsi0, z0));
+}
+
+/**
+ * ln of an e-value against "ψ ≥ ψ0" ('below') or "ψ ≤ ψ0" ('above') that puts half its weight on
+ * one alternative, ψ = `expected`, and half on the usual grid: a test that expects what a healthy
+ * canary shows (ψ = 1) pays ln 2 for the grid instead of up to ln 7 (the promotion gate).
+ */
+export function logEvidenceExpecting(minutes: readonly ConditionalMinute[], psi0: number, side: 'above' | 'below', expected: number): number {
+  const target = side === 'below' ? psi0 / expected : expected / psi0;
+  if (!(target > 1)) return logEvidence(minutes, psi0, side);
+  const grid = [target, ...ALTERNATIVES];
+  const sums = grid.map(() => 0);
+  for (const m of minutes) {
+    const ratios = minuteLogRatios(m, psi0, side, grid);
+    for (let j = 0; j < sums.length; j++) sums[j] += ratios[j];
+  }
+  // Weights: 1/2 on the expected alternative, 1/2 spread equally over the grid.
+  return logSumExp([Math.log(0.5) + sums[0], Math.log(0.5) + logMeanExp(sums.slice(1))]);
 }
 
 /** Mantel-Haenszel estimate of the common odds ratio over the minutes (undefined without data). */

@@ -36,3 +36,26 @@ export function rateBound(events: number, trials: number, alpha: number, side: '
 function clamp(p: number): number {
   return Math.min(1 - 1e-12, Math.max(1e-12, p));
 }
+
+/** Alternatives of the rate test below, as fractions of the rate tested. */
+const RATE_ALTERNATIVES = [0.5, 0.25, 0.1, 0.05] as const;
+
+/**
+ * ln of an e-value against "each request has the event with probability `rate` or more": the
+ * average over alternatives p1 < rate (equal weights) of Π Bernoulli LR(p1 : rate). For any
+ * request's probability p ≥ rate the LR has expectation p·p1/rate + (1 − p)(1 − p1)/(1 − rate) ≤ 1,
+ * so the product is a test supermartingale however the probability moves (the promotion gate's
+ * bound for rare events; much sharper there than Robbins' uniform mixture, which spends its
+ * weight on rates near 1).
+ */
+export function logEvidenceRateBelow(events: number, trials: number, rate: number): number {
+  const n = Math.max(0, Math.round(trials));
+  const x = Math.min(n, Math.max(0, Math.round(events)));
+  if (n === 0) return 0;
+  const each = RATE_ALTERNATIVES.map((f) => {
+    const p1 = f * rate;
+    return x * Math.log(p1 / rate) + (n - x) * Math.log((1 - p1) / (1 - rate));
+  });
+  const max = Math.max(...each);
+  return max + Math.log(each.reduce((s, v) => s + Math.exp(v - max), 0) / each.length);
+}

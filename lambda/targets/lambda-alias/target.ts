@@ -31,6 +31,8 @@ export class LambdaAliasTarget implements TrafficTarget {
   public readonly id: string;
   public readonly name: string;
   public readonly description: string;
+  /** UpdateAlias routes the next invocations by the new weights; a few seconds cover in-flight requests. */
+  public readonly weightChangeSeconds = 5;
   private foreignDescription?: string;
 
   constructor(private readonly config: LambdaAliasTargetConfig) {
@@ -84,8 +86,8 @@ export class LambdaAliasTarget implements TrafficTarget {
     await this.update(release.stableVersion, { [release.canaryVersion]: toWeight(percent) }, expected);
   }
 
-  public async promote(release: Release, expected: TrafficSplit): Promise<void> {
-    await this.update(release.canaryVersion, {}, expected);
+  public async promote(release: Release, expected: TrafficSplit, controlPercent = 0): Promise<void> {
+    await this.update(release.canaryVersion, controlPercent > 0 ? { [release.stableVersion]: toWeight(controlPercent) } : {}, expected);
   }
 
   public async rollback(release: Release, expected: TrafficSplit): Promise<void> {

@@ -77,6 +77,11 @@ export class SageMakerEndpointTarget implements TrafficTarget {
   public readonly id: string;
   public readonly name: string;
   public readonly description: string;
+  /**
+   * UpdateEndpointWeightsAndCapacities makes the endpoint Updating until the new weights apply;
+   * AWS documents no duration. Two minutes, a guess: the judge skips that long after each change.
+   */
+  public readonly weightChangeSeconds = 120;
 
   constructor(private readonly config: SageMakerEndpointTargetConfig) {
     this.id = config.endpointName;
@@ -204,9 +209,9 @@ export class SageMakerEndpointTarget implements TrafficTarget {
     );
   }
 
-  public async promote(release: Release, expected: TrafficSplit): Promise<void> {
+  public async promote(release: Release, expected: TrafficSplit, controlPercent = 0): Promise<void> {
     this.expectUnchanged(expected, release);
-    await this.setWeights({ [release.stableVersion]: 0, [release.canaryVersion]: 100 }, (e) =>
+    await this.setWeights({ [release.stableVersion]: controlPercent, [release.canaryVersion]: 100 - controlPercent }, (e) =>
       this.expectShareAsRead(e, expected, release),
     );
     const endpoint = await this.describe();

@@ -44,7 +44,9 @@ export function synthesizeStack(build: (app: App) => Stack): SynthesizedStack {
   }
 }
 
-let exampleCache: SynthesizedStack | undefined;
+/** The example app as it is, or with the evidence-driven schedule on its Lambda canary (the bench's model-canary-evidence). */
+export type ExampleVariant = 'default' | 'evidence';
+const exampleCache = new Map<ExampleVariant, SynthesizedStack>();
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** What the example stack's template is made of: a change to any of these files is a new template. */
@@ -78,31 +80,37 @@ function sourceHash(): string {
  * by a hash of its sources (lib/, bin/, runtime/, lambda/ and the aws-cdk-lib version), so test
  * files after the first skip the 1-2 s synthesis. SIM_NO_CACHE=1 turns the disk cache off.
  */
-export function synthesizeExampleStack(): SynthesizedStack {
-  if (!exampleCache) {
+export function synthesizeExampleStack(variant: ExampleVariant = 'default'): SynthesizedStack {
+  let cached = exampleCache.get(variant);
+  if (!cached) {
     const useDisk = process.env.SIM_NO_CACHE !== '1';
-    const file = useDisk ? path.join(os.tmpdir(), 'cdk-model-canary-sim', `example-${sourceHash()}.json`) : undefined;
+    const suffix = variant === 'default' ? '' : `-${variant}`;
+    const file = useDisk ? path.join(os.tmpdir(), 'cdk-model-canary-sim', `example${suffix}-${sourceHash()}.json`) : undefined;
     if (file && fs.existsSync(file)) {
       try {
-        exampleCache = JSON.parse(fs.readFileSync(file, 'utf8')) as SynthesizedStack;
+        cached = JSON.parse(fs.readFileSync(file, 'utf8')) as SynthesizedStack;
       } catch {
-        exampleCache = undefined;
+        cached = undefined;
       }
     }
-    if (!exampleCache) {
+    if (!cached) {
       // Loaded lazily: only callers that want the example app pay for importing it.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { ExampleStack } = require('../../../bin/example-stack') as typeof import('../../../bin/example-stack');
-      exampleCache = synthesizeStack((app) => new ExampleStack(app, 'ModelCanaryExample'));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { RolloutSchedule } = require('../../../lib') as typeof import('../../../lib');
+      const props = variant === 'evidence' ? { lambdaSchedule: RolloutSchedule.EVIDENCE_10_50_100 } : {};
+      cached = synthesizeStack((app) => new ExampleStack(app, 'ModelCanaryExample', props));
       if (file) {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify(exampleCache));
+        fs.writeFileSync(tmp, JSON.stringify(cached));
         fs.renameSync(tmp, file);
       }
     }
+    exampleCache.set(variant, cached);
   }
-  return { stackName: exampleCache.stackName, template: JSON.parse(JSON.stringify(exampleCache.template)) as CfnTemplate };
+  return { stackName: cached.stackName, template: JSON.parse(JSON.stringify(cached.template)) as CfnTemplate };
 }
 
 /** Answers Ref and Fn::GetAtt for one logical id; the simulated world knows the physical ids. */

@@ -33,6 +33,20 @@ export class Random {
     return Math.exp(Math.log(p50) + sigma * this.normal());
   }
 
+  /** Binomial(n, p), exact, by the geometric gaps between successes: O(successes). */
+  public binomial(n: number, p: number): number {
+    if (p <= 0 || n <= 0) return 0;
+    if (p >= 1) return n;
+    const logQ = Math.log(1 - p);
+    let k = 0;
+    let i = Math.floor(Math.log(1 - this.next()) / logQ);
+    while (i < n) {
+      k++;
+      i += 1 + Math.floor(Math.log(1 - this.next()) / logQ);
+    }
+    return k;
+  }
+
   /** A UUID-shaped id (Lambda RevisionId, SNS MessageId), reproducible from the seed. */
   public uuid(): string {
     const hex = Array.from({ length: 32 }, () => Math.floor(this.next() * 16).toString(16)).join('');

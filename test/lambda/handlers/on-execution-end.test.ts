@@ -49,7 +49,17 @@ describe('on-execution-end', () => {
     expect(sns).not.toHaveReceivedAnyCommand();
   });
 
-  test.each(['CanaryRolledBack', 'RolloutFailed'])('the workflow ended as %s with the canary at 0: no second alert', async (error) => {
+  test('stopped in the post-promotion watch (the previous version at its control share): traffic goes back to it, as the workflow would', async () => {
+    lambda.on(GetAliasCommand).resolves(alias('6', { version: '5', weight: 0.05 }, 'rev-4'));
+    const out = await handler(ended('TIMED_OUT', 'States.Timeout'));
+    expect(out.action).toBe('rolled_back');
+    expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionVersion: '5', RoutingConfig: { AdditionalVersionWeights: {} }, RevisionId: 'rev-4' });
+    const [alert] = publishedAlerts(sns);
+    expect(alert.body).toMatchObject({ event: 'FAILED', weightPercent: 95, canaryVersion: '6' });
+    expect(String(alert.body.reason)).toMatch(/in the post-promotion watch: traffic went back to the previous version/);
+  });
+
+  test.each(['CanaryRolledBack', 'RolloutFailed', 'InsufficientEvidence'])('the workflow ended as %s with the canary at 0: no second alert', async (error) => {
     lambda.on(GetAliasCommand).resolves(alias('5'));
     expect((await handler(ended('FAILED', error))).action).toBe('ignored');
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);

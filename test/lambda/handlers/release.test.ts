@@ -185,6 +185,18 @@ describe('release custom resource', () => {
       expect(out).toEqual({ PhysicalResourceId: PHYSICAL_ID, Data: { StableVersion: '5', TargetName: ALIAS_NAME, Action: expect.stringContaining('rollout stopped'), ExecutionArn: '' }, [COMPLETE_MARKER]: true });
     });
 
+    test('the previous version during the post-promotion watch (it keeps its control share): the rollout stops and all traffic goes back to it', async () => {
+      lambda.on(GetAliasCommand).resolves(alias('6', { version: '5', weight: 0.05 }, 'rev-70'));
+      runningExecutions(execArn(1));
+      const back = { ...event('Update', '5', PHYSICAL_ID), OldResourceProperties: { ...event('Update', '6').ResourceProperties } };
+      const out = await handler(back);
+      expect(changes).toEqual(['StopExecution', 'UpdateAlias']);
+      expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionVersion: '5', RoutingConfig: { AdditionalVersionWeights: {} }, RevisionId: 'rev-70' });
+      expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+      expect(publishedAlerts(sns)[0].body).toMatchObject({ event: 'SUPERSEDED', stableVersion: '5', canaryVersion: '6', weightPercent: 95 });
+      expect(out.Data).toMatchObject({ StableVersion: '5', Action: expect.stringContaining('went back to the previous version during the post-promotion watch') });
+    });
+
     test('weights moved by the stopped rollout after the first read: the canary is zeroed with the current revision', async () => {
       lambda
         .on(GetAliasCommand)

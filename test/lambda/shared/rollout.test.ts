@@ -112,11 +112,12 @@ describe('decideCheck', () => {
       expect(next.decision).toBe('bake');
     });
 
-    test('rolls back once bake + maxHold has passed', () => {
+    test('stops once bake + maxHold has passed: canary to 0 % as insufficient evidence, not a regression', () => {
       const next = decideCheck(hold, at(0, 600 + 3600), { firing: [], relation: 'ours', canaryRequests: 12, now: NOW });
       expect(next.decision).toBe('rollback');
+      expect(next.outcome).toBe('insufficient_evidence');
       expect(next.waitSeconds).toBe(0);
-      expect(next.reason).toMatch(/^held 60 min without enough traffic/);
+      expect(next.reason).toMatch(/^insufficient evidence, not a regression: held 60 min \(maxHold\) and still the canary served 12 of the 100 requests/);
     });
 
     test('enough traffic arriving during the hold advances', () => {
@@ -182,5 +183,62 @@ describe('rollout helpers', () => {
       at: NOW,
     });
     expect(alertFacts({ plan: plan(), release: RELEASE }, target, 'STARTED').step).toBeUndefined();
+  });
+});
+
+describe('decideCheck: every guard decides or says it cannot, and the canary gets all traffic only on evidence', () => {
+  const judge = { alpha: 0.01, canaryName: 'sentiment', stackName: 'Stack', guards: [], promotionMargin: 5 };
+  const gated = plan({ insufficientTraffic: 'HOLD', judge }); // steps 5/25/100 %: step 2 leads to 100 %
+  const seen = (blind: { name: string; why: string }[] = [], evidencePending?: string[]) => ({ firing: [], relation: 'ours' as SplitRelation, canaryRequests: 500, now: NOW, judge: { blind, evidencePending } });
+
+  test('a blind guard holds a baked step with a reason naming it (it never passes silently)', () => {
+    const next = decideCheck(gated, at(0, 700), seen([{ name: 'LatencyVsStable', why: 'no reference from stable yet' }]));
+    expect(next.decision).toBe('bake');
+    expect(next.hold).toBe('blind');
+    expect(next.reason).toBe('holding: a judged guard cannot judge the canary: LatencyVsStable (no reference from stable yet)');
+    expect(next.blindGuards).toEqual([{ name: 'LatencyVsStable', why: 'no reference from stable yet' }]);
+  });
+
+  test('a step to 100 % waits for the evidence; an earlier step does not', () => {
+    const early = decideCheck(gated, at(0, 700), seen([], ['GuardrailBlockRateVsStable']));
+    expect(early.decision).toBe('advance');
+    const toAll = decideCheck(gated, at(1, 700), seen([], ['GuardrailBlockRateVsStable']));
+    expect(toAll.decision).toBe('bake');
+    expect(toAll.hold).toBe('evidence');
+    expect(toAll.reason).toMatch(/do not yet rule out a 5 × regression of GuardrailBlockRateVsStable, needed before the canary gets all traffic/);
+    expect(decideCheck(gated, at(1, 700), seen([], [])).decision).toBe('advance');
+    // A last step at 100 % was entered through the gate: it promotes without waiting again...
+    expect(decideCheck(gated, at(2, 700), seen([], ['ErrorRateVsStable'])).decision).toBe('promote');
+    // ...a last step below 100 %, or a single step at 100 % (blue/green), promotes only on evidence.
+    const below = plan({ judge, steps: [{ percent: 5, bakeSeconds: 600 }, { percent: 50, bakeSeconds: 600 }] });
+    expect(decideCheck(below, at(1, 700), seen([], ['ErrorRateVsStable'])).hold).toBe('evidence');
+    const blueGreen = plan({ judge, steps: [{ percent: 100, bakeSeconds: 600 }] });
+    expect(decideCheck(blueGreen, at(0, 700), seen([], ['ErrorRateVsStable'])).hold).toBe('evidence');
+    expect(decideCheck(blueGreen, at(0, 700), seen([], [])).decision).toBe('promote');
+  });
+
+  test('without the evidence by maxHold: canary to 0 % as insufficient evidence, not as a regression', () => {
+    const next = decideCheck(gated, at(1, 600 + 3600), seen([], ['GuardrailBlockRateVsStable']));
+    expect(next.decision).toBe('rollback');
+    expect(next.outcome).toBe('insufficient_evidence');
+    expect(next.reason).toMatch(/^insufficient evidence, not a regression: held 60 min \(maxHold\) and still the data do not yet rule out/);
+    const blind = decideCheck(gated, at(0, 600 + 3600), seen([{ name: 'LatencyVsStable', why: 'no data from stable' }]));
+    expect(blind.outcome).toBe('insufficient_evidence');
+  });
+
+  test('a step with a minimum bake passes as soon as the evidence is in, and at its bake without it', () => {
+    const evidence = plan({ judge, steps: [{ percent: 10, bakeSeconds: 300, minBakeSeconds: 60 }, { percent: 50, bakeSeconds: 300, minBakeSeconds: 60 }, { percent: 100, bakeSeconds: 300, minBakeSeconds: 60 }] });
+    expect(decideCheck(evidence, at(0, 59), seen([], [])).decision).toBe('bake');
+    expect(decideCheck(evidence, at(0, 61), seen([], [])).decision).toBe('advance');
+    expect(decideCheck(evidence, at(0, 61), seen([], ['ErrorRateVsStable'])).decision).toBe('bake');
+    expect(decideCheck(evidence, at(0, 61), { ...seen([], []), canaryRequests: 10 }).decision).toBe('bake');
+    expect(decideCheck(evidence, at(0, 61), seen([{ name: 'LatencyVsStable', why: 'no data' }], [])).decision).toBe('bake');
+    // Not asked for the gate (undefined): no early pass.
+    expect(decideCheck(evidence, at(0, 61), { ...seen(), judge: { blind: [] } }).decision).toBe('bake');
+    expect(decideCheck(evidence, at(0, 300), seen([], ['ErrorRateVsStable'])).decision).toBe('advance');
+    // To 100 % only with the evidence.
+    expect(decideCheck(evidence, at(1, 300), seen([], ['ErrorRateVsStable'])).hold).toBe('evidence');
+    expect(decideCheck(evidence, at(2, 61), seen([], [])).decision).toBe('promote');
+    expect(decideCheck(evidence, at(2, 61), seen([], ['ErrorRateVsStable'])).decision).toBe('bake');
   });
 });

@@ -13,7 +13,8 @@ describe('relate', () => {
     ['another canary at 0 % on our stable', { stable: '5', canary: '7', canaryPercent: 0 }, 'superseded'],
     ['another stable alone', { stable: '4', canaryPercent: 0 }, 'superseded'],
     ['our canary promoted, a newer canary on it', { stable: '6', canary: '7', canaryPercent: 5 }, 'superseded'],
-    ['our versions swapped', { stable: '6', canary: '5', canaryPercent: 5 }, 'superseded'],
+    ['our canary promoted, stable kept at a control share (the post-promotion watch)', { stable: '6', canary: '5', canaryPercent: 5 }, 'promoted'],
+    ['our canary promoted, another version at a share', { stable: '6', canary: '4', canaryPercent: 5 }, 'superseded'],
   ])('%s -> %s', (_name, split, expected) => {
     expect(relate(split, RELEASE)).toBe(expected);
   });

@@ -1,70 +1,13 @@
-import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { judgeGuards, publishEvidence, readGuards } from '../../../../lambda/shared/judge';
-import { EVIDENCE_METRIC, JUDGE_NAMESPACE, type JudgePlan, VERSION_PLACEHOLDER } from '../../../../lambda/shared/judge-plan';
+import { EVIDENCE_METRIC, JUDGE_NAMESPACE, type JudgePlan } from '../../../../lambda/shared/judge-plan';
 import { Random } from '../../../../sim/aws/core/random';
+import { answer, traffic, plan, START, versions } from './fake-cloudwatch';
 
 const cloudwatch = mockClient(CloudWatchClient);
 beforeEach(() => cloudwatch.reset());
 
-const START = 1_800_000_000 - (1_800_000_000 % 60);
-const versions = { canary: '7', stable: '6' };
-const metric = (name: string) => ({ namespace: 'AWS/Lambda', metricName: name, dimensions: { FunctionName: 'fn', ExecutedVersion: VERSION_PLACEHOLDER } });
-
-const plan: JudgePlan = {
-  alpha: 0.01,
-  canaryName: 'sentiment',
-  stackName: 'Stack',
-  guards: [
-    { name: 'ErrorRateVsStable', test: 'rate', description: 'canary odds of an error at most 1.5 × stable’s', events: metric('Errors'), trials: metric('Invocations'), maxRatio: 1.5 },
-    { name: 'LatencyVsStable', test: 'scale', description: 'canary at most 1.2 × slower', values: metric('Duration'), maxRatio: 1.2, referencePercentiles: [50, 95], direction: 'higher' },
-  ],
-};
-
-/** Raw requests per version and minute; the fake CloudWatch answers Sum, SampleCount, pNN and PR(:x) from them. */
-type Requests = Map<string, Map<number, { error: boolean; ms: number }[]>>;
-
-function traffic(random: Random, minutes: number[], perMinute: Record<string, number>, behaviour: Record<string, { errorRate: number; p50: number; p95: number }>): Requests {
-  const out: Requests = new Map();
-  for (const [version, n] of Object.entries(perMinute)) {
-    const byMinute = new Map<number, { error: boolean; ms: number }[]>();
-    for (const t of minutes) {
-      const b = behaviour[version];
-      byMinute.set(t, Array.from({ length: n }, () => ({ error: random.chance(b.errorRate), ms: random.latency(b.p50, b.p95) })));
-    }
-    out.set(version, byMinute);
-  }
-  return out;
-}
-
-function answer(requests: Requests) {
-  return (input: GetMetricDataCommandInput) => {
-    const start = input.StartTime!.getTime() / 1000;
-    const end = input.EndTime!.getTime() / 1000;
-    return {
-      MetricDataResults: input.MetricDataQueries!.map((q) => {
-        const stat = q.MetricStat!;
-        const version = stat.Metric!.Dimensions!.find((d) => d.Name === 'ExecutedVersion')!.Value!;
-        const timestamps: Date[] = [];
-        const values: number[] = [];
-        for (const [t, list] of requests.get(version) ?? []) {
-          if (t < start || t >= end || list.length === 0) continue;
-          const ms = list.map((r) => r.ms).sort((a, b) => a - b);
-          const name = stat.Metric!.MetricName;
-          const s = stat.Stat!;
-          let v: number;
-          if (s === 'Sum') v = name === 'Errors' ? list.filter((r) => r.error).length : list.length;
-          else if (s === 'SampleCount') v = list.length;
-          else if (s.startsWith('PR(:')) v = (100 * ms.filter((x) => x <= Number(s.slice(4, -1))).length) / ms.length;
-          else v = ms[Math.max(0, Math.ceil((Number(s.slice(1)) / 100) * ms.length) - 1)];
-          timestamps.push(new Date(t * 1000));
-          values.push(v);
-        }
-        return { Id: q.Id, Timestamps: timestamps, Values: values };
-      }),
-    };
-  };
-}
 
 const minutes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => START + (from + i) * 60);
 
@@ -130,7 +73,11 @@ describe('the judge on CloudWatch aggregates', () => {
     const readings = await readGuards(plan, versions, START, START + 3 * 60);
     const latency = readings.find((r) => r.guard.name === 'LatencyVsStable')!;
     expect(latency.undecided).toBeUndefined();
-    expect(latency.comparisons[0].minutes).toHaveLength(2);
+    expect(latency.references!.map((r) => r.from)).toEqual([START + 60, START + 60]);
+    // One table per minute of the rollout; the first one set the thresholds and is left out.
+    expect(latency.comparisons[0].minutes).toHaveLength(3);
+    expect(latency.comparisons[0].minutes[0]).toEqual({ canaryTrials: 0, canaryEvents: 0, stableTrials: 0, stableEvents: 0 });
+    expect(latency.comparisons[0].minutes[1].canaryTrials).toBe(60);
     const none = await readGuards(plan, versions, START + 3600, START + 3600 + 120);
     expect(none.find((r) => r.guard.name === 'LatencyVsStable')!.undecided).toMatch(/no reference from stable/);
   });

@@ -3,22 +3,8 @@ import { logChoose, logFactorial, logMeanExp, logSumExp } from '../../../../lamb
 import { rateBound } from '../../../../lambda/shared/judge/rate-bounds';
 import { Random } from '../../../../sim/aws/core/random';
 
-/** Binomial draw by geometric gaps between successes: O(successes), exact. */
-function binomial(random: Random, n: number, p: number): number {
-  if (p <= 0) return 0;
-  if (p >= 1) return n;
-  const logQ = Math.log(1 - p);
-  let k = 0;
-  let i = Math.floor(Math.log(1 - random.next()) / logQ);
-  while (i < n) {
-    k++;
-    i += 1 + Math.floor(Math.log(1 - random.next()) / logQ);
-  }
-  return k;
-}
-
 function minute(random: Random, nc: number, pc: number, ns: number, ps: number): MinuteTable {
-  return { canaryTrials: nc, canaryEvents: binomial(random, nc, pc), stableTrials: ns, stableEvents: binomial(random, ns, ps) };
+  return { canaryTrials: nc, canaryEvents: random.binomial(nc, pc), stableTrials: ns, stableEvents: random.binomial(ns, ps) };
 }
 
 /** Minutes until the evidence first reaches 1/alpha (looking after every minute), or null. */
@@ -126,7 +112,7 @@ describe('rate bounds (absolute margin)', () => {
     const random = new Random(16);
     let covered = 0;
     for (let r = 0; r < 200; r++) {
-      const x = binomial(random, 400, 0.05);
+      const x = random.binomial(400, 0.05);
       const lo = rateBound(x, 400, 0.05, 'lower');
       const hi = rateBound(x, 400, 0.05, 'upper');
       expect(lo).toBeLessThanOrEqual(x / 400);
