@@ -1,6 +1,6 @@
 import { publishAlert } from '../shared/alerts';
 import { alertFacts, caughtErrorText, log, nowSeconds } from '../shared/rollout';
-import { relate } from '../shared/traffic-target';
+import { relate, type TrafficSplit, type TrafficTarget } from '../shared/traffic-target';
 import { targetFor } from '../targets';
 import type { RolloutProgress, RolloutState } from '../shared/types';
 
@@ -31,7 +31,7 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
   // In the post-promotion watch the promotion is undone: the previous version is still routable.
   const reverting = relation === 'promoted' && progress.watchStartedAt !== undefined;
   const weightWhenStopped = relation === 'ours' ? split.canaryPercent : reverting ? 100 : progress.weightPercent;
-  if (relation === 'ours' || reverting) await target.rollback(release, split);
+  if (relation === 'ours' || reverting) await rollBack(target, release, split);
 
   const failed = state.error !== undefined;
   const reason = failed ? caughtErrorText(state.error) : (progress.reason ?? 'a guard failed');
@@ -54,4 +54,17 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
     }),
   );
   return done;
+}
+
+/**
+ * The guard's alarm also invokes the fast path, which may move the target between this step's read
+ * and its write: a canary found at 0 % on a second read is the rollback done.
+ */
+async function rollBack(target: TrafficTarget, release: RolloutState['release'], split: TrafficSplit): Promise<void> {
+  try {
+    await target.rollback(release, split);
+  } catch (err) {
+    if ((err as Error).name !== 'TargetStateMismatch' || relate(await target.read(), release) !== 'idle') throw err;
+    log('the canary was already at 0% (the fast path acted first)', { release });
+  }
 }

@@ -481,6 +481,23 @@ describe('IAM of the SageMaker canary (SummarizerCanary), the first deploy\'s wa
         expect(r.alerts.find((a) => a.event === 'ROLLED_BACK')?.body?.afterPromotion).toBe(true);
       })),
     });
+    // A guard alarm in the watch: the fast path reads the running rollout's release (DescribeExecution)
+    // to send traffic back to the old variant (the run above is caught by the watch's judge first).
+    runs.push({
+      name: 'a guard fires in the post-promotion watch (fast path)',
+      ...(await recorded(stack, options, async (w) => {
+        await w.deploy(V1);
+        await w.advance(120);
+        await w.deploy(V2);
+        await w.runUntil(() => w.alerts().some((a) => a.event === 'PROMOTED'), { maxMinutes: 150 });
+        // Half-way between two checks of the watch, so the fast path acts before the workflow does.
+        await w.advance(30);
+        w.setAlarmState(`${w.stackName}-SummarizerCanary-ErrorRate`, 'ALARM', 'set by the test');
+        const r = await w.runUntilDone({ maxMinutes: 30, settleSeconds: 60 });
+        expect(r.error).toBe('CanaryRolledBack');
+        expect(w.logs.some((l) => l.caller === 'on-alarm' && l.text.includes('fast-path revert of a promotion'))).toBe(true);
+      })),
+    });
     runs.push({
       name: 'first deploy: the endpoint goes Failed',
       ...(await recorded(stack, options, async (w) => {
@@ -529,7 +546,7 @@ describe('IAM of the SageMaker canary (SummarizerCanary), the first deploy\'s wa
  */
 describe("the stack's shared roles", () => {
   it('every action a role grants is used by some run (no unused grants)', () => {
-    expect(stackRuns.length).toBe(12);
+    expect(stackRuns.length).toBe(13);
     const all = new Set<string>();
     const used = new Set<string>();
     for (const run of stackRuns) {
