@@ -237,7 +237,7 @@ async function main(argv: string[]): Promise<void> {
     `--publish-delay ${o.publishDelay}`,
   ].join(' ');
   if (o.write) {
-    const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${bundleReport()}\n`;
+    const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${await bundleReport()}\n`;
     const file = path.join(ROOT, 'BENCHMARKS.md');
     const memory = keptSection(existsSync(file) ? readFileSync(file, 'utf8') : '', MEMORY_SECTION);
     const fleet = `\n## A fleet of canaries in one stack\n\nReproduce: \`npx tsx scripts/fleet-report.ts\` (also written by \`npm run bench\`).\n\n${fleetReport()}\n`;
