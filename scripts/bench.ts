@@ -238,7 +238,7 @@ async function main(argv: string[]): Promise<void> {
     `--publish-delay ${o.publishDelay}`,
   ].join(' ');
   if (o.write) {
-    const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${bundleReport()}\n`;
+    const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${await bundleReport()}\n`;
     const file = path.join(ROOT, 'BENCHMARKS.md');
     const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
     const kept = keptSection(current, JUDGE_SECTION) + keptSection(current, MEMORY_SECTION);

@@ -7,6 +7,7 @@
 // The example app's model goes to assets/example-models/, which package.json's `files` leaves out.
 const path = require('node:path');
 const fs = require('node:fs');
+const { sdkBundlePlugin } = require('./sdk-bundle-plugin');
 
 const root = path.resolve(__dirname, '..');
 const entriesDir = path.join(root, 'lambda', 'entries');
@@ -34,6 +35,8 @@ function handlerBuildOptions(name, outdir) {
     // The SDK's ES module build tree-shakes; its CommonJS build does not (about half the size and
     // import time). https://esbuild.github.io/api/#main-fields
     mainFields: ['module', 'main'],
+    // Lets the SDK clients' schemas tree-shake to the operations the handlers call (see the plugin).
+    plugins: [sdkBundlePlugin()],
     minify: true,
     sourcemap: false,
     legalComments: 'none',

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { STEP_NAMES } from '../lambda/shared/steps';
+import { GOAL_KIB, stepSizes } from '../scripts/bundle-report';
 import { allTargetContracts } from '../lambda/targets/kinds';
 
 const root = path.resolve(__dirname, '..');
@@ -49,6 +50,18 @@ describe('handler bundles', () => {
       expect({ name, ...JSON.parse(out) }).toEqual({ name, handler: 'function', loaded: name === 'steps' ? STEP_NAMES.length * kinds.length : 0 });
     }
   });
+
+  // Issue 17's size goal; import times are measured by scripts/bundle-report.ts (npm run bench).
+  test('a cold invocation of every step, for every target kind, loads at most 300 KiB; with its alert too for the steps that send one each time', async () => {
+    const sizes = await stepSizes();
+    const kinds = allTargetContracts().length;
+    expect(sizes).toHaveLength((STEP_NAMES.length + 1) * kinds);
+    expect(sizes.filter((s) => s.kib > GOAL_KIB)).toEqual([]);
+    // Check, watch and the fast paths alert seldom (a hold, a gate, a command, a guard firing): their alert is measured, not held to it.
+    const alertEveryTime = /^steps: (start|set-weight|promote|rollback|rollback-failed) /;
+    expect(sizes.filter((s) => alertEveryTime.test(s.label))).toHaveLength(5 * kinds);
+    expect(sizes.filter((s) => alertEveryTime.test(s.label) && s.alertingKib > GOAL_KIB)).toEqual([]);
+  }, 120_000);
 
   // Size sanity only: what each step loads, against the goal, is measured by scripts/bundle-report.ts.
   test("each function is minified and tree-shaken: under 900 KiB, no file over 150 KiB (the SDK's CommonJS build or no minifying gives more than 1 MiB)", () => {

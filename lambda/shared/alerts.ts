@@ -1,9 +1,6 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { awsCall, TransientAwsError } from './errors';
 import { shortIdentity } from './operator';
 import { ALERT_ATTRIBUTES } from './alert-attributes';
-
-const sns = new SNSClient({});
 
 export type AlertEvent =
   | 'STARTED'
@@ -184,18 +181,18 @@ export function buildAlert(f: AlertFacts): Alert {
 
 export async function publishAlert(topicArn: string, facts: AlertFacts): Promise<Alert> {
   const alert = buildAlert(facts);
+  // The SNS client loads with the first alert: most invocations of check, watch and the fast paths send none.
+  const { publishToTopic } = await import('./alert-topic.js');
   await awsCall('Publish', () =>
-    sns.send(
-      new PublishCommand({
-        TopicArn: topicArn,
-        Subject: alert.subject,
-        Message: alert.message,
-        MessageAttributes: {
-          [ALERT_ATTRIBUTES.canary]: { DataType: 'String', StringValue: facts.canaryName },
-          [ALERT_ATTRIBUTES.event]: { DataType: 'String', StringValue: facts.event },
-        },
-      }),
-    ),
+    publishToTopic({
+      TopicArn: topicArn,
+      Subject: alert.subject,
+      Message: alert.message,
+      MessageAttributes: {
+        [ALERT_ATTRIBUTES.canary]: { DataType: 'String', StringValue: facts.canaryName },
+        [ALERT_ATTRIBUTES.event]: { DataType: 'String', StringValue: facts.event },
+      },
+    }),
   );
   return alert;
 }
