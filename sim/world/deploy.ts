@@ -12,6 +12,7 @@ import type { AlarmDefinition } from '../aws/cloudwatch/alarm-types';
 import type { CompositeAlarmDefinition, CompositeAlarmSim } from '../aws/cloudwatch/composite-alarms';
 import type { EventBridgeSim, RuleDefinition } from '../aws/eventbridge/eventbridge';
 import type { HandlerInvoker } from './handler-invoker';
+import { preloadSteps } from './handlers';
 import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
 import { isCompleteRequest, isProviderWaiter, playWaiter, waiterPolicy } from '../aws/cloudformation/provider-framework';
 import type { Random } from '../aws/core/random';
@@ -51,6 +52,7 @@ export class Deployer {
    * virtual time, updates the resources that depend on the release (the guard alarms).
    */
   public async deploy(version: string): Promise<DeployResult> {
+    await preloadSteps(this.d.resources.model.kind);
     const before = new Set(this.d.sfn.executions.keys());
     this.d.bedrock.deployed(version);
     for (const [logicalId, resource] of resourcesOfType(this.d.template, 'AWS::Lambda::Version')) {
