@@ -26,10 +26,26 @@ export class UnknownStepError extends Error {
   public readonly name = 'UnknownStep';
 }
 
+/**
+ * Each step's module, loaded once: a warm function awaits a settled promise, not another import()
+ * (which goes through the module loader again, and in the simulator would take real time while
+ * virtual time runs on). A failed load is not kept: the next invocation tries again.
+ */
+const loaded = new Map<StepName, Promise<StepHandler>>();
+
+function stepHandler(step: StepName): Promise<StepHandler> {
+  let handler = loaded.get(step);
+  if (!handler) {
+    handler = STEPS[step]();
+    loaded.set(step, handler);
+    handler.catch(() => loaded.delete(step));
+  }
+  return handler;
+}
+
 export async function handler(event: StepInvocation): Promise<unknown> {
-  const load = STEPS[event?.step];
-  if (!load) throw new UnknownStepError(`cdk-model-canary steps function: unknown step ${JSON.stringify(event?.step)} (known: ${Object.keys(STEPS).join(', ')})`);
-  return (await load())(event.input as never);
+  if (!STEPS[event?.step]) throw new UnknownStepError(`cdk-model-canary steps function: unknown step ${JSON.stringify(event?.step)} (known: ${Object.keys(STEPS).join(', ')})`);
+  return (await stepHandler(event.step))(event.input as never);
 }
 
 /**
@@ -38,8 +54,7 @@ export async function handler(event: StepInvocation): Promise<unknown> {
  * module that fails to load fails it (a report must not time a load that did not happen).
  */
 export async function loadStep(step: StepName, kind?: string): Promise<void> {
-  const load = STEPS[step];
-  if (!load) throw new UnknownStepError(`unknown step ${JSON.stringify(step)} (known: ${Object.keys(STEPS).join(', ')})`);
-  await load();
+  if (!STEPS[step]) throw new UnknownStepError(`unknown step ${JSON.stringify(step)} (known: ${Object.keys(STEPS).join(', ')})`);
+  await stepHandler(step);
   if (kind) await (await import('../targets/index.js')).targetFactory(kind);
 }

@@ -9,10 +9,13 @@ import { LAMBDA_ALIAS_KIND } from './lambda-alias/contract';
 import { SAGEMAKER_ENDPOINT_KIND } from './sagemaker-endpoint/contract';
 
 const LOADERS = new Map<string, () => Promise<TargetFactory>>();
+/** Each kind's implementation, loaded once (a warm function awaits a settled promise; a failed load is not kept). */
+const LOADED = new Map<string, Promise<TargetFactory>>();
 
 /** Adds a kind's implementation (a test's kind registers its own). */
 export function registerTargetImplementation(kind: string, load: () => Promise<TargetFactory>): void {
   LOADERS.set(kind, load);
+  LOADED.delete(kind);
 }
 
 registerTargetImplementation(LAMBDA_ALIAS_KIND, async () => (await import('./lambda-alias/target.js')).create);
@@ -23,7 +26,13 @@ export async function targetFactory(kind: string): Promise<TargetFactory> {
   contractOf(kind);
   const load = LOADERS.get(kind);
   if (!load) throw new Error(`Target kind "${kind}" has no workflow implementation registered`);
-  return load();
+  let factory = LOADED.get(kind);
+  if (!factory) {
+    factory = load();
+    LOADED.set(kind, factory);
+    factory.catch(() => LOADED.delete(kind));
+  }
+  return factory;
 }
 
 /** The target a plan or a release resource names. */

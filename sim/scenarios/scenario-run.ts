@@ -140,47 +140,6 @@ export async function runScenario(file: ScenarioFile, options: RunOptions = {}):
   }
 }
 
-/** The canary's share of traffic after each change of the alias or endpoint, in percent. */
-interface ShareChange {
-  readonly at: number;
-  readonly by?: string;
-  readonly percent: number;
-  /** The canary became the only version (Lambda: the alias's version; SageMaker: promote's update). */
-  readonly promoted: boolean;
-}
-
-function shareChanges(world: SimWorld, result: RunResult, p: TargetProfile): ShareChange[] {
-  if (world.targetKind === 'lambda-alias') {
-    return result.aliasHistory.map((h) => ({
-      at: h.at,
-      by: h.by,
-      percent: h.functionVersion === p.canary ? 100 : h.extraVersion === p.canary ? h.extraPercent : 0,
-      promoted: h.functionVersion === p.canary,
-    }));
-  }
-  return result.endpointHistory
-    .filter((h) => !h.operation.endsWith(':done'))
-    .map((h) => {
-      const weights = h.desiredWeights ?? Object.fromEntries(h.variants.map((v) => [v.name, v.desiredWeight]));
-      const total = Object.values(weights).reduce((a, b) => a + b, 0);
-      const percent = total > 0 ? Math.round(((weights[p.canary] ?? 0) / total) * 1000) / 10 : 0;
-      return { at: h.at, by: h.by, percent, promoted: h.by === 'promote' && percent === 100 };
-    });
-}
-
-function currentPercent(world: SimWorld, p: TargetProfile): number {
-  if (world.targetKind === 'lambda-alias') {
-    const alias = world.alias();
-    if (!alias) return 0;
-    if (alias.functionVersion === p.canary) return 100;
-    return Math.round((alias.weights[p.canary] ?? 0) * 1000) / 10;
-  }
-  const variants = world.endpoint()?.variants ?? [];
-  const total = variants.reduce((a, v) => a + v.currentWeight, 0);
-  const canary = variants.filter((v) => v.name === p.canary).reduce((a, v) => a + v.currentWeight, 0);
-  return total > 0 ? Math.round((canary / total) * 1000) / 10 : 0;
-}
-
 async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy: Strategy, options: RunOptions, profile: TargetProfile) {
   const realStart = performance.now();
   const STABLE_VERSION = profile.stable;
@@ -188,9 +147,11 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
   const WARM_UP_MINUTES = profile.warmUpMinutes;
   await world.deploy(STABLE_VERSION);
   const deployAt = world.startMs + WARM_UP_MINUTES * MINUTE;
-  if (world.targetKind === 'sagemaker-endpoint') {
-    await world.runUntil(() => world.endpoint()?.status === 'InService', { maxMinutes: WARM_UP_MINUTES });
-    if (world.endpoint()?.status !== 'InService') throw new Error(`The endpoint is not InService ${WARM_UP_MINUTES} minutes after its creation`);
+  // A routing that takes time to serve (a SageMaker endpoint is Creating first) must serve by the canary's deploy.
+  const target = world.target;
+  if (target.serving) {
+    await world.runUntil(() => target.serving!(), { maxMinutes: WARM_UP_MINUTES });
+    if (!target.serving()) throw new Error(`The ${world.targetKind} target does not serve ${WARM_UP_MINUTES} minutes after its creation`);
   }
   if (world.now() > deployAt) throw new Error(`The first deploy took longer than the ${WARM_UP_MINUTES}-minute warm-up`);
   await world.advance((deployAt - world.now()) / 1000);
@@ -209,7 +170,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     options.onProgress?.({
       atSeconds: seconds(world.now()),
       state: entered[entered.length - 1]?.state?.name ?? '-',
-      canaryPercent: currentPercent(world, profile),
+      canaryPercent: world.target.canaryPercent(CANARY_VERSION),
       alarms: [...world.cloudwatch.alarms.values()].map((a) => ({ name: a.definition.AlarmName, state: a.state })),
     });
   };
@@ -239,6 +200,8 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     execution.status === 'RUNNING'
       ? world.result(execution, performance.now() - realStart)
       : await world.runUntilDone({ executionArn: execution.executionArn, maxMinutes: Math.max(1, (end - world.now()) / MINUTE) });
+  // The routing's changes until the result (the tail below is not part of the rollout).
+  const changes = world.target.shareChanges(CANARY_VERSION);
   const rolloutEnd = execution.stopDate ?? world.now();
   const tail = Math.min(TAIL_MINUTES * MINUTE, end - world.now());
   if (tail > 0) await world.advance(tail / 1000);
@@ -247,7 +210,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
   await world.advance(61);
   servedAtEnd ??= cloneServed(world.served);
 
-  const history = shareChanges(world, result, profile).filter((h) => h.at >= deployAt);
+  const history = changes.filter((h) => h.at >= deployAt);
   const promote = history.find((h) => h.promoted);
   let everCanary = false;
   const rollback = history.find((h) => {

@@ -2,6 +2,8 @@
  * A scenario run's per-minute numbers, read back from the simulated CloudWatch the way a dashboard
  * would show them: requests, errors, p95 latency, tokens and guardrail blocks of stable and canary.
  */
+import { type TargetSignal, targetMetricSpec } from '../../lambda/targets/contract';
+import { contractOf } from '../../lambda/targets/kinds';
 import type { MetricId } from '../aws/cloudwatch/metrics';
 import type { SimWorld } from '../world/world';
 import type { SimVersions } from './scenario';
@@ -28,30 +30,19 @@ export interface TimelineMinute {
 
 /** Per-minute numbers read back from the simulated CloudWatch (what a dashboard would show). */
 export function minutesOf(world: SimWorld, versions: SimVersions, from: number, to: number, deployAt: number): TimelineMinute[] {
-  const fn = world.modelFunctionName;
-  const resource = `${fn}:${world.aliasName}`;
-  const sageMaker = world.targetKind === 'sagemaker-endpoint';
-  /** The endpoint's metric names, and ModelLatency in µs. */
-  const SM: Record<string, string> = { Invocations: 'Invocations', Errors: 'Invocation5XXErrors', Duration: 'ModelLatency' };
+  // The target's own metrics per version, from its kind's contract (lambda/targets/<kind>/contract.ts).
+  const contract = contractOf(world.targetKind);
   const canaryName = world.metrics.list().find((m) => m.namespace === 'ModelCanary' && m.dimensions.Canary)?.dimensions.Canary ?? '';
   const now = world.now();
-  const lambda = (version: string, metricName: string): MetricId =>
-    sageMaker
-      ? { namespace: 'AWS/SageMaker', metricName: SM[metricName], dimensions: { EndpointName: world.endpointName, VariantName: version } }
-      : { namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: fn, Resource: resource, ExecutedVersion: version } };
-  const signal = (version: string, metricName: string) => ({ namespace: 'ModelCanary', metricName, dimensions: { Canary: canaryName, Stack: world.stackName, Version: version } });
-  const byMinute = (version: string, metricName: string, stat: string, ns: 'lambda' | 'signal') => {
-    const id = ns === 'lambda' ? lambda(version, metricName) : signal(version, metricName);
-    return new Map(world.metrics.series(id, stat, 60, from, to, now).map((d) => [d.timestamp, d.value]));
-  };
+  const targetMetric = (version: string, signal: TargetSignal): MetricId => targetMetricSpec(contract, world.targetConfig, version, signal);
+  const signal = (version: string, metricName: string): MetricId => ({ namespace: 'ModelCanary', metricName, dimensions: { Canary: canaryName, Stack: world.stackName, Version: version } });
+  const byMinute = (id: MetricId, stat: string) => new Map(world.metrics.series(id, stat, 60, from, to, now).map((d) => [d.timestamp, d.value]));
   const read = (version: string) => ({
-    requests: byMinute(version, 'Invocations', 'Sum', 'lambda'),
-    errors: byMinute(version, 'Errors', 'Sum', 'lambda'),
-    p95: sageMaker
-      ? new Map([...byMinute(version, 'Duration', 'p95', 'lambda')].map(([t, us]) => [t, us / 1000]))
-      : byMinute(version, 'Duration', 'p95', 'lambda'),
-    tokens: byMinute(version, 'TotalTokens', 'Average', 'signal'),
-    blocks: byMinute(version, 'GuardrailIntervened', 'Sum', 'signal'),
+    requests: byMinute(targetMetric(version, 'requests'), 'Sum'),
+    errors: byMinute(targetMetric(version, 'errors'), 'Sum'),
+    p95: new Map([...byMinute(targetMetric(version, 'latency'), 'p95')].map(([t, v]) => [t, v / contract.metrics.latencyUnitsPerMillisecond])),
+    tokens: byMinute(signal(version, 'TotalTokens'), 'Average'),
+    blocks: byMinute(signal(version, 'GuardrailIntervened'), 'Sum'),
   });
   const s = read(versions.stable);
   const c = read(versions.canary);

@@ -12,10 +12,11 @@ import type { AlarmDefinition } from '../aws/cloudwatch/alarm-types';
 import type { CompositeAlarmDefinition, CompositeAlarmSim } from '../aws/cloudwatch/composite-alarms';
 import type { EventBridgeSim, RuleDefinition } from '../aws/eventbridge/eventbridge';
 import type { HandlerInvoker } from './handler-invoker';
+import { preloadSteps } from './handlers';
 import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
+import type { SimTarget } from '../targets';
 import { isCompleteRequest, isProviderWaiter, playWaiter, waiterPolicy } from '../aws/cloudformation/provider-framework';
 import type { Random } from '../aws/core/random';
-import type { SageMakerSim } from '../aws/sagemaker/sagemaker';
 import type { StackResources } from './stack-resources';
 import type { StepFunctionsSim } from '../aws/stepfunctions/stepfunctions';
 import { ACCOUNT, PARTITION, REGION } from '../aws/core/account';
@@ -31,13 +32,14 @@ export interface DeployerDeps {
   readonly clock: VirtualClock;
   readonly random: Random;
   readonly lambda: LambdaSim;
-  readonly sagemaker: SageMakerSim;
   readonly sfn: StepFunctionsSim;
   readonly cloudwatch: CloudWatchSim;
   readonly compositeAlarms: CompositeAlarmSim;
   readonly events: EventBridgeSim;
   readonly bedrock: BedrockGuardrailsSim;
   readonly invoker: HandlerInvoker;
+  /** The simulated canary's routing (sim/targets/<kind>.ts), as the world has it when the deploy runs. */
+  readonly target: () => SimTarget;
 }
 
 export class Deployer {
@@ -51,21 +53,11 @@ export class Deployer {
    * virtual time, updates the resources that depend on the release (the guard alarms).
    */
   public async deploy(version: string): Promise<DeployResult> {
+    await preloadSteps(this.d.resources.model.kind);
     const before = new Set(this.d.sfn.executions.keys());
     this.d.bedrock.deployed(version);
-    for (const [logicalId, resource] of resourcesOfType(this.d.template, 'AWS::Lambda::Version')) {
-      const fn = this.d.resources.functionFor(resource.Properties?.FunctionName);
-      if (fn.name !== this.d.resources.model.functionName) continue;
-      this.d.lambda.publishVersion(fn.name, version);
-      this.d.resources.versionsByLogicalId.set(logicalId, version);
-    }
-    if (this.d.resources.model.kind === 'sagemaker-endpoint') {
-      if (!this.d.resources.model.modelLogicalId) {
-        throw new Error(`${this.d.resources.model.canaryName}: the release resource's Version is not the ModelName of an AWS::SageMaker::Model`);
-      }
-      this.d.sagemaker.addModel(version);
-      this.d.resources.modelNamesByLogicalId.set(this.d.resources.model.modelLogicalId, version);
-    }
+    // The kind's part of the deploy: Lambda publishes the version, CloudFormation creates the SageMaker model.
+    this.d.target().deploy?.(version);
     for (const [logicalId, resource] of resourcesOfType(this.d.template, 'AWS::StepFunctions::StateMachine')) {
       // The provider framework's waiter is played by awaitComplete, not run as a state machine.
       if (this.d.resources.belongsToOtherCanary(resource) || isProviderWaiter(resource)) continue;

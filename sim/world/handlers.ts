@@ -12,6 +12,8 @@ import * as rollback from '../../lambda/handlers/rollback';
 import * as setWeight from '../../lambda/handlers/set-weight';
 import * as start from '../../lambda/handlers/start';
 import * as watch from '../../lambda/handlers/watch';
+import { loadStep } from '../../lambda/entries/steps';
+import { STEP_NAMES } from '../../lambda/shared/steps';
 
 /** A handler as Lambda calls it: an event in, a result (or a thrown error) out. */
 export type Handler = (event: never) => Promise<unknown>;
@@ -36,6 +38,17 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   start: start.handler as Handler,
   watch: watch.handler as Handler,
 };
+
+/**
+ * Loads every step's module and the simulated kind's implementation before a deploy, while virtual
+ * time stands still: the steps function and the target registry load them with import() on first
+ * use, which takes real time (under tsx, the module loader's hooks), and virtual time would run on
+ * meanwhile, by a different amount each run, so a seed would not give the same run twice.
+ */
+export async function preloadSteps(kind: string): Promise<void> {
+  for (const step of STEP_NAMES) await loadStep(step);
+  await loadStep('start', kind);
+}
 
 /** Fails loudly when lambda/handlers/ gained a handler the registry above does not know. */
 export function assertRegistryComplete(): void {

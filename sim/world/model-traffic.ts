@@ -1,19 +1,23 @@
 /**
- * The model's traffic and the metrics it leaves: requests through the alias (or to the endpoint's
- * variants by weight) every virtual second, Lambda's per-invocation metrics under each dimension set
- * Lambda publishes, SageMaker's endpoint invocation metrics, the runtime helper's model signals
- * (EMF) and Bedrock Guardrails' own metrics; and the model invocations the pre-traffic checks make.
+ * The model's traffic and the metrics it leaves: each second's requests through the canary's
+ * routing (its kind's sim/targets/<kind>.ts), the runtime helper's model signals (EMF) and Bedrock
+ * Guardrails' own metrics; and the model invocations the pre-traffic checks make (Lambda Invoke of
+ * a version, SageMaker InvokeEndpoint of a variant).
  */
 import type { InvokeCommandInput, InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { InvokeEndpointCommandInput, InvokeEndpointCommandOutput } from '@aws-sdk/client-sagemaker-runtime';
 import { awsError } from '../aws/core/aws-errors';
 import { type BedrockGuardrailsSim, type GuardrailVersions, guardrailVersionsOf } from '../aws/bedrock/bedrock';
 import type { JudgePlan } from '../../lambda/shared/judge-plan';
-import type { AliasState, LambdaSim } from '../aws/lambda/lambda';
+import type { LambdaSim } from '../aws/lambda/lambda';
+import { LambdaInvocationMetrics } from '../aws/lambda/lambda-metrics';
 import type { MetricId, MetricStore } from '../aws/cloudwatch/metrics';
-import { type EndpointRecord, invocationMetrics, type SageMakerSim } from '../aws/sagemaker/sagemaker';
+import type { Random } from '../aws/core/random';
+import type { EndpointRecord, SageMakerSim } from '../aws/sagemaker/sagemaker';
+import { EndpointInvocationMetrics } from '../aws/sagemaker/sagemaker-invocations';
+import type { SsmSim } from '../aws/ssm/ssm';
 import { isProviderWaiter } from '../aws/cloudformation/provider-framework';
-import { STABLE_TAG } from '../../lambda/targets/sagemaker-endpoint/target';
+import { type SimTarget, type SimTargetContext, simTargetOf } from '../targets';
 import type { StackResources } from './stack-resources';
 import { ACCOUNT } from '../aws/core/account';
 import { type CfnTemplate, resourcesOfType } from '../aws/cloudformation/template';
@@ -28,80 +32,77 @@ export interface ModelTrafficDeps {
   readonly metrics: MetricStore;
   readonly lambda: LambdaSim;
   readonly sagemaker: SageMakerSim;
+  readonly ssm: SsmSim;
+  readonly random: Random;
   readonly traffic: TrafficModel;
   readonly bedrock: BedrockGuardrailsSim;
-  /** Requests served through the model's alias (or endpoint), per version. */
+  /** Requests served through the canary's routing, per version. */
   readonly served: Map<string, { requests: number; errors: number }>;
   readonly now: () => number;
 }
 
 export class ModelTraffic {
-  constructor(private d: ModelTrafficDeps) {}
+  private routing: SimTarget;
+  private readonly lambdaInvocations: LambdaInvocationMetrics;
+  private readonly endpointInvocations: EndpointInvocationMetrics;
+  /** Model-signal metric ids, the same objects every time (MetricStore caches by object). */
+  private readonly signalIds = new Map<string, MetricId>();
+
+  constructor(private d: ModelTrafficDeps) {
+    this.lambdaInvocations = new LambdaInvocationMetrics(d.metrics);
+    this.endpointInvocations = new EndpointInvocationMetrics(d.metrics);
+    this.routing = this.bind();
+  }
 
   /** The stack after an update (sim/world/stack-update.ts): its template and resources. */
   public rebind(template: CfnTemplate, resources: StackResources): void {
     this.d = { ...this.d, template, resources };
     this.guardrailCache = undefined;
+    this.routing = this.bind();
   }
 
-  private alias(): AliasState | undefined {
-    return this.d.lambda.alias(this.d.resources.model.functionName, this.d.resources.model.aliasName);
-  }
-
-  private endpoint(): EndpointRecord | undefined {
-    const name = this.d.resources.model.endpointName;
-    return name ? this.d.sagemaker.endpoint(name) : undefined;
+  /** The routing of the simulated canary. */
+  public get target(): SimTarget {
+    return this.routing;
   }
 
   public generateTraffic(now: number): void {
-    if (this.d.resources.model.kind === 'sagemaker-endpoint') {
-      this.generateEndpointTraffic(now);
-      return;
-    }
-    const alias = this.alias();
-    this.d.traffic.observeAlias(alias, now);
-    const n = this.d.traffic.arrivals(now);
-    if (!alias || n === 0) return;
-    const resource = `${this.d.resources.model.functionName}:${this.d.resources.model.aliasName}`;
-    for (let i = 0; i < n; i++) {
-      const version = this.d.lambda.route(alias);
-      const outcome = this.d.traffic.serve(version, now);
-      this.recordRequest(this.d.resources.model.functionName, resource, version, outcome.error, outcome.durationMs, now);
-      if (outcome.signals) this.recordSignals(version, outcome.signals, now);
-    }
+    this.routing.serveSecond(now);
   }
 
-  /** Requests to the SageMaker endpoint, split over the variants by CurrentWeight / sum of weights. */
-  private generateEndpointTraffic(now: number): void {
-    const endpoint = this.endpoint();
-    const serving = this.d.sagemaker.serving(endpoint);
-    if (serving) this.d.traffic.observeShares(this.d.sagemaker.shares(endpoint), now, endpoint?.tags.get(STABLE_TAG));
-    const n = this.d.traffic.arrivals(now);
-    if (!serving || n === 0) return;
-    for (let i = 0; i < n; i++) {
-      const variant = this.d.sagemaker.route(endpoint);
-      if (!variant) return;
-      const outcome = this.d.traffic.serve(variant, now);
-      this.recordEndpointRequest(endpoint.name, variant, outcome.error, outcome.durationMs, now);
-      const s = this.d.served.get(variant) ?? { requests: 0, errors: 0 };
-      s.requests++;
-      if (outcome.error) s.errors++;
-      this.d.served.set(variant, s);
-      if (outcome.signals) this.recordSignals(variant, outcome.signals, now);
-    }
+  /** The canary's kind, bound to this world (its model and stack read at call time: a stack update changes them). */
+  private bind(): SimTarget {
+    const traffic = this.d.traffic;
+    const deps = () => this.d;
+    const ctx: SimTargetContext = {
+      get model() {
+        return deps().resources.model;
+      },
+      get stack() {
+        return deps().resources;
+      },
+      metrics: this.d.metrics,
+      lambda: this.d.lambda,
+      sagemaker: this.d.sagemaker,
+      ssm: this.d.ssm,
+      random: this.d.random,
+      arrivals: (now) => traffic.arrivals(now),
+      observe: (share, now, stable) => traffic.observe(share, now, stable),
+      serveRequest: (version, now) => {
+        const outcome = traffic.serve(version, now);
+        this.countServed(version, outcome.error);
+        if (outcome.signals) this.recordSignals(version, outcome.signals, now);
+        return outcome;
+      },
+    };
+    return simTargetOf(this.d.resources.model.kind).bind(ctx);
   }
 
-  /** SageMaker's per-request endpoint metrics under {EndpointName, VariantName}, as sim/aws/sagemaker/sagemaker-invocations.ts counts them. */
-  private recordEndpointRequest(endpointName: string, variant: string, error: boolean, durationMs: number, at: number): void {
-    const values = invocationMetrics({ error, durationMs });
-    const key = `sagemaker|${endpointName}|${variant}`;
-    let ids = this.metricIdCache.get(key);
-    if (!ids) {
-      const dimensions = { EndpointName: endpointName, VariantName: variant };
-      ids = [Object.keys(values).map((metricName): MetricId => ({ namespace: 'AWS/SageMaker', metricName, dimensions }))];
-      this.metricIdCache.set(key, ids);
-    }
-    for (const id of ids[0]) this.d.metrics.put(id, at, values[id.metricName]);
+  private countServed(version: string, error: boolean): void {
+    const s = this.d.served.get(version) ?? { requests: 0, errors: 0 };
+    s.requests++;
+    if (error) s.errors++;
+    this.d.served.set(version, s);
   }
 
   /** The EMF documents the runtime helper writes for one request, as the metrics CloudWatch Logs extracts. */
@@ -111,12 +112,12 @@ export class ModelTraffic {
     const put = (metricName: string, value: number | undefined, cls?: string) => {
       if (value === undefined) return;
       const key = `signal|${version}|${metricName}|${cls ?? ''}`;
-      let id = this.metricIdCache.get(key)?.[0]?.[0];
+      let id = this.signalIds.get(key);
       if (!id) {
         // As the runtime helper writes them: Canary, Stack (the canary's stack), Version (+ Class).
         const dimensions: Record<string, string> = { Canary: canary, Stack: this.d.stackName, Version: version, ...(cls !== undefined ? { Class: cls } : {}) };
         id = { namespace, metricName, dimensions };
-        this.metricIdCache.set(key, [[id]]);
+        this.signalIds.set(key, id);
       }
       this.d.metrics.put(id, at, value);
     };
@@ -148,41 +149,6 @@ export class ModelTraffic {
     return this.guardrailCache.value;
   }
 
-  private readonly metricIdCache = new Map<string, MetricId[][]>();
-
-  /** Invocations, Errors and Duration under each dimension set Lambda publishes (cached: same objects every time). */
-  private lambdaMetricIds(functionName: string, resource: string, version: string): MetricId[][] {
-    const key = `${functionName}|${resource}|${version}`;
-    let ids = this.metricIdCache.get(key);
-    if (!ids) {
-      const sets: Record<string, string>[] = [
-        { FunctionName: functionName },
-        { FunctionName: functionName, Resource: resource },
-        ...(version !== '$LATEST' ? [{ FunctionName: functionName, Resource: resource, ExecutedVersion: version }] : []),
-      ];
-      ids = sets.map((dimensions) =>
-        ['Invocations', 'Errors', 'Duration'].map((metricName): MetricId => ({ namespace: 'AWS/Lambda', metricName, dimensions })),
-      );
-      this.metricIdCache.set(key, ids);
-    }
-    return ids;
-  }
-
-  /** Lambda's per-invocation metrics, under each dimension set Lambda publishes. */
-  private recordRequest(functionName: string, resource: string, version: string, error: boolean, durationMs: number, at: number): void {
-    for (const [invocations, errors, duration] of this.lambdaMetricIds(functionName, resource, version)) {
-      this.d.metrics.put(invocations, at, 1);
-      this.d.metrics.put(errors, at, error ? 1 : 0);
-      this.d.metrics.put(duration, at, durationMs);
-    }
-    if (resource === `${this.d.resources.model.functionName}:${this.d.resources.model.aliasName}`) {
-      const s = this.d.served.get(version) ?? { requests: 0, errors: 0 };
-      s.requests++;
-      if (error) s.errors++;
-      this.d.served.set(version, s);
-    }
-  }
-
   /** InvokeEndpoint (pre-traffic checks): one request to a variant (TargetVariant) or by weight; ModelError when the model fails. */
   public invokeEndpoint(input: InvokeEndpointCommandInput): InvokeEndpointCommandOutput {
     const endpoint = this.d.sagemaker.endpoint(input.EndpointName ?? '');
@@ -204,7 +170,7 @@ export class ModelTraffic {
     }
     const now = this.d.now();
     const outcome = this.d.traffic.serve(variant, now);
-    this.recordEndpointRequest(endpoint.name, variant, outcome.error, outcome.durationMs, now);
+    this.endpointInvocations.record(endpoint.name, variant, outcome, now);
     if (outcome.signals) this.recordSignals(variant, outcome.signals, now);
     if (outcome.error) {
       throw Object.assign(
@@ -252,7 +218,9 @@ export class ModelTraffic {
     }
     const now = this.d.now();
     const outcome = this.d.traffic.serve(version, now);
-    this.recordRequest(fn.name, resource, version, outcome.error, outcome.durationMs, now);
+    this.lambdaInvocations.record(fn.name, resource, version, outcome.error, outcome.durationMs, now);
+    // Through the canary's alias (a qualifier that names it): served as its routing serves.
+    if (fn.name === this.d.resources.model.functionName && qualifier === this.d.resources.model.config.aliasName) this.countServed(version, outcome.error);
     const raw = input.Payload;
     const text = raw === undefined ? '' : typeof raw === 'string' ? raw : new TextDecoder().decode(raw as Uint8Array);
     const event = text ? (JSON.parse(text) as unknown) : undefined;

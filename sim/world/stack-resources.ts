@@ -11,7 +11,7 @@ import type { SsmSim } from '../aws/ssm/ssm';
 import { stateMachineArn } from '../aws/stepfunctions/stepfunctions';
 import { ACCOUNT, PARTITION, REGION } from '../aws/core/account';
 import { type CfnResource, type CfnTemplate, IntrinsicResolver, type PhysicalIds, resourcesOfType } from '../aws/cloudformation/template';
-import type { ModelTarget } from './world-types';
+import { type ModelTarget, simTargetOf, simTargets } from '../targets';
 
 export interface CustomResourceRecord {
   physicalId: string;
@@ -32,7 +32,7 @@ export class StackResources {
   public model!: ModelTarget;
 
   constructor(
-    private readonly template: CfnTemplate,
+    public readonly template: CfnTemplate,
     private readonly stackName: string,
     private readonly lambda: LambdaSim,
     private readonly sns: SnsSim,
@@ -235,45 +235,30 @@ export class StackResources {
     return typeof userId === 'string' ? this.functionsByLogicalId.get(userId) : undefined;
   }
 
-  /** The simulated canary: a release custom resource whose Target is a Lambda alias or a SageMaker endpoint. */
+  /**
+   * The simulated canary: a release custom resource whose Target is of a kind the simulator knows
+   * (sim/targets/index.ts); by default the first canary of the first kind registered.
+   */
   public findModelTarget(canaryName: string | undefined): ModelTarget {
     const candidates: ModelTarget[] = [];
+    const known = new Set(simTargets().map((k) => k.contract.kind));
     for (const [logicalId, resource] of Object.entries(this.template.Resources)) {
       if (!isCustomResource(resource)) continue;
-      const props = resource.Properties ?? {};
-      const target = props.Target as { kind?: unknown; functionName?: unknown; aliasName?: unknown; endpointName?: unknown } | undefined;
-      if (target?.kind === 'lambda-alias' && target.functionName && target.aliasName) {
-        candidates.push({
-          kind: 'lambda-alias',
-          functionName: this.resolver.resolve<string>(target.functionName),
-          aliasName: this.resolver.resolve<string>(target.aliasName),
-          canaryName: this.resolver.resolve<string>(props.CanaryName),
-          releaseLogicalId: logicalId,
-          functionLogicalId: (target.functionName as { Ref?: string }).Ref,
-        });
-      } else if (target?.kind === 'sagemaker-endpoint' && target.endpointName) {
-        const getAtt = (props.Version as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
-        const modelId = Array.isArray(getAtt) ? String(getAtt[0]) : undefined;
-        candidates.push({
-          kind: 'sagemaker-endpoint',
-          functionName: '',
-          aliasName: '',
-          endpointName: this.resolver.resolve<string>(target.endpointName),
-          canaryName: this.resolver.resolve<string>(props.CanaryName),
-          releaseLogicalId: logicalId,
-          modelLogicalId: modelId && this.template.Resources[modelId]?.Type === 'AWS::SageMaker::Model' ? modelId : undefined,
-        });
-      }
+      const properties = resource.Properties ?? {};
+      const target = properties.Target as Record<string, unknown> | undefined;
+      if (typeof target?.kind !== 'string' || !known.has(target.kind)) continue;
+      const release = { logicalId, canaryName: this.resolver.resolve<string>(properties.CanaryName), properties, target };
+      const model = simTargetOf(target.kind).modelTarget(release, this);
+      if (model) candidates.push(model);
     }
     const wanted = canaryName;
-    const chosen = wanted
-      ? candidates.find((c) => c.canaryName === wanted)
-      : (candidates.find((c) => c.kind === 'lambda-alias') ?? candidates[0]);
+    const byKind = simTargets().map((k) => candidates.find((c) => c.kind === k.contract.kind));
+    const chosen = wanted ? candidates.find((c) => c.canaryName === wanted) : byKind.find((c) => c !== undefined);
     if (!chosen) {
       throw new Error(
         wanted
           ? `The template has no canary named ${wanted} (found: ${candidates.map((c) => c.canaryName).join(', ') || 'none'})`
-          : 'The template has no release custom resource with a Lambda-alias or SageMaker-endpoint Target',
+          : `The template has no release custom resource with a Target of a kind the simulator knows (${[...known].join(', ')})`,
       );
     }
     this.model = chosen;

@@ -1,4 +1,3 @@
-import type { AliasState } from '../aws/lambda/lambda';
 import type { Random } from '../aws/core/random';
 
 export interface LatencySpec {
@@ -161,27 +160,15 @@ export class TrafficModel {
     return n;
   }
 
-  /** Latches `whenCanaryPercent` changes against the alias as it is now. */
-  public observeAlias(alias: AliasState | undefined, now: number): void {
-    if (!alias) return;
-    const share = (version: string): number => {
-      const extra = alias.weights[version];
-      if (extra !== undefined) return extra * 100;
-      if (version === alias.functionVersion) {
-        const others = Object.values(alias.weights).reduce((a, b) => a + b, 0);
-        return (1 - others) * 100;
-      }
-      return 0;
-    };
+  /**
+   * Latches `whenCanaryPercent` changes against each version's share of the traffic now, in
+   * percent (sim/targets/<kind>.ts reads it from the routing); `stable`: the target's stable
+   * version, promoted for `minutesAfterPromotion` once it serves 80 % or more.
+   */
+  public observe(share: (version: string) => number, now: number, stable?: string): void {
     this.observeShare(share, now);
     // The canary promoted keeps the previous version at a control share during the watch (at most 20 %).
-    if (share(alias.functionVersion) >= 80 - 1e-9) this.observePromoted(alias.functionVersion, now);
-  }
-
-  /** Latches `whenCanaryPercent` changes against each version's share of the traffic now, in percent (a SageMaker endpoint's variants). */
-  public observeShares(shares: Readonly<Record<string, number>>, now: number, stable?: string): void {
-    this.observeShare((version) => shares[version] ?? 0, now);
-    if (stable !== undefined && (shares[stable] ?? 0) >= 80 - 1e-9) this.observePromoted(stable, now);
+    if (stable !== undefined && share(stable) >= 80 - 1e-9) this.observePromoted(stable, now);
   }
 
   private observePromoted(version: string, now: number): void {

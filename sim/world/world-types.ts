@@ -2,14 +2,16 @@
  * The types SimWorld's API speaks (re-exported by world.ts): its options, what a run records and
  * returns, and the canary a world simulates.
  */
-import type { AliasChange } from '../aws/lambda/lambda';
 import type { Handler } from './handlers';
-import type { LambdaErrorPayload } from '../aws/lambda/lambda';
+import type { AliasSnapshot, LambdaErrorPayload } from '../aws/lambda/lambda';
 import type { AlarmTransition } from '../aws/cloudwatch/alarm-types';
 import type { ServiceName } from '../aws/core/aws-errors';
 import type { EndpointChange, SageMakerTimings } from '../aws/sagemaker/sagemaker';
 import type { ExecutionRecord, ExecutionStatus, WorkflowEvent } from '../aws/stepfunctions/execution-types';
 import type { Scenario } from './traffic';
+
+export type { ModelTarget } from '../targets/contract';
+export type { AliasSnapshot } from '../aws/lambda/lambda';
 
 export interface SimWorldOptions {
   readonly scenario?: Scenario;
@@ -47,10 +49,10 @@ export interface SimWorldOptions {
   /** Print handler logs instead of capturing them in `world.logs`. */
   readonly printLogs?: boolean;
   /**
-   * The canary to simulate (its CanaryName), when the stack has several: a Lambda-alias canary or a
-   * SageMaker-endpoint canary. Resources that belong only to other canaries (their release resource
-   * and the alarms that read it) are not deployed. Default: the first Lambda-alias canary (the first
-   * SageMaker one when the stack has no Lambda-alias canary).
+   * The canary to simulate (its CanaryName), when the stack has several, of any kind the simulator
+   * knows (sim/targets/index.ts). Resources that belong only to other canaries (their release
+   * resource and the alarms that read it) are not deployed. Default: the first canary of the first
+   * kind registered that the stack has (a Lambda alias, then a SageMaker endpoint).
    */
   readonly canaryName?: string;
   /** How long SageMaker endpoint operations stay Creating/Updating/Deleting, in virtual seconds (see SageMakerTimings). */
@@ -103,17 +105,6 @@ export interface Alert {
   readonly by?: string;
 }
 
-export interface AliasSnapshot {
-  readonly at: number;
-  readonly operation: AliasChange['operation'];
-  readonly by?: string;
-  readonly functionVersion?: string;
-  readonly weights: Readonly<Record<string, number>>;
-  /** The additional version's share, in percent (0 without one). */
-  readonly extraPercent: number;
-  readonly extraVersion?: string;
-}
-
 export interface DeployResult {
   readonly version: string;
   readonly requestType?: 'Create' | 'Update';
@@ -156,19 +147,3 @@ export const DEFAULT_START = '2026-03-02T09:00:00Z';
 /** Step Functions' limit on a state's input or output: 256 KiB of UTF-8. */
 export const MAX_STATE_PAYLOAD = 256 * 1024;
 export const MINUTE = 60_000;
-
-/** The canary the world simulates: its release resource and what it routes. */
-export interface ModelTarget {
-  readonly kind: 'lambda-alias' | 'sagemaker-endpoint';
-  /** The model function ('' for a SageMaker canary). */
-  readonly functionName: string;
-  /** The alias ('' for a SageMaker canary). */
-  readonly aliasName: string;
-  readonly canaryName: string;
-  readonly releaseLogicalId: string;
-  readonly functionLogicalId?: string;
-  readonly endpointName?: string;
-  /** The AWS::SageMaker::Model whose ModelName is the release's Version. */
-  readonly modelLogicalId?: string;
-}
-

@@ -31,6 +31,7 @@ import { StepFunctionsSim } from '../aws/stepfunctions/stepfunctions';
 import type { ExecutionRecord } from '../aws/stepfunctions/execution-types';
 import { REGION } from '../aws/core/account';
 import { type CfnTemplate, type IntrinsicResolver, type SynthesizedStack, synthesizeExampleStack } from '../aws/cloudformation/template';
+import type { SimTarget } from '../targets';
 import { TrafficModel } from './traffic';
 import {
   type Alert,
@@ -80,7 +81,7 @@ export class SimWorld {
   public readonly apiCalls: ApiCall[] = [];
   public readonly invocations: Invocation[] = [];
   public readonly logs: LogLine[] = [];
-  /** Requests served through the model's alias, per version. */
+  /** Requests served through the canary's routing, per version. */
   public readonly served = new Map<string, { requests: number; errors: number }>();
 
   private readonly options: SimWorldOptions;
@@ -137,8 +138,8 @@ export class SimWorld {
       const { clock, random, faults, lambda, apiCalls, invocations, caller } = this;
       this.calls = new SdkCalls({ options, clock, random, faults, apiCalls, caller });
       this.invoker = new HandlerInvoker({ options, clock, random, faults, lambda, invocations, caller });
-      this.modelTraffic = new ModelTraffic({ ...this.services(), options, resources: this.resources, served: this.served, now });
-      this.deployer = new Deployer({ ...this.services(), options, resources: this.resources, clock, random, invoker: this.invoker });
+      this.modelTraffic = new ModelTraffic({ ...this.services(), options, resources: this.resources, ssm: this.ssm, random, served: this.served, now });
+      this.deployer = new Deployer({ ...this.services(), options, resources: this.resources, clock, random, invoker: this.invoker, target: () => this.target });
       this.glue = new ServiceGlue({ ...this.services(), options, clock, random, modelTraffic: this.modelTraffic, disposed: () => this.disposed });
       // Through `this` at call time: sim/world/recording.ts wraps invokeModel and invokeEndpoint on the instance.
       const world = { invokeModel: (i: InvokeCommandInput) => this.invokeModel(i), invokeEndpoint: (i: InvokeEndpointCommandInput) => this.invokeEndpoint(i), describeAlarms: (i: DescribeAlarmsCommandInput) => this.describeAlarms(i) };
@@ -163,35 +164,46 @@ export class SimWorld {
 
   /** The model's alias as it is now. */
   public alias(): AliasState | undefined {
-    return this.lambda.alias(this.model.functionName, this.model.aliasName);
+    return this.lambda.alias(this.modelFunctionName, this.aliasName);
   }
 
   public get modelFunctionName(): string {
-    return this.model.functionName;
+    return this.model.functionName ?? '';
   }
 
+  /** The Lambda canary's alias name ('' for another kind). */
   public get aliasName(): string {
-    return this.model.aliasName;
+    return this.model.config.aliasName ?? '';
   }
 
-  /** What the simulated canary routes: a Lambda alias or a SageMaker endpoint. */
-  public get targetKind(): ModelTarget['kind'] {
+  /** What the simulated canary routes: its kind (sim/targets/index.ts). */
+  public get targetKind(): string {
     return this.model.kind;
   }
 
-  /** The SageMaker canary's endpoint name ('' for a Lambda canary). */
-  public get endpointName(): string {
-    return this.model.endpointName ?? '';
+  /** The simulated canary's Target, resolved (the workflow's `plan.target`). */
+  public get targetConfig(): ModelTarget['config'] {
+    return this.model.config;
   }
 
-  /** The SageMaker canary's endpoint as it is now (undefined for a Lambda canary or before the first deploy). */
+  /** The simulated canary's routing: its share now and after each change, how its traffic goes. */
+  public get target(): SimTarget {
+    return this.modelTraffic.target;
+  }
+
+  /** The SageMaker canary's endpoint name ('' for another kind). */
+  public get endpointName(): string {
+    return this.model.config.endpointName ?? '';
+  }
+
+  /** The SageMaker canary's endpoint as it is now (undefined for another kind or before the first deploy). */
   public endpoint(): EndpointRecord | undefined {
-    return this.model.endpointName ? this.sagemaker.endpoint(this.model.endpointName) : undefined;
+    return this.sagemaker.endpoint(this.endpointName);
   }
 
   /** Every change of the SageMaker canary's endpoint, oldest first. */
   public endpointHistory(): EndpointChange[] {
-    return this.sagemaker.history.filter((c) => c.endpointName === this.model.endpointName);
+    return this.sagemaker.history.filter((c) => c.endpointName === this.endpointName);
   }
 
   /**
@@ -220,7 +232,7 @@ export class SimWorld {
           carryOver(previous, resources, this.template, template);
           resources.createResources();
           resources.findModelTarget(this.options.canaryName);
-          return { template, resources, deployer: new Deployer({ ...this.services(), template, options: this.options, resources, clock: this.clock, random: this.random, invoker: this.invoker }) };
+          return { template, resources, deployer: new Deployer({ ...this.services(), template, options: this.options, resources, clock: this.clock, random: this.random, invoker: this.invoker, target: () => this.target }) };
         },
         adopt: (state) => {
           this.template = state.template;
@@ -316,21 +328,7 @@ export class SimWorld {
 
   /** Every change of the model's alias, oldest first. */
   public aliasHistory(): AliasSnapshot[] {
-    return this.lambda.aliasHistory
-      .filter((c) => c.functionName === this.model.functionName && c.alias === this.model.aliasName)
-      .map((c) => {
-        const weights = c.after?.weights ?? {};
-        const [extraVersion, w] = Object.entries(weights)[0] ?? [undefined, 0];
-        return {
-          at: c.at,
-          operation: c.operation,
-          by: c.by,
-          functionVersion: c.after?.functionVersion,
-          weights,
-          extraPercent: Math.round((w ?? 0) * 1e6) / 1e4,
-          extraVersion,
-        };
-      });
+    return this.lambda.aliasSnapshots(this.modelFunctionName, this.aliasName);
   }
 
   /** Sets an alarm's state by hand (SetAlarmState), for tests of the consumers. */

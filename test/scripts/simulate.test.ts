@@ -139,4 +139,14 @@ describe('the chart', () => {
     expect(timeline.summary).toEqual(summary);
     expect(timeline.minutes.length).toBeGreaterThan(15);
   });
+
+  // tsx loads the lazily imported steps and targets through the ES module loader, in real time: the
+  // simulator loads them before virtual time runs, or the same seed gives another run.
+  it('the CLI under tsx runs the same rollout as in-process, for the same seed', async () => {
+    const cli = JSON.parse(readFileSync(path.join(dir, 'timeline.json'), 'utf8')) as { summary: Summary };
+    const { summary } = await simulate(['--scenario', scenario('error-spike'), '--json']);
+    const { realMs: _cli, ...fromCli } = cli.summary;
+    const { realMs: _here, ...inProcess } = summary;
+    expect(fromCli).toEqual(inProcess);
+  });
 });

@@ -31,6 +31,18 @@ export interface AliasChange {
   readonly after?: AliasState;
 }
 
+/** An alias as one change left it, with the additional version's share in percent. */
+export interface AliasSnapshot {
+  readonly at: number;
+  readonly operation: AliasChange['operation'];
+  readonly by?: string;
+  readonly functionVersion?: string;
+  readonly weights: Readonly<Record<string, number>>;
+  /** The additional version's share, in percent (0 without one). */
+  readonly extraPercent: number;
+  readonly extraVersion?: string;
+}
+
 export interface FunctionRecord {
   readonly logicalId: string;
   readonly name: string;
@@ -78,6 +90,25 @@ export class LambdaSim {
     private readonly random: Random,
     private readonly now: () => number,
   ) {}
+
+  /** Every change of one alias, oldest first. */
+  public aliasSnapshots(functionName: string, aliasName: string): AliasSnapshot[] {
+    return this.aliasHistory
+      .filter((c) => c.functionName === functionName && c.alias === aliasName)
+      .map((c) => {
+        const weights = c.after?.weights ?? {};
+        const [extraVersion, w] = Object.entries(weights)[0] ?? [undefined, 0];
+        return {
+          at: c.at,
+          operation: c.operation,
+          by: c.by,
+          functionVersion: c.after?.functionVersion,
+          weights,
+          extraPercent: Math.round((w ?? 0) * 1e6) / 1e4,
+          extraVersion,
+        };
+      });
+  }
 
   /** Deletes a function (a stack update removed it): invoking it then fails as a missing function. */
   public deleteFunction(name: string): void {

@@ -1,3 +1,5 @@
+import type { MetricId, MetricStore } from '../cloudwatch/metrics';
+
 /**
  * A model container must answer InvokeEndpoint within 60 seconds.
  * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
@@ -22,4 +24,24 @@ export function invocationMetrics(outcome: { readonly error: boolean; readonly d
     InvocationModelErrors: outcome.error || timedOut ? 1 : 0,
     ModelLatency: Math.round(Math.min(outcome.durationMs, MODEL_RESPONSE_LIMIT_MS) * 1000),
   };
+}
+
+/** Records {@link invocationMetrics} of each request under {EndpointName, VariantName}. */
+export class EndpointInvocationMetrics {
+  /** The metric ids of each endpoint|variant: the same objects every time (MetricStore caches by object). */
+  private readonly ids = new Map<string, MetricId[]>();
+
+  constructor(private readonly metrics: MetricStore) {}
+
+  public record(endpointName: string, variant: string, outcome: { readonly error: boolean; readonly durationMs: number }, at: number): void {
+    const values = invocationMetrics(outcome);
+    const key = `${endpointName}|${variant}`;
+    let ids = this.ids.get(key);
+    if (!ids) {
+      const dimensions = { EndpointName: endpointName, VariantName: variant };
+      ids = Object.keys(values).map((metricName): MetricId => ({ namespace: 'AWS/SageMaker', metricName, dimensions }));
+      this.ids.set(key, ids);
+    }
+    for (const id of ids) this.metrics.put(id, at, values[id.metricName]);
+  }
 }
