@@ -7,6 +7,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { IModelCanary } from './model-canary';
 import type { ModelCanaryOptions } from './model-canary-options';
+import { warnOnAliasBypass } from './private/bypass-warning';
 import { CanaryAlias, declaredAliasProblems } from './private/canary-alias';
 import { LambdaAliasBinding } from './private/lambda-alias-binding';
 import type { Guard } from './guards/guard';
@@ -86,6 +87,7 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
       targetDescription: `alias "${aliasName}" of function ${fn.node.path}`,
     });
     this.node.addValidation({ validate: () => declaredAliasProblems(fn, aliasName, this.node.path) });
+    warnOnAliasBypass(this, fn);
 
     // The runtime helper reads these: no hard-coded canary name in the model code.
     fn.addEnvironment(CANARY_NAME_ENV, canaryName);
