@@ -20,7 +20,7 @@ export interface ExampleStackProps extends StackProps {
  * response length, cost, predicted class) and Bedrock Guardrails' own metrics for a guardrail
  * whose new version ships with the canary.
  */
-function everyGuard(classes: string[]): Guard[] {
+export function everyGuard(classes: string[]): Guard[] {
   const prices = { inputTokenPricePer1k: 0.003, outputTokenPricePer1k: 0.015 };
   return [
     Guard.errorRate(),

@@ -56,18 +56,13 @@ def with_env(env):
 def main(path):
     # json keeps 3.0 a float, as a Python caller would pass it.
     fixtures = json.loads(Path(path).read_text(encoding="utf-8"))
-    for i, case in enumerate(fixtures["cases"]):
-        with_env(case.get("env"))
-        marker("cases", i)
-        signals = ModelSignals(**python_names(OPTIONS, case["options"], "options"))
-        for request in case["requests"]:
-            signals.record(**python_names(FIELDS, request, "fields"))
-    for i, case in enumerate(fixtures["silent"]):
-        with_env(case.get("env"))
-        marker("silent", i)
-        signals = ModelSignals(**python_names(OPTIONS, case["options"], "options"))
-        for request in case["requests"]:
-            signals.record(**python_names(FIELDS, request, "fields"))
+    for kind in ("cases", "silent"):
+        for i, case in enumerate(fixtures[kind]):
+            with_env(case.get("env"))
+            marker(kind, i)
+            signals = ModelSignals(**python_names(OPTIONS, case["options"], "options"))
+            for request in case["requests"]:
+                signals.record(**python_names(FIELDS, request, "fields"))
     for i, case in enumerate(fixtures["rejected"]):
         with_env({})
         marker("rejected", i)

@@ -26,6 +26,7 @@ import {
   SageMakerModelCanary,
   VersionedMetric,
 } from '../../lib';
+import { everyGuard } from '../../bin/example-stack';
 
 function model(stack: Stack, id: string): lambda.Function {
   return new lambda.Function(stack, id, {
@@ -35,9 +36,8 @@ function model(stack: Stack, id: string): lambda.Function {
   });
 }
 
-/** Every guard factory once (the Bedrock one needs its guardrail's versions). */
-function everyGuard(stack: Stack): Guard[] {
-  const prices = { inputTokenPricePer1k: 0.003, outputTokenPricePer1k: 0.015 };
+/** Every guard factory: the example's built-in guards, and guards on your own metrics and alarms. */
+function everyGuardKind(stack: Stack): Guard[] {
   const feedback = (metricName: string) => VersionedMetric.fromDimension({ metricNamespace: 'Chat/Feedback', metricName, versionDimension: 'ModelVersion' });
   const checkout = new cloudwatch.Alarm(stack, 'CheckoutFailures', {
     metric: new cloudwatch.Metric({ namespace: 'Shop', metricName: 'CheckoutFailures', period: Duration.minutes(1), statistic: 'Sum' }),
@@ -46,17 +46,7 @@ function everyGuard(stack: Stack): Guard[] {
   });
   const composite = new cloudwatch.CompositeAlarm(stack, 'ShopHealth', { alarmRule: cloudwatch.AlarmRule.anyOf(checkout) });
   return [
-    ...Guard.defaults(),
-    Guard.tokensPerRequestRatio(),
-    Guard.tokensPerRequestVsStable(),
-    Guard.guardrailBlocks(),
-    Guard.guardrailBlockRateVsStable(),
-    Guard.schemaFailureRate(),
-    Guard.responseLengthVsStable(),
-    Guard.costPerRequest({ ...prices, maxCost: 0.05 }),
-    Guard.costPerRequestVsStable(prices),
-    Guard.predictionShift({ classes: ['positive', 'negative'] }),
-    Guard.bedrockGuardrailBlockRateVsStable({ guardrailArn: 'arn:aws:bedrock:us-east-1:123456789012:guardrail/lint0guardrail', canaryVersion: '3', stableVersion: '2' }),
+    ...everyGuard(['positive', 'negative']),
     Guard.rateVsStable({ name: 'ThumbsDownVsStable', events: feedback('ThumbsDown'), trials: feedback('Rated') }),
     Guard.valueVsStable({ name: 'JudgeScoreVsStable', values: feedback('JudgeScore'), harmfulChange: HarmfulChange.DECREASE }),
     Guard.fromAlarm(checkout),
@@ -83,7 +73,7 @@ export function variantsApp(app = new App()): App {
   // Every guard; an imported topic; gates that hold; no dashboard; the alias behind a URL, a queue, a schedule.
   const guarded = new LambdaModelCanary(stack, 'GuardedCanary', {
     modelFunction: model(stack, 'GuardedModel'),
-    guards: everyGuard(stack),
+    guards: everyGuardKind(stack),
     alertTopic: sns.Topic.fromTopicArn(stack, 'TeamAlerts', 'arn:aws:sns:us-east-1:123456789012:team-alerts'),
     approvalGates: [50, 100],
     onApprovalTimeout: ApprovalTimeoutAction.HOLD,
