@@ -1,5 +1,4 @@
-import { Random } from '../../sim/random';
-import { SnsSim } from '../../sim/sns';
+import { Random, SnsSim } from '../../sim';
 
 // API_Publish: a subject "must be less than 100 characters long", printable ASCII.
 test('the simulated Publish accepts a subject of 99 characters and refuses one of 100', () => {
