@@ -7,13 +7,15 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { IModelCanary } from './model-canary';
 import type { ModelCanaryOptions } from './model-canary-options';
+import { warnOnAliasBypass } from './private/bypass-warning';
 import { CanaryAlias, declaredAliasProblems } from './private/canary-alias';
 import { LambdaAliasBinding } from './private/lambda-alias-binding';
 import type { Guard } from './guards/guard';
+import { warnAboutOptions } from './private/option-problems';
 import { optionProblems, RolloutController } from './private/rollout-controller';
 import { grantOperate } from './private/operator-channel';
 import { defaultCanaryName, registerCanary, sharedEnvironmentWarning } from './private/uniqueness';
-import { throwIfProblems } from './private/validation';
+import { canaryLabel, throwIfProblems, withCanaryPath } from './private/validation';
 import { CANARY_NAME_ENV, CANARY_STACK_ENV } from '../runtime/signal-names';
 
 /** Properties of a {@link LambdaModelCanary}. */
@@ -71,7 +73,7 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
     const fn = requireFunction(props);
     const aliasName = props.aliasName ?? 'live';
     const canaryName = props.canaryName ?? defaultCanaryName(this);
-    throwIfProblems('LambdaModelCanary', [
+    throwIfProblems(canaryLabel(this), [
       ...(Token.isUnresolved(aliasName) || ALIAS_NAME.test(aliasName)
         ? []
         : [`aliasName "${aliasName}" is not a valid alias name: use 1-128 letters, digits, - or _, not only digits`]),
@@ -85,6 +87,7 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
       targetDescription: `alias "${aliasName}" of function ${fn.node.path}`,
     });
     this.node.addValidation({ validate: () => declaredAliasProblems(fn, aliasName, this.node.path) });
+    warnOnAliasBypass(this, fn);
 
     // The runtime helper reads these: no hard-coded canary name in the model code.
     fn.addEnvironment(CANARY_NAME_ENV, canaryName);
@@ -96,11 +99,12 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
     // CDK deletes a replaced version by default; the stable version must outlive the deploy of its canary.
     version.applyRemovalPolicy(RemovalPolicy.RETAIN);
     const binding = new LambdaAliasBinding(fn, aliasName, version);
-    const controller = new RolloutController(this, 'Rollout', {
+    const controller = withCanaryPath(this, () => new RolloutController(this, 'Rollout', {
       options: { ...props, canaryName },
       binding,
       canaryVersion: version.version,
-    });
+    }));
+    warnAboutOptions(this, props);
 
     this.aliasName = aliasName;
     this.canaryName = controller.canaryName;
@@ -133,7 +137,7 @@ export class LambdaModelCanary extends Construct implements IModelCanary {
    * Two guards of one name fail (each owns the alarm "<stack>-<canaryName>-<guardName>").
    */
   public addGuard(guard: Guard): void {
-    this.controller.addGuard(guard);
+    withCanaryPath(this, () => this.controller.addGuard(guard));
   }
 
   /**

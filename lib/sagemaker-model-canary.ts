@@ -8,11 +8,12 @@ import { Construct } from 'constructs';
 import type { IModelCanary } from './model-canary';
 import type { ModelCanaryOptions } from './model-canary-options';
 import type { Guard } from './guards/guard';
+import { warnAboutOptions } from './private/option-problems';
 import { optionProblems, RolloutController } from './private/rollout-controller';
 import { grantOperate } from './private/operator-channel';
 import { SageMakerEndpointBinding } from './private/sagemaker-endpoint-binding';
 import { defaultCanaryName, registerCanary } from './private/uniqueness';
-import { requireRange, throwIfProblems } from './private/validation';
+import { canaryLabel, requireRange, throwIfProblems, withCanaryPath } from './private/validation';
 import { CANARY_NAME_ENV, CANARY_STACK_ENV, DELIVERY_ENV, PUT_METRIC_DATA_DELIVERY, SIGNAL_NAMESPACE } from '../runtime/signal-names';
 
 /** Properties of a {@link SageMakerModelCanary}. */
@@ -106,7 +107,7 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
     const endpointName =
       props.endpointName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/[^a-zA-Z0-9-]/g, '-');
     const instanceCount = props.instanceCount ?? 1;
-    throwIfProblems('SageMakerModelCanary', [
+    throwIfProblems(canaryLabel(this), [
       ...(Token.isUnresolved(endpointName) || (ENDPOINT_NAME.test(endpointName) && endpointName.length <= 63)
         ? []
         : [`endpointName "${endpointName}" is not a valid endpoint name: use 1-63 letters, digits and hyphens, starting and ending with a letter or digit`]),
@@ -128,11 +129,12 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
       targetKey: endpointKey(this, endpointName),
       targetDescription: `endpoint ${endpointName}`,
     });
-    const controller = new RolloutController(this, 'Rollout', {
+    const controller = withCanaryPath(this, () => new RolloutController(this, 'Rollout', {
       options: { ...props, canaryName },
       binding,
       canaryVersion: props.model.attrModelName,
-    });
+    }));
+    warnAboutOptions(this, props);
     this.binding = binding;
     this.canaryName = controller.canaryName;
     this.endpointName = controller.release.getAttString('TargetName');
@@ -168,7 +170,7 @@ export class SageMakerModelCanary extends Construct implements IModelCanary {
    * Two guards of one name fail (each owns the alarm "<stack>-<canaryName>-<guardName>").
    */
   public addGuard(guard: Guard): void {
-    this.controller.addGuard(guard);
+    withCanaryPath(this, () => this.controller.addGuard(guard));
   }
 
   /**

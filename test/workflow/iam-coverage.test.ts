@@ -364,7 +364,7 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
         expect(r.status).toBe('SUCCEEDED');
       }),
     );
-  });
+  }, 240_000); // a dozen simulated rollouts: ~12 s alone, over a minute on a machine shared by several test runs
 
   it('knows every step handler of the canary and its role', () => {
     expect([...grants.keys()].sort()).toEqual(
