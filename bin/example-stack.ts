@@ -22,7 +22,7 @@ export interface ExampleStackProps extends StackProps {
  * response length, cost, predicted class) and Bedrock Guardrails' own metrics for a guardrail
  * whose new version ships with the canary.
  */
-function everyGuard(classes: string[]): Guard[] {
+export function everyGuard(classes: string[]): Guard[] {
   const prices = { inputTokenPricePer1k: 0.003, outputTokenPricePer1k: 0.015 };
   return [
     Guard.errorRate(),
@@ -98,7 +98,9 @@ export class ExampleStack extends Stack {
     // An explicit name, so the container can tag its signals with its variant (= model name).
     const summarizerName = `summarizer-${modelData.split('/').slice(-2, -1)[0] ?? 'v1'}`.replace(/[^a-zA-Z0-9-]/g, '-');
     // The model code (bin/model/inference.py, in model.tar.gz under code/) records its signals
-    // with the Python helper (cdk_model_canary_runtime), sent through CloudWatch PutMetricData.
+    // with the Python helper (cdk_model_canary_runtime), sent through CloudWatch PutMetricData. The
+    // archive `npm run build` writes to assets/example-models/summarizer/model.tar.gz installs the
+    // helper's wheel through code/requirements.txt: upload it to the modelData URI.
     const summarizer = new sagemaker.CfnModel(this, 'SummarizerModel', {
       modelName: summarizerName,
       executionRoleArn: sageMakerRole.roleArn,

@@ -7,7 +7,9 @@ import type { Guard } from './guards/guard';
 import type { ModelCanaryOptions } from './model-canary-options';
 import { CanaryRollout } from './private/canary-rollout';
 import { grantOperate } from './private/operator-channel';
+import { warnAboutOptions } from './private/option-problems';
 import type { TargetBinding } from './private/target-binding';
+import { withCanaryPath } from './private/validation';
 
 /**
  * What every model canary offers, whatever serves the model (a Lambda alias, a SageMaker endpoint):
@@ -83,7 +85,7 @@ export abstract class ModelCanaryBase extends Construct implements IModelCanary 
    * Two guards of one name fail (each owns the alarm "<stack>-<canaryName>-<guardName>").
    */
   public addGuard(guard: Guard): void {
-    this.rollout.addGuard(guard);
+    withCanaryPath(this, () => this.rollout.addGuard(guard));
   }
 
   /**
@@ -111,7 +113,8 @@ export abstract class ModelCanaryBase extends Construct implements IModelCanary 
   /** The rollout against `binding`: a subclass calls this once, in its constructor. @internal */
   protected _buildRollout(options: ModelCanaryOptions, binding: TargetBinding, canaryVersion: string): CanaryRollout {
     if (this._canaryRollout) throw new Error(`${this.node.path}: the rollout is built once`);
-    this._canaryRollout = new CanaryRollout(this, 'Rollout', { options, binding, canaryVersion });
+    this._canaryRollout = withCanaryPath(this, () => new CanaryRollout(this, 'Rollout', { options, binding, canaryVersion }));
+    warnAboutOptions(this, options);
     return this._canaryRollout;
   }
 

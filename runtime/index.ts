@@ -24,8 +24,11 @@
  * returns, so there is nothing to flush at the end of a Lambda invocation or when a long-running
  * container stops, and no handler wrapper or middleware is needed.
  *
- * Powertools' switches apply: `POWERTOOLS_METRICS_DISABLED=true`, or `POWERTOOLS_DEV=true` without
- * `POWERTOOLS_METRICS_DISABLED=false`, turns the output off, and then the guards see no data.
+ * Like Powertools' metrics, it never stops the model from loading: without a canary or stack name (a
+ * unit test importing the handler with no environment) it warns once and records nothing.
+ * `MODEL_CANARY_SIGNALS_DISABLED=true` turns the output off, and so do Powertools' switches:
+ * `POWERTOOLS_METRICS_DISABLED=true`, or `POWERTOOLS_DEV=true` without `POWERTOOLS_METRICS_DISABLED=false`.
+ * Input is still checked when nothing is written, so a unit test catches a bad signal.
  *
  * This entry point imports nothing from aws-cdk-lib or the construct library.
  */
@@ -37,6 +40,7 @@ import {
   CLASS_DIMENSION,
   SIGNAL_NAMESPACE,
   SIGNALS,
+  SIGNALS_DISABLED_ENV,
   STACK_DIMENSION,
   VERSION_DIMENSION,
 } from './signal-names';
@@ -65,13 +69,15 @@ export interface ModelSignalsOptions {
   /**
    * The canary's name: must equal the `canaryName` of the construct. Written as the `Canary`
    * dimension; a different value means the guards never see these signals.
-   * @default - env `MODEL_CANARY_NAME` (the canary construct sets it on the model function), else an error
+   * @default - env `MODEL_CANARY_NAME` (the canary construct sets it on the model function), else
+   *   nothing is recorded (one warning), as in a model's local unit tests
    */
   readonly canaryName?: string;
 
   /**
    * The name of the stack that holds the canary. Written as the `Stack` dimension.
-   * @default - env `MODEL_CANARY_STACK` (the canary construct sets it on the model function), else an error
+   * @default - env `MODEL_CANARY_STACK` (the canary construct sets it on the model function), else
+   *   nothing is recorded (one warning)
    */
   readonly stackName?: string;
 
@@ -134,36 +140,40 @@ export interface ModelRequestSignals {
  * ```
  */
 export class ModelSignals {
-  /** The `Canary` dimension value. */
-  public readonly canaryName: string;
-  /** The `Stack` dimension value. */
-  public readonly stackName: string;
+  /** The `Canary` dimension value; undefined when neither given nor set (nothing is recorded then). */
+  public readonly canaryName: string | undefined;
+  /** The `Stack` dimension value; undefined when neither given nor set (nothing is recorded then). */
+  public readonly stackName: string | undefined;
   /** The `Version` dimension value. */
   public readonly version: string;
   /** The CloudWatch namespace. */
   public readonly namespace: string;
+  /**
+   * Whether {@link record} writes anything: false without a canary or stack name, or when
+   * `MODEL_CANARY_SIGNALS_DISABLED` or Powertools' switches turn the output off.
+   */
+  public readonly enabled: boolean;
 
-  private readonly metrics: Metrics;
+  private readonly metrics: Metrics | undefined;
 
   /**
-   * @throws Error when the canary or stack name is neither given nor set in the environment, or
-   *   when a name, the namespace or the version is blank or too long. Nothing throws at import.
+   * Never throws for what the environment lacks: a missing canary or stack name is one warning and
+   * no output, as Powertools falls back on a missing namespace or service.
+   * @throws Error when an option given is blank or too long, or a variable set is too long.
    */
   constructor(options: ModelSignalsOptions = {}) {
     this.canaryName = resolveName('canaryName', options?.canaryName, CANARY_NAME_ENV);
     this.stackName = resolveName('stackName', options?.stackName, CANARY_STACK_ENV);
     this.namespace = nonEmpty('namespace', options?.namespace ?? SIGNAL_NAMESPACE, 255);
-    this.version = resolveVersion(options?.version);
-
-    this.metrics = new Metrics({ namespace: this.namespace });
-    // Powertools adds a `service` dimension to every metric by default. CloudWatch identifies a
-    // metric by its exact dimension set, and the guards select on {Canary, Stack, Version} only.
-    this.metrics.clearDefaultDimensions();
-    this.metrics.setDefaultDimensions({
-      [CANARY_DIMENSION]: this.canaryName,
-      [STACK_DIMENSION]: this.stackName,
-      [VERSION_DIMENSION]: this.version,
-    });
+    const named = this.canaryName !== undefined && this.stackName !== undefined;
+    const switchedOff = outputSwitchedOff();
+    if (!switchedOff && !named) warnNoNames(this.canaryName, this.stackName);
+    const wanted = named && !switchedOff;
+    this.version = resolveVersion(options?.version, wanted);
+    this.metrics = wanted
+      ? newMetrics(this.namespace, { [CANARY_DIMENSION]: this.canaryName!, [STACK_DIMENSION]: this.stackName!, [VERSION_DIMENSION]: this.version })
+      : undefined;
+    this.enabled = this.metrics !== undefined;
   }
 
   /**
@@ -172,7 +182,8 @@ export class ModelSignals {
    * token counts given, GuardrailIntervened 0/1, SchemaInvalid 0/1, ResponseLength), and, when
    * `predictedClass` is given, a second document with dimensions {Canary, Stack, Version, Class} holding
    * Prediction = 1. All units are Count. The request is validated in full before anything is
-   * written, so an invalid request writes nothing.
+   * written, so an invalid request writes nothing; with the output off ({@link enabled} false) it
+   * is validated all the same and nothing is written.
    *
    * @throws Error naming the field, for a negative, fractional or non-finite number, a non-boolean
    *   flag, or an empty or too long class name.
@@ -180,6 +191,7 @@ export class ModelSignals {
   public record(request: ModelRequestSignals = {}): void {
     const r = validate(request);
     const m = this.metrics;
+    if (!m) return;
     m.addMetric(SIGNALS.requests, MetricUnit.Count, 1);
     if (r.inputTokens !== undefined) m.addMetric(SIGNALS.inputTokens, MetricUnit.Count, r.inputTokens);
     if (r.outputTokens !== undefined) m.addMetric(SIGNALS.outputTokens, MetricUnit.Count, r.outputTokens);
@@ -262,34 +274,87 @@ function codePoints(text: string): number {
   return n;
 }
 
-/** An explicit option wins; else the variable the canary construct sets; else an error naming both. */
-function resolveName(option: string, explicit: string | undefined, envName: string): string {
+/** An explicit option wins; else the variable the canary construct sets; else undefined (see warnNoNames). */
+function resolveName(option: string, explicit: string | undefined, envName: string): string | undefined {
   if (explicit !== undefined) return dimensionValue(option, explicit);
   const value = process.env[envName];
   if (value !== undefined && value.trim() !== '') return dimensionValue(envName, value);
-  throw new Error(
-    `ModelSignals: no ${option}. Set ${envName} (the canary construct sets it on the model function it releases;` +
-      ` in a SageMaker container or a unit test set it yourself) or pass the \`${option}\` option.`,
+  return undefined;
+}
+
+/** Warnings given in this process, by code: each once, as Powertools warns once per cold start. */
+const warned = new Set<string>();
+
+function warnOnce(code: string, message: string): void {
+  if (warned.has(code)) return;
+  warned.add(code);
+  process.emitWarning(message, { type: 'ModelCanaryWarning', code });
+}
+
+function warnNoNames(canaryName: string | undefined, stackName: string | undefined): void {
+  const missing = [
+    ...(canaryName === undefined ? [`${CANARY_NAME_ENV} (or the \`canaryName\` option)`] : []),
+    ...(stackName === undefined ? [`${CANARY_STACK_ENV} (or the \`stackName\` option)`] : []),
+  ];
+  warnOnce(
+    'MODEL_CANARY_NO_NAME',
+    `ModelSignals: no ${missing.join(' and no ')}, so no signals are recorded. The canary construct sets both on the` +
+      ` model function it releases; in a SageMaker container set them yourself. In unit tests this is expected:` +
+      ` set ${SIGNALS_DISABLED_ENV}=true to silence this warning.`,
   );
 }
 
-let warnedDefaultVersion = false;
+/** Powertools' boolean words (its extended parsing), so the switches read alike. */
+const TRUTHY = new Set(['1', 'y', 'yes', 't', 'true', 'on']);
+const FALSY = new Set(['0', 'n', 'no', 'f', 'false', 'off']);
 
-function resolveVersion(explicit: string | undefined): string {
+function envFlag(name: string): boolean | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = raw.trim().toLowerCase();
+  if (TRUTHY.has(value)) return true;
+  if (FALSY.has(value)) return false;
+  warnOnce(`MODEL_CANARY_BAD_SWITCH_${name}`, `ModelSignals: ${name}=${JSON.stringify(raw)} is not true or false; it is ignored.`);
+  return undefined;
+}
+
+/** MODEL_CANARY_SIGNALS_DISABLED, or Powertools' rule: POWERTOOLS_METRICS_DISABLED, else POWERTOOLS_DEV. */
+function outputSwitchedOff(): boolean {
+  if (envFlag(SIGNALS_DISABLED_ENV)) return true;
+  const metricsDisabled = envFlag('POWERTOOLS_METRICS_DISABLED');
+  return metricsDisabled ?? envFlag('POWERTOOLS_DEV') ?? false;
+}
+
+/** Powertools' Metrics with exactly our dimensions; undefined (one warning) if it refuses its environment. */
+function newMetrics(namespace: string, dimensions: Record<string, string>): Metrics | undefined {
+  let metrics: Metrics;
+  try {
+    metrics = new Metrics({ namespace });
+  } catch (err) {
+    warnOnce('MODEL_CANARY_POWERTOOLS', `ModelSignals: Powertools Metrics refused its environment (${(err as Error).message}), so no signals are recorded.`);
+    return undefined;
+  }
+  // Powertools adds a `service` dimension to every metric by default. CloudWatch identifies a
+  // metric by its exact dimension set, and the guards select on {Canary, Stack, Version} only.
+  metrics.clearDefaultDimensions();
+  metrics.setDefaultDimensions(dimensions);
+  return metrics;
+}
+
+function resolveVersion(explicit: string | undefined, enabled: boolean): string {
   if (explicit !== undefined) return dimensionValue('version', explicit);
   for (const name of [VERSION_ENV, LAMBDA_VERSION_ENV]) {
     const value = process.env[name];
     if (value !== undefined && value.trim() !== '') return dimensionValue(name, value);
   }
-  // Not on Lambda and not configured (a unit test, or a container missing its variable): say so on
-  // stderr once, since on a SageMaker endpoint the guards would then see no canary signals.
-  if (!warnedDefaultVersion) {
-    warnedDefaultVersion = true;
-    process.emitWarning(
+  // Not on Lambda and not configured (a container missing its variable): say so on stderr once,
+  // since on a SageMaker endpoint the guards would then see no canary signals.
+  if (enabled) {
+    warnOnce(
+      'MODEL_CANARY_DEFAULT_VERSION',
       `ModelSignals: neither ${VERSION_ENV} nor ${LAMBDA_VERSION_ENV} is set, so signals are recorded as version` +
         ` "${DEFAULT_VERSION}", which no guard selects on. On a SageMaker endpoint set ${VERSION_ENV} to the` +
         ` production variant name (cdk-model-canary names each variant after its model), or pass the \`version\` option.`,
-      { type: 'ModelCanaryWarning', code: 'MODEL_CANARY_DEFAULT_VERSION' },
     );
   }
   return DEFAULT_VERSION;

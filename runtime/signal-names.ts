@@ -46,4 +46,10 @@ export const CANARY_STACK_ENV = 'MODEL_CANARY_STACK';
  * containers use PutMetricData: AWS documents no EMF extraction from an endpoint's logs.
  */
 export const DELIVERY_ENV = 'MODEL_CANARY_DELIVERY';
+/**
+ * `true` (or 1, yes, on) turns both helpers' output off: a model's unit tests, a local run. Powertools'
+ * own switches do the same: `POWERTOOLS_METRICS_DISABLED=true`, and `POWERTOOLS_DEV=true` unless
+ * `POWERTOOLS_METRICS_DISABLED=false`.
+ */
+export const SIGNALS_DISABLED_ENV = 'MODEL_CANARY_SIGNALS_DISABLED';
 export const PUT_METRIC_DATA_DELIVERY = 'put_metric_data';

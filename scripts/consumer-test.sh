@@ -22,6 +22,9 @@ for f in package/LICENSE package/dist/lib/index.js package/dist/lib/index.d.ts p
   package/dist/runtime/index.js package/dist/runtime/index.d.ts package/dist/runtime/index.mjs package/dist/runtime/index.d.mts; do
   grep -qx "$f" <<<"$contents" || failed+=("tarball lacks $f")
 done
+version="$(node -p 'require(process.argv[1]).version' "$repo/package.json")"
+wheel="cdk_model_canary_runtime-$version-py3-none-any.whl"
+grep -qx "package/assets/python/$wheel" <<<"$contents" || failed+=("tarball lacks the Python helper's wheel assets/python/$wheel")
 handlers_in_repo="$(ls "$repo/lambda/handlers" | grep -c '\.ts$')"
 handlers_packed="$(grep -c '^package/assets/handlers/[^/]*/index\.js$' <<<"$contents" || true)"
 [ "$handlers_packed" = "$handlers_in_repo" ] || failed+=("tarball holds $handlers_packed handler bundles, lambda/handlers has $handlers_in_repo")
@@ -66,6 +69,22 @@ if [ -f build/model.js ] && [ -f build/model.mjs ]; then
   say "running the models (runtime helper via require and import)"
   MODEL_CANARY_NAME=ConsumerCanary MODEL_CANARY_STACK=ConsumerStack AWS_LAMBDA_FUNCTION_VERSION=3 \
     node check-runtime.mjs || failed+=("runtime helper under require/import (see the assertion above)")
+fi
+
+if [ -f "node_modules/cdk-model-canary/assets/python/$wheel" ]; then
+  say "installing the Python helper's wheel from the package into a venv (pip --no-index: offline)"
+  if python3 -m venv "$work/venv" >"$work/venv.log" 2>&1 &&
+    "$work/venv/bin/pip" install --no-index --disable-pip-version-check "node_modules/cdk-model-canary/assets/python/$wheel" >>"$work/venv.log" 2>&1; then
+    # Named: one EMF request document on stdout. Without names (a unit test): nothing, and no error.
+    out="$(env -i PATH="$PATH" MODEL_CANARY_NAME=ConsumerCanary MODEL_CANARY_STACK=ConsumerStack MODEL_CANARY_VERSION=v1 \
+      "$work/venv/bin/python" -c 'import cdk_model_canary_runtime as r; r.ModelSignals().record(input_tokens=3); print(r.__version__)' 2>&1)" || true
+    quiet="$(env -i PATH="$PATH" "$work/venv/bin/python" -W ignore -c 'import cdk_model_canary_runtime as r; s = r.ModelSignals(); s.record(); print(s.enabled)' 2>&1)" || true
+    if ! grep -q '"Canary":"ConsumerCanary"' <<<"$out" || [ "$(tail -1 <<<"$out")" != "$version" ] || [ "$quiet" != "False" ]; then
+      failed+=("the wheel's helper in a venv: $(tr '\n' ' ' <<<"$out") / $quiet")
+    fi
+  else
+    cat "$work/venv.log"; failed+=("the wheel did not install into a venv")
+  fi
 fi
 
 say "running the CLI the package installs (npx cdk-model-canary): help, and a clear error without AWS"

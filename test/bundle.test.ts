@@ -99,9 +99,12 @@ describe('the npm package', () => {
     // .jsii is the assembly the Python, Java and .NET packages load; node_modules/ the bundledDependencies.
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     const bundled = (pkg.bundledDependencies as string[]).map((d) => `node_modules/${d}/`);
+    // The Python helper's wheel, when this machine could build it (CI requires it: python-wheel.test.ts).
+    const wheel = `assets/python/cdk_model_canary_runtime-${pkg.version}-py3-none-any.whl`;
     const outside = files.filter(
-      (f) => !/^(dist\/|assets\/handlers\/|node_modules\/)/.test(f) && !['LICENSE', 'README.md', 'package.json', '.jsii', 'assets/cli/index.js'].includes(f),
+      (f) => !/^(dist\/|assets\/handlers\/|node_modules\/)/.test(f) && !['LICENSE', 'README.md', 'package.json', '.jsii', 'assets/cli/index.js', wheel].includes(f),
     );
+    expect(files.includes(wheel)).toBe(fs.existsSync(path.join(root, wheel)));
     // The CLI (package.json `bin`): one bundled file.
     expect(files).toContain('assets/cli/index.js');
     expect(pkg.bin).toEqual({ 'cdk-model-canary': 'assets/cli/index.js' });
@@ -121,6 +124,7 @@ describe('the npm package', () => {
     expect(build).toMatch(/&& jsii( |$)/);
     expect(pkg.jsii.tsconfig).toBe('tsconfig.build.json');
     expect(build).toMatch(/bundle-handlers\.js/);
+    expect(build).toMatch(/build-wheel\.js/);
     const buildConfig = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8'));
     expect(buildConfig.include).toEqual(expect.arrayContaining(['lib', 'runtime']));
   });

@@ -5,12 +5,15 @@ import * as ts from 'typescript';
 
 const root = path.resolve(__dirname, '..');
 
-/** Every ```ts block of the README, with the package import pointed at this checkout. */
+/**
+ * Every ```ts block of the README, with the package import pointed at this checkout. A block whose
+ * first line names a file (`// model/index.ts`) is written there, so another block can import it.
+ */
 function snippets(): { name: string; code: string }[] {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
   return blocks.map((code, i) => ({
-    name: `snippet-${i + 1}.ts`,
+    name: /^\/\/ ([\w-]+\/)*[\w.-]+\.ts\n/.exec(code)?.[0].slice(3, -1) ?? `snippet-${i + 1}.ts`,
     code:
       code
         .replace(/from 'cdk-model-canary\/runtime'/g, `from ${JSON.stringify(path.join(root, 'runtime'))}`)
@@ -23,8 +26,10 @@ describe('README', () => {
     const list = snippets();
     expect(list.length).toBeGreaterThanOrEqual(4);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-snippets-'));
+    expect(new Set(list.map((s) => s.name)).size).toBe(list.length);
     const files = list.map((s) => {
       const file = path.join(dir, s.name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, s.code);
       return file;
     });

@@ -1,8 +1,9 @@
 """The example's SageMaker model: a toy summarizer standing in for a real PyTorch one.
 
-It goes into the model archive as ``code/inference.py``, with ``code/requirements.txt`` naming
-cdk_model_canary_runtime (python/ of this repository, e.g. as a wheel file next to it); the SageMaker
-PyTorch inference toolkit calls model_fn once, then input_fn, predict_fn and output_fn per request.
+It goes into the model archive as ``code/inference.py``, with ``code/requirements.txt``
+(bin/model/requirements.txt) naming the helper's wheel beside it; ``npm run build`` writes that
+archive to assets/example-models/summarizer/model.tar.gz. The SageMaker PyTorch inference toolkit
+calls model_fn once, then input_fn, predict_fn and output_fn per request.
 https://sagemaker.readthedocs.io/en/stable/frameworks/pytorch/using_pytorch.html#the-serve-function
 
 Every request records the signals the canary guards (tokens, guardrail, schema, length, class).

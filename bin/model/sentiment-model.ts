@@ -6,7 +6,7 @@ import { ModelSignals } from '../../runtime';
  * The canary and stack names come from MODEL_CANARY_NAME and MODEL_CANARY_STACK, which the canary
  * construct sets on this function; the version from Lambda's AWS_LAMBDA_FUNCTION_VERSION.
  */
-const signals = new ModelSignals();
+export const signals = new ModelSignals();
 
 interface Request {
   readonly text?: string;

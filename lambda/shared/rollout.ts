@@ -1,6 +1,6 @@
 import type { AlarmView } from './alarms';
 import { holdWaitSeconds } from './hold';
-import type { AlertFacts, AlertEvent } from './alerts';
+import { withDecider, type AlertFacts, type AlertEvent } from './alerts';
 import type { SplitRelation, TrafficTarget } from './traffic-target';
 import { shortIdentity } from './operator';
 import { isApproved } from './operator-rules';
@@ -226,7 +226,8 @@ export function alertFacts(
     weightPercent: progress?.weightPercent ?? 0,
     step: stepIndex >= 0 ? { number: stepIndex + 1, of: state.plan.steps.length } : undefined,
     canaryRequests: progress?.canaryRequests,
-    alarm: progress?.alarm,
+    // The subject names the guard and who decided (the judge or an alarm).
+    alarm: progress?.alarm && withDecider(progress.alarm, state.plan),
     at: nowSeconds(),
     ...extra,
   };

@@ -1,6 +1,7 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
 import { Guard } from '../guards/guard';
-import type { ModelCanaryOptions } from '../model-canary-options';
+import { ApprovalTimeoutAction, type ModelCanaryOptions } from '../model-canary-options';
 import { RolloutSchedule } from '../rollout-schedule';
 import { MAX_EDGE_WAIT_SECONDS } from '../../lambda/shared/hold';
 import { historyProblems, type HistoryInputs } from './history-budget';
@@ -117,8 +118,18 @@ function watchProblems(o: ModelCanaryOptions): string[] {
 /** CloudFormation gives a custom resource (the provider framework's wait) at most 1 hour. */
 export const VERDICT_BUDGET_SECONDS = 50 * 60;
 
-/** The healthy run of the schedule, plus every gate's timeout, must fit the wait of a deploy. */
+/**
+ * The healthy run of the schedule, plus every gate's timeout, must fit the wait of a deploy; a gate
+ * that holds on its timeout could outwait it.
+ */
 function verdictProblems(o: ModelCanaryOptions): string[] {
+  const held = (o.approvalGates ?? []).length > 0 && o.onApprovalTimeout === ApprovalTimeoutAction.HOLD
+    ? [`waitForVerdict with onApprovalTimeout HOLD: a gate would hold the canary until someone approves, but a deploy waits ${VERDICT_BUDGET_SECONDS / 60} min at most (CloudFormation gives a custom resource 1 hour) and would fail while the rollout goes on: use onApprovalTimeout ROLL_BACK with an approvalTimeout that fits, or leave waitForVerdict off and gate the pipeline on \`cdk-model-canary watch\``]
+    : [];
+  return [...held, ...verdictBudgetProblems(o)];
+}
+
+function verdictBudgetProblems(o: ModelCanaryOptions): string[] {
   const gates = (o.approvalGates ?? []).length * (o.approvalTimeout ?? Duration.hours(24)).toSeconds();
   const watch = postPromotionWatchOf(o).toSeconds();
   const total = healthyRunSeconds(o) + watch;
@@ -127,6 +138,26 @@ function verdictProblems(o: ModelCanaryOptions): string[] {
   return [
     `waitForVerdict: the rollout takes ${Math.ceil(total / 60)} min when healthy (${parts}), more than the ${VERDICT_BUDGET_SECONDS / 60} min a deploy can wait (CloudFormation gives a custom resource at most 1 hour): bake for less, use fewer steps${gates > 0 ? ', shorten approvalTimeout' : ''}${watch > 0 ? ', shorten postPromotionWatch' : ''}, or leave waitForVerdict off and gate the pipeline on \`cdk-model-canary watch\``,
   ];
+}
+
+/**
+ * Synth warnings about options that are valid as given: the default post-promotion watch cut short
+ * so the rollout fits the wait of a deploy (waitForVerdict).
+ */
+export function warnAboutOptions(canary: Construct, o: ModelCanaryOptions): void {
+  if (!o.waitForVerdict || o.postPromotionWatch !== undefined) return;
+  const watch = postPromotionWatchOf(o);
+  const full = DEFAULT_POST_PROMOTION_WATCH.toMinutes();
+  if (Token.isUnresolved(watch.toSeconds()) || watch.toMinutes() >= full) return;
+  const run = Math.ceil(healthyRunSeconds(o) / 60);
+  const cut = watch.toSeconds() === 0
+    ? `no post-promotion watch at all (the default is ${full} min)`
+    : `a post-promotion watch of ${watch.toMinutes()} min instead of the default ${full}`;
+  Annotations.of(canary).addWarningV2(
+    'cdk-model-canary:postPromotionWatchShortened',
+    `waitForVerdict: ${cut}, so that the rollout (${run} min when healthy) fits the ${VERDICT_BUDGET_SECONDS / 60} min a deploy waits. ` +
+      `Set postPromotionWatch to choose it yourself (Duration.minutes(${watch.toMinutes()}) keeps this one and silences this warning), or bake for less to keep the full watch.`,
+  );
 }
 
 /** Step numbers (1-based) that wait for approval, from the gates' shares. */

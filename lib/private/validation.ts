@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import type { RolloutSchedule } from '../rollout-schedule';
 
 /** Lambda and SageMaker publish 1-minute metrics: nothing can be judged faster than this. */
@@ -47,6 +48,27 @@ export function emailProblems(emails: string[]): string[] {
   return emails
     .filter((e) => !Token.isUnresolved(e) && !EMAIL.test(e))
     .map((e) => `alertEmails has ${JSON.stringify(e)}, which is not an email address: give addresses like "ml-oncall@example.com"`);
+}
+
+/** How errors name a canary: its class and construct path, e.g. "LambdaModelCanary at Prod/SentimentCanary". */
+export function canaryLabel(canary: IConstruct): string {
+  return `${canary.constructor.name} at ${canary.node.path}`;
+}
+
+/**
+ * Runs `fn`; an error it throws is rethrown naming the canary's construct path (an app with several
+ * canaries must be told which one), unless it already does.
+ */
+export function withCanaryPath<T>(canary: IConstruct, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof Error && !err.message.includes(canary.node.path)) {
+      const kind = `${canary.constructor.name}: `;
+      err.message = `${canaryLabel(canary)}: ${err.message.startsWith(kind) ? err.message.slice(kind.length) : err.message}`;
+    }
+    throw err;
+  }
 }
 
 export function throwIfProblems(construct: string, problems: string[]): void {

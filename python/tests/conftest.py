@@ -13,6 +13,9 @@ ENV_KEYS = [
     "MODEL_CANARY_VERSION",
     "AWS_LAMBDA_FUNCTION_VERSION",
     "MODEL_CANARY_DELIVERY",
+    "MODEL_CANARY_SIGNALS_DISABLED",
+    "POWERTOOLS_METRICS_DISABLED",
+    "POWERTOOLS_DEV",
 ]
 
 
@@ -21,3 +24,11 @@ def clean_env(monkeypatch):
     """Every test starts with none of the variables the helper reads."""
     for key in ENV_KEYS:
         monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def fresh_warnings(monkeypatch):
+    """Each test sees the helper's once-per-process warnings afresh."""
+    from cdk_model_canary_runtime import signals
+
+    monkeypatch.setattr(signals, "_warned", set(), raising=False)

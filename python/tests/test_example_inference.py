@@ -6,6 +6,8 @@ with boto3 replaced by a fake whose CloudWatch client records the PutMetricData 
 
 import importlib.util
 import json
+import os
+import subprocess
 import sys
 import types
 from collections import Counter
@@ -33,7 +35,9 @@ def inference(monkeypatch):
         created.append(service)
         return client
 
-    monkeypatch.setitem(sys.modules, "boto3", types.SimpleNamespace(client=make_client))
+    session = types.SimpleNamespace(region_name="us-east-1", get_credentials=lambda: object(), client=make_client)
+    boto3 = types.SimpleNamespace(session=types.SimpleNamespace(Session=lambda region_name=None: session))
+    monkeypatch.setitem(sys.modules, "boto3", boto3)
     monkeypatch.setenv("MODEL_CANARY_NAME", "SummarizerCanary")
     monkeypatch.setenv("MODEL_CANARY_STACK", "ModelCanaryExample")
     monkeypatch.setenv("MODEL_CANARY_VERSION", "summarizer-2026-11-01")
@@ -91,3 +95,30 @@ def test_a_bad_request_is_rejected_before_anything_is_recorded(inference):
         module.input_fn('{"text": "wrong field"}', "application/json")
     module.signals.flush()
     assert client.requests == []
+
+
+def test_the_model_imports_and_serves_with_an_empty_environment_and_never_loads_boto3():
+    """The model's own unit tests: no canary, stack, version, region or credentials; boto3 installed or not."""
+    script = """
+import json, sys, warnings, importlib.util
+warnings.simplefilter("always")
+spec = importlib.util.spec_from_file_location("inference", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    spec.loader.exec_module(module)
+body = module.input_fn('{"inputs": "a b c"}', "application/json")
+print("RESULT", json.dumps(module.predict_fn(body, module.model_fn("/tmp"))))
+print("ENABLED", module.signals.enabled)
+print("BOTO3", "boto3" in sys.modules)
+print("WARNINGS", json.dumps([str(w.message) for w in caught]))
+"""
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    out = subprocess.run([sys.executable, "-c", script, str(INFERENCE)], env={"PATH": os.environ["PATH"], "PYTHONPATH": src},
+                         check=True, capture_output=True, text=True).stdout
+    lines = dict(line.split(" ", 1) for line in out.splitlines())
+    assert json.loads(lines["RESULT"]) == {"label": "summary", "summary_text": "a b c"}
+    assert lines["ENABLED"] == "False" and lines["BOTO3"] == "False"
+    (warning,) = json.loads(lines["WARNINGS"])
+    assert "no MODEL_CANARY_NAME" in warning and "MODEL_CANARY_SIGNALS_DISABLED=true" in warning
+    assert set(lines) == {"RESULT", "ENABLED", "BOTO3", "WARNINGS"}  # no EMF line, nothing else on stdout

@@ -1,11 +1,12 @@
 import logging
 import sys
 import threading
+import warnings
 from collections import Counter
 
 import pytest
 
-from cdk_model_canary_runtime import ModelSignals
+from cdk_model_canary_runtime import ModelCanaryWarning, ModelSignals
 from cdk_model_canary_runtime import put_metric_data as pmd
 from cdk_model_canary_runtime.put_metric_data import PutMetricDataSink
 
@@ -168,18 +169,84 @@ def test_a_bad_interval_is_refused():
         PutMetricDataSink(client=FakeCloudWatch(), flush_interval_seconds=0)
 
 
-def test_without_boto3_the_error_says_what_to_install(monkeypatch):
+def no_aws_settings(monkeypatch, tmp_path):
+    """No region, credentials, profile or instance metadata from this machine."""
+    for key in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def one_warning(caught):
+    assert len(caught) == 1, [str(w.message) for w in caught]
+    assert issubclass(caught[0].category, ModelCanaryWarning)
+    return str(caught[0].message)
+
+
+def test_without_boto3_a_warning_says_what_to_install_and_nothing_is_recorded(monkeypatch):
     monkeypatch.setitem(sys.modules, "boto3", None)  # makes `import boto3` raise ImportError
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s = ModelSignals(canary_name="c", stack_name="s", version="1", delivery="put_metric_data")
+        s.record(input_tokens=1)
+        s.flush()
+        s.close()
+    assert s.enabled is False
+    assert "needs boto3" in one_warning(caught) and "pip install boto3" in str(caught[0].message)
+
+
+def test_the_sink_itself_still_raises_without_boto3(monkeypatch):
+    monkeypatch.setitem(sys.modules, "boto3", None)
     with pytest.raises(RuntimeError, match="needs boto3"):
-        ModelSignals(canary_name="c", stack_name="s", version="1", delivery="put_metric_data")
+        PutMetricDataSink()
 
 
-def test_delivery_from_the_environment_uses_boto3s_cloudwatch_client(monkeypatch):
+def test_without_a_region_a_warning_names_aws_region(monkeypatch, tmp_path):
+    pytest.importorskip("boto3")
+    no_aws_settings(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s = ModelSignals(canary_name="c", stack_name="s", version="1", delivery="put_metric_data")
+    assert s.enabled is False
+    assert "no AWS region: set AWS_REGION or AWS_DEFAULT_REGION" in one_warning(caught)
+
+
+def test_without_credentials_a_warning_says_where_they_come_from_and_nothing_is_sent(monkeypatch, tmp_path):
+    pytest.importorskip("boto3")
+    no_aws_settings(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s = ModelSignals(canary_name="c", stack_name="s", version="1", delivery="put_metric_data")
+        s.record(input_tokens=1)
+    assert s.enabled is False and s._sink is None
+    text = one_warning(caught)
+    assert "no AWS credentials" in text and "execution role" in text and "AWS_PROFILE" in text
+
+
+def test_without_names_boto3_is_never_imported(monkeypatch):
+    """A unit test importing SageMaker model code: no names, so no client that could send from a laptop."""
+    monkeypatch.setitem(sys.modules, "boto3", None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s = ModelSignals(delivery="put_metric_data")
+    assert s.enabled is False
+    assert "no MODEL_CANARY_NAME" in one_warning(caught)  # the names, not boto3
+
+
+def test_delivery_from_the_environment_uses_boto3s_cloudwatch_client(monkeypatch, tmp_path):
     boto3 = pytest.importorskip("boto3")
+    no_aws_settings(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     monkeypatch.setenv("MODEL_CANARY_DELIVERY", "put_metric_data")
     s = ModelSignals(canary_name="c", stack_name="s", version="1")
-    assert s.delivery == "put_metric_data"
+    assert s.delivery == "put_metric_data" and s.enabled is True
     assert isinstance(s._sink, PutMetricDataSink)
     assert s._sink._client.meta.service_model.service_name == "cloudwatch"
     assert s._sink._client.meta.region_name == "eu-west-1"

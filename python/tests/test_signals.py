@@ -150,8 +150,7 @@ class TestVersion:
         monkeypatch.setenv("MODEL_CANARY_VERSION", "variant-b")
         assert ModelSignals(canary_name="c", stack_name="s", version="explicit").version == "explicit"
 
-    def test_no_version_anywhere_is_latest_with_one_warning(self, monkeypatch):
-        monkeypatch.setattr(signals_module, "_warned_default_version", False)
+    def test_no_version_anywhere_is_latest_with_one_warning(self):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             a = ModelSignals(canary_name="c", stack_name="s")
@@ -177,17 +176,13 @@ class TestNames:
         s = ModelSignals(canary_name="Explicit", stack_name="ExplicitStack", version="1")
         assert (s.canary_name, s.stack_name) == ("Explicit", "ExplicitStack")
 
-    def test_a_missing_name_names_the_variable_and_the_argument(self, monkeypatch):
-        monkeypatch.setenv("MODEL_CANARY_STACK", "ProdStack")
-        with pytest.raises(ValueError, match=r"no canary_name\. Set MODEL_CANARY_NAME .* or pass the `canary_name` argument"):
-            ModelSignals(version="1")
-        monkeypatch.delenv("MODEL_CANARY_STACK")
+    def test_a_blank_variable_counts_as_missing(self, monkeypatch, capsys):
         monkeypatch.setenv("MODEL_CANARY_NAME", "c")
-        with pytest.raises(ValueError, match=r"no stack_name\. Set MODEL_CANARY_STACK"):
-            ModelSignals(version="1")
         monkeypatch.setenv("MODEL_CANARY_STACK", "  ")
-        with pytest.raises(ValueError, match="MODEL_CANARY_STACK"):
-            ModelSignals(version="1")
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            s = ModelSignals(version="1")
+        assert s.enabled is False and s.stack_name is None
 
     @pytest.mark.parametrize("kw, match", [
         ({"canary_name": ""}, "canary_name must be a non-blank string"),
@@ -207,6 +202,80 @@ class TestNames:
         monkeypatch.setenv("MODEL_CANARY_DELIVERY", "stdout")
         with pytest.raises(ValueError, match="MODEL_CANARY_DELIVERY must be one of"):
             make()
+
+
+class TestWithoutItsEnvironment:
+    """A model's unit tests import it with no environment: it loads, warns once and records nothing."""
+
+    def test_no_names_constructs_warns_once_and_records_nothing(self, capsys):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            s = ModelSignals()
+            ModelSignals()
+            s.record(input_tokens=3, predicted_class="a")
+            s.flush()
+            s.close()
+        assert s.enabled is False and (s.canary_name, s.stack_name) == (None, None)
+        assert capsys.readouterr().out == ""
+        assert len(caught) == 1 and issubclass(caught[0].category, rt.ModelCanaryWarning)
+        text = str(caught[0].message)
+        assert "no MODEL_CANARY_NAME (or the `canary_name` argument) and no MODEL_CANARY_STACK" in text
+        assert "no signals are recorded" in text and "MODEL_CANARY_SIGNALS_DISABLED=true" in text
+
+    def test_one_name_missing_records_nothing_and_names_only_that_one(self, monkeypatch, capsys):
+        monkeypatch.setenv("MODEL_CANARY_NAME", "SentimentCanary")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            s = ModelSignals(version="1")
+            s.record()
+        assert s.enabled is False and capsys.readouterr().out == ""
+        assert [str(w.message).split(",")[0] for w in caught] == ["ModelSignals: no MODEL_CANARY_STACK (or the `stack_name` argument)"]
+
+    def test_a_bad_signal_still_raises_with_the_output_off(self):
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            s = ModelSignals()
+        with pytest.raises(ValueError, match="input_tokens must be a non-negative integer"):
+            s.record(input_tokens=-1)
+        with pytest.raises(TypeError, match="schema_valid must be True or False"):
+            s.record(schema_valid="yes")
+
+    @pytest.mark.parametrize("value", ["true", "TRUE", "1", "yes", " on "])
+    def test_the_switch_turns_the_output_off_without_a_warning(self, monkeypatch, capsys, value):
+        monkeypatch.setenv("MODEL_CANARY_SIGNALS_DISABLED", value)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            named = make()
+            unnamed = ModelSignals()
+            named.record(input_tokens=1)
+            unnamed.record(input_tokens=1)
+        assert (named.enabled, unnamed.enabled) == (False, False)
+        assert capsys.readouterr().out == ""
+        assert caught == []
+
+    @pytest.mark.parametrize("env, writes", [
+        ({"MODEL_CANARY_SIGNALS_DISABLED": "false"}, True),
+        ({"POWERTOOLS_METRICS_DISABLED": "true"}, False),
+        ({"POWERTOOLS_DEV": "true"}, False),
+        ({"POWERTOOLS_DEV": "true", "POWERTOOLS_METRICS_DISABLED": "false"}, True),
+        ({"POWERTOOLS_METRICS_DISABLED": "false", "MODEL_CANARY_SIGNALS_DISABLED": "true"}, False),
+    ])
+    def test_powertools_switches_apply_as_in_powertools_and_ours_adds_an_off(self, monkeypatch, capsys, env, writes):
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        s = make()
+        s.record(input_tokens=1)
+        assert s.enabled is writes
+        assert len(docs_from(capsys)) == (1 if writes else 0)
+
+    def test_a_switch_neither_true_nor_false_is_ignored_with_a_warning(self, monkeypatch, capsys):
+        monkeypatch.setenv("MODEL_CANARY_SIGNALS_DISABLED", "sometimes")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            s = make()
+            s.record()
+        assert s.enabled is True and len(docs_from(capsys)) == 1
+        assert [str(w.message) for w in caught] == ['ModelSignals: MODEL_CANARY_SIGNALS_DISABLED="sometimes" is not true or false; it is ignored.']
 
 
 class TestValidation:

@@ -15,6 +15,8 @@ const fixtures = JSON.parse(fs.readFileSync(fixturesPath, 'utf8')) as Fixtures;
 
 interface Fixtures {
   cases: { name: string; options: Record<string, string>; env?: Record<string, string>; requests: Record<string, unknown>[] }[];
+  /** No canary or stack name, or the output switched off: both helpers construct, record and write nothing. */
+  silent: { name: string; options: Record<string, string>; env?: Record<string, string>; requests: Record<string, unknown>[] }[];
   rejected: { field: string; request: Record<string, unknown> }[];
   rejectedOptions: { option: string; options: Record<string, string> }[];
 }
@@ -22,7 +24,7 @@ type Doc = { _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; 
 type Outcome = { docs: Doc[] } | { error: string; message: string };
 
 /** Every variable either helper reads, from the contract: each fixture starts with none set. */
-const ENV_KEYS = [...Object.values(contract.dimensions).flatMap((d) => ('env' in d ? d.env : [])), contract.environment.delivery];
+const ENV_KEYS = [...Object.values(contract.dimensions).flatMap((d) => ('env' in d ? d.env : [])), contract.environment.delivery, ...contract.switches.off];
 
 /** The Python name of a TypeScript option or request field, from the contract. */
 const pythonName: Record<string, string> = Object.fromEntries([
@@ -63,6 +65,12 @@ function recordTypeScript(): Map<string, Outcome> {
   try {
     fixtures.cases.forEach((c, i) =>
       run(key('cases', i), c.env, () => {
+        const signals = new ModelSignals(c.options);
+        for (const r of c.requests) signals.record(r);
+      }),
+    );
+    fixtures.silent.forEach((c, i) =>
+      run(key('silent', i), c.env, () => {
         const signals = new ModelSignals(c.options);
         for (const r of c.requests) signals.record(r);
       }),
@@ -151,6 +159,7 @@ describe('the TypeScript and Python helpers write the same EMF documents', () =>
   test('both ran every fixture', () => {
     const expected = [
       ...fixtures.cases.map((_, i) => key('cases', i)),
+      ...fixtures.silent.map((_, i) => key('silent', i)),
       ...fixtures.rejected.map((_, i) => key('rejected', i)),
       ...fixtures.rejectedOptions.map((_, i) => key('rejectedOptions', i)),
     ];
@@ -163,6 +172,11 @@ describe('the TypeScript and Python helpers write the same EMF documents', () =>
     const b = py.get(key('cases', i))!;
     expect('docs' in a ? a.docs.length : a).toBeGreaterThan(0);
     expect('docs' in b ? b.docs.map(canonical) : b).toEqual('docs' in a ? a.docs.map(canonical) : a);
+  });
+
+  test.each(fixtures.silent.map((c, i) => [c.name, i] as const))('%s: both construct and record, and write nothing', (_name, i) => {
+    expect(ts.get(key('silent', i))).toEqual({ docs: [] });
+    expect(py.get(key('silent', i))).toEqual({ docs: [] });
   });
 
   test.each(fixtures.rejected.map((c, i) => [c.field, [...JSON.stringify(c.request)].slice(0, 50).join(""), i] as const))(

@@ -1,7 +1,8 @@
 """Records test/contract/fixtures.json through the Python helper, for emf-contract.test.ts.
 
 stdout: for every fixture a marker line {"fixture": [kind, index]}, then what the helper wrote to
-stdout (its EMF documents), or for a rejected input one line {"error": type, "message": text}.
+stdout (its EMF documents), or for a rejected input one line {"error": type, "message": text}. A
+"silent" fixture (no names, or the output switched off) must construct, record and write nothing.
 Field names in the fixtures are the TypeScript ones, mapped to Python's with the contract.
 """
 
@@ -15,7 +16,11 @@ sys.path.insert(0, str(ROOT / "python" / "src"))
 
 from cdk_model_canary_runtime import CONTRACT, ModelSignals  # noqa: E402
 
-ENV_KEYS = [d for dim in CONTRACT["dimensions"].values() for d in dim.get("env", [])] + [CONTRACT["environment"]["delivery"]]
+ENV_KEYS = (
+    [d for dim in CONTRACT["dimensions"].values() for d in dim.get("env", [])]
+    + [CONTRACT["environment"]["delivery"]]
+    + CONTRACT["switches"]["off"]
+)
 OPTIONS = {d["option"]["typescript"]: d["option"]["python"] for d in CONTRACT["dimensions"].values() if "option" in d}
 OPTIONS[CONTRACT["namespace"]["option"]["typescript"]] = CONTRACT["namespace"]["option"]["python"]
 FIELDS = {
@@ -51,12 +56,13 @@ def with_env(env):
 def main(path):
     # json keeps 3.0 a float, as a Python caller would pass it.
     fixtures = json.loads(Path(path).read_text(encoding="utf-8"))
-    for i, case in enumerate(fixtures["cases"]):
-        with_env(case.get("env"))
-        marker("cases", i)
-        signals = ModelSignals(**python_names(OPTIONS, case["options"], "options"))
-        for request in case["requests"]:
-            signals.record(**python_names(FIELDS, request, "fields"))
+    for kind in ("cases", "silent"):
+        for i, case in enumerate(fixtures[kind]):
+            with_env(case.get("env"))
+            marker(kind, i)
+            signals = ModelSignals(**python_names(OPTIONS, case["options"], "options"))
+            for request in case["requests"]:
+                signals.record(**python_names(FIELDS, request, "fields"))
     for i, case in enumerate(fixtures["rejected"]):
         with_env({})
         marker("rejected", i)

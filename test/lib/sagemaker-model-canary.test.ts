@@ -388,7 +388,7 @@ function errorOf(props: Partial<SageMakerModelCanaryProps>): Error | undefined {
 function expectProblem(props: Partial<SageMakerModelCanaryProps>, ...expected: string[]): void {
   const error = errorOf(props);
   expect(error).toBeInstanceOf(Error);
-  expect(error!.message).toMatch(/^SageMakerModelCanary: /);
+  expect(error!.message).toMatch(/^SageMakerModelCanary at CanaryTestStack\/Canary: /);
   for (const e of expected) expect(error!.message).toContain(e);
 }
 
@@ -429,7 +429,7 @@ describe('SageMakerModelCanary fails when', () => {
   test('a shared option is wrong too (the schedule): every problem is listed, one per line', () => {
     const error = errorOf({ instanceType: 'm5.large', schedule: RolloutSchedule.custom([]) });
     const lines = error!.message.split('\n');
-    expect(lines[0]).toBe('SageMakerModelCanary: ');
+    expect(lines[0]).toBe('SageMakerModelCanary at CanaryTestStack/Canary: ');
     expect(lines.slice(1)).toEqual([
       expect.stringMatching(/^- instanceType "m5.large" is not a SageMaker instance type/),
       expect.stringMatching(/^- schedule has no steps: give at least one/),
@@ -443,7 +443,7 @@ describe('SageMakerModelCanary fails when', () => {
   test('a failed construction creates nothing and leaves the model as it was', () => {
     const stack = newStack();
     const m = model(stack);
-    expect(() => new SageMakerModelCanary(stack, 'Canary', { model: m, instanceType: 'ml.m5.large', instanceCount: 0 })).toThrow(/^SageMakerModelCanary: /);
+    expect(() => new SageMakerModelCanary(stack, 'Canary', { model: m, instanceType: 'ml.m5.large', instanceCount: 0 })).toThrow(/^SageMakerModelCanary at CanaryTestStack\/Canary: /);
     const leftover = stack.node.tryFindChild('Canary');
     expect(leftover?.node.findAll().filter(CfnResource.isCfnResource) ?? []).toEqual([]);
     const template = Template.fromStack(stack);

@@ -21,7 +21,7 @@ function errorOf(props: Partial<LambdaModelCanaryProps>, fnProps = {}): Error | 
 function expectProblem(props: Partial<LambdaModelCanaryProps>, ...expected: (string | RegExp)[]): void {
   const error = errorOf(props);
   expect(error).toBeInstanceOf(Error);
-  expect(error!.message).toMatch(/^LambdaModelCanary: /);
+  expect(error!.message).toMatch(/^LambdaModelCanary at CanaryTestStack\/Canary: /);
   for (const e of expected) expect(error!.message).toMatch(e instanceof RegExp ? e : new RegExp(escape(e)));
 }
 
@@ -116,7 +116,7 @@ describe('fails on invalid names and addresses', () => {
 
   test('the model function deletes replaced versions (currentVersionOptions removalPolicy DESTROY)', () => {
     const error = errorOf({}, { currentVersionOptions: { removalPolicy: RemovalPolicy.DESTROY } });
-    expect(error?.message).toMatch(/^LambdaModelCanary: modelFunction has currentVersionOptions.removalPolicy DESTROY/);
+    expect(error?.message).toMatch(/^LambdaModelCanary at CanaryTestStack\/Canary: modelFunction has currentVersionOptions.removalPolicy DESTROY/);
     expect(error?.message).toContain('remove that option');
   });
 });
@@ -125,7 +125,7 @@ describe('several problems are reported together', () => {
   test('one message lists every problem, one per line', () => {
     const error = errorOf({ falseRollbackRate: -1, minRequestsPerStep: 0, alertEmails: ['nope'] });
     const lines = error!.message.split('\n');
-    expect(lines[0]).toBe('LambdaModelCanary: ');
+    expect(lines[0]).toBe('LambdaModelCanary at CanaryTestStack/Canary: ');
     expect(lines).toHaveLength(4);
     expect(lines.slice(1)).toEqual(
       expect.arrayContaining([
@@ -147,7 +147,7 @@ describe('a failed construction leaves nothing behind that would deploy', () => 
   ] as [string, Partial<LambdaModelCanaryProps>][])('invalid %s: the constructor throws before creating any resource', (_name, props) => {
     const stack = newStack();
     const fn = modelFunction(stack);
-    expect(() => new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, ...props })).toThrow(/^LambdaModelCanary: /);
+    expect(() => new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, ...props })).toThrow(/^LambdaModelCanary at CanaryTestStack\/Canary: /);
 
     // The construct got as far as attaching itself to the tree, but holds no CloudFormation resource.
     const leftover = stack.node.tryFindChild('Canary');
@@ -241,7 +241,7 @@ describe('props a user plausibly gets wrong', () => {
 
   test('a canaryName too long for the names derived from it: the error names canaryName, not displayName', () => {
     const error = errorOf({ canaryName: 'c'.repeat(88) });
-    expect(error?.message).toMatch(/^LambdaModelCanary: canaryName "c+…" is 88 characters: give canaryName at most 87/);
+    expect(error?.message).toMatch(/^LambdaModelCanary at CanaryTestStack\/Canary: canaryName "c+…" is 88 characters: give canaryName at most 87/);
     expect(error?.message).not.toMatch(/displayName/);
     expect(errorOf({ canaryName: 'c'.repeat(87) })).toBeUndefined();
   });

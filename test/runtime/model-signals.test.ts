@@ -10,6 +10,7 @@ import {
   ModelSignals,
   SIGNAL_NAMESPACE,
   SIGNALS,
+  SIGNALS_DISABLED_ENV,
   STACK_DIMENSION,
   VERSION_DIMENSION,
   VERSION_ENV,
@@ -23,6 +24,7 @@ const ENV_KEYS = [
   CANARY_STACK_ENV,
   VERSION_ENV,
   LAMBDA_VERSION_ENV,
+  SIGNALS_DISABLED_ENV,
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_METRICS_NAMESPACE',
   'POWERTOOLS_METRICS_DISABLED',
@@ -258,13 +260,8 @@ describe('ModelSignals version', () => {
     expect(documents()[0].Version).toBe('explicit');
   });
 
-  test("no version anywhere (a model's unit test): $LATEST, and one warning naming what to set", () => {
-    // A fresh copy of the module: the warning is given once per process.
-    let runtime!: typeof import('../../runtime');
-    jest.isolateModules(() => {
-      runtime = require('../../runtime');
-    });
-    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+  test('no version anywhere (a container missing its variable): $LATEST, and one warning naming what to set', () => {
+    const { runtime, warnings, restore } = freshRuntime();
     try {
       const signals = new runtime.ModelSignals({ canaryName: 'c', stackName: 's' });
       new runtime.ModelSignals({ canaryName: 'c', stackName: 's' });
@@ -272,14 +269,9 @@ describe('ModelSignals version', () => {
       expect(signals.version).toBe('$LATEST');
       expect(runtime.DEFAULT_VERSION).toBe('$LATEST');
       expect(documents()[0].Version).toBe('$LATEST');
-      expect(warn).toHaveBeenCalledTimes(1);
-      const [message, options] = warn.mock.calls[0] as [string, { type: string; code: string }];
-      expect(message).toMatch(/MODEL_CANARY_VERSION/);
-      expect(message).toMatch(/AWS_LAMBDA_FUNCTION_VERSION/);
-      expect(message).toMatch(/production variant name/);
-      expect(options).toEqual({ type: 'ModelCanaryWarning', code: 'MODEL_CANARY_DEFAULT_VERSION' });
+      expect(warnings()).toEqual([{ code: 'MODEL_CANARY_DEFAULT_VERSION', message: expect.stringMatching(/MODEL_CANARY_VERSION.*AWS_LAMBDA_FUNCTION_VERSION.*production variant name/) }]);
     } finally {
-      warn.mockRestore();
+      restore();
     }
   });
 });
@@ -312,15 +304,135 @@ describe('ModelSignals canary and stack names', () => {
     expect([signals.canaryName, signals.stackName]).toEqual(['Explicit', 'ExplicitStack']);
   });
 
-  test('a missing name is an error at construction naming the variable and the option', () => {
-    process.env[CANARY_STACK_ENV] = 'ProdStack';
-    expect(() => new ModelSignals({ version: '1' })).toThrow(/no canaryName\. Set MODEL_CANARY_NAME .* or pass the `canaryName` option/);
-    delete process.env[CANARY_STACK_ENV];
-    process.env[CANARY_NAME_ENV] = 'c';
-    expect(() => new ModelSignals({ version: '1' })).toThrow(/no stackName\. Set MODEL_CANARY_STACK .* or pass the `stackName` option/);
-    process.env[CANARY_STACK_ENV] = '  ';
-    expect(() => new ModelSignals({ version: '1' })).toThrow(/MODEL_CANARY_STACK/);
+  test('a blank option is still an error naming it', () => {
     expect(() => new ModelSignals({ canaryName: 'c', stackName: '', version: '1' })).toThrow(/stackName must be a non-blank string/);
+    expect(() => new ModelSignals({ canaryName: ' ', stackName: 's', version: '1' })).toThrow(/canaryName must be a non-blank string/);
+  });
+});
+
+/** A fresh copy of the runtime module (each warning is given once per process) and the warnings it gives. */
+function freshRuntime(): { runtime: typeof import('../../runtime'); warnings: () => { message: string; code: string }[]; restore: () => void } {
+  let runtime!: typeof import('../../runtime');
+  jest.isolateModules(() => {
+    runtime = require('../../runtime');
+  });
+  const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+  return {
+    runtime,
+    warnings: () => warn.mock.calls.map(([message, options]) => ({ message: String(message), code: (options as { code: string }).code })),
+    restore: () => warn.mockRestore(),
+  };
+}
+
+describe('ModelSignals without its environment (a unit test importing the model)', () => {
+  test('no canary or stack name: constructs, warns once naming both variables and the switch, records nothing', () => {
+    const { runtime, warnings, restore } = freshRuntime();
+    try {
+      const signals = new runtime.ModelSignals();
+      new runtime.ModelSignals();
+      expect(signals.enabled).toBe(false);
+      expect([signals.canaryName, signals.stackName]).toEqual([undefined, undefined]);
+      signals.record({ inputTokens: 3, predictedClass: 'a' });
+      expect(written).toEqual([]);
+      expect(warnings()).toHaveLength(1);
+      const [{ message, code }] = warnings();
+      expect(code).toBe('MODEL_CANARY_NO_NAME');
+      expect(message).toMatch(/no MODEL_CANARY_NAME .* and no MODEL_CANARY_STACK .*no signals are recorded/);
+      expect(message).toContain('MODEL_CANARY_SIGNALS_DISABLED=true');
+    } finally {
+      restore();
+    }
+  });
+
+  test('one name missing is enough to record nothing; the warning names only that one', () => {
+    process.env[CANARY_NAME_ENV] = 'SentimentCanary';
+    const { runtime, warnings, restore } = freshRuntime();
+    try {
+      const signals = new runtime.ModelSignals({ version: '1' });
+      expect(signals.enabled).toBe(false);
+      signals.record();
+      expect(written).toEqual([]);
+      expect(warnings().map((w) => w.message)).toEqual([expect.stringMatching(/^ModelSignals: no MODEL_CANARY_STACK \(or the `stackName` option\), so/)]);
+    } finally {
+      restore();
+    }
+  });
+
+  test('with the output off, a bad signal still throws, so the model\'s tests catch it', () => {
+    const { runtime, restore } = freshRuntime();
+    try {
+      const signals = new runtime.ModelSignals();
+      expect(() => signals.record({ inputTokens: -1 })).toThrow(/inputTokens must be a non-negative integer/);
+      expect(() => signals.record({ schemaValid: 'yes' } as never)).toThrow(/schemaValid must be true or false/);
+    } finally {
+      restore();
+    }
+  });
+
+  test.each(['true', 'TRUE', '1', 'yes', ' on '])('%p in MODEL_CANARY_SIGNALS_DISABLED turns the output off without a warning', (value) => {
+    process.env[SIGNALS_DISABLED_ENV] = value;
+    const { runtime, warnings, restore } = freshRuntime();
+    try {
+      const named = new runtime.ModelSignals({ canaryName: 'c', stackName: 's', version: '1' });
+      const unnamed = new runtime.ModelSignals();
+      named.record({ inputTokens: 1 });
+      unnamed.record({ inputTokens: 1 });
+      expect([named.enabled, unnamed.enabled]).toEqual([false, false]);
+      expect(written).toEqual([]);
+      expect(warnings()).toEqual([]);
+    } finally {
+      restore();
+    }
+  });
+
+  test.each([
+    [{ [SIGNALS_DISABLED_ENV]: 'false' }, true],
+    [{ POWERTOOLS_METRICS_DISABLED: 'true' }, false],
+    [{ POWERTOOLS_DEV: 'true' }, false],
+    [{ POWERTOOLS_DEV: 'true', POWERTOOLS_METRICS_DISABLED: 'false' }, true],
+    [{ POWERTOOLS_METRICS_DISABLED: 'false', [SIGNALS_DISABLED_ENV]: 'true' }, false],
+  ])("Powertools' switches apply as in Powertools, and ours adds an off: %p writes: %p", (env, writes) => {
+    Object.assign(process.env, env);
+    const signals = new ModelSignals({ canaryName: 'c', stackName: 's', version: '1' });
+    // POWERTOOLS_DEV makes Powertools write through the global console (jest's, here): stdout is checked when off.
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    let logged: number;
+    try {
+      signals.record({ inputTokens: 1 });
+      logged = log.mock.calls.length;
+    } finally {
+      log.mockRestore();
+    }
+    expect(signals.enabled).toBe(writes);
+    expect(written.length + logged).toBe(writes ? 1 : 0);
+  });
+
+  test('a switch that is neither true nor false is ignored with a warning naming it', () => {
+    process.env[SIGNALS_DISABLED_ENV] = 'sometimes';
+    const { runtime, warnings, restore } = freshRuntime();
+    try {
+      const signals = new runtime.ModelSignals({ canaryName: 'c', stackName: 's', version: '1' });
+      signals.record();
+      expect(signals.enabled).toBe(true);
+      expect(documents()).toHaveLength(1);
+      expect(warnings().map((w) => w.message)).toEqual([expect.stringContaining('MODEL_CANARY_SIGNALS_DISABLED="sometimes" is not true or false')]);
+    } finally {
+      restore();
+    }
+  });
+
+  test("a POWERTOOLS_METRICS_DISABLED that Powertools refuses does not stop the model: a warning, no output", () => {
+    process.env.POWERTOOLS_METRICS_DISABLED = 'sometimes';
+    const { runtime, warnings, restore } = freshRuntime();
+    try {
+      const signals = new runtime.ModelSignals({ canaryName: 'c', stackName: 's', version: '1' });
+      signals.record();
+      expect(signals.enabled).toBe(false);
+      expect(written).toEqual([]);
+      expect(warnings().map((w) => w.code)).toEqual(['MODEL_CANARY_BAD_SWITCH_POWERTOOLS_METRICS_DISABLED', 'MODEL_CANARY_POWERTOOLS']);
+    } finally {
+      restore();
+    }
   });
 });
 
@@ -369,7 +481,6 @@ describe('ModelSignals validation', () => {
   test('constructor options are checked', () => {
     expect(() => new ModelSignals({ canaryName: '', stackName: 's', version: '1' })).toThrow(/canaryName must be a non-blank string/);
     expect(() => new ModelSignals({ canaryName: ' ', stackName: 's', version: '1' })).toThrow(/canaryName/);
-    expect(() => new ModelSignals({} as never)).toThrow(/canaryName/);
     expect(() => new ModelSignals({ canaryName: 'c', stackName: 's', version: '' })).toThrow(/version must be a non-blank string/);
     expect(() => new ModelSignals({ canaryName: 'c', stackName: 's', version: '1', namespace: '' })).toThrow(/namespace/);
     expect(() => new ModelSignals({ canaryName: 'c'.repeat(1025), stackName: 's', version: '1' })).toThrow(/at most 1024/);

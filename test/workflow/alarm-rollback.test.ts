@@ -74,7 +74,7 @@ describe('a canary that starts failing at the second step', () => {
     expect(typeof alarm.value).toBe('number');
     expect(typeof alarm.threshold).toBe('number');
     expect(alarm.value).toBeGreaterThan(alarm.threshold);
-    expect(rolledBack[0].subject).toMatch(/ROLLED BACK/);
+    expect(rolledBack[0].subject).toMatch(/ROLLED BACK .* \(step \d\/\d\): alarm \w+$/);
     expect(alertEvents(result)).toEqual(['STARTED', 'STEP', 'STEP', 'ROLLED_BACK']);
   });
 

@@ -415,7 +415,7 @@ describe('IAM coverage of the Lambda canary (SentimentCanary)', () => {
         expect(r.status).toBe('SUCCEEDED');
       }),
     );
-  });
+  }, 240_000); // a dozen simulated rollouts: ~12 s alone, over a minute on a machine shared by several test runs
 
   it("runs every step and the release resource with one of the stack's two roles", () => {
     expect([...grants.keys()].sort()).toEqual([...STEP_NAMES, 'release'].sort());

@@ -44,6 +44,8 @@ describe('a canary failing 25 % of its requests from its first minute (20 reques
     expect(alarm.name).toBe(`${STACK}-SentimentCanary-ErrorRateVsStable`);
     expect(alarm.reason).toMatch(/canary \d+ of \d+ .*stable \d+ of \d+ .*odds ratio [\d.]+ \(anytime-valid interval [\d.]+–[\d.∞]+\).*evidence 10\^[\d.]+ .*alpha/);
     expect(alarm.value).toBeGreaterThanOrEqual(alarm.threshold);
+    // The subject names the decider in full: the judge and the guard, not the alarm's whole name.
+    expect(rolledBack.subject).toMatch(/^\[canary\] ROLLED BACK SentimentCanary v2 at 5% \(step 1\/4\): judge ErrorRateVsStable$/);
   });
 
   it('publishes the evidence, and the evidence alarm goes to ALARM', () => {

@@ -6,9 +6,10 @@ import { ModelCanaryBase } from '../../model-canary';
 import type { ModelCanaryOptions } from '../../model-canary-options';
 import { optionProblems } from '../../private/option-problems';
 import { defaultCanaryName, registerCanary, sharedEnvironmentWarning } from '../../private/uniqueness';
-import { throwIfProblems } from '../../private/validation';
+import { canaryLabel, throwIfProblems } from '../../private/validation';
 import { CANARY_NAME_ENV, CANARY_STACK_ENV } from '../../../runtime/signal-names';
 import { LambdaAliasBinding } from './binding';
+import { warnOnAliasBypass } from './bypass-warning';
 import { CanaryAlias, declaredAliasProblems } from './canary-alias';
 
 /** Properties of a {@link LambdaModelCanary}. */
@@ -53,7 +54,7 @@ export class LambdaModelCanary extends ModelCanaryBase {
     const fn = requireFunction(props);
     const aliasName = props.aliasName ?? 'live';
     const canaryName = props.canaryName ?? defaultCanaryName(this);
-    throwIfProblems('LambdaModelCanary', [
+    throwIfProblems(canaryLabel(this), [
       ...(Token.isUnresolved(aliasName) || ALIAS_NAME.test(aliasName)
         ? []
         : [`aliasName "${aliasName}" is not a valid alias name: use 1-128 letters, digits, - or _, not only digits`]),
@@ -67,6 +68,7 @@ export class LambdaModelCanary extends ModelCanaryBase {
       targetDescription: `alias "${aliasName}" of function ${fn.node.path}`,
     });
     this.node.addValidation({ validate: () => declaredAliasProblems(fn, aliasName, this.node.path) });
+    warnOnAliasBypass(this, fn);
 
     // The runtime helper reads these: no hard-coded canary name in the model code.
     fn.addEnvironment(CANARY_NAME_ENV, canaryName);

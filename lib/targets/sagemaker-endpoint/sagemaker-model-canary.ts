@@ -6,7 +6,7 @@ import { ModelCanaryBase } from '../../model-canary';
 import type { ModelCanaryOptions } from '../../model-canary-options';
 import { optionProblems } from '../../private/option-problems';
 import { defaultCanaryName, registerCanary } from '../../private/uniqueness';
-import { requireRange, throwIfProblems } from '../../private/validation';
+import { canaryLabel, requireRange, throwIfProblems } from '../../private/validation';
 import { CANARY_NAME_ENV, CANARY_STACK_ENV, DELIVERY_ENV, PUT_METRIC_DATA_DELIVERY, SIGNAL_NAMESPACE } from '../../../runtime/signal-names';
 import { SageMakerEndpointBinding } from './binding';
 
@@ -90,7 +90,7 @@ export class SageMakerModelCanary extends ModelCanaryBase {
     const endpointName =
       props.endpointName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/[^a-zA-Z0-9-]/g, '-');
     const instanceCount = props.instanceCount ?? 1;
-    throwIfProblems('SageMakerModelCanary', [
+    throwIfProblems(canaryLabel(this), [
       ...(Token.isUnresolved(endpointName) || (ENDPOINT_NAME.test(endpointName) && endpointName.length <= 63)
         ? []
         : [`endpointName "${endpointName}" is not a valid endpoint name: use 1-63 letters, digits and hyphens, starting and ending with a letter or digit`]),

@@ -37,6 +37,10 @@ CANARY_STACK_ENV: str = CONTRACT["environment"]["stackName"]
 VERSION_ENV: str = CONTRACT["environment"]["version"]
 LAMBDA_VERSION_ENV: str = CONTRACT["environment"]["lambdaVersion"]
 DELIVERY_ENV: str = CONTRACT["environment"]["delivery"]
+SIGNALS_DISABLED_ENV: str = CONTRACT["environment"]["signalsDisabled"]
+#: Words the output switches read as true / false (Powertools' extended parsing).
+SWITCH_TRUE = frozenset(CONTRACT["switches"]["true"])
+SWITCH_FALSE = frozenset(CONTRACT["switches"]["false"])
 
 DEFAULT_VERSION: str = CONTRACT["dimensions"][VERSION_DIMENSION]["default"]
 MAX_DIMENSION_VALUE_LENGTH: int = CONTRACT["dimensions"][CANARY_DIMENSION]["maxLength"]

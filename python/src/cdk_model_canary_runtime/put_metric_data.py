@@ -33,7 +33,8 @@ class PutMetricDataSink:
     """Sends EMF documents' metrics with ``cloudwatch.put_metric_data``, batched in the background.
 
     :param client: a CloudWatch client (anything with ``put_metric_data(**request)``). Default:
-        ``boto3.client("cloudwatch")``, created here so a missing boto3 or region fails at start-up.
+        boto3's, created here so a missing boto3, region or credentials raises RuntimeError at
+        start-up (``ModelSignals(delivery="put_metric_data")`` warns and records nothing instead).
     :param flush_interval_seconds: how often the background thread sends. Default 10.
     :param max_pending_metrics: metric data of failed sends kept for a retry before the oldest is
         dropped with an error log. Default 20000.
@@ -150,15 +151,36 @@ class PutMetricDataSink:
             self._wake = threading.Event()
 
 
-def _boto3_client() -> Any:
+def cloudwatch_client() -> Tuple[Any, Optional[str]]:
+    """boto3's CloudWatch client, or None and what is missing (boto3, a region, credentials).
+
+    Credentials are resolved here, once, as the first send would: on SageMaker from the model's
+    execution role. Nothing is sent.
+    """
     try:
         import boto3  # noqa: PLC0415 - only this delivery needs it
-    except ImportError as err:
-        raise RuntimeError(
-            "ModelSignals: delivery 'put_metric_data' needs boto3 (SageMaker's framework images ship it;"
-            " elsewhere `pip install boto3`), or pass PutMetricDataSink(client=...)."
-        ) from err
-    return boto3.client("cloudwatch")
+    except ImportError:
+        return None, (
+            "delivery 'put_metric_data' needs boto3 (SageMaker's framework images ship it; elsewhere"
+            " `pip install boto3`)"
+        )
+    # boto3 reads AWS_DEFAULT_REGION and the config file; AWS_REGION is what other SDKs read.
+    session = boto3.session.Session(region_name=os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or None)
+    if not session.region_name:
+        return None, "delivery 'put_metric_data' found no AWS region: set AWS_REGION or AWS_DEFAULT_REGION"
+    if session.get_credentials() is None:
+        return None, (
+            "delivery 'put_metric_data' found no AWS credentials: on SageMaker they come from the model's"
+            " execution role; elsewhere set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
+    return session.client("cloudwatch"), None
+
+
+def _boto3_client() -> Any:
+    client, problem = cloudwatch_client()
+    if client is None:
+        raise RuntimeError(f"PutMetricDataSink: {problem}, or pass PutMetricDataSink(client=...).")
+    return client
 
 
 def _datums(key: _Key, counts: Dict[float, int], first_ts: int) -> List[Dict[str, Any]]:

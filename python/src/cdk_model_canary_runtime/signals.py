@@ -27,7 +27,10 @@ from ._contract import (
     MAX_DIMENSION_VALUE_LENGTH,
     MAX_NAMESPACE_LENGTH,
     SIGNAL_NAMESPACE,
+    SIGNALS_DISABLED_ENV,
     STACK_DIMENSION,
+    SWITCH_FALSE,
+    SWITCH_TRUE,
     VERSION_DIMENSION,
     VERSION_ENV,
     document_layout,
@@ -88,20 +91,27 @@ class ModelSignals:
                            predicted_class=result.label)
             return result.body
 
+    Like Powertools' metrics it never stops the model from loading: without a canary or stack name
+    (a unit test importing the model with no environment) it warns once and records nothing, and
+    so it does when ``put_metric_data`` lacks boto3, a region or credentials.
+    ``MODEL_CANARY_SIGNALS_DISABLED=true`` turns the output off, as do Powertools' switches
+    (``POWERTOOLS_METRICS_DISABLED=true``, or ``POWERTOOLS_DEV=true`` unless
+    ``POWERTOOLS_METRICS_DISABLED=false``). :meth:`record` checks its input either way.
+
     :param canary_name: the construct's ``canaryName`` (``Canary`` dimension). Default: env
-        ``MODEL_CANARY_NAME``, else an error.
+        ``MODEL_CANARY_NAME``, else ``None`` and nothing is recorded (one warning).
     :param stack_name: the canary's stack (``Stack`` dimension). Default: env ``MODEL_CANARY_STACK``,
-        else an error.
+        else ``None`` and nothing is recorded (one warning).
     :param version: the version serving requests (``Version`` dimension). Default: env
         ``MODEL_CANARY_VERSION``, else ``AWS_LAMBDA_FUNCTION_VERSION``, else ``$LATEST`` with a
         :class:`ModelCanaryWarning`. On SageMaker: the production variant name.
     :param namespace: CloudWatch namespace. Default ``ModelCanary``.
     :param delivery: ``"emf"`` (EMF on stdout, for Lambda) or ``"put_metric_data"`` (CloudWatch
-        PutMetricData in the background, for SageMaker containers; needs boto3). Default: env
-        ``MODEL_CANARY_DELIVERY``, else ``"emf"``.
+        PutMetricData in the background, for SageMaker containers; needs boto3, imported only then).
+        Default: env ``MODEL_CANARY_DELIVERY``, else ``"emf"``.
     :param sink: where documents go instead (an object with ``write(documents)``, ``flush()`` and
         ``close()``), e.g. a :class:`PutMetricDataSink` with options of its own.
-    :raises ValueError: for a missing or invalid name, version, namespace or delivery.
+    :raises ValueError: for a blank or too long name, version or namespace given, or an unknown delivery.
     """
 
     def __init__(
@@ -113,14 +123,22 @@ class ModelSignals:
         delivery: Optional[str] = None,
         sink: Any = None,
     ) -> None:
-        self.canary_name: str = _resolve_name("canary_name", canary_name, CANARY_NAME_ENV)
-        self.stack_name: str = _resolve_name("stack_name", stack_name, CANARY_STACK_ENV)
+        self.canary_name: Optional[str] = _resolve_name("canary_name", canary_name, CANARY_NAME_ENV)
+        self.stack_name: Optional[str] = _resolve_name("stack_name", stack_name, CANARY_STACK_ENV)
         self.namespace: str = v.non_blank(
             "namespace", SIGNAL_NAMESPACE if namespace is None else namespace, MAX_NAMESPACE_LENGTH
         )
-        self.version: str = _resolve_version(version)
         self.delivery: str = "custom" if sink is not None else _resolve_delivery(delivery)
-        self._sink = sink if sink is not None else _default_sink(self.delivery)
+        named = self.canary_name is not None and self.stack_name is not None
+        switched_off = _output_switched_off()
+        if not named and not switched_off:
+            _warn_no_names(self.canary_name, self.stack_name)
+        wanted = named and not switched_off
+        self.version: str = _resolve_version(version, wanted)
+        # Nothing is created (no boto3 import, no client, no thread) when nothing will be written.
+        self._sink = (sink if sink is not None else _default_sink(self.delivery)) if wanted else None
+        #: Whether :meth:`record` writes anything (see the class description).
+        self.enabled: bool = self._sink is not None
         self._dimensions = {
             CANARY_DIMENSION: self.canary_name,
             STACK_DIMENSION: self.stack_name,
@@ -182,6 +200,8 @@ class ModelSignals:
         given, a second one with {Canary, Stack, Version, Class} holding Prediction = 1. All units are
         Count. The input is checked in full first, so an invalid request writes nothing.
 
+        With the output off (:attr:`enabled` false) the input is checked all the same and nothing is written.
+
         :raises ValueError: a negative, fractional or non-finite count, or an empty or too long class.
         :raises TypeError: a flag that is not a bool, or a class that is not a string.
         """
@@ -193,15 +213,18 @@ class ModelSignals:
             response_length=response_length,
             predicted_class=predicted_class,
         )
-        self._sink.write(docs)
+        if self._sink is not None:
+            self._sink.write(docs)
 
     def flush(self) -> None:
         """Sends what the delivery holds back (PutMetricData batches); a no-op for EMF on stdout."""
-        self._sink.flush()
+        if self._sink is not None:
+            self._sink.flush()
 
     def close(self) -> None:
         """Flushes and stops the delivery's background work. Also done at interpreter exit."""
-        self._sink.close()
+        if self._sink is not None:
+            self._sink.close()
 
     def _document(self, ts, dimension_names, metrics, values, extra_dimensions) -> EmfDocument:
         dims = dict(self._dimensions, **extra_dimensions)
@@ -227,40 +250,77 @@ class ModelSignals:
         return doc
 
 
-def _resolve_name(option: str, explicit: Optional[str], env_name: str) -> str:
-    """An explicit option wins; else the variable the canary construct sets; else an error naming both."""
+def _resolve_name(option: str, explicit: Optional[str], env_name: str) -> Optional[str]:
+    """An explicit option wins; else the variable the canary construct sets; else None (see _warn_no_names)."""
     if explicit is not None:
         return v.non_blank(option, explicit, MAX_DIMENSION_VALUE_LENGTH)
     value = os.environ.get(env_name)
     if value is not None and v.js_trim(value) != "":
         return v.non_blank(env_name, value, MAX_DIMENSION_VALUE_LENGTH)
-    raise ValueError(
-        f"ModelSignals: no {option}. Set {env_name} (the canary construct sets it on the model it releases;"
-        f" in a container image or a unit test set it yourself) or pass the `{option}` argument."
+    return None
+
+
+# Warnings given in this process, by code: each once, as the TypeScript helper does.
+_warned = set()
+
+
+def _warn_once(code: str, message: str) -> None:
+    if code in _warned:
+        return
+    _warned.add(code)
+    warnings.warn(message, ModelCanaryWarning, stacklevel=4)
+
+
+def _warn_no_names(canary_name: Optional[str], stack_name: Optional[str]) -> None:
+    missing = ([f"{CANARY_NAME_ENV} (or the `canary_name` argument)"] if canary_name is None else []) + (
+        [f"{CANARY_STACK_ENV} (or the `stack_name` argument)"] if stack_name is None else []
+    )
+    _warn_once(
+        "MODEL_CANARY_NO_NAME",
+        f"ModelSignals: no {' and no '.join(missing)}, so no signals are recorded. The canary construct sets both on the"
+        " model it releases; in a SageMaker container set them yourself. In unit tests this is expected:"
+        f" set {SIGNALS_DISABLED_ENV}=true to silence this warning.",
     )
 
 
-_warned_default_version = False
+def _env_flag(name: str) -> Optional[bool]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    value = raw.strip().lower()
+    if value in SWITCH_TRUE:
+        return True
+    if value in SWITCH_FALSE:
+        return False
+    _warn_once(f"MODEL_CANARY_BAD_SWITCH_{name}", f"ModelSignals: {name}={json.dumps(raw)} is not true or false; it is ignored.")
+    return None
 
 
-def _resolve_version(explicit: Optional[str]) -> str:
-    global _warned_default_version
+def _output_switched_off() -> bool:
+    """MODEL_CANARY_SIGNALS_DISABLED, or Powertools' rule: POWERTOOLS_METRICS_DISABLED, else POWERTOOLS_DEV."""
+    if _env_flag(SIGNALS_DISABLED_ENV):
+        return True
+    metrics_disabled = _env_flag("POWERTOOLS_METRICS_DISABLED")
+    if metrics_disabled is not None:
+        return metrics_disabled
+    return bool(_env_flag("POWERTOOLS_DEV"))
+
+
+def _resolve_version(explicit: Optional[str], enabled: bool) -> str:
     if explicit is not None:
         return v.non_blank("version", explicit, MAX_DIMENSION_VALUE_LENGTH)
     for name in (VERSION_ENV, LAMBDA_VERSION_ENV):
         value = os.environ.get(name)
         if value is not None and v.js_trim(value) != "":
             return v.non_blank(name, value, MAX_DIMENSION_VALUE_LENGTH)
-    # A unit test, or a container missing its variable: say so once, since on a SageMaker endpoint
-    # the guards would then see no canary signals.
-    if not _warned_default_version:
-        _warned_default_version = True
-        warnings.warn(
+    # A container missing its variable: say so once, since on a SageMaker endpoint the guards would
+    # then see no canary signals.
+    if enabled:
+        _warn_once(
+            "MODEL_CANARY_DEFAULT_VERSION",
             f"ModelSignals: neither {VERSION_ENV} nor {LAMBDA_VERSION_ENV} is set, so signals are recorded as version"
             f' "{DEFAULT_VERSION}", which no guard selects on. On a SageMaker endpoint set {VERSION_ENV} to the'
             " production variant name (cdk-model-canary names each variant after its model), or pass `version`.",
-            ModelCanaryWarning,
-            stacklevel=4,
         )
     return DEFAULT_VERSION
 
@@ -274,8 +334,13 @@ def _resolve_delivery(explicit: Optional[str]) -> str:
 
 
 def _default_sink(delivery: str) -> Any:
+    """The delivery's sink; None (one warning) when put_metric_data lacks boto3, a region or credentials."""
     if delivery == "put_metric_data":
-        from .put_metric_data import PutMetricDataSink  # boto3 is loaded only on this path
+        from .put_metric_data import PutMetricDataSink, cloudwatch_client  # boto3 is loaded only on this path
 
-        return PutMetricDataSink()
+        client, problem = cloudwatch_client()
+        if client is None:
+            _warn_once("MODEL_CANARY_PUT_METRIC_DATA", f"ModelSignals: {problem}, so no signals are recorded.")
+            return None
+        return PutMetricDataSink(client=client)
     return EmfStdoutSink()

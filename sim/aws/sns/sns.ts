@@ -12,7 +12,10 @@ export interface PublishedMessage {
   readonly by?: string;
 }
 
-/** SNS Publish with the documented validation: the topic must exist, Subject ≤ 100 printable ASCII characters. */
+/**
+ * SNS Publish with the documented validation: the topic must exist; Subject is printable ASCII and
+ * "must be less than 100 characters long" (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
+ */
 export class SnsSim {
   public readonly topics = new Set<string>();
   public readonly published: PublishedMessage[] = [];
@@ -34,7 +37,7 @@ export class SnsSim {
     }
     if (input.Subject !== undefined) {
       const s = input.Subject;
-      if (s.length === 0 || s.length > 100 || !/^[\x20-\x7e]+$/.test(s)) {
+      if (s.length === 0 || s.length >= 100 || !/^[\x20-\x7e]+$/.test(s)) {
         throw awsError('sns', 'InvalidParameterException', 400, 'Invalid parameter: Subject');
       }
     }
