@@ -244,10 +244,23 @@ export function buildAlert(f: AlertFacts): Alert {
   return { subject: fitSubject(subject), message: JSON.stringify(body, null, 2) };
 }
 
+let alertTopic: Promise<typeof import('./alert-topic.js')> | undefined;
+
+/**
+ * The SNS client loads with the first alert (most invocations of check, watch and the fast paths
+ * send none), once: a warm function awaits a settled promise. A failed load is not kept.
+ */
+export function loadAlertTopic(): Promise<typeof import('./alert-topic.js')> {
+  alertTopic ??= import('./alert-topic.js').catch((err: unknown) => {
+    alertTopic = undefined;
+    throw err;
+  });
+  return alertTopic;
+}
+
 export async function publishAlert(topicArn: string, facts: AlertFacts): Promise<Alert> {
   const alert = buildAlert(facts);
-  // The SNS client loads with the first alert: most invocations of check, watch and the fast paths send none.
-  const { publishToTopic } = await import('./alert-topic.js');
+  const { publishToTopic } = await loadAlertTopic();
   await awsCall('Publish', () =>
     publishToTopic({
       TopicArn: topicArn,

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadAlertTopic } from '../../lambda/shared/alerts';
 import * as check from '../../lambda/handlers/check';
 import * as onAlarm from '../../lambda/handlers/on-alarm';
 import * as onCommand from '../../lambda/handlers/on-command';
@@ -48,6 +49,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
 export async function preloadSteps(kind: string): Promise<void> {
   for (const step of STEP_NAMES) await loadStep(step);
   await loadStep('start', kind);
+  await loadAlertTopic();
 }
 
 /** Fails loudly when lambda/handlers/ gained a handler the registry above does not know. */

@@ -100,21 +100,21 @@ describe('onApprovalTimeout HOLD with waitForVerdict', () => {
 describe('a post-promotion watch cut short to fit waitForVerdict', () => {
   const warnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp(WATCH_WARNING));
 
-  test('the default schedule leaves 8 of the 10 minutes: a warning on the canary saying how to choose', () => {
+  test('the default schedule leaves 6 of the 10 minutes: a warning on the canary saying how to choose', () => {
     const { stack } = lambdaCanary({ waitForVerdict: true });
     const found = warnings(stack);
     expect(found).toHaveLength(1);
     expect(found[0].id).toBe('/Prod/Summaries');
-    expect(String(found[0].entry.data)).toMatch(/waitForVerdict: a post-promotion watch of 8 min instead of the default 10, so that the rollout \(42 min when healthy\) fits the 50 min a deploy waits\. Set postPromotionWatch .*Duration\.minutes\(8\)/);
+    expect(String(found[0].entry.data)).toMatch(/waitForVerdict: a post-promotion watch of 6 min instead of the default 10, so that the rollout \(44 min when healthy\) fits the 50 min a deploy waits\. Set postPromotionWatch .*Duration\.minutes\(6\)/);
   });
 
   test('a schedule that leaves no minute: the warning says there is no watch at all', () => {
-    const { stack } = lambdaCanary({ waitForVerdict: true, schedule: RolloutSchedule.fromPercentages([10, 50, 100], Duration.minutes(16)) });
+    const { stack } = lambdaCanary({ waitForVerdict: true, schedule: RolloutSchedule.fromPercentages([10, 50, 100], Duration.seconds(930)) });
     expect(String(warnings(stack)[0]?.entry.data)).toMatch(/no post-promotion watch at all \(the default is 10 min\)/);
   });
 
   test('no warning when the watch is given, when the full watch fits, or without waitForVerdict', () => {
-    expect(warnings(lambdaCanary({ waitForVerdict: true, postPromotionWatch: Duration.minutes(8) }).stack)).toEqual([]);
+    expect(warnings(lambdaCanary({ waitForVerdict: true, postPromotionWatch: Duration.minutes(6) }).stack)).toEqual([]);
     expect(warnings(lambdaCanary({ waitForVerdict: true, schedule: RolloutSchedule.fromPercentages([10, 100], Duration.minutes(5)) }).stack)).toEqual([]);
     expect(warnings(lambdaCanary({}).stack)).toEqual([]);
   });

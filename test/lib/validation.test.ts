@@ -251,7 +251,7 @@ describe('props a user plausibly gets wrong', () => {
     const stack = newStack();
     const fn = modelFunction(stack);
     const canaryName = new CfnParameter(stack, 'CanaryName', { default: 'summarizer' }).valueAsString;
-    expect(() => new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, canaryName })).toThrow(/^LambdaModelCanary: canaryName is a token .*give a name known at synth time/);
+    expect(() => new LambdaModelCanary(stack, 'Canary', { modelFunction: fn, canaryName })).toThrow(/^LambdaModelCanary at CanaryTestStack\/Canary: canaryName is a token .*give a name known at synth time/);
     // Neither the canary nor the stack's shared controller holds a resource.
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Lambda::Function', 1);

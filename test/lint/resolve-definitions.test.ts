@@ -22,7 +22,7 @@ test('every joined definition becomes JSON, references become ARNs of the right 
     const definition = JSON.parse(text);
     expect(definition.States[definition.StartAt]).toBeDefined();
   }
-  const workflow = JSON.parse(machines.map(([, m]) => m.Properties!.DefinitionString as string).find((d) => d.includes('CheckStep'))!);
+  const workflow = JSON.parse(machines.map(([, m]) => m.Properties!.DefinitionString as string).find((d) => d.includes('"Check":'))!);
   const tasks = Object.values(definition(workflow)).filter((s) => s.Type === 'Task');
   expect(tasks.length).toBeGreaterThan(3);
   for (const task of tasks) {
