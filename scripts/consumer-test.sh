@@ -25,9 +25,9 @@ done
 version="$(node -p 'require(process.argv[1]).version' "$repo/package.json")"
 wheel="cdk_model_canary_runtime-$version-py3-none-any.whl"
 grep -qx "package/assets/python/$wheel" <<<"$contents" || failed+=("tarball lacks the Python helper's wheel assets/python/$wheel")
-handlers_in_repo="$(ls "$repo/lambda/handlers" | grep -c '\.ts$')"
-handlers_packed="$(grep -c '^package/assets/handlers/[^/]*/index\.js$' <<<"$contents" || true)"
-[ "$handlers_packed" = "$handlers_in_repo" ] || failed+=("tarball holds $handlers_packed handler bundles, lambda/handlers has $handlers_in_repo")
+entries_in_repo="$(ls "$repo/lambda/entries" | grep -c '\.ts$')"
+entries_packed="$(grep -c '^package/assets/handlers/[^/]*/index\.mjs$' <<<"$contents" || true)"
+[ "$entries_packed" = "$entries_in_repo" ] || failed+=("tarball holds $entries_packed function bundles, lambda/entries has $entries_in_repo")
 # dist/ holds lib/, runtime/ and what they import; never the example, tests, simulator or sources.
 unwanted='example-models\|^package/\(lambda\|bin\|test\|sim\|scripts\)/\|^package/dist/\(test\|sim\|bin\|scripts\)/'
 if grep -q "$unwanted" <<<"$contents"; then
