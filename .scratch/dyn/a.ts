@@ -1,1 +1,0 @@
-export const load = async () => (await import('./b.js')).value;
