@@ -505,7 +505,7 @@ describe('IAM of the SageMaker canary (SummarizerCanary), the first deploy\'s wa
         await expect(w.deploy(V1)).rejects.toThrow(DeployError);
       })),
     });
-  });
+  }, 240_000); // four simulated rollouts: ~5 s alone, minutes on a machine shared by several test runs
 
   afterAll(() => stackRuns.push(...runs));
 
