@@ -98,6 +98,42 @@ describe('README and docs/', () => {
     expect(broken).toEqual([]);
   });
 
+  test("docs/guards.md lists every factory of Guard with each of its props", () => {
+    const sources = fs
+      .readdirSync(path.join(root, 'lib', 'guards'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => fs.readFileSync(path.join(root, 'lib', 'guards', f), 'utf8'))
+      .join('\n');
+    // Each props interface with its own fields and those of the interfaces it extends.
+    const interfaces = new Map<string, { fields: string[]; parents: string[] }>();
+    for (const [, name, parents, body] of sources.matchAll(/export interface (\w+)(?: extends ([\w, ]+))? \{([\s\S]*?)\n\}/g)) {
+      interfaces.set(name, {
+        fields: [...body.matchAll(/^\s*readonly (\w+)\??:/gm)].map((m) => m[1]),
+        parents: parents ? parents.split(',').map((s) => s.trim()) : [],
+      });
+    }
+    const fieldsOf = (name: string): string[] => {
+      const i = interfaces.get(name);
+      return i ? [...i.parents.flatMap(fieldsOf), ...i.fields] : [];
+    };
+    const guardClass = fs.readFileSync(path.join(root, 'lib', 'guards', 'guard.ts'), 'utf8');
+    const factories = [...guardClass.matchAll(/public static (\w+)\((?:\w+\??: (\w+))?/g)].map((m) => ({ name: m[1], props: m[2] }));
+    expect(factories.length).toBeGreaterThanOrEqual(18);
+    const rows = read('docs/guards.md').split('\n').filter((l) => l.startsWith('| `Guard.'));
+    const missing: string[] = [];
+    for (const { name, props } of factories) {
+      const row = rows.find((r) => r.startsWith(`| \`Guard.${name}(`));
+      if (!row) {
+        missing.push(`Guard.${name}: no row`);
+        continue;
+      }
+      const fields = props && props.endsWith('Props') ? fieldsOf(props) : [];
+      if (props && props.endsWith('Props')) expect(fields.length).toBeGreaterThan(0);
+      for (const f of fields) if (!row.includes(`\`${f}\``)) missing.push(`Guard.${name}: ${f}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
   test('the README stays a guide: at most 600 lines, contents at the top, the two commands for a clone', () => {
     const readme = read('README.md');
     expect(readme.split('\n').length).toBeLessThanOrEqual(600);
