@@ -1,4 +1,4 @@
-/** Exit codes a script can rely on (README "Operating a rollout"). */
+/** Exit codes a script can rely on (docs/operating.md). */
 export const EXIT = {
   OK: 0,
   /** Anything unexpected (an AWS error, a network failure). */

@@ -56,7 +56,7 @@ function buildWheel(target = outDir, python = wheelPython()) {
 }
 
 /**
- * The example's SageMaker model archive, as the README's recipe lays it out: code/inference.py,
+ * The example's SageMaker model archive, as docs/model-code.md's recipe lays it out: code/inference.py,
  * code/requirements.txt naming the wheel, and the wheel. Same bytes from the same inputs.
  */
 function buildExampleArchive(wheel, target = path.join(root, 'assets', 'example-models', 'summarizer', 'model.tar.gz'), python = wheelPython()) {

@@ -34,7 +34,7 @@ export interface Args {
 export function parseArgs(argv: readonly string[], io: Io = STDIO): Args {
   const program = new Command('simulate')
     .description('Run one rollout scenario on the simulated AWS (virtual clock, real handlers, synthesized state machine).')
-    .requiredOption('--scenario <file>', 'scenario JSON file (see scenarios/ and README "Try it without AWS")')
+    .requiredOption('--scenario <file>', 'scenario JSON file (see scenarios/ and docs/simulator.md)')
     .option('--seed <n>', 'random seed (traffic, errors, latencies)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('give a whole number, 0 or more');

@@ -86,8 +86,8 @@ print(json.dumps({"answer": m.predict_fn("a b c", m.model_fn(sys.argv[2])), "fro
   expect(out.version).toBe(pkg.version);
 }, 120_000);
 
-test("the README's recipe names this version's wheel", () => {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+test("the model-code guide's recipe names this version's wheel", () => {
+  const readme = fs.readFileSync(path.join(root, 'docs', 'model-code.md'), 'utf8');
   expect(readme).toContain(`requirements.txt           /opt/ml/model/code/${WHEEL}`);
   expect(readme).toContain(`node_modules/cdk-model-canary/assets/python/${WHEEL}`);
 });
