@@ -2,6 +2,7 @@ import { readAlarms } from '../shared/alarms';
 import { publishAlert } from '../shared/alerts';
 import { shortIdentity } from '../shared/operator';
 import { GuardsNotReadyError, TargetStateError } from '../shared/errors';
+import { readGuardVersions } from '../shared/judge/guard-versions';
 import { alertFacts, externalStop, log, nowSeconds } from '../shared/rollout';
 import { relate } from '../shared/traffic-target';
 import { targetFor } from '../targets';
@@ -41,6 +42,8 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
 
   // SageMaker: add the canary variant at weight 0 and wait for InService (EndpointBusy is retried).
   await target.prepare(release);
+  // Before any traffic: a guard that cannot learn what to compare fails the release here.
+  const guardVersions = await readGuardVersions(plan.judge, release, target);
 
   const { alarms, missing } = await readAlarms(plan.guardAlarmNames, plan.readCompositeAlarms ?? true);
   if (missing.length > 0) {
@@ -64,17 +67,18 @@ export async function handler(state: RolloutState): Promise<RolloutProgress> {
 
   // An alarm already in ALARM before the canary had any traffic cannot be about the canary.
   const ignoredAlarms = alarms.filter((a) => a.state === 'ALARM' && !scoped.has(a.name)).map((a) => a.name);
-  const progress = { ...base, ignoredAlarms };
+  const progress = { ...base, ignoredAlarms, ...(guardVersions ? { guardVersions } : {}) };
   await publishAlert(
     plan.topicArn,
     alertFacts({ ...state, progress }, target, 'STARTED', {
       reason: [
         release.retriedBy ? `retried by ${shortIdentity(release.retriedBy.by)} (cdk-model-canary retry)` : '',
         ignoredAlarms.length > 0 ? `already in ALARM before the canary got traffic, ignored until they change: ${ignoredAlarms.join(', ')}` : '',
+        ...Object.entries(guardVersions ?? {}).filter(([, v]) => v.canary === v.stable).map(([name, v]) => `${name} not judged: both versions name ${v.canary}`),
       ].filter(Boolean).join('; ') || undefined,
       operator: release.retriedBy && { command: 'retry', ...release.retriedBy },
     }),
   );
-  log('rollout started', { release, ignoredAlarms });
+  log('rollout started', { release, ignoredAlarms, guardVersions });
   return progress;
 }

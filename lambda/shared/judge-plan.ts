@@ -106,6 +106,12 @@ export type JudgedGuardPlan = (RateGuardPlan | ScaleGuardPlan | ClassesGuardPlan
    */
   readonly versions?: { readonly canary: string; readonly stable: string };
   /**
+   * The environment variable each model version names its value of VERSION_PLACEHOLDER in (a
+   * Bedrock guardrail's version): the start step reads it from both versions into the progress's
+   * `guardVersions`. Instead of `versions`.
+   */
+  readonly versionVariable?: string;
+  /**
    * This guard's share of the rollout's alpha relative to the other judged guards' (Σ weights =
    * alpha). Absent (plans from before it): 1.
    */

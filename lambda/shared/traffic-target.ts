@@ -103,6 +103,11 @@ export interface TrafficTarget {
    * absent, the routing serves as soon as it exists (a Lambda alias).
    */
   checkServing?(createdByThisDeploy: boolean): Promise<boolean>;
+  /**
+   * Optional: the environment variables `version` was published with (a Lambda version's). Guards
+   * that take a value per version from there (a Bedrock guardrail's version) need it.
+   */
+  versionEnvironment?(version: string): Promise<Record<string, string>>;
 }
 
 export type TargetFactory = (config: TargetConfig) => TrafficTarget;

@@ -144,6 +144,11 @@ export interface RolloutProgress {
   readonly weightChangedAt?: number[];
   /** Scale guards' thresholds fixed from stable's data, by guard (the judge keeps them once they judge). */
   readonly references?: Record<string, { readonly ref: number; readonly value: number; readonly from: number }[]>;
+  /**
+   * Per judged guard with a `versionVariable`: the values both versions name (read by the start
+   * step). A guard whose two values are equal compares nothing in this rollout and is left out.
+   */
+  readonly guardVersions?: Record<string, { readonly canary: string; readonly stable: string }>;
   /** How a rollout that stopped without a regression ended: it could not gather the evidence within maxHold. */
   readonly outcome?: 'insufficient_evidence';
   /** Epoch seconds the current gate started waiting for its approval. */

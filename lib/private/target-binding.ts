@@ -41,6 +41,13 @@ export interface TargetBinding {
   grantInvokeCanary(grantee: iam.IGrantable): void;
 
   /**
+   * Optional: where each version keeps its own environment variables, for guards that read a
+   * value per version from there (`guardrailVersionVariable`); the prepare grant covers reading it.
+   * Absent: the kind's versions carry no environment the workflow can read.
+   */
+  readonly versionEnvironment?: string;
+
+  /**
    * Optional: guards only this kind of target has (SageMaker: ModelErrorRate), added beside the
    * error-rate ceiling. Absent: the shared guards are all.
    */

@@ -145,6 +145,15 @@ describe('Guard.bedrockGuardrailBlockRateVsStable', () => {
   test('the same guardrail version on both sides cannot be compared', () => {
     expectGuardProblem(() => Guard.bedrockGuardrailBlockRateVsStable({ guardrailArn: 'arn:g', canaryVersion: 'DRAFT', stableVersion: 'DRAFT' }), 'bedrockGuardrailBlockRateVsStable', 'both DRAFT', 'two different guardrail versions');
   });
+  test('the versions come from literal props or from a variable, never both', () => {
+    expectGuardProblem(
+      () => Guard.bedrockGuardrailBlockRateVsStable({ guardrailArn: 'arn:g', canaryVersion: '2', stableVersion: '1', guardrailVersionVariable: 'GUARDRAIL_VERSION' }),
+      'bedrockGuardrailBlockRateVsStable',
+      'either guardrailVersionVariable or canaryVersion and stableVersion',
+    );
+    expectGuardProblem(() => Guard.bedrockGuardrailBlockRateVsStable({ guardrailArn: 'arn:g', guardrailVersionVariable: 'guardrail version' }), 'bedrockGuardrailBlockRateVsStable', 'is not an environment variable name');
+    expect(() => Guard.bedrockGuardrailBlockRateVsStable({ guardrailArn: 'arn:g', guardrailVersionVariable: 'GUARDRAIL_VERSION' })).not.toThrow();
+  });
 });
 
 describe('user-defined judged guards', () => {

@@ -405,3 +405,23 @@ describe('SageMakerModelCanary with the AI-model guards', () => {
     expect(dims).toEqual({ Canary: 'summarizer', Stack: STACK_NAME, Guard: 'TokensPerRequestVsStable', Version: modelName });
   });
 });
+
+describe('Guard.bedrockGuardrailBlockRateVsStable with guardrailVersionVariable', () => {
+  test('the plan names the variable, not literal versions: the start step reads both versions\' values', () => {
+    const s = synthCanary({ guards: [Guard.bedrockGuardrailBlockRateVsStable({ guardrailArn: GUARDRAIL_ARN, guardrailVersionVariable: 'GUARDRAIL_VERSION' })] });
+    const guard = definitionOf(s.json).States.Plan.Result.judge.guards.find((g: { name: string }) => g.name === 'BedrockGuardrailBlockRateVsStable');
+    expect(guard.versionVariable).toBe('GUARDRAIL_VERSION');
+    expect(guard.versions).toBeUndefined();
+    expect(guard.description).toContain('GUARDRAIL_VERSION');
+  });
+
+  test('on a SageMaker canary (no environment per version the workflow reads) it is a synth error saying what to give instead', () => {
+    const stack = newStack();
+    const model = new sagemaker.CfnModel(stack, 'Model', {
+      executionRoleArn: 'arn:aws:iam::123456789012:role/sm',
+      primaryContainer: { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1' },
+    });
+    const guards = [Guard.bedrockGuardrailBlockRateVsStable({ guardrailArn: GUARDRAIL_ARN, guardrailVersionVariable: 'GUARDRAIL_VERSION' })];
+    expect(() => new SageMakerModelCanary(stack, 'Summarizer', { model, instanceType: 'ml.m5.large', guards })).toThrow(/guardrailVersionVariable needs a target whose versions keep their own environment.*give canaryVersion and stableVersion/);
+  });
+});

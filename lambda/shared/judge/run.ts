@@ -7,6 +7,7 @@ import type { JudgeObservation } from '../rollout';
 import { log } from '../rollout';
 import type { TrafficTarget } from '../traffic-target';
 import type { Release, RolloutPlan, RolloutProgress } from '../types';
+import { planWithGuardVersions } from './guard-versions';
 import { publishEvidence } from './publish';
 import { readGuards, referencesToKeep } from './read';
 import { type GuardVerdict, judgeGuards } from './verdict';
@@ -25,7 +26,8 @@ export async function lookAt(plan: RolloutPlan, release: Release, progress: Roll
   if (!judge || judge.guards.length === 0) return undefined;
   const versions = { canary: release.canaryVersion, stable: release.stableVersion };
   const weightChanges = (progress.weightChangedAt ?? []).map((at) => ({ from: at, to: at + target.weightChangeSeconds }));
-  const readings = await readGuards(judge, versions, progress.startedAt, now, { weightChanges, references: progress.references });
+  // Guards whose versions come from each version's environment read those; the alpha stays split over every guard of the plan.
+  const readings = await readGuards(planWithGuardVersions(judge, progress), versions, progress.startedAt, now, { weightChanges, references: progress.references });
   const verdicts = judgeGuards(judge, readings, { gate });
   const worst = verdicts.filter((v) => v.worse).sort((a, b) => b.log10Evidence - a.log10Evidence)[0];
   const blind = verdicts.filter((v) => v.blind !== undefined).map((v) => ({ name: v.name, why: v.blind! }));

@@ -51,6 +51,14 @@ export class LambdaAliasTarget implements TrafficTarget {
     );
   }
 
+  /** A published version's environment variables (immutable: the version keeps those it was published with). */
+  public async versionEnvironment(version: string): Promise<Record<string, string>> {
+    const c = await awsCall('GetFunctionConfiguration', () =>
+      lambda.send(new GetFunctionConfigurationCommand({ FunctionName: this.config.functionName, Qualifier: version })),
+    );
+    return c.Environment?.Variables ?? {};
+  }
+
   /**
    * Lambda routes an alias between two versions only when both have the same execution role and
    * the same dead-letter queue setting

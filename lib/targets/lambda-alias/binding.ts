@@ -9,6 +9,8 @@ export class LambdaAliasBinding implements TargetBinding {
   public readonly targetConfig: LambdaAliasTargetConfig;
   /** Every action this binding grants authorizes against the function ARN alone: no wildcard. */
   public readonly wildcardGrants = [];
+  /** A published version keeps the environment it was published with (GetFunctionConfiguration, as prepare reads). */
+  public readonly versionEnvironment = "the function version's environment variables";
 
   constructor(
     private readonly fn: lambda.IFunction,

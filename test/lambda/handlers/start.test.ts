@@ -1,5 +1,5 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { GetAliasCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambda/handlers/start';
@@ -38,6 +38,45 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 describe('start handler', () => {
+  describe('a guard that reads each version\'s guardrail version from its environment', () => {
+    const guardrail = {
+      name: 'BedrockGuardrailBlockRateVsStable',
+      test: 'rate',
+      description: 'guardrail',
+      events: { namespace: 'AWS/Bedrock/Guardrails', metricName: 'InvocationsIntervened', dimensions: {} },
+      trials: { namespace: 'AWS/Bedrock/Guardrails', metricName: 'Invocations', dimensions: {} },
+      maxRatio: 1.5,
+      versionVariable: 'GUARDRAIL_VERSION',
+    } as const;
+    const withGuard = { plan: plan({ judge: { alpha: 0.01, canaryName: 'sentiment', stackName: 'Stack', guards: [guardrail] } }), release: RELEASE };
+    const environments = (stable: Record<string, string>, canary: Record<string, string>) => {
+      lambda.on(GetFunctionConfigurationCommand, { Qualifier: '5' }).resolves({ Environment: { Variables: stable } });
+      lambda.on(GetFunctionConfigurationCommand, { Qualifier: '6' }).resolves({ Environment: { Variables: canary } });
+    };
+
+    test('both values go into the progress, before any traffic', async () => {
+      environments({ GUARDRAIL_VERSION: '2' }, { GUARDRAIL_VERSION: '3' });
+      const out = await handler(withGuard);
+      expect(out.guardVersions).toEqual({ BedrockGuardrailBlockRateVsStable: { stable: '2', canary: '3' } });
+      expect(publishedAlerts(sns)[0].body.reason).toBeUndefined();
+    });
+
+    test('the same guardrail version on both: the STARTED alert says the guard judges nothing this time', async () => {
+      environments({ GUARDRAIL_VERSION: '3' }, { GUARDRAIL_VERSION: '3' });
+      await handler(withGuard);
+      expect(publishedAlerts(sns)[0].body.reason).toContain('BedrockGuardrailBlockRateVsStable not judged: both versions name 3');
+    });
+
+    test('the canary version does not set it: the release fails before any traffic or alert, naming what to set', async () => {
+      environments({ GUARDRAIL_VERSION: '2' }, {});
+      const err = await errorOf(() => handler(withGuard));
+      expect(err).toBeInstanceOf(TargetStateError);
+      expect(err.message).toContain('version 6 sets none: set GUARDRAIL_VERSION');
+      expect(sns).not.toHaveReceivedCommand(PublishCommand);
+      expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+    });
+  });
+
   test('an idle target with ready guards: progress before the first step and a STARTED alert', async () => {
     const out = await handler(input);
     expect(out).toEqual({
