@@ -190,7 +190,12 @@ export class CanaryRollout extends Construct implements CanaryHost {
     this.channel = addOperatorChannel(this);
     this.grantShared(o);
     addOperatorOutputs(this, this.channel, this.dashboardUrl);
-    acknowledgeCanaryFindings(this);
+    acknowledgeCanaryFindings(this, {
+      steps: this.shared.steps,
+      release: this.shared.release,
+      wildcardGrants: this.binding.wildcardGrants,
+      executions: this.shared.executionArns(this.stateMachineName),
+    });
   }
 
   /**

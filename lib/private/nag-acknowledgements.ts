@@ -2,7 +2,6 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
-import type { CanaryHost } from './canary-host';
 import type * as cr from 'aws-cdk-lib/custom-resources';
 
 /**
@@ -54,15 +53,23 @@ export function acknowledgeSharedFindings(controller: SharedFunctions): void {
   acknowledge(workflowRole, wildcard(controller, `${steps.functionArn}:*`), 'Granted by aws-cdk-lib LambdaInvoke: lambda:InvokeFunction on the stack\'s one steps function and its qualified ARNs (":*"), one function only.');
 }
 
+/** What a canary's own findings name: the shared functions, its target's wildcard grants, its workflow's executions. */
+export interface CanaryFindings {
+  readonly steps: lambda.IFunction;
+  readonly release: lambda.IFunction;
+  readonly wildcardGrants: readonly { readonly resource: string; readonly reason: string }[];
+  /** The ARN pattern of the canary's workflow's executions. */
+  readonly executions: string;
+}
+
 /** A canary's own wildcard grants on the shared roles: its executions, its target's, its topic key. */
-export function acknowledgeCanaryFindings(canary: CanaryHost): void {
-  const { steps, release } = canary.shared;
+export function acknowledgeCanaryFindings(canary: IConstruct, findings: CanaryFindings): void {
+  const { steps, release, executions } = findings;
   for (const role of [steps.role!, release.role!]) {
-    for (const grant of canary.binding.wildcardGrants) {
+    for (const grant of findings.wildcardGrants) {
       if (grantsResource(role, grant.resource)) acknowledge(role, wildcard(canary, grant.resource), grant.reason);
     }
   }
-  const executions = canary.shared.executionArns(canary.stateMachineName);
   acknowledge(release.role!, wildcard(canary, executions), 'states:StopExecution (and DescribeExecution with waitForVerdict) on executions of one canary\'s own workflow: execution names are generated per rollout, so they can only be named with a wildcard after "<state machine name>:".');
   if (grantsResource(steps.role!, executions)) {
     acknowledge(steps.role!, wildcard(canary, executions), 'states:DescribeExecution on executions of one canary\'s own workflow: the fast path reads the running rollout\'s release (its previous version) to send traffic back in the post-promotion watch; execution names are generated per rollout.');
