@@ -4,7 +4,9 @@
  */
 import type { FaultSpec } from './fault-spec';
 import { LAMBDA_VERSIONS, regressionOnsetMinute, type ScenarioFile, ScenarioError, type ScenarioTarget, type SimVersions, toSimScenario } from './scenario';
-import { synthesizeExampleStack } from '../aws/cloudformation/template';
+import { type SynthesizedStack, synthesizeExampleStack } from '../aws/cloudformation/template';
+import { LAMBDA_ALIAS_KIND } from '../../lambda/targets/lambda-alias/contract';
+import { SAGEMAKER_ENDPOINT_KIND } from '../../lambda/targets/sagemaker-endpoint/contract';
 import { type RunResult, SimWorld, type SimWorldOptions } from '../world/world';
 
 export const STRATEGIES = ['model-canary'] as const;
@@ -22,6 +24,17 @@ export interface RunOptions {
   readonly faults?: readonly FaultSpec[];
   /** Called once a virtual minute while the rollout runs. */
   readonly onProgress?: (p: Progress) => void;
+  /** Called after each of the scenario's operator actions, with what the CLI printed. */
+  readonly onOperatorAction?: (a: OperatorActionResult) => void;
+  /** A user's synthesized app to run instead of the example app (sim/world/cloud-assembly.ts). */
+  readonly app?: AppCanary;
+}
+
+/** The canary of a user's app to simulate: its stack's template, its name and target kind. */
+export interface AppCanary {
+  readonly stack: SynthesizedStack;
+  readonly canaryName: string;
+  readonly kind: string;
 }
 
 export interface Progress {
@@ -90,6 +103,8 @@ export interface Timeline {
 }
 
 interface TargetProfile extends SimVersions {
+  /** The target kind (lambda/targets/<kind>/contract.ts) a scenario's target means. */
+  readonly kind: string;
   /** The example app's canary to simulate. */
   readonly canaryName: string;
   /** Minutes from the first deploy to the canary's (stable-only traffic; a SageMaker endpoint is Creating for 5). */
@@ -98,8 +113,9 @@ interface TargetProfile extends SimVersions {
 
 /** The example app's canaries (bin/example-stack.ts). */
 const PROFILES: Record<ScenarioTarget, TargetProfile> = {
-  lambda: { ...LAMBDA_VERSIONS, canaryName: 'SentimentCanary', warmUpMinutes: 3 },
+  lambda: { ...LAMBDA_VERSIONS, kind: LAMBDA_ALIAS_KIND, canaryName: 'SentimentCanary', warmUpMinutes: 3 },
   sagemaker: {
+    kind: SAGEMAKER_ENDPOINT_KIND,
     canaryName: 'SummarizerCanary',
     stable: 'summarizer-v1',
     canary: 'summarizer-v2',
@@ -114,9 +130,23 @@ const PROFILES: Record<ScenarioTarget, TargetProfile> = {
 const TAIL_MINUTES = 5;
 const MINUTE = 60_000;
 
+/**
+ * The scenario's target and its profile: the file's `target` on the example app; on a user's app,
+ * the kind of the canary named (a scenario describes the model's behaviour, whatever serves it).
+ */
+function profileOf(file: ScenarioFile, app?: AppCanary): { target: ScenarioTarget; profile: TargetProfile } {
+  if (!app) return { target: file.target, profile: PROFILES[file.target] };
+  const target = (Object.keys(PROFILES) as ScenarioTarget[]).find((t) => PROFILES[t].kind === app.kind);
+  if (!target) {
+    const known = Object.values(PROFILES).map((p) => p.kind).join(', ');
+    throw new ScenarioError(`canary ${app.canaryName} routes a ${app.kind} target: scenarios drive ${known} canaries only`);
+  }
+  return { target, profile: { ...PROFILES[target], canaryName: app.canaryName } };
+}
+
 /** SimWorld's options for a scenario file: the target's canary, the behaviour, the publication delay. */
-export function worldOptions(file: ScenarioFile, seed: number): SimWorldOptions {
-  const profile = PROFILES[file.target];
+export function worldOptions(file: ScenarioFile, seed: number, app?: AppCanary): SimWorldOptions {
+  const { profile } = profileOf(file, app);
   return {
     seed,
     canaryName: profile.canaryName,
@@ -130,17 +160,17 @@ export async function runScenario(file: ScenarioFile, options: RunOptions = {}):
   if (!(STRATEGIES as readonly string[]).includes(strategy)) {
     throw new ScenarioError(`Unknown strategy "${strategy}" (valid: ${STRATEGIES.join(', ')})`);
   }
-  const profile = PROFILES[file.target];
+  const { target, profile } = profileOf(file, options.app);
   const seed = options.seed ?? 1;
-  const world = SimWorld.fromStack(synthesizeExampleStack(), worldOptions(file, seed));
+  const world = SimWorld.fromStack(options.app?.stack ?? synthesizeExampleStack(), worldOptions(file, seed, options.app));
   try {
-    return await drive(world, file, seed, strategy, options, profile);
+    return await drive(world, file, seed, strategy, options, profile, target);
   } finally {
     world.dispose();
   }
 }
 
-async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy: Strategy, options: RunOptions, profile: TargetProfile) {
+async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy: Strategy, options: RunOptions, profile: TargetProfile, target: ScenarioTarget) {
   const realStart = performance.now();
   const STABLE_VERSION = profile.stable;
   const CANARY_VERSION = profile.canary;
@@ -148,10 +178,10 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
   await world.deploy(STABLE_VERSION);
   const deployAt = world.startMs + WARM_UP_MINUTES * MINUTE;
   // A routing that takes time to serve (a SageMaker endpoint is Creating first) must serve by the canary's deploy.
-  const target = world.target;
-  if (target.serving) {
-    await world.runUntil(() => target.serving!(), { maxMinutes: WARM_UP_MINUTES });
-    if (!target.serving()) throw new Error(`The ${world.targetKind} target does not serve ${WARM_UP_MINUTES} minutes after its creation`);
+  const routing = world.target;
+  if (routing.serving) {
+    await world.runUntil(() => routing.serving!(), { maxMinutes: WARM_UP_MINUTES });
+    if (!routing.serving()) throw new Error(`The ${world.targetKind} target does not serve ${WARM_UP_MINUTES} minutes after its creation`);
   }
   if (world.now() > deployAt) throw new Error(`The first deploy took longer than the ${WARM_UP_MINUTES}-minute warm-up`);
   await world.advance((deployAt - world.now()) / 1000);
@@ -183,7 +213,9 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     while (actions.length > 0 && world.now() >= deployAt + actions[0].atMinute * MINUTE) {
       const action = actions.shift()!;
       const at = seconds(world.now());
-      operatorActions.push({ atSeconds: at, command: action.command, ...(await runOperatorAction(world, execution.stateMachineArn, action)) });
+      const done = { atSeconds: at, command: action.command, ...(await runOperatorAction(world, execution.stateMachineArn, action)) };
+      operatorActions.push(done);
+      options.onOperatorAction?.(done);
     }
     await world.advance(1);
     if (world.now() - lastProgress >= MINUTE) {
@@ -241,7 +273,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
   const reverted = outcome === 'rolled_back' && promote !== undefined && rollback !== undefined && rollback.at > promote.at;
   const summary: Summary = {
     scenario: file.name,
-    target: file.target,
+    target,
     strategy,
     seed,
     outcome,
