@@ -7,20 +7,36 @@ import type { OperatorCommandName } from '../lambda/shared/operator';
 import { CliError, EXIT, explain } from './errors';
 import type { Io } from './io';
 import { callerIdentity, retry, sendCommand } from './operate';
-import { renderHistory, renderList, renderStatus } from './render';
+import { renderHistory, renderList, renderSent, renderStatus } from './render';
 import { clients, findCanary, listCanaries, listRollouts } from './rollouts';
 import { canaryStatus } from './status';
 import { watch } from './watch';
 
-interface Globals {
+export interface Globals {
   readonly region?: string;
   readonly profile?: string;
   readonly stack?: string;
   readonly json?: boolean;
 }
 
+/** What a command added to the program gets (cli/simulate.ts): the program, the output, the global options, the action wrapper. */
+export interface CommandContext {
+  readonly program: Command;
+  readonly io: Io;
+  globals(): Globals;
+  /** Runs a command's action: its exit code (default 0), its errors explained as the other commands' are. */
+  action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void>;
+}
+
+/** Adds a command to the program (the bin adds `simulate`, which loads the simulator: sim/ calls run() itself). */
+export type AddCommand = (ctx: CommandContext) => void;
+
 /** Runs one command line; resolves to the exit code. */
-export async function run(argv: readonly string[], io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) }): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) },
+  commands: readonly AddCommand[] = [],
+): Promise<number> {
   let code: number = EXIT.OK;
   const program = new Command('cdk-model-canary')
     .description('See and steer the rollouts of cdk-model-canary canaries')
@@ -66,7 +82,7 @@ export async function run(argv: readonly string[], io: Io = { out: (t) => proces
     (extra ? extra(cmd) : cmd).action(action(async (name: string, opts: { force?: boolean; reason?: string }) => {
       const c = clients();
       const result = await sendCommand(c, await findCanary(c, name, globals().stack), command, opts);
-      print(result, `${command} sent for ${result.canary} (${result.execution}) by ${result.by}: ${result.effect}`);
+      print(result, renderSent(command, result));
     }));
   };
   operator('promote', 'skip the remaining steps: the canary serves everything (refused while a guard fires)', (cmd) => cmd.option('--force', 'promote although a guard fires'));
@@ -83,6 +99,7 @@ export async function run(argv: readonly string[], io: Io = { out: (t) => proces
     const arn = await callerIdentity();
     print({ arn }, arn);
   }));
+  for (const add of commands) add({ program, io, globals, action });
 
   try {
     await program.parseAsync(['node', 'cdk-model-canary', ...argv]);

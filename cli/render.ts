@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { CanaryDescriptor } from '../lambda/shared/operator';
+import type { CommandResult } from './operate';
 import type { RolloutRecord } from './rollouts';
 import type { CanaryStatus } from './status';
 
@@ -17,6 +18,11 @@ function outcome(o: string): string {
   if (o === 'promoted') return pc.green(o);
   if (o === 'in progress') return pc.cyan(o);
   return pc.red(o);
+}
+
+/** An operator command sent: what it does next. */
+export function renderSent(command: string, r: CommandResult): string {
+  return `${command} sent for ${r.canary} (${r.execution}) by ${r.by}: ${r.effect}`;
 }
 
 export function renderStatus(s: CanaryStatus): string {

@@ -44,6 +44,21 @@ function handlerBuildOptions(name, outdir) {
   };
 }
 
+/**
+ * What the CLI's bundle leaves out. The simulator reaches aws-cdk-lib and the example app only
+ * when it synthesizes the example app itself (sim/aws/cloudformation/template.ts), which `simulate`
+ * never does: it reads the user's synthesized app. The chart is chart.mjs (see bundleHandlers).
+ */
+const cliLeavesOut = {
+  name: 'cli-leaves-out',
+  setup(build) {
+    build.onResolve({ filter: /^(aws-cdk-lib|constructs)(\/.*)?$|\/bin\/example-stack$|^\.\.\/\.\.\/\.\.\/lib$/ }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /^\.\/chart\.js$/ }, (args) =>
+      args.importer === path.join(root, 'sim', 'scenarios', 'report.ts') ? { path: './chart.mjs', external: true } : undefined,
+    );
+  },
+};
+
 /** The functions to bundle: one a file in lambda/entries/. */
 function entryNames() {
   return fs.readdirSync(entriesDir).filter((f) => f.endsWith('.ts')).map((f) => path.basename(f, '.ts'));
@@ -66,15 +81,33 @@ async function bundleHandlers(options = {}) {
   fs.rmSync(old, { recursive: true, force: true });
 
   // The operator CLI (the package's bin): one file, its libraries inside, so installing the
-  // construct library adds no runtime dependency.
+  // construct library adds no runtime dependency. It carries the simulator for `simulate`; the
+  // simulator's chart (vega: ES modules with top-level await, which a CommonJS bundle cannot hold)
+  // is an ES module of its own beside it, loaded with import() when a chart is asked for.
   if (!options.outDir) {
+    const cliDir = path.join(root, 'assets', 'cli');
     await esbuild.build({
       entryPoints: { index: path.join(root, 'cli', 'bin.ts') },
-      outdir: path.join(root, 'assets', 'cli'),
+      outdir: cliDir,
       bundle: true,
       platform: 'node',
       target: 'node20',
       format: 'cjs',
+      mainFields: ['module', 'main'],
+      plugins: [cliLeavesOut],
+      minify: true,
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+    await esbuild.build({
+      entryPoints: { chart: path.join(root, 'sim', 'scenarios', 'chart.ts') },
+      outdir: cliDir,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      outExtension: { '.js': '.mjs' },
+      banner: { js: "import { createRequire as __cdkModelCanaryRequire } from 'node:module'; const require = __cdkModelCanaryRequire(import.meta.url);" },
       mainFields: ['module', 'main'],
       minify: true,
       legalComments: 'none',

@@ -7,7 +7,7 @@ import './quiet-sdk';
 import * as path from 'node:path';
 import { loadScenario } from '../sim/scenarios/scenario';
 import { runScenario } from '../sim/scenarios/scenario-run';
-import { progressLine, summaryLines, writeOutputs } from './simulate';
+import { progressLine, summaryLines, writeOutputs } from '../sim/scenarios/report';
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, 'out', 'demo');

@@ -4,12 +4,10 @@
  * With --json the last line of output is one JSON object (the summary).
  */
 import './quiet-sdk';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadScenario } from '../sim/scenarios/scenario';
-import { renderChart } from './chart';
-import { type FaultSpec, parseFaults, type Progress, runScenario, shortAlarm, type Summary, type Timeline } from '../sim/scenarios/scenario-run';
+import { clock, progressLine, summaryLines, writeOutputs } from '../sim/scenarios/report';
+import { type FaultSpec, parseFaults, runScenario, shortAlarm, type Summary } from '../sim/scenarios/scenario-run';
 import { ALL_STRATEGIES, type AnyStrategy, runsAsStrategy, runStrategy, type StrategyRun } from '../sim/bench/strategies';
 
 export interface Io {
@@ -58,45 +56,6 @@ export function parseArgs(argv: readonly string[], io: Io = STDIO): Args {
   program.parse([...argv], { from: 'user' });
   const o = program.opts<{ scenario: string; seed: number; strategy: AnyStrategy; json: boolean; faults: FaultSpec[]; out?: string }>();
   return { scenario: o.scenario, seed: o.seed, strategy: o.strategy, json: o.json, faults: o.faults, out: o.out };
-}
-
-function clock(seconds: number): string {
-  const sign = seconds < 0 ? '-' : '+';
-  const s = Math.abs(Math.round(seconds));
-  return `${sign}${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
-}
-
-export function progressLine(p: Progress): string {
-  const firing = p.alarms.filter((a) => a.state === 'ALARM').map((a) => shortAlarm(a.name));
-  const ok = p.alarms.filter((a) => a.state === 'OK').length;
-  const insufficient = p.alarms.filter((a) => a.state === 'INSUFFICIENT_DATA').length;
-  return (
-    `[${clock(p.atSeconds)}] ${p.state.padEnd(16)} canary ${String(p.canaryPercent).padStart(5)}%  ` +
-    `alarms: ${firing.length > 0 ? `ALARM ${firing.join(', ')}; ` : ''}${ok} OK, ${insufficient} no data`
-  );
-}
-
-export function summaryLines(s: Summary): string[] {
-  const at = (x: number | null) => (x === null ? '-' : `${clock(x)} (${x} s)`);
-  return [
-    `scenario ${s.scenario}: ${s.outcome.toUpperCase()}${s.error ? ` (${s.error})` : ''}`,
-    ...(s.cause ? [`  cause: ${s.cause}`] : []),
-    `  regression onset ${at(s.regressionOnsetSeconds)}${s.regression.length ? ` [${s.regression.join(', ')}]` : ''}, rollback ${at(s.rollbackAtSeconds)}, promoted ${at(s.promotedAtSeconds)}`,
-    `  canary: ${s.canaryRequests} requests, ${s.canaryFailedRequests} failed, max weight ${s.maxCanaryWeight}%`,
-    `  alarms fired: ${s.alarmsFired.map((a) => `${a.alarm} at ${clock(a.atSeconds)}`).join(', ') || 'none'}`,
-    `  decided by: ${s.decidedBy ?? 'nothing (no rollback)'}`,
-    `  alerts: ${s.alerts.map((a) => a.event ?? '?').join(' → ') || 'none'}${s.faultsInjected ? `; ${s.faultsInjected} faults injected` : ''}`,
-    `  ${Math.round(s.rolloutSeconds / 60)} virtual minutes in ${(s.realMs / 1000).toFixed(1)} s`,
-  ];
-}
-
-/** Writes timeline.json and chart.svg; returns the chart's path. */
-export async function writeOutputs(dir: string, timeline: Timeline, prefix = ''): Promise<{ timeline: string; chart: string }> {
-  mkdirSync(dir, { recursive: true });
-  const files = { timeline: path.join(dir, `${prefix}timeline.json`), chart: path.join(dir, `${prefix}chart.svg`) };
-  writeFileSync(files.timeline, `${JSON.stringify(timeline, null, 2)}\n`);
-  writeFileSync(files.chart, await renderChart(timeline));
-  return files;
 }
 
 export function anchorSummaryLines(r: StrategyRun): string[] {

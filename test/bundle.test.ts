@@ -102,11 +102,13 @@ describe('the npm package', () => {
     // The Python helper's wheel, when this machine could build it (CI requires it: python-wheel.test.ts).
     const wheel = `assets/python/cdk_model_canary_runtime-${pkg.version}-py3-none-any.whl`;
     const outside = files.filter(
-      (f) => !/^(dist\/|assets\/handlers\/|node_modules\/)/.test(f) && !['LICENSE', 'README.md', 'package.json', '.jsii', 'assets/cli/index.js', wheel].includes(f),
+      (f) => !/^(dist\/|assets\/handlers\/|node_modules\/)/.test(f) && !['LICENSE', 'README.md', 'package.json', '.jsii', 'assets/cli/index.js', 'assets/cli/chart.mjs', wheel].includes(f),
     );
     expect(files.includes(wheel)).toBe(fs.existsSync(path.join(root, wheel)));
-    // The CLI (package.json `bin`): one bundled file.
+    // The CLI (package.json `bin`): one bundled file, with the simulator for `simulate`; its chart
+    // (vega, ES modules) is an ES module beside it.
     expect(files).toContain('assets/cli/index.js');
+    expect(files).toContain('assets/cli/chart.mjs');
     expect(pkg.bin).toEqual({ 'cdk-model-canary': 'assets/cli/index.js' });
     expect(files).toContain('.jsii');
     expect(bundled.every((d) => files.some((f) => f.startsWith(d)))).toBe(true);

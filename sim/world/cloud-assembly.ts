@@ -28,6 +28,10 @@ export interface LoadedCanary {
 /** Bad input from the command line (no assembly, an unknown canary): the message says what to change. */
 export class AssemblyError extends Error {
   public readonly name = 'AssemblyError';
+  /** The app is there, the canary asked for is not (or is not the only one). */
+  constructor(message: string, public readonly notFound = false) {
+    super(message);
+  }
 }
 
 interface Artifact {
@@ -80,13 +84,14 @@ export function loadCanary(dir: string, canaryName: string | undefined, stackNam
   const matching = stackName === undefined ? named : named.filter((c) => c.stackName === stackName);
   if (matching.length === 0) {
     const what = [canaryName === undefined ? 'canary' : `canary ${canaryName}`, stackName === undefined ? '' : `in stack ${stackName}`].filter((x) => x).join(' ');
-    throw new AssemblyError(`no ${what} in ${dir}: give --canary${stackName === undefined ? '' : ' and --stack'} from these: ${list(found)}`);
+    throw new AssemblyError(`no ${what} in ${dir}: give --canary${stackName === undefined ? '' : ' and --stack'} from these: ${list(found)}`, true);
   }
   if (matching.length > 1) {
     throw new AssemblyError(
       canaryName === undefined
         ? `${dir} has ${matching.length} canaries: give --canary <name> (found: ${list(matching)})`
         : `${matching.length} stacks have a canary named ${canaryName}: give --stack <stack> (found: ${list(matching)})`,
+      true,
     );
   }
   const chosen = matching[0];

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Summary } from '../../sim/scenarios/scenario-run';
-import { PANEL_TITLES } from '../../scripts/chart';
+import { PANEL_TITLES } from '../../sim/scenarios/chart';
 import { parseArgs, run } from '../../scripts/simulate';
 
 // Whole 90-minute scenarios run in the hooks: a loaded CI machine needs more than jest's 60 s.

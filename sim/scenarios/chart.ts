@@ -4,8 +4,8 @@
  * blocks per minute, stable vs canary, with the scenario's changes, the rollout's steps, alarms and
  * the rollback or promotion marked on every panel.
  */
-import type { EventKind, Timeline } from '../sim/scenarios/scenario-run';
-import type { TimelineMinute, VersionMinute } from '../sim/scenarios/timeline-minutes';
+import type { EventKind, Timeline } from './scenario-run';
+import type { TimelineMinute, VersionMinute } from './timeline-minutes';
 
 export const PANEL_TITLES = [
   'Traffic share per version (% of requests)',

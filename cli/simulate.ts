@@ -1,0 +1,40 @@
+/**
+ * `cdk-model-canary simulate`: a dry run of a canary of the user's synthesized app on the simulated
+ * AWS (sim/): the app's own guards, schedule, gates and watch, the library's handlers, a virtual
+ * clock, no AWS account. The simulator loads only when the command runs (cli/simulate-run.ts).
+ */
+import { InvalidArgumentError } from 'commander';
+import type { AddCommand } from './main';
+import { PRESET_NAMES } from '../sim/scenarios/presets';
+
+export interface SimulateFlags {
+  readonly app: string;
+  readonly canary?: string;
+  readonly scenario: string;
+  readonly seed: number;
+  readonly chart?: string;
+}
+
+function seed(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('give a whole number, 0 or more');
+  return n;
+}
+
+export const simulateCommand: AddCommand = ({ program, io, globals, action }) => {
+  program
+    .command('simulate')
+    .description('dry-run a rollout of a canary of your synthesized app on a simulated AWS (your guards, schedule, gates and watch; virtual clock; no AWS account)')
+    .option('--app <dir>', 'the synthesized app: the folder `cdk synth` writes', 'cdk.out')
+    .option('--canary <name>', 'the canary to simulate (its canaryName; needed when the app has more than one)')
+    .option('--scenario <file|preset>', `how the stable and canary versions behave: a scenario JSON file, or a preset (${PRESET_NAMES.join(', ')})`, 'healthy')
+    .option('--seed <n>', 'random seed (traffic, errors, latencies): the same seed, the same run', seed, 1)
+    .option('--chart <file>', 'also write the run\'s chart (SVG) to this file')
+    .action(
+      action(async (flags: SimulateFlags) => {
+        const { simulate } = await import('./simulate-run.js');
+        const g = globals();
+        return simulate({ ...flags, stack: g.stack, json: g.json === true }, io);
+      }),
+    );
+};
