@@ -73,9 +73,12 @@ export class Deployer {
       action = outcome.action;
     }
     await this.d.clock.advance((this.d.options.cfnDependentsDelaySeconds ?? 10) * 1000);
-    for (const [, resource] of resourcesOfType(this.d.template, 'AWS::CloudWatch::Alarm')) {
+    for (const [logicalId, resource] of resourcesOfType(this.d.template, 'AWS::CloudWatch::Alarm')) {
       if (this.d.resources.belongsToOtherCanary(resource)) continue;
-      this.d.cloudwatch.putMetricAlarm(this.d.resources.resolver.resolve<AlarmDefinition>(resource.Properties ?? {}));
+      const props = this.d.resources.resolver.resolve<AlarmDefinition>(resource.Properties ?? {});
+      // Without an AlarmName, CloudFormation generates one (a user's alarm often has none):
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html#cfn-cloudwatch-alarm-alarmname
+      this.d.cloudwatch.putMetricAlarm({ ...props, AlarmName: props.AlarmName ?? this.d.resources.physicalName(logicalId) });
     }
     for (const [logicalId, resource] of resourcesOfType(this.d.template, 'AWS::CloudWatch::CompositeAlarm')) {
       if (this.d.resources.belongsToOtherCanary(resource)) continue;

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { run } from '../../cli/main';
 import { simulateCommand } from '../../cli/simulate';
 import type { SimulateResult } from '../../cli/simulate-run';
-import { LambdaModelCanary, RolloutSchedule } from '../../lib';
+import { Guard, LambdaModelCanary, RolloutSchedule } from '../../lib';
 
 // Two whole rollouts run in the hooks: a loaded CI machine needs more than jest's 60 s.
 jest.setTimeout(240_000);
@@ -22,12 +23,16 @@ const ROOT = path.join(__dirname, '..', '..');
 let dir: string;
 let app: string;
 
-/** The user's app: its own schedule (10, 50, 100 % with 8-minute bakes; the example's is 5, 25, 50, 100 %) and a second canary. */
+/**
+ * The user's app: its own schedule (10, 50, 100 % with 8-minute bakes; the example's is 5, 25, 50,
+ * 100 %), a guard of its own (an alarm without a name, as CDK's Alarm makes it) and a second canary.
+ */
 function synthesizeUserApp(outdir: string): void {
   const cdkApp = new App({ outdir });
   const stack = new Stack(cdkApp, 'DryRunStack');
   const fn = (id: string) => new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
-  new LambdaModelCanary(stack, 'Ranker', { modelFunction: fn('RankerModel'), schedule: RolloutSchedule.fromPercentages([10, 50, 100], Duration.minutes(8)) });
+  const ranker = new LambdaModelCanary(stack, 'Ranker', { modelFunction: fn('RankerModel'), schedule: RolloutSchedule.fromPercentages([10, 50, 100], Duration.minutes(8)) });
+  ranker.addGuard(Guard.fromAlarm(new cloudwatch.Alarm(stack, 'RankerErrors', { metric: ranker.alias.metricErrors(), threshold: 500, evaluationPeriods: 2 })));
   new LambdaModelCanary(stack, 'Tagger', { modelFunction: fn('TaggerModel') });
   cdkApp.synth();
 }
@@ -115,6 +120,8 @@ describe('the bundled CLI: simulate with a scenario file, the timeline, an opera
     expect(status).toMatch(/traffic: {2}stable v1 90%, canary v2 10%/);
     expect(status).toMatch(/step: {5}1 of 3 at 10%/);
     expect(lines.slice(at + 1).some((l) => /│ DryRunStack-Ranker-ErrorRate /.test(l))).toBe(true);
+    // The app's own alarm, named as CloudFormation names an alarm without an AlarmName.
+    expect(lines.slice(at + 1).some((l) => /│ DryRunStack-RankerErrors[0-9A-F]{8} +│ OK /.test(l))).toBe(true);
   });
 
   it('writes the chart to the file --chart names', () => {
