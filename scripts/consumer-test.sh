@@ -2,7 +2,8 @@
 # Consumer test: what a user gets from `npm install cdk-model-canary`.
 # Packs the library, installs the tarball into a scratch CDK app outside the repo (its own
 # package.json, aws-cdk-lib/constructs from the npm registry), compiles and synthesizes the app in
-# test-consumer/, and asserts on its template and on the runtime helper under require and import.
+# test-consumer/, and asserts on its template and on the runtime helper under require and import,
+# then dry-runs the app's canary with the CLI's simulate.
 # KEEP_CONSUMER_DIR=1 keeps the scratch folder for a look after a failure.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -98,6 +99,24 @@ code=$?
 set -e
 if [ "$code" -eq 0 ] || ! grep -q "^cdk-model-canary: " "$work/cli-list.txt"; then
   failed+=("cdk-model-canary list without credentials should fail with a one-line error (exit $code): $(head -3 "$work/cli-list.txt" | tr '\n' ' ')")
+fi
+
+if [ -f cdk.out/manifest.json ]; then
+  say "dry-running the app's canary on the simulator the CLI carries (npx cdk-model-canary simulate, preset healthy)"
+  set +e
+  env -u AWS_REGION -u AWS_PROFILE AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= \
+    timeout 300 npx --no-install cdk-model-canary simulate --app cdk.out --canary Canary --scenario healthy --json >"$work/simulate.json" 2>"$work/simulate.err"
+  code=$?
+  set -e
+  # The summary (one JSON object on stdout): the user's canary promoted through its four steps.
+  if ! node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const events = r.alerts.map((a) => a.event).join(",");
+    const ok = r.outcome === "promoted" && r.stack === "ConsumerStack" && r.canary === "Canary" && r.maxCanaryWeight === 100 && events === "STARTED,STEP,STEP,STEP,STEP,PROMOTED";
+    if (!ok) { console.error(`simulate: ${r.outcome} ${r.stack}/${r.canary} ${events}`); process.exit(1); }
+  ' "$work/simulate.json" || [ "$code" -ne 0 ]; then
+    failed+=("cdk-model-canary simulate on the scratch app (exit $code): $(head -c 400 "$work/simulate.err" "$work/simulate.json" | tr '\n' ' ')")
+  fi
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then
