@@ -277,7 +277,8 @@ export class SimWorld {
     }
     const settle = Math.min(deadline - this.now(), (opts.settleSeconds ?? 10) * 1000);
     if (settle > 0) await this.clock.advance(settle);
-    await execution.done.then(() => undefined, () => undefined);
+    // Still running at the deadline: its end would never come (nothing advances the clock now).
+    if (execution.status !== 'RUNNING') await execution.done.then(() => undefined, () => undefined);
     return this.result(execution, performance.now() - realStart);
   }
 
