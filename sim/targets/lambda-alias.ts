@@ -9,7 +9,7 @@ import { LAMBDA_ALIAS } from '../../lambda/targets/lambda-alias/contract';
 import { resourcesOfType } from '../aws/cloudformation/template';
 import type { AliasState } from '../aws/lambda/lambda';
 import { LambdaInvocationMetrics } from '../aws/lambda/lambda-metrics';
-import type { ModelTarget, ShareChange, SimTarget, SimTargetContext, SimTargetKind } from './contract';
+import type { ModelTarget, ShareChange, SimTarget, SimTargetContext, SimTargetKind, StackView } from './contract';
 
 class LambdaAliasRouting implements SimTarget {
   private readonly invocations: LambdaInvocationMetrics;
@@ -65,7 +65,7 @@ class LambdaAliasRouting implements SimTarget {
     for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::Lambda::Version')) {
       const fn = stack.functionFor(resource.Properties?.FunctionName);
       if (fn.name !== this.functionName) continue;
-      this.ctx.lambda.publishVersion(fn.name, version);
+      this.ctx.lambda.publishVersion(fn.name, version, { environment: environmentOf(stack, fn.name) });
       stack.versionsByLogicalId.set(logicalId, version);
     }
   }
@@ -93,3 +93,29 @@ export const LAMBDA_ALIAS_SIM: SimTargetKind = {
   },
   bind: (ctx) => new LambdaAliasRouting(ctx),
 };
+
+/** The model function's environment variables as the template gives them (values the simulator cannot resolve are left out). */
+function environmentOf(stack: StackView, functionName: string): Record<string, string> | undefined {
+  for (const [logicalId, resource] of resourcesOfType(stack.template, 'AWS::Lambda::Function')) {
+    const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+    if (!variables) continue;
+    let ours = false;
+    try {
+      ours = stack.functionFor({ Ref: logicalId }).name === functionName;
+    } catch {
+      ours = false;
+    }
+    if (!ours) continue;
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(variables)) {
+      try {
+        const resolved = stack.resolver.resolve(value);
+        if (typeof resolved === 'string') out[name] = resolved;
+      } catch {
+        // An attribute the simulator does not model: the version simply lacks it.
+      }
+    }
+    return out;
+  }
+  return undefined;
+}

@@ -63,11 +63,14 @@ export interface PublishedVersion {
   /** Execution role ARN (default: the function's `<name>-role`). */
   readonly role: string;
   readonly deadLetterTargetArn?: string;
+  readonly environment?: Record<string, string>;
 }
 
 export interface VersionConfig {
   readonly role?: string;
   readonly deadLetterTargetArn?: string;
+  /** The function's environment variables when the version was published (a version keeps them). */
+  readonly environment?: Record<string, string>;
 }
 
 const ALIAS_NAME = /^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/;
@@ -130,6 +133,7 @@ export class LambdaSim {
         publishedAt: this.now(),
         role: config.role ?? `arn:aws:iam::${ACCOUNT}:role/${fn.name}-role`,
         ...(config.deadLetterTargetArn ? { deadLetterTargetArn: config.deadLetterTargetArn } : {}),
+        ...(config.environment ? { environment: config.environment } : {}),
       });
     }
   }
@@ -187,6 +191,9 @@ export class LambdaSim {
       Version: fn.versions.has(qualifier) ? qualifier : '$LATEST',
       Role: shown?.role ?? `arn:aws:iam::${ACCOUNT}:role/${fn.name}-role`,
       ...(shown?.deadLetterTargetArn ? { DeadLetterConfig: { TargetArn: shown.deadLetterTargetArn } } : {}),
+      // A published version's configuration, environment included, is immutable
+      // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html).
+      ...(shown?.environment ? { Environment: { Variables: { ...shown.environment } } } : {}),
     };
   }
 
