@@ -1,3 +1,4 @@
+import * as appconfig from '@aws-sdk/client-appconfig';
 import * as cw from '@aws-sdk/client-cloudwatch';
 import * as lambda from '@aws-sdk/client-lambda';
 import * as sagemaker from '@aws-sdk/client-sagemaker';
@@ -7,7 +8,7 @@ import * as sns from '@aws-sdk/client-sns';
 import * as ssm from '@aws-sdk/client-ssm';
 import * as sts from '@aws-sdk/client-sts';
 
-export type ServiceName = 'lambda' | 'cloudwatch' | 'sns' | 'sfn' | 'sagemaker' | 'sagemaker-runtime' | 'ssm' | 'sts';
+export type ServiceName = 'appconfig' | 'lambda' | 'cloudwatch' | 'sns' | 'sfn' | 'sagemaker' | 'sagemaker-runtime' | 'ssm' | 'sts';
 
 type ServiceExceptionClass = new (opts: {
   name: string;
@@ -17,6 +18,7 @@ type ServiceExceptionClass = new (opts: {
 }) => Error;
 
 const MODULES: Record<ServiceName, { base: ServiceExceptionClass; exports: Record<string, unknown> }> = {
+  appconfig: { base: appconfig.AppConfigServiceException as unknown as ServiceExceptionClass, exports: appconfig },
   lambda: { base: lambda.LambdaServiceException as unknown as ServiceExceptionClass, exports: lambda },
   cloudwatch: { base: cw.CloudWatchServiceException as unknown as ServiceExceptionClass, exports: cw },
   sns: { base: sns.SNSServiceException as unknown as ServiceExceptionClass, exports: sns },
@@ -66,6 +68,7 @@ export function faultError(service: ServiceName, operation: string, kind: FaultK
       return timeoutError(operation);
     case 'throttle': {
       const spec = {
+        appconfig: ['ThrottlingException', 400, 'Rate exceeded'],
         lambda: ['TooManyRequestsException', 429, 'Rate exceeded'],
         cloudwatch: ['Throttling', 400, 'Rate exceeded'],
         sns: ['ThrottledException', 400, 'Rate exceeded'],
@@ -80,6 +83,7 @@ export function faultError(service: ServiceName, operation: string, kind: FaultK
     }
     case '5xx': {
       const spec = {
+        appconfig: ['InternalServerException', 500],
         lambda: ['ServiceException', 500],
         cloudwatch: ['InternalServiceFault', 500],
         sns: ['InternalErrorException', 500],
@@ -94,6 +98,7 @@ export function faultError(service: ServiceName, operation: string, kind: FaultK
     }
     case 'accessDenied': {
       const spec = {
+        appconfig: 'AccessDeniedException',
         lambda: 'AccessDeniedException',
         cloudwatch: 'AccessDenied',
         sns: 'AuthorizationErrorException',

@@ -32,6 +32,7 @@ export interface Authorization {
 
 /** The IAM service prefix of an SDK client. */
 const PREFIX: Record<ServiceName, string> = {
+  appconfig: 'appconfig',
   lambda: 'lambda',
   cloudwatch: 'cloudwatch',
   sns: 'sns',
