@@ -21,6 +21,8 @@ export interface ReleaseProperties {
   readonly Version: string;
   /** 'true': take over a routing that exists without an owner record (see lambda/shared/ownership.ts). */
   readonly AdoptExisting?: string;
+  /** What the version is, for a target that keeps its versions itself (a config canary's JSON config). */
+  readonly VersionContent?: string;
 }
 
 export interface CustomResourceEvent {
@@ -80,7 +82,7 @@ async function release(event: CustomResourceEvent): Promise<CustomResourceResult
   if (claim.action === 'refuse') {
     throw new RoutingOwnedElsewhereError(`canary ${props.CanaryName} cannot manage ${target.description}: ${claim.reason}`);
   }
-  const { created, split } = await target.ensureServing(props.Version);
+  const { created, split } = await target.ensureServing(props.Version, props.VersionContent);
   if (claim.action === 'claim') {
     try {
       await target.writeOwner(claim.record);
@@ -141,6 +143,10 @@ async function deploy(event: CustomResourceEvent, target: TrafficTarget, split: 
     return result(target, current.stable, 'rollout stopped: the deploy went back to the stable version');
   }
   const release: Release = { stableVersion: current.stable, canaryVersion: props.Version };
+  if (target.stage) {
+    if (props.VersionContent === undefined) throw new Error(`${target.description} keeps its versions itself, but the release resource gave no VersionContent for ${props.Version}`);
+    await target.stage(release, props.VersionContent, await target.read());
+  }
   const name = executionName(props.Version, nowSeconds(), event.RequestId);
   const started = await awsCall('StartExecution', () =>
     sfn.send(

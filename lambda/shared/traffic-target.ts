@@ -85,8 +85,17 @@ export interface TrafficTarget {
   rollback(release: Release, expected: TrafficSplit): Promise<void>;
   /** Sends one request to the canary alone, before it gets any traffic. */
   invokeCanary(release: Release, payload: string): Promise<InvokeResult>;
-  /** Creates the routing (first deploy) with one version serving everything, if it is missing. */
-  ensureServing(version: string): Promise<{ created: boolean; split: TrafficSplit }>;
+  /**
+   * Creates the routing (first deploy) with one version serving everything, if it is missing.
+   * `content`: what the version is, for a kind that keeps its versions itself (a config canary's JSON).
+   */
+  ensureServing(version: string, content?: string): Promise<{ created: boolean; split: TrafficSplit }>;
+  /**
+   * Optional: a kind that keeps its versions itself (a config canary) records the new version's
+   * content before its rollout starts (the routing names it at weight 0). Absent: the version
+   * exists elsewhere (a published Lambda version, a SageMaker model).
+   */
+  stage?(release: Release, content: string, expected: TrafficSplit): Promise<void>;
   /** Removes the routing the library created (stack deletion). */
   remove(): Promise<void>;
   /**

@@ -25,6 +25,8 @@ export interface MetricSpec {
 /** Where a target kind's metrics are, per version. */
 export interface TargetMetricTable {
   readonly namespace: string;
+  /** The namespace of one target, when it is configured (the model-signals namespace a router writes to); absent: `namespace`. */
+  namespaceOf?(config: TargetConfig): string;
   /** Metric name of each signal. */
   readonly names: Readonly<Record<TargetSignal, string>>;
   /** Statistics CloudWatch keeps for each metric name ('percentile' allows pNN); absent: any. */
@@ -62,5 +64,10 @@ export interface TargetKindContract {
 
 /** One version's metric of a signal. */
 export function targetMetricSpec(contract: TargetKindContract, config: TargetConfig, version: string, signal: TargetSignal): MetricSpec {
-  return { namespace: contract.metrics.namespace, metricName: contract.metrics.names[signal], dimensions: contract.metrics.dimensions(config, version) };
+  return { namespace: metricNamespace(contract, config), metricName: contract.metrics.names[signal], dimensions: contract.metrics.dimensions(config, version) };
+}
+
+/** Where one target's metrics are. */
+export function metricNamespace(contract: TargetKindContract, config: TargetConfig): string {
+  return contract.metrics.namespaceOf?.(config) ?? contract.metrics.namespace;
 }

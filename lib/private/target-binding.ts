@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import type { TargetConfig, TargetKindContract, TargetSignal } from '../../lambda/targets/contract';
+import { metricNamespace, type TargetConfig, type TargetKindContract, type TargetSignal } from '../../lambda/targets/contract';
 import type { GuardAlarms } from './guard-alarms';
 
 /** A signal the guards watch, per version. */
@@ -81,7 +81,7 @@ export function namedTargetMetric(binding: TargetBinding, version: string, metri
     if (!ok) throw new Error(`${table.namespace} ${metricName} has no statistic "${statistic}": CloudWatch gets data for ${valid.join(', ')} only`);
   }
   return new cloudwatch.Metric({
-    namespace: table.namespace,
+    namespace: metricNamespace(binding.contract, binding.targetConfig),
     metricName,
     dimensionsMap: table.dimensions(binding.targetConfig, version),
     statistic,
