@@ -143,6 +143,8 @@ describe('ModelSignals.record', () => {
       schemaValid: true,
       responseLength: 1,
       predictedClass: 'x',
+      error: false,
+      latencyMs: 1,
     });
     const names = documents().flatMap((d) => directive(d).Metrics.map((x) => x.Name));
     expect(names.sort()).toEqual(Object.values(SIGNALS).sort());
