@@ -224,14 +224,17 @@ function agentReader(agentUrl: string, application: string, environment: string,
   };
 }
 
+const APPCONFIGDATA_MODULE: string = '@aws-sdk/client-appconfigdata';
+
 function sdkReader(application: string, environment: string, profile: string, setWait: (ms: number) => void): Reader {
   type Sdk = typeof import('@aws-sdk/client-appconfigdata');
   let client: InstanceType<Sdk['AppConfigDataClient']> | undefined;
   let sdk: Sdk | undefined;
   let token: string | undefined;
   return async () => {
-    // Loaded here only, so the agent path (and a process without the SDK) never needs it.
-    sdk ??= await import('@aws-sdk/client-appconfigdata');
+    // Loaded here only, so the agent path (and a process without the SDK) never needs it; a name in a
+    // variable, so bundlers (esbuild) leave it out of a Lambda bundle: Lambda's Node.js runtimes ship it.
+    sdk ??= (await import(APPCONFIGDATA_MODULE)) as Sdk;
     client ??= new sdk.AppConfigDataClient({});
     const opts = { abortSignal: AbortSignal.timeout(READ_TIMEOUT_MS) };
     try {
