@@ -152,7 +152,7 @@ def test_run_and_request_record_requests_errors_and_latency_for_the_version(caps
     assert router.run(canary_user, lambda c: (time.sleep(0.02), c.version)[1]) == "cfg-2"
     with pytest.raises(KeyError):
         with router.request("u-fail") as choice:
-            router.record(choice, input_tokens=10, output_tokens=5)
+            router.record(choice, input_tokens=10, output_tokens=5, error=False)  # the block's outcome wins
             raise KeyError("model down")
     ok, failed = docs_from(capsys)
     assert (ok["Canary"], ok["Stack"], ok["Version"]) == ("c", "s", "cfg-2")

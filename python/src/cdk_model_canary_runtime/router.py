@@ -154,7 +154,8 @@ class ModelRouter:
         finally:
             latency_ms = (time.perf_counter() - start) * 1000
             recorded = self._pending.pop(id(choice))
-            self._signals_for(choice.version).record(**recorded, error=error, latency_ms=latency_ms)
+            # The request's own outcome and latency win over any given to record() inside the block.
+            self._signals_for(choice.version).record(**dict(recorded, error=error, latency_ms=latency_ms))
 
     def run(self, user_id: Optional[str], fn: Callable[[Choice], T]) -> T:
         """Calls ``fn(choice)`` inside :meth:`request`: its outcome and latency are recorded, its exception re-raised."""
