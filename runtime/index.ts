@@ -118,6 +118,10 @@ export interface ModelRequestSignals {
    * value becomes a CloudWatch custom metric of its own, billed as such: use a closed set of labels.
    */
   readonly predictedClass?: string;
+  /** Whether the request failed: Errors = 1 when true, 0 when false. `ModelRouter.run` gives it. */
+  readonly error?: boolean;
+  /** How long the request took, in milliseconds (a non-negative number). `ModelRouter.run` measures it. */
+  readonly latencyMs?: number;
 }
 
 /**
@@ -177,11 +181,21 @@ export class ModelSignals {
   }
 
   /**
+   * Checks signals as {@link record} does, without writing anything: the router checks what is
+   * recorded inside a `run` at once, and writes it when the request ends.
+   * @throws the errors of {@link record}
+   */
+  public static check(request: ModelRequestSignals): ValidRequest {
+    return validate(request);
+  }
+
+  /**
    * Emits the signals of one request: one EMF document with dimensions {Canary, Stack, Version} holding
    * Requests = 1 and every signal given (InputTokens, OutputTokens, TotalTokens = the sum of the
-   * token counts given, GuardrailIntervened 0/1, SchemaInvalid 0/1, ResponseLength), and, when
+   * token counts given, GuardrailIntervened 0/1, SchemaInvalid 0/1, ResponseLength, Errors 0/1,
+   * Latency), and, when
    * `predictedClass` is given, a second document with dimensions {Canary, Stack, Version, Class} holding
-   * Prediction = 1. All units are Count. The request is validated in full before anything is
+   * Prediction = 1. All units are Count but Latency's (Milliseconds). The request is validated in full before anything is
    * written, so an invalid request writes nothing; with the output off ({@link enabled} false) it
    * is validated all the same and nothing is written.
    *
@@ -189,7 +203,7 @@ export class ModelSignals {
    *   flag, or an empty or too long class name.
    */
   public record(request: ModelRequestSignals = {}): void {
-    const r = validate(request);
+    const r = ModelSignals.check(request);
     const m = this.metrics;
     if (!m) return;
     m.addMetric(SIGNALS.requests, MetricUnit.Count, 1);
@@ -203,6 +217,8 @@ export class ModelSignals {
     }
     if (r.schemaValid !== undefined) m.addMetric(SIGNALS.schemaInvalid, MetricUnit.Count, r.schemaValid ? 0 : 1);
     if (r.responseLength !== undefined) m.addMetric(SIGNALS.responseLength, MetricUnit.Count, r.responseLength);
+    if (r.error !== undefined) m.addMetric(SIGNALS.errors, MetricUnit.Count, r.error ? 1 : 0);
+    if (r.latencyMs !== undefined) m.addMetric(SIGNALS.latency, MetricUnit.Milliseconds, r.latencyMs);
     m.publishStoredMetrics();
 
     if (r.predictedClass !== undefined) {
@@ -214,13 +230,16 @@ export class ModelSignals {
   }
 }
 
-interface ValidRequest {
+/** The signals as {@link ModelSignals.record} writes them (a text response as its length, a class trimmed). */
+export interface ValidRequest {
   inputTokens?: number;
   outputTokens?: number;
   guardrailIntervened?: boolean;
   schemaValid?: boolean;
   responseLength?: number;
   predictedClass?: string;
+  error?: boolean;
+  latencyMs?: number;
 }
 
 function validate(request: ModelRequestSignals): ValidRequest {
@@ -235,6 +254,8 @@ function validate(request: ModelRequestSignals): ValidRequest {
     schemaValid: flag('schemaValid', request.schemaValid),
     responseLength: typeof responseLength === 'string' ? codePoints(responseLength) : count('responseLength', responseLength),
     predictedClass: className(request.predictedClass),
+    error: flag('error', request.error),
+    latencyMs: milliseconds('latencyMs', request.latencyMs),
   };
 }
 
@@ -242,6 +263,14 @@ function count(field: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new RangeError(`ModelSignals.record: ${field} must be a non-negative integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function milliseconds(field: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`ModelSignals.record: ${field} must be a non-negative number of milliseconds, got ${describe(value)}`);
   }
   return value;
 }
@@ -376,3 +405,8 @@ function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
   return typeof value;
 }
+
+// Last, after ModelSignals is defined: router.ts imports it from this module, a cycle that is safe
+// because router.ts uses ModelSignals only inside functions, never while loading.
+export * from './routing';
+export * from './router';

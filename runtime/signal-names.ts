@@ -31,6 +31,10 @@ export const SIGNALS = {
   schemaInvalid: 'SchemaInvalid',
   /** Response length in characters. */
   responseLength: 'ResponseLength',
+  /** 1 when the request failed, else 0 (the router's run() gives it). */
+  errors: 'Errors',
+  /** Request latency in milliseconds (the router's run() measures it). */
+  latency: 'Latency',
   /** 1 per request, with the Class dimension. */
   prediction: 'Prediction',
 } as const;

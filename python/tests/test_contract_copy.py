@@ -35,3 +35,16 @@ def test_the_contract_is_within_the_emf_limits():
         assert set(doc["dimensions"]) <= set(c["dimensions"])
         assert all(c["metrics"][k]["document"] in c["documents"] for k in doc["metrics"])
     assert sorted(k for d in c["documents"].values() for k in d["metrics"]) == sorted(c["metrics"])
+
+
+REPO_ROUTING_FIXTURES = Path(__file__).resolve().parents[2] / "runtime" / "routing-fixtures.json"
+
+
+def test_the_packaged_routing_fixtures_are_the_repositorys():
+    packaged = Path(rt.__file__).with_name("routing_fixtures.json")
+    if not REPO_ROUTING_FIXTURES.exists():
+        pytest.skip("not in the cdk-model-canary repository")
+    assert packaged.read_bytes() == REPO_ROUTING_FIXTURES.read_bytes(), (
+        "python/src/cdk_model_canary_runtime/routing_fixtures.json differs from runtime/routing-fixtures.json:"
+        " copy runtime/routing-fixtures.json over it"
+    )

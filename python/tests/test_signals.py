@@ -62,10 +62,25 @@ class TestRecord:
 
     def test_metric_names_are_the_contracts(self, capsys):
         make().record(input_tokens=1, output_tokens=1, guardrail_intervened=False, schema_valid=True,
-                      response_length=1, predicted_class="x")
+                      response_length=1, predicted_class="x", error=False, latency_ms=1)
         names = [m["Name"] for d in docs_from(capsys) for m in directive(d)["Metrics"]]
         assert sorted(names) == sorted(rt.SIGNALS.values())
         assert rt.SIGNALS == {k: m["name"] for k, m in rt.CONTRACT["metrics"].items()}
+
+    def test_outcome_and_latency(self, capsys):
+        make().record(error=True, latency_ms=12.5)
+        make().record(error=False, latency_ms=0)
+        failed, ok = docs_from(capsys)
+        assert directive(failed)["Metrics"] == [{"Name": "Requests", "Unit": "Count"}, {"Name": "Errors", "Unit": "Count"},
+                                                {"Name": "Latency", "Unit": "Milliseconds"}]
+        assert values(failed) == {"Requests": 1, "Errors": 1, "Latency": 12.5}
+        assert values(ok) == {"Requests": 1, "Errors": 0, "Latency": 0}
+
+    @pytest.mark.parametrize("kwargs", [{"error": 1}, {"latency_ms": -1}, {"latency_ms": float("nan")}, {"latency_ms": True}, {"latency_ms": "5"}])
+    def test_bad_outcome_or_latency_writes_nothing(self, capsys, kwargs):
+        with pytest.raises((TypeError, ValueError), match=f"{next(iter(kwargs))} must"):
+            make().record(**kwargs)
+        assert capsys.readouterr().out == ""
 
     def test_false_flags_are_zero(self, capsys):
         make().record(guardrail_intervened=False, schema_valid=True)

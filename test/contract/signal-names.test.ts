@@ -55,7 +55,7 @@ describe('runtime/signal-names.ts agrees with runtime/emf-contract.json', () => 
     });
     try {
       new runtime.ModelSignals({ canaryName: 'c', stackName: 's', version: '1' }).record({
-        inputTokens: 1, outputTokens: 1, guardrailIntervened: true, schemaValid: true, responseLength: 1, predictedClass: 'a',
+        inputTokens: 1, outputTokens: 1, guardrailIntervened: true, schemaValid: true, responseLength: 1, predictedClass: 'a', error: true, latencyMs: 1,
       });
     } finally {
       spy.mockRestore();

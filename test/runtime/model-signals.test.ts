@@ -143,6 +143,8 @@ describe('ModelSignals.record', () => {
       schemaValid: true,
       responseLength: 1,
       predictedClass: 'x',
+      error: false,
+      latencyMs: 1,
     });
     const names = documents().flatMap((d) => directive(d).Metrics.map((x) => x.Name));
     expect(names.sort()).toEqual(Object.values(SIGNALS).sort());
@@ -502,7 +504,9 @@ describe('runtime entry point', () => {
     expect(loaded.some((f) => f.includes(path.join('@aws-lambda-powertools', 'metrics')))).toBe(true);
     expect(loaded.filter(fromCdk)).toEqual([]);
     const ownFiles = loaded.filter((f) => !f.startsWith('node_modules'));
-    expect(ownFiles.sort()).toEqual([path.join('runtime', 'index.ts'), path.join('runtime', 'signal-names.ts')]);
+    expect(ownFiles.sort()).toEqual(['index.ts', 'router.ts', 'routing.ts', 'signal-names.ts'].map((f) => path.join('runtime', f)));
+    // The router loads the AppConfigData client only when its source is 'sdk'.
+    expect(loaded.filter((f) => f.includes('client-appconfigdata'))).toEqual([]);
   });
 
   test('the same check does see aws-cdk-lib when the construct library is loaded', () => {
@@ -540,7 +544,7 @@ describe('runtime entry point', () => {
       const tsc = require.resolve('typescript/bin/tsc');
       const files = ['runtime/index.ts', 'runtime/index.mts'];
       execFileSync(process.execPath, [tsc, ...files, '--outDir', outDir, '--rootDir', 'runtime', '--module', 'nodenext', '--target', 'ES2022', '--types', 'node', '--skipLibCheck', '--declaration', '--ignoreConfig'], { cwd: root });
-      expect(fs.readdirSync(outDir).sort()).toEqual(['index.d.mts', 'index.d.ts', 'index.js', 'index.mjs', 'signal-names.d.ts', 'signal-names.js']);
+      expect(fs.readdirSync(outDir).sort()).toEqual(['index.d.mts', 'index.d.ts', 'index.js', 'index.mjs', 'router.d.ts', 'router.js', 'routing.d.ts', 'routing.js', 'signal-names.d.ts', 'signal-names.js']);
       const script = `
         import { createRequire } from 'node:module';
         const esm = await import(${JSON.stringify(path.join(outDir, 'index.mjs'))});
@@ -550,7 +554,7 @@ describe('runtime entry point', () => {
       const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env: { PATH: process.env.PATH } });
       const { esm, cjs, same } = JSON.parse(out.toString());
       expect(esm).toEqual(cjs);
-      expect(esm).toEqual(expect.arrayContaining(['ModelSignals', 'SIGNALS', 'CANARY_NAME_ENV', 'CANARY_STACK_ENV', 'STACK_DIMENSION', 'DEFAULT_VERSION']));
+      expect(esm).toEqual(expect.arrayContaining(['ModelSignals', 'SIGNALS', 'CANARY_NAME_ENV', 'CANARY_STACK_ENV', 'STACK_DIMENSION', 'DEFAULT_VERSION', 'ModelRouter', 'choose', 'bucketOf']));
       expect(same).toBe(true);
     } finally {
       fs.rmSync(outDir, { recursive: true, force: true });

@@ -9,6 +9,10 @@ TypeScript helper ``cdk-model-canary/runtime`` writes):
 - SageMaker containers: ``delivery="put_metric_data"`` (or env ``MODEL_CANARY_DELIVERY``), which
   sends the same metrics with boto3's ``put_metric_data`` in the background.
 
+:class:`ModelRouter` is the application side of a config canary: it reads the routing document
+from AWS AppConfig, gives each user the stable or the canary config (sticky, the rule of
+:mod:`.routing`) and records each request's outcome and latency for the version served.
+
 Importing this package loads nothing outside the standard library.
 """
 
@@ -28,6 +32,16 @@ from ._contract import (
     VERSION_DIMENSION,
     VERSION_ENV,
 )
+from .router import (
+    APPCONFIG_AGENT_URL_ENV,
+    APPCONFIG_APPLICATION_ENV,
+    APPCONFIG_ENVIRONMENT_ENV,
+    APPCONFIG_PROFILE_ENV,
+    DEFAULT_AGENT_URL,
+    DEFAULT_CONFIG_VERSION,
+    ModelRouter,
+)
+from .routing import ROUTING_SCHEMA, Choice, bucket_of, choose, in_canary, parse_routing
 from .signals import EmfStdoutSink, ModelCanaryWarning, ModelSignals
 
 
@@ -54,6 +68,19 @@ __all__ = [
     "STACK_DIMENSION",
     "VERSION_DIMENSION",
     "VERSION_ENV",
+    "APPCONFIG_AGENT_URL_ENV",
+    "APPCONFIG_APPLICATION_ENV",
+    "APPCONFIG_ENVIRONMENT_ENV",
+    "APPCONFIG_PROFILE_ENV",
+    "DEFAULT_AGENT_URL",
+    "DEFAULT_CONFIG_VERSION",
+    "ROUTING_SCHEMA",
+    "Choice",
+    "ModelRouter",
+    "bucket_of",
+    "choose",
+    "in_canary",
+    "parse_routing",
     "EmfStdoutSink",
     "ModelCanaryWarning",
     "ModelSignals",

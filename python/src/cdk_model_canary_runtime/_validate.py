@@ -37,6 +37,16 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
+def milliseconds(field: str, value: Any) -> Optional[Union[int, float]]:
+    """A non-negative finite number (fractions allowed), or None when not given."""
+    if value is None:
+        return None
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+    if not ok or value < 0:
+        raise ValueError(f"ModelSignals.record: {field} must be a non-negative number of milliseconds, got {describe(value)}")
+    return value
+
+
 def count(field: str, value: Any) -> Optional[int]:
     """A non-negative safe integer, or None when not given."""
     if value is None:

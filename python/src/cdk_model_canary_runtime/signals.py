@@ -154,6 +154,8 @@ class ModelSignals:
         schema_valid: Optional[bool] = None,
         response_length: Union[int, str, None] = None,
         predicted_class: Optional[str] = None,
+        error: Optional[bool] = None,
+        latency_ms: Union[int, float, None] = None,
         timestamp_ms: Optional[int] = None,
     ) -> List[EmfDocument]:
         """The EMF documents :meth:`record` writes for these signals, without writing them."""
@@ -163,8 +165,10 @@ class ModelSignals:
         valid = v.flag("schema_valid", schema_valid)
         length = v.length("response_length", response_length)
         cls = v.class_name("predicted_class", predicted_class, MAX_CLASS_LENGTH)
+        failed = v.flag("error", error)
+        latency = v.milliseconds("latency_ms", latency_ms)
 
-        values: Dict[str, int] = {"requests": 1}
+        values: Dict[str, Union[int, float]] = {"requests": 1}
         if inp is not None:
             values["inputTokens"] = inp
         if out is not None:
@@ -177,6 +181,10 @@ class ModelSignals:
             values["schemaInvalid"] = 0 if valid else 1
         if length is not None:
             values["responseLength"] = length
+        if failed is not None:
+            values["errors"] = 1 if failed else 0
+        if latency is not None:
+            values["latency"] = latency
 
         ts = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
         docs = [self._document(ts, _REQUEST_DIMENSIONS, _REQUEST_METRICS, values, {})]
@@ -193,12 +201,14 @@ class ModelSignals:
         schema_valid: Optional[bool] = None,
         response_length: Union[int, str, None] = None,
         predicted_class: Optional[str] = None,
+        error: Optional[bool] = None,
+        latency_ms: Union[int, float, None] = None,
     ) -> None:
         """Records one request: Requests = 1 and every signal given (fields left out are not written).
 
         Writes one document with dimensions {Canary, Stack, Version} and, when ``predicted_class`` is
-        given, a second one with {Canary, Stack, Version, Class} holding Prediction = 1. All units are
-        Count. The input is checked in full first, so an invalid request writes nothing.
+        given, a second one with {Canary, Stack, Version, Class} holding Prediction = 1. ``error``
+        gives Errors 0/1 and ``latency_ms`` Latency (Milliseconds); all other units are Count. The input is checked in full first, so an invalid request writes nothing.
 
         With the output off (:attr:`enabled` false) the input is checked all the same and nothing is written.
 
@@ -212,6 +222,8 @@ class ModelSignals:
             schema_valid=schema_valid,
             response_length=response_length,
             predicted_class=predicted_class,
+            error=error,
+            latency_ms=latency_ms,
         )
         if self._sink is not None:
             self._sink.write(docs)

@@ -1,0 +1,110 @@
+"""The routing document of a config canary and the one rule that turns a user into a variant.
+
+A port of ``runtime/routing.ts`` in the cdk-model-canary repository: the same user, salt and share
+give the same bucket and variant in both languages. ``routing_fixtures.json`` (a copy of
+``runtime/routing-fixtures.json``) pins the rule for both.
+
+Sticky and monotone: a user's bucket is a number in [0, 100) from SHA-256 of the rollout's salt and
+the user id. During a rollout the canary takes the low buckets (``canarySide`` "low"), so raising
+its share only moves users from stable to canary; after a promotion the previous version keeps the
+high buckets ("high"), which are the users that never left it.
+"""
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from typing import Any, Dict, Optional
+
+ROUTING_SCHEMA = "cdk-model-canary/routing@1"
+
+#: A routing document as JSON: schema, salt, stable {version, config}, canary?, canaryPercent, canarySide?.
+RoutingDocument = Dict[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
+class Choice:
+    """The variant for one request. Compared by identity: the router tracks a request by its choice."""
+
+    variant: str  # "stable" or "canary"
+    #: The version that serves this user: the Version dimension of the metrics recorded for it.
+    version: str
+    config: Any
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Choice):
+            return NotImplemented
+        return (self.variant, self.version, self.config) == (other.variant, other.version, other.config)
+
+    __hash__ = object.__hash__
+
+
+def bucket_of(salt: str, user_id: str) -> float:
+    """A user's bucket in [0, 100): the first 8 bytes of SHA-256("<salt>:<user_id>") as a fraction of 2^64, times 100."""
+    digest = hashlib.sha256(f"{salt}:{user_id}".encode("utf-8")).digest()
+    # Two 32-bit halves, as routing.ts computes it: the same double in both languages.
+    high = int.from_bytes(digest[0:4], "big")
+    low = int.from_bytes(digest[4:8], "big")
+    return ((high * 2**32 + low) / 2**64) * 100
+
+
+def in_canary(doc: RoutingDocument, bucket: float) -> bool:
+    """Whether a bucket is in the canary's share."""
+    share = min(100, max(0, doc["canaryPercent"]))
+    if share <= 0:
+        return False
+    if (doc.get("canarySide") or "low") == "high":
+        return bucket >= 100 - share
+    return bucket < share
+
+
+def choose(doc: RoutingDocument, user_id: Optional[str], bucket: Optional[float] = None) -> Choice:
+    """The variant for a user. Without a user id the request is split by share, not sticky (``bucket`` or a random one)."""
+    if user_id is None:
+        b = bucket if bucket is not None else random.random() * 100
+    else:
+        b = bucket_of(doc["salt"], user_id)
+    canary = doc.get("canary")
+    if canary is not None and in_canary(doc, b):
+        return Choice("canary", canary["version"], canary.get("config"))
+    stable = doc["stable"]
+    return Choice("stable", stable["version"], stable.get("config"))
+
+
+def parse_routing(text: str, where: str) -> RoutingDocument:
+    """The routing a document holds; a clear ValueError for anything else (the router keeps its last good one)."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise ValueError(f"{where} is not JSON: {text[:80]}") from None
+    return check_routing(doc, where)
+
+
+def check_routing(doc: Any, where: str) -> RoutingDocument:
+    """``doc`` if it is a routing document, else a ValueError listing what is wrong (as routing.ts words it)."""
+    d = doc if isinstance(doc, dict) else {}
+
+    def version_ok(v: Any) -> bool:
+        return isinstance(v, dict) and isinstance(v.get("version"), str) and v["version"] != ""
+
+    def is_number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    problems = []
+    if d.get("schema") != ROUTING_SCHEMA:
+        problems.append(f'schema must be "{ROUTING_SCHEMA}"')
+    if not isinstance(d.get("salt"), str):
+        problems.append("salt must be a string")
+    if not version_ok(d.get("stable")):
+        problems.append("stable must be { version, config }")
+    # A key given as null is wrong, as routing.ts reads it (only a missing key is "not given").
+    if "canary" in d and not version_ok(d["canary"]):
+        problems.append("canary must be { version, config }")
+    percent = d.get("canaryPercent")
+    if not (is_number(percent) and 0 <= percent <= 100):
+        problems.append("canaryPercent must be a number from 0 to 100")
+    if "canarySide" in d and d["canarySide"] not in ("low", "high"):
+        problems.append('canarySide must be "low" or "high"')
+    if problems:
+        raise ValueError(f"{where} is not a cdk-model-canary routing document: {'; '.join(problems)}")
+    return doc
