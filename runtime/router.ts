@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 // A cycle (index.ts re-exports this file last): ModelSignals is used only inside functions.
-import { ModelSignals, type ModelRequestSignals, type ModelSignalsOptions } from './index';
+import { ModelSignals, type ModelRequestSignals, type ModelSignalsOptions } from './model-signals';
 import { choose, parseRouting, type Choice, type RoutingDocument } from './routing';
 
 export const APPCONFIG_APPLICATION_ENV = 'MODEL_CANARY_APPCONFIG_APPLICATION';

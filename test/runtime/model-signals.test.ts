@@ -504,7 +504,7 @@ describe('runtime entry point', () => {
     expect(loaded.some((f) => f.includes(path.join('@aws-lambda-powertools', 'metrics')))).toBe(true);
     expect(loaded.filter(fromCdk)).toEqual([]);
     const ownFiles = loaded.filter((f) => !f.startsWith('node_modules'));
-    expect(ownFiles.sort()).toEqual(['index.ts', 'router.ts', 'routing.ts', 'signal-names.ts'].map((f) => path.join('runtime', f)));
+    expect(ownFiles.sort()).toEqual(['index.ts', 'model-signals.ts', 'router.ts', 'routing.ts', 'signal-names.ts'].map((f) => path.join('runtime', f)));
     // The router loads the AppConfigData client only when its source is 'sdk'.
     expect(loaded.filter((f) => f.includes('client-appconfigdata'))).toEqual([]);
   });
@@ -544,7 +544,7 @@ describe('runtime entry point', () => {
       const tsc = require.resolve('typescript/bin/tsc');
       const files = ['runtime/index.ts', 'runtime/index.mts'];
       execFileSync(process.execPath, [tsc, ...files, '--outDir', outDir, '--rootDir', 'runtime', '--module', 'nodenext', '--target', 'ES2022', '--types', 'node', '--skipLibCheck', '--declaration', '--ignoreConfig'], { cwd: root });
-      expect(fs.readdirSync(outDir).sort()).toEqual(['index.d.mts', 'index.d.ts', 'index.js', 'index.mjs', 'router.d.ts', 'router.js', 'routing.d.ts', 'routing.js', 'signal-names.d.ts', 'signal-names.js']);
+      expect(fs.readdirSync(outDir).sort()).toEqual(['index.d.mts', 'index.d.ts', 'index.js', 'index.mjs', 'model-signals.d.ts', 'model-signals.js', 'router.d.ts', 'router.js', 'routing.d.ts', 'routing.js', 'signal-names.d.ts', 'signal-names.js']);
       const script = `
         import { createRequire } from 'node:module';
         const esm = await import(${JSON.stringify(path.join(outDir, 'index.mjs'))});
