@@ -22,3 +22,4 @@ export { HarmfulChange } from './guards/value-vs-stable';
 export * from './model-canary';
 export * from './targets/lambda-alias/lambda-model-canary';
 export * from './targets/sagemaker-endpoint/sagemaker-model-canary';
+export * from './targets/appconfig/config-model-canary';

@@ -7,11 +7,9 @@
 import { performance } from 'node:perf_hooks';
 // A cycle (index.ts re-exports this file last): ModelSignals is used only inside functions.
 import { ModelSignals, type ModelRequestSignals, type ModelSignalsOptions } from './model-signals';
+import { APPCONFIG_APPLICATION_ENV, APPCONFIG_ENVIRONMENT_ENV, APPCONFIG_PROFILE_ENV } from './signal-names';
 import { choose, parseRouting, type Choice, type RoutingDocument } from './routing';
 
-export const APPCONFIG_APPLICATION_ENV = 'MODEL_CANARY_APPCONFIG_APPLICATION';
-export const APPCONFIG_ENVIRONMENT_ENV = 'MODEL_CANARY_APPCONFIG_ENVIRONMENT';
-export const APPCONFIG_PROFILE_ENV = 'MODEL_CANARY_APPCONFIG_PROFILE';
 export const APPCONFIG_AGENT_URL_ENV = 'MODEL_CANARY_APPCONFIG_AGENT_URL';
 /** The AppConfig Agent's default address (Lambda extension and container sidecar alike). */
 export const DEFAULT_AGENT_URL = 'http://localhost:2772';

@@ -57,3 +57,11 @@ export const DELIVERY_ENV = 'MODEL_CANARY_DELIVERY';
  */
 export const SIGNALS_DISABLED_ENV = 'MODEL_CANARY_SIGNALS_DISABLED';
 export const PUT_METRIC_DATA_DELIVERY = 'put_metric_data';
+
+/**
+ * Where a config canary's router reads its routing document (AppConfig names or ids); the
+ * `ConfigModelCanary` construct lists them in `routerEnvironment`.
+ */
+export const APPCONFIG_APPLICATION_ENV = 'MODEL_CANARY_APPCONFIG_APPLICATION';
+export const APPCONFIG_ENVIRONMENT_ENV = 'MODEL_CANARY_APPCONFIG_ENVIRONMENT';
+export const APPCONFIG_PROFILE_ENV = 'MODEL_CANARY_APPCONFIG_PROFILE';

@@ -5,6 +5,7 @@
 import type { TargetFactory, TrafficTarget } from '../shared/traffic-target';
 import type { TargetConfig } from './contract';
 import { contractOf } from './kinds';
+import { APPCONFIG_KIND } from './appconfig/contract';
 import { LAMBDA_ALIAS_KIND } from './lambda-alias/contract';
 import { SAGEMAKER_ENDPOINT_KIND } from './sagemaker-endpoint/contract';
 
@@ -20,6 +21,7 @@ export function registerTargetImplementation(kind: string, load: () => Promise<T
 
 registerTargetImplementation(LAMBDA_ALIAS_KIND, async () => (await import('./lambda-alias/target.js')).create);
 registerTargetImplementation(SAGEMAKER_ENDPOINT_KIND, async () => (await import('./sagemaker-endpoint/target.js')).create);
+registerTargetImplementation(APPCONFIG_KIND, async () => (await import('./appconfig/target.js')).create);
 
 /** A kind's implementation, loaded (its SDK client with it), not yet given a target. */
 export async function targetFactory(kind: string): Promise<TargetFactory> {

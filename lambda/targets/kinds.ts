@@ -4,6 +4,7 @@
  * and the simulator can read a kind's metrics without loading its AWS SDK client.
  */
 import type { TargetKindContract } from './contract';
+import { APPCONFIG } from './appconfig/contract';
 import { LAMBDA_ALIAS } from './lambda-alias/contract';
 import { SAGEMAKER_ENDPOINT } from './sagemaker-endpoint/contract';
 
@@ -16,6 +17,7 @@ export function registerTargetContract(contract: TargetKindContract): void {
 
 registerTargetContract(LAMBDA_ALIAS);
 registerTargetContract(SAGEMAKER_ENDPOINT);
+registerTargetContract(APPCONFIG);
 
 export function contractOf(kind: string): TargetKindContract {
   const contract = CONTRACTS.get(kind);

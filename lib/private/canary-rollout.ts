@@ -103,6 +103,7 @@ export class CanaryRollout extends Construct implements CanaryHost {
         Version: props.canaryVersion,
         // Take over a routing someone else made (see lambda/shared/ownership.ts).
         AdoptExisting: String(o.adoptExisting === true),
+        ...(props.binding.versionContent !== undefined ? { VersionContent: props.binding.versionContent } : {}),
       },
     });
     this.stableVersion = this.release.getAttString('StableVersion');

@@ -48,6 +48,13 @@ export interface TargetBinding {
   readonly versionEnvironment?: string;
 
   /**
+   * Optional: what the version this deploy releases is, for a kind that keeps its versions itself
+   * (a config canary's JSON): the release resource hands it to the workflow. Absent: the version
+   * exists elsewhere (a published Lambda version, a SageMaker model).
+   */
+  readonly versionContent?: string;
+
+  /**
    * Optional: guards only this kind of target has (SageMaker: ModelErrorRate), added beside the
    * error-rate ceiling. Absent: the shared guards are all.
    */

@@ -12,6 +12,7 @@ import type { Random } from '../aws/core/random';
 import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
 import type { SageMakerSim } from '../aws/sagemaker/sagemaker';
 import type { SsmSim } from '../aws/ssm/ssm';
+import type { AppConfigSim } from '../aws/appconfig/appconfig';
 
 /** The canary the world simulates: its release resource and what it routes. */
 export interface ModelTarget {
@@ -50,6 +51,8 @@ export interface StackView {
 export interface ServedRequest {
   readonly error: boolean;
   readonly durationMs: number;
+  /** Set when the runtime helper's request document was recorded for it (it counts the request in Requests). */
+  readonly signals?: unknown;
 }
 
 /** What the world gives a kind's routing: the account's services and the scenario's traffic. */
@@ -61,6 +64,7 @@ export interface SimTargetContext<M extends ModelTarget = ModelTarget> {
   readonly lambda: LambdaSim;
   readonly sagemaker: SageMakerSim;
   readonly ssm: SsmSim;
+  readonly appconfig: AppConfigSim;
   /** The world's seeded random stream (a routing that draws a version per request). */
   readonly random: Random;
   /** Requests arriving in the next second; call it every second, traffic or not (fractional rates accumulate). */

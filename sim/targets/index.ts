@@ -4,6 +4,7 @@
  * here that the stack has.
  */
 import type { ModelTarget, SimTargetKind } from './contract';
+import { APPCONFIG_SIM } from './appconfig';
 import { LAMBDA_ALIAS_SIM } from './lambda-alias';
 import { SAGEMAKER_ENDPOINT_SIM } from './sagemaker-endpoint';
 
@@ -16,6 +17,7 @@ export function registerSimTarget<M extends ModelTarget>(kind: SimTargetKind<M>)
 
 registerSimTarget(LAMBDA_ALIAS_SIM);
 registerSimTarget(SAGEMAKER_ENDPOINT_SIM);
+registerSimTarget(APPCONFIG_SIM);
 
 export function simTargetOf(kind: string): SimTargetKind {
   const found = KINDS.get(kind);

@@ -16,6 +16,7 @@ import type { Random } from '../aws/core/random';
 import type { EndpointRecord, SageMakerSim } from '../aws/sagemaker/sagemaker';
 import { EndpointInvocationMetrics } from '../aws/sagemaker/sagemaker-invocations';
 import type { SsmSim } from '../aws/ssm/ssm';
+import type { AppConfigSim } from '../aws/appconfig/appconfig';
 import { isProviderWaiter } from '../aws/cloudformation/provider-framework';
 import { type SimTarget, type SimTargetContext, simTargetOf } from '../targets';
 import type { StackResources } from './stack-resources';
@@ -33,6 +34,7 @@ export interface ModelTrafficDeps {
   readonly lambda: LambdaSim;
   readonly sagemaker: SageMakerSim;
   readonly ssm: SsmSim;
+  readonly appconfig: AppConfigSim;
   readonly random: Random;
   readonly traffic: TrafficModel;
   readonly bedrock: BedrockGuardrailsSim;
@@ -85,6 +87,7 @@ export class ModelTraffic {
       lambda: this.d.lambda,
       sagemaker: this.d.sagemaker,
       ssm: this.d.ssm,
+      appconfig: this.d.appconfig,
       random: this.d.random,
       arrivals: (now) => traffic.arrivals(now),
       observe: (share, now, stable) => traffic.observe(share, now, stable),

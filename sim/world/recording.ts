@@ -66,6 +66,13 @@ export class CallRecorder {
       [world.ssm, 'getParameterHistory', 'GetParameterHistory'],
       [world.sfn, 'describeStateMachine', 'DescribeStateMachine'],
       [world.sfn, 'getExecutionHistory', 'GetExecutionHistory'],
+      [world.appconfig, 'createHostedConfigurationVersion', 'CreateHostedConfigurationVersion'],
+      [world.appconfig, 'getHostedConfigurationVersion', 'GetHostedConfigurationVersion'],
+      [world.appconfig, 'listHostedConfigurationVersions', 'ListHostedConfigurationVersions'],
+      [world.appconfig, 'deleteHostedConfigurationVersion', 'DeleteHostedConfigurationVersion'],
+      [world.appconfig, 'listDeployments', 'ListDeployments'],
+      [world.appconfig, 'startDeployment', 'StartDeployment'],
+      [world.appconfig, 'stopDeployment', 'StopDeployment'],
     ];
     // A simulator that lacks a method simply has no such call to record: a call that reaches the
     // log without a recorded request is counted in `unattributed`, which the coverage test checks.

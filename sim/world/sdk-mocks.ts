@@ -69,6 +69,8 @@ import type { Random } from '../aws/core/random';
 import type { SageMakerSim } from '../aws/sagemaker/sagemaker';
 import type { SnsSim } from '../aws/sns/sns';
 import { operatorArn, type SsmSim } from '../aws/ssm/ssm';
+import type { AppConfigSim } from '../aws/appconfig/appconfig';
+import { wireAppConfigMocks } from './sdk-mocks-appconfig';
 import type { StepFunctionsSim } from '../aws/stepfunctions/stepfunctions';
 import { ACCOUNT, PARTITION } from '../aws/core/account';
 import type { ApiCall, SimWorldOptions } from './world-types';
@@ -82,6 +84,7 @@ export interface MockTargets {
   readonly sfn: StepFunctionsSim;
   readonly sagemaker: SageMakerSim;
   readonly ssm: SsmSim;
+  readonly appconfig: AppConfigSim;
   readonly world: {
     invokeModel(input: InvokeCommandInput): InvokeCommandOutput;
     invokeEndpoint(input: InvokeEndpointCommandInput): InvokeEndpointCommandOutput;
@@ -117,6 +120,7 @@ export function wireMocks(t: MockTargets): { restore(): void } {
     runtime.onAnyCommand().callsFake(unsupported('SageMaker Runtime'));
     ssm.onAnyCommand().callsFake(unsupported('SSM'));
     sts.onAnyCommand().callsFake(unsupported('STS'));
+    wireAppConfigMocks(sandbox, t.calls, t.appconfig);
 
     lambda.on(GetAliasCommand).callsFake((i) => t.calls.call('lambda', 'GetAlias', () => t.lambda.getAlias(i)));
     lambda.on(GetFunctionConfigurationCommand).callsFake((i) => t.calls.call('lambda', 'GetFunctionConfiguration', () => t.lambda.getFunctionConfiguration(i)));

@@ -8,6 +8,7 @@ import { ENTRIES, handlerOf } from './handlers';
 import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
 import type { SnsSim } from '../aws/sns/sns';
 import type { SsmSim } from '../aws/ssm/ssm';
+import type { AppConfigSim } from '../aws/appconfig/appconfig';
 import { stateMachineArn } from '../aws/stepfunctions/stepfunctions';
 import { ACCOUNT, PARTITION, REGION } from '../aws/core/account';
 import { type CfnResource, type CfnTemplate, IntrinsicResolver, type PhysicalIds, resourcesOfType } from '../aws/cloudformation/template';
@@ -23,6 +24,8 @@ export class StackResources {
   public readonly versionsByLogicalId = new Map<string, string>();
   public readonly customResources = new Map<string, CustomResourceRecord>();
   public readonly functionsByLogicalId = new Map<string, FunctionRecord>();
+  /** The id AppConfig gave each AWS::AppConfig::* resource (its Ref). */
+  public readonly appConfigIdsByLogicalId = new Map<string, string>();
   /** The model name each AWS::SageMaker::Model has now (what `deploy` last gave it). */
   public readonly modelNamesByLogicalId = new Map<string, string>();
   public readonly resolver: IntrinsicResolver;
@@ -37,6 +40,7 @@ export class StackResources {
     private readonly lambda: LambdaSim,
     private readonly sns: SnsSim,
     private readonly ssm?: SsmSim,
+    private readonly appconfig?: AppConfigSim,
   ) {
     this.resolver = new IntrinsicResolver(template, stackName, this.physicalIds());
   }
@@ -79,6 +83,15 @@ export class StackResources {
           case 'AWS::SSM::Parameter':
             // Ref of a parameter is its name (AWS::SSM::Parameter, "Return values").
             return this.parameterName(logicalId, resource);
+          case 'AWS::AppConfig::Application':
+          case 'AWS::AppConfig::Environment':
+          case 'AWS::AppConfig::ConfigurationProfile':
+          case 'AWS::AppConfig::DeploymentStrategy': {
+            // Ref of each is its id (the AWS::AppConfig::* pages, "Return values").
+            const id = this.appConfigIdsByLogicalId.get(logicalId);
+            if (!id) throw new Error(`${logicalId} does not exist yet`);
+            return id;
+          }
           case 'AWS::SageMaker::Model':
             // Ref of a model is its ARN (lower-case name).
             return `arn:${PARTITION}:sagemaker:${REGION}:${ACCOUNT}:model/${this.modelName(logicalId, resource).toLowerCase()}`;
@@ -197,6 +210,7 @@ export class StackResources {
     for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::SNS::Topic')) {
       this.sns.topics.add(this.topicArn(logicalId, resource));
     }
+    this.createAppConfigResources();
     // AWS::SSM::Parameter: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html
     for (const [logicalId, resource] of resourcesOfType(this.template, 'AWS::SSM::Parameter')) {
       if (!this.ssm) break;
@@ -221,6 +235,27 @@ export class StackResources {
         Overwrite: existing !== undefined,
       }, `cloudformation:${this.stackName}`);
     }
+  }
+
+  /** AWS::AppConfig::Application, Environment, ConfigurationProfile (hosted) and DeploymentStrategy, applications first. */
+  private createAppConfigResources(): void {
+    if (!this.appconfig) return;
+    const sim = this.appconfig;
+    const each = (type: string, create: (props: Record<string, unknown>) => string) => {
+      for (const [logicalId, resource] of resourcesOfType(this.template, type)) {
+        if (this.appConfigIdsByLogicalId.has(logicalId)) continue;
+        this.appConfigIdsByLogicalId.set(logicalId, create(this.resolver.resolve<Record<string, unknown>>(resource.Properties ?? {})));
+      }
+    };
+    each('AWS::AppConfig::Application', (p) => sim.createApplication(String(p.Name)));
+    each('AWS::AppConfig::Environment', (p) => sim.createEnvironment(String(p.ApplicationId), String(p.Name)));
+    each('AWS::AppConfig::ConfigurationProfile', (p) => {
+      if (p.LocationUri !== 'hosted') throw new Error(`The simulator has hosted configuration profiles only (LocationUri ${String(p.LocationUri)})`);
+      return sim.createHostedProfile(String(p.ApplicationId), String(p.Name));
+    });
+    each('AWS::AppConfig::DeploymentStrategy', (p) =>
+      sim.createDeploymentStrategy({ name: String(p.Name), durationMinutes: Number(p.DeploymentDurationInMinutes), bakeMinutes: Number(p.FinalBakeTimeInMinutes ?? 0), growthFactor: Number(p.GrowthFactor) }),
+    );
   }
 
   /**

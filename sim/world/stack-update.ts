@@ -46,6 +46,7 @@ export function carryOver(previous: StackResources, next: StackResources, previo
   for (const [id, v] of previous.versionsByLogicalId) if (kept(id)) next.versionsByLogicalId.set(id, v);
   for (const [id, v] of previous.modelNamesByLogicalId) if (kept(id)) next.modelNamesByLogicalId.set(id, v);
   for (const [id, v] of previous.customResources) if (kept(id)) next.customResources.set(id, v);
+  for (const [id, v] of previous.appConfigIdsByLogicalId) if (kept(id)) next.appConfigIdsByLogicalId.set(id, v);
   next.previousParameterValue = (id) => {
     const r = previousTemplate.Resources[id];
     if (!r) return undefined;

@@ -26,6 +26,7 @@ import { SdkCalls, wireMocks } from './sdk-mocks';
 import { ServiceGlue } from './service-glue';
 import { type PublishedMessage, SnsSim } from '../aws/sns/sns';
 import { SsmSim } from '../aws/ssm/ssm';
+import { AppConfigSim } from '../aws/appconfig/appconfig';
 import { type CustomResourceRecord, StackResources } from './stack-resources';
 import { StepFunctionsSim } from '../aws/stepfunctions/stepfunctions';
 import type { ExecutionRecord } from '../aws/stepfunctions/execution-types';
@@ -71,6 +72,8 @@ export class SimWorld {
   public readonly events: EventBridgeSim;
   /** Systems Manager Parameter Store (String parameters). */
   public readonly ssm: SsmSim;
+  /** AWS AppConfig (a config canary's routing). */
+  public readonly appconfig: AppConfigSim;
   public readonly sfn: StepFunctionsSim;
   public readonly traffic: TrafficModel;
   public readonly bedrock: BedrockGuardrailsSim;
@@ -129,21 +132,22 @@ export class SimWorld {
       this.sns = new SnsSim(this.random, now);
       this.events = new EventBridgeSim(now, (d) => this.invoker.deliver(d));
       this.ssm = new SsmSim(now, (e) => this.events.putEvent(e));
+      this.appconfig = new AppConfigSim(now);
       this.sfn = new StepFunctionsSim(now, (arn, input, state) => this.invoker.runTask(arn, input, state), (e) => this.glue.onExecutionStatus(e));
       this.traffic = new TrafficModel(options.scenario ?? { requestsPerSecond: 0 }, this.random, this.startMs);
-      this.resources = new StackResources(this.template, this.stackName, this.lambda, this.sns, this.ssm);
+      this.resources = new StackResources(this.template, this.stackName, this.lambda, this.sns, this.ssm, this.appconfig);
       this.bedrock = new BedrockGuardrailsSim(this.metrics, () => this.modelTraffic.bedrockGuardrail(), options.scenario?.guardrailVersions);
       this.resources.createResources();
       this.resources.findModelTarget(options.canaryName);
       const { clock, random, faults, lambda, apiCalls, invocations, caller } = this;
       this.calls = new SdkCalls({ options, clock, random, faults, apiCalls, caller });
       this.invoker = new HandlerInvoker({ options, clock, random, faults, lambda, invocations, caller });
-      this.modelTraffic = new ModelTraffic({ ...this.services(), options, resources: this.resources, ssm: this.ssm, random, served: this.served, now });
+      this.modelTraffic = new ModelTraffic({ ...this.services(), options, resources: this.resources, ssm: this.ssm, appconfig: this.appconfig, random, served: this.served, now });
       this.deployer = new Deployer({ ...this.services(), options, resources: this.resources, clock, random, invoker: this.invoker, target: () => this.target });
       this.glue = new ServiceGlue({ ...this.services(), options, clock, random, modelTraffic: this.modelTraffic, disposed: () => this.disposed });
       // Through `this` at call time: sim/world/recording.ts wraps invokeModel and invokeEndpoint on the instance.
       const world = { invokeModel: (i: InvokeCommandInput) => this.invokeModel(i), invokeEndpoint: (i: InvokeEndpointCommandInput) => this.invokeEndpoint(i), describeAlarms: (i: DescribeAlarmsCommandInput) => this.describeAlarms(i) };
-      this.mocks.push(wireMocks({ ...this.services(), calls: this.calls, sns: this.sns, ssm: this.ssm, world }));
+      this.mocks.push(wireMocks({ ...this.services(), calls: this.calls, sns: this.sns, ssm: this.ssm, appconfig: this.appconfig, world }));
       this.glue.startBackgroundProcesses();
     } catch (err) {
       this.dispose();
@@ -228,7 +232,7 @@ export class SimWorld {
       {
         lambda, sfn, events, cloudwatch, sns,
         build: (template, previous) => {
-          const resources = new StackResources(template, this.stackName, this.lambda, this.sns, this.ssm);
+          const resources = new StackResources(template, this.stackName, this.lambda, this.sns, this.ssm, this.appconfig);
           carryOver(previous, resources, this.template, template);
           resources.createResources();
           resources.findModelTarget(this.options.canaryName);

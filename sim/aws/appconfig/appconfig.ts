@@ -142,6 +142,20 @@ export class AppConfigSim {
     return { Content: new TextEncoder().encode(v.content), ContentType: v.contentType, VersionNumber: v.versionNumber, VersionLabel: v.versionLabel };
   }
 
+  /** Newest first (ListHostedConfigurationVersions), one page: a canary keeps a few dozen at most. */
+  public listHostedConfigurationVersions(input: { ApplicationId?: string; ConfigurationProfileId?: string }): { Items: { VersionNumber: number; VersionLabel?: string; ContentType: string }[] } {
+    const profile = this.requireProfile(input.ApplicationId, input.ConfigurationProfileId);
+    return { Items: profile.versions.slice().reverse().map((v) => ({ VersionNumber: v.versionNumber, VersionLabel: v.versionLabel, ContentType: v.contentType })) };
+  }
+
+  public deleteHostedConfigurationVersion(input: { ApplicationId?: string; ConfigurationProfileId?: string; VersionNumber?: number }): Record<string, never> {
+    const profile = this.requireProfile(input.ApplicationId, input.ConfigurationProfileId);
+    const at = profile.versions.findIndex((v) => v.versionNumber === input.VersionNumber);
+    if (at < 0) throw notFound(`Hosted configuration version ${input.VersionNumber} of profile ${profile.id} does not exist`);
+    profile.versions.splice(at, 1);
+    return {};
+  }
+
   /** "You can only deploy one configuration at a time to an environment": another in progress is a ConflictException. */
   public startDeployment(
     input: { ApplicationId?: string; EnvironmentId?: string; DeploymentStrategyId?: string; ConfigurationProfileId?: string; ConfigurationVersion?: string },

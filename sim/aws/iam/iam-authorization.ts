@@ -83,6 +83,16 @@ function variables(prefix: string, action: string, input: Readonly<Record<string
       }
       return out;
     }
+    case 'appconfig': {
+      const deployment = input.DeploymentNumber === undefined ? [] : [String(input.DeploymentNumber)];
+      return {
+        ApplicationId: str(input.ApplicationId),
+        EnvironmentId: str(input.EnvironmentId),
+        ConfigurationProfileId: str(input.ConfigurationProfileId),
+        DeploymentStrategyId: str(input.DeploymentStrategyId),
+        DeploymentNumber: deployment,
+      };
+    }
     case 'cloudwatch':
       return { AlarmName: ((input.AlarmNames as string[] | undefined) ?? str(input.AlarmName)).filter((n) => n !== '') };
     case 'sagemaker':
