@@ -53,7 +53,11 @@ class EndpointRouting implements SimTarget {
     return total > 0 ? Math.round((weight / total) * 1000) / 10 : 0;
   }
 
-  /** From the API calls that change the weights (the desired weights; SageMaker's completions left out). */
+  /**
+   * From the API calls that change the weights (the desired weights; SageMaker's completions left
+   * out). The promote step's update is the promotion, at 100 % or leaving stable its control share
+   * for the post-promotion watch (the watch's end then moves the last 5 %).
+   */
   public shareChanges(canary: string): ShareChange[] {
     return this.ctx.sagemaker.history
       .filter((h) => h.endpointName === this.ctx.model.config.endpointName && !h.operation.endsWith(':done'))
@@ -61,7 +65,7 @@ class EndpointRouting implements SimTarget {
         const weights = h.desiredWeights ?? Object.fromEntries(h.variants.map((v) => [v.name, v.desiredWeight]));
         const total = Object.values(weights).reduce((a, b) => a + b, 0);
         const percent = total > 0 ? Math.round(((weights[canary] ?? 0) / total) * 1000) / 10 : 0;
-        return { at: h.at, by: h.by, percent, promoted: h.by === 'promote' && percent === 100 };
+        return { at: h.at, by: h.by, percent, promoted: h.by === 'promote' && percent > 50 };
       });
   }
 
