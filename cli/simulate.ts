@@ -19,9 +19,11 @@ export interface SimulateFlags {
 /** The outcomes a dry run reports (`outcome` of --json), which --expect can name. */
 export const OUTCOMES = ['promoted', 'rolled_back', 'insufficient_evidence', 'held', 'failed'] as const;
 
+/** As --json spells it, or as the summary prints it (ROLLED_BACK). */
 function outcome(value: string): string {
-  if (!(OUTCOMES as readonly string[]).includes(value)) throw new InvalidArgumentError(`give one of ${OUTCOMES.join(', ')}`);
-  return value;
+  const o = value.toLowerCase();
+  if (!(OUTCOMES as readonly string[]).includes(o)) throw new InvalidArgumentError(`give one of ${OUTCOMES.join(', ')}`);
+  return o;
 }
 
 function seed(value: string): number {

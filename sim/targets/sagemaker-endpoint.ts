@@ -46,10 +46,11 @@ class EndpointRouting implements SimTarget {
     }
   }
 
+  /** The share the endpoint was last asked for (SageMaker applies a weight update within about 30 s), as the alerts state it. */
   public canaryPercent(canary: string): number {
     const variants = this.endpoint()?.variants ?? [];
-    const total = variants.reduce((a, v) => a + v.currentWeight, 0);
-    const weight = variants.filter((v) => v.name === canary).reduce((a, v) => a + v.currentWeight, 0);
+    const total = variants.reduce((a, v) => a + v.desiredWeight, 0);
+    const weight = variants.filter((v) => v.name === canary).reduce((a, v) => a + v.desiredWeight, 0);
     return total > 0 ? Math.round((weight / total) * 1000) / 10 : 0;
   }
 

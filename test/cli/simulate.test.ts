@@ -159,14 +159,27 @@ describe('the bundled CLI: simulate with a scenario file, the timeline, an opera
   });
 });
 
+describe("the timeline states the shares the alerts state", () => {
+  it('in the post-promotion watch the promoted canary serves 95 % (stable keeps the 5 % control), 100 % after it', async () => {
+    const { code, lines } = await cli('simulate', '--app', app, '--canary', 'Ranker', '--scenario', 'healthy');
+    expect(code).toBe(0);
+    const watch = lines.filter((l) => /WatchAfterPromotion/.test(l));
+    expect(watch.length).toBeGreaterThan(3);
+    for (const l of watch) expect(l).toMatch(/canary +95%/);
+    expect(lines.some((l) => /Promoted +canary +100%/.test(l))).toBe(true);
+  });
+});
+
 describe('simulate --expect: a CI check of the outcome', () => {
-  it('another outcome than --expect names exits 7 and says what happened; an unknown outcome is a usage error', async () => {
+  it('another outcome than --expect names exits 7 and says what happened (in either case, as --json or the summary spell it); an unknown outcome is a usage error', async () => {
     const file = path.join(dir, 'short.json');
-    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(path.join(ROOT, 'scenarios', 'healthy.json'), 'utf8')), durationMinutes: 2 }));
+    // No `target`: with --app the canary says how the model is served.
+    const { target: _target, ...healthy } = JSON.parse(readFileSync(path.join(ROOT, 'scenarios', 'healthy.json'), 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...healthy, durationMinutes: 2 }));
     const held = await cli('simulate', '--app', app, '--canary', 'Ranker', '--scenario', file, '--expect', 'promoted');
     expect(held.code).toBe(7);
     expect(held.lines.join('\n')).toContain('expected the rollout to end promoted, it ended held');
-    const asked = await cli('simulate', '--app', app, '--canary', 'Ranker', '--scenario', file, '--expect', 'held');
+    const asked = await cli('simulate', '--app', app, '--canary', 'Ranker', '--scenario', file, '--expect', 'HELD');
     expect(asked.code).toBe(0);
     const bad = await cli('simulate', '--app', app, '--canary', 'Ranker', '--expect', 'rolledback');
     expect(bad.code).toBe(2);
