@@ -13,6 +13,8 @@ export const EXIT = {
   NOT_ALLOWED: 5,
   /** `watch` saw the rollout end without a promotion. */
   NOT_PROMOTED: 6,
+  /** `simulate --expect` saw another outcome. */
+  UNEXPECTED_OUTCOME: 7,
 } as const;
 
 export class CliError extends Error {

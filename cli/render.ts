@@ -45,6 +45,7 @@ export function renderStatus(s: CanaryStatus): string {
     if (r.pausedBy) lines.push(pc.yellow(`paused:   ${r.reason?.replace(/^paused /, '') ?? `by ${r.pausedBy}`}; run \`cdk-model-canary resume ${s.canary}\` to go on`));
     if (r.approveCommand) lines.push(pc.yellow(`waiting:  for an approval: ${r.approveCommand}`));
     for (const b of r.blindGuards ?? []) lines.push(pc.yellow(`blind:    ${b.name} cannot judge the canary (${b.why}): the step does not pass until it can`));
+    for (const g of r.suspectGuards ?? []) lines.push(pc.yellow(`suspect:  ${g.name} leans toward a regression (evidence 10^${g.log10Evidence}, rolls back at 10^${g.threshold}): the step bakes on until it fires or fades`));
     if (r.evidencePending?.length) lines.push(pc.yellow(`evidence: not yet enough to rule out a gross regression of ${r.evidencePending.join(', ')}`));
     if (r.reason && !r.pausedBy) lines.push(`why:      ${r.reason}`);
     if (r.cause && r.outcome !== 'in progress') lines.push(`cause:    ${r.cause}`);

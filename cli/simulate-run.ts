@@ -61,12 +61,19 @@ export async function simulate(o: SimulateOptions, io: Io): Promise<number> {
   if (o.json) {
     const result: SimulateResult = { ...summary, app: o.app, stack: loaded.stack.stackName, canary: loaded.canaryName, chart: o.chart ?? null };
     io.out(JSON.stringify(result, null, 2));
-    return EXIT.OK;
+    return expected(o, summary, io);
   }
   for (const line of summaryLines(summary)) io.out(line);
   if (summary.outcome === 'held') io.out(`  the rollout was still running when the scenario's ${file.durationMinutes} minutes ended: give a scenario file with a longer durationMinutes to see its end`);
   if (o.chart) io.out(`wrote the chart to ${path.relative(process.cwd(), path.resolve(o.chart)) || o.chart}`);
-  return EXIT.OK;
+  return expected(o, summary, io);
+}
+
+/** With --expect, another outcome is a failed check (exit 7, said on stderr so --json stays one object). */
+function expected(o: SimulateOptions, summary: Summary, io: Io): number {
+  if (o.expect === undefined || summary.outcome === o.expect) return EXIT.OK;
+  io.err(`expected the rollout to end ${o.expect}, it ended ${summary.outcome}${summary.decidedBy ? ` (decided by ${summary.decidedBy})` : ''}`);
+  return EXIT.UNEXPECTED_OUTCOME;
 }
 
 /** Bad input as the CLI's errors: a missing app or scenario is a usage error, an unknown canary "not found". */

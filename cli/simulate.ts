@@ -13,6 +13,17 @@ export interface SimulateFlags {
   readonly scenario: string;
   readonly seed: number;
   readonly chart?: string;
+  readonly expect?: string;
+}
+
+/** The outcomes a dry run reports (`outcome` of --json), which --expect can name. */
+export const OUTCOMES = ['promoted', 'rolled_back', 'insufficient_evidence', 'held', 'failed'] as const;
+
+/** As --json spells it, or as the summary prints it (ROLLED_BACK). */
+function outcome(value: string): string {
+  const o = value.toLowerCase();
+  if (!(OUTCOMES as readonly string[]).includes(o)) throw new InvalidArgumentError(`give one of ${OUTCOMES.join(', ')}`);
+  return o;
 }
 
 function seed(value: string): number {
@@ -30,6 +41,7 @@ export const simulateCommand: AddCommand = ({ program, io, globals, action }) =>
     .option('--scenario <file|preset>', `how the stable and canary versions behave: a scenario JSON file, or a preset (${PRESET_NAMES.join(', ')})`, 'healthy')
     .option('--seed <n>', 'random seed (traffic, errors, latencies): the same seed, the same run', seed, 1)
     .option('--chart <file>', 'also write the run\'s chart (SVG) to this file')
+    .option('--expect <outcome>', `exit 7 unless the rollout ends this way (${OUTCOMES.join(', ')}): a CI check of your guards`, outcome)
     .action(
       action(async (flags: SimulateFlags) => {
         const { simulate } = await import('./simulate-run.js');

@@ -36,6 +36,8 @@ export interface CanaryStatus {
     readonly blindGuards?: readonly { readonly name: string; readonly why: string }[];
     /** Judged guards whose data do not yet rule out a gross regression (the promotion gate). */
     readonly evidencePending?: readonly string[];
+    /** Judged guards whose change detector leans toward a regression without firing: the step bakes on. */
+    readonly suspectGuards?: readonly { readonly name: string; readonly log10Evidence: number; readonly threshold: number }[];
     readonly reason?: string;
     readonly pausedBy?: string;
     /** The command that approves the gate the rollout waits at. */
@@ -87,6 +89,7 @@ export async function canaryStatus(c: Clients, d: CanaryDescriptor, plan?: Rollo
           waitingFor: running ? progress?.hold : undefined,
           blindGuards: running ? progress?.blindGuards : undefined,
           evidencePending: running ? progress?.evidencePending : undefined,
+          suspectGuards: running ? progress?.suspectGuards : undefined,
           reason: progress?.reason,
           pausedBy: running && progress?.operator?.pausedBy ? shortIdentity(progress.operator.pausedBy.by) : undefined,
           approveCommand: running && progress?.hold === 'approval' ? approveCommand(plan) : undefined,

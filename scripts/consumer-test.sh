@@ -88,6 +88,11 @@ if [ -f "node_modules/cdk-model-canary/assets/python/$wheel" ]; then
   fi
 fi
 
+# The guides the README links, beside it in the installed package.
+for guide in dry-run model-code operating; do
+  [ -f "node_modules/cdk-model-canary/docs/$guide.md" ] || failed+=("docs/$guide.md is not in the installed package (package.json files)")
+done
+
 say "running the CLI the package installs (npx cdk-model-canary): help, and a clear error without AWS"
 if ! npx --no-install cdk-model-canary --help >"$work/cli-help.txt" 2>&1 || ! grep -q "status <canary>" "$work/cli-help.txt"; then
   failed+=("the cdk-model-canary bin does not run from the installed package: $(head -3 "$work/cli-help.txt" | tr '\n' ' ')")
@@ -105,7 +110,7 @@ if [ -f cdk.out/manifest.json ]; then
   say "dry-running the app's canary on the simulator the CLI carries (npx cdk-model-canary simulate, preset healthy)"
   set +e
   env -u AWS_REGION -u AWS_PROFILE AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= \
-    timeout 300 npx --no-install cdk-model-canary simulate --app cdk.out --canary Canary --scenario healthy --json >"$work/simulate.json" 2>"$work/simulate.err"
+    timeout 300 npx --no-install cdk-model-canary simulate --app cdk.out --canary Canary --scenario healthy --expect promoted --json >"$work/simulate.json" 2>"$work/simulate.err"
   code=$?
   set -e
   # The summary (one JSON object on stdout): the user's canary promoted through its four steps.

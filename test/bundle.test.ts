@@ -76,6 +76,9 @@ describe('handler bundles', () => {
   });
 });
 
+/** Files the README and the guides link to, shipped beside them; the presets `simulate` names, to copy. */
+const LINKED_FROM_THE_README = ['BENCHMARKS.md', 'lambda/shared/judge/README.md', 'sim/README.md', ...['healthy', 'error-spike', 'latency-regression', 'token-blowup', 'no-traffic'].map((p) => `scenarios/${p}.json`)];
+
 describe('the npm package', () => {
   /** What `npm pack` would put in the tarball (scripts skipped: the files are already built). */
   function packedFiles(): string[] {
@@ -83,8 +86,13 @@ describe('the npm package', () => {
     return (JSON.parse(out.toString())[0].files as { path: string }[]).map((f) => f.path);
   }
 
-  test('ships the LICENSE, every handler bundle and the compiled code, and nothing of the example or the sources', () => {
+  test('ships the LICENSE, the guides the README links, every handler bundle and the compiled code, and nothing of the example or the sources', () => {
     const files = packedFiles();
+    // The README's links to docs/ work in node_modules/cdk-model-canary too.
+    const guides = fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md'));
+    expect(guides.length).toBeGreaterThan(5);
+    for (const g of guides) expect(files).toContain(`docs/${g}`);
+    for (const f of LINKED_FROM_THE_README) expect(files).toContain(f);
     expect(files).toContain('LICENSE');
     expect(fs.readFileSync(path.join(root, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/);
     expect(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).license).toBe('Apache-2.0');
@@ -102,7 +110,7 @@ describe('the npm package', () => {
     // The Python helper's wheel, when this machine could build it (CI requires it: python-wheel.test.ts).
     const wheel = `assets/python/cdk_model_canary_runtime-${pkg.version}-py3-none-any.whl`;
     const outside = files.filter(
-      (f) => !/^(dist\/|assets\/handlers\/|node_modules\/)/.test(f) && !['LICENSE', 'README.md', 'package.json', '.jsii', 'assets/cli/index.js', 'assets/cli/chart.mjs', wheel].includes(f),
+      (f) => !/^(dist\/|assets\/handlers\/|node_modules\/|docs\/[a-z0-9-]+\.md$)/.test(f) && !['LICENSE', 'README.md', 'package.json', '.jsii', 'assets/cli/index.js', 'assets/cli/chart.mjs', wheel, ...LINKED_FROM_THE_README].includes(f),
     );
     expect(files.includes(wheel)).toBe(fs.existsSync(path.join(root, wheel)));
     // The CLI (package.json `bin`): one bundled file, with the simulator for `simulate`; its chart

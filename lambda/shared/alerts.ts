@@ -58,7 +58,7 @@ export interface AlertFacts {
   /** ROLLED_BACK after the promotion, in the post-promotion watch: traffic went back to the previous version. */
   readonly afterPromotion?: boolean;
   /** HOLDING: what the step waits for (traffic, the judged guards' evidence, a guard that cannot judge). */
-  readonly hold?: 'traffic' | 'approval' | 'paused' | 'evidence' | 'blind';
+  readonly hold?: 'traffic' | 'approval' | 'paused' | 'evidence' | 'blind' | 'suspect';
   /** Epoch seconds. */
   readonly at: number;
 }

@@ -84,6 +84,8 @@ export interface ScaleGuardPlan {
   /** Stable's percentiles used as thresholds (each judged; their e-values averaged). */
   readonly referencePercentiles: number[];
   readonly direction: Direction;
+  /** The values' unit for people (latency: "ms", or "µs" for SageMaker's ModelLatency); absent for counts. */
+  readonly unit?: string;
 }
 
 export interface ClassesGuardPlan {

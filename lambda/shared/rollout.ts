@@ -55,6 +55,12 @@ export interface JudgeObservation {
    * rule out a gross regression (empty: the evidence is in). Undefined: not asked, or no gate in the plan.
    */
   readonly evidencePending?: readonly string[];
+  /**
+   * Judged guards whose change detector leans toward a regression without firing (evidence of at
+   * least SUSPECT_LOG10): a step does not pass while one does, so a regression that began late is
+   * judged where the canary's share gives the most evidence, not promoted on the clock.
+   */
+  readonly suspect?: readonly { readonly name: string; readonly log10Evidence: number; readonly threshold: number }[];
 }
 
 export interface CheckObservation {
@@ -140,7 +146,12 @@ export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: C
   const needed = Math.max(1, plan.minRequestsPerStep);
   const blind = obs.judge?.blind ?? [];
   const pending = obs.judge?.evidencePending;
-  const judged = { blindGuards: blind.length > 0 ? [...blind] : undefined, evidencePending: pending && pending.length > 0 ? [...pending] : undefined };
+  const suspect = obs.judge?.suspect ?? [];
+  const judged = {
+    blindGuards: blind.length > 0 ? [...blind] : undefined,
+    evidencePending: pending && pending.length > 0 ? [...pending] : undefined,
+    suspectGuards: suspect.length > 0 ? [...suspect] : undefined,
+  };
   const pass = () => {
     const gate = awaitApproval(plan, { ...seen, ...judged }, obs.now);
     if (gate) return gate;
@@ -149,7 +160,7 @@ export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: C
   if (elapsed < step.bakeSeconds) {
     // The evidence-driven schedule: from its minimum bake a step passes as soon as the evidence is in.
     const early = step.minBakeSeconds !== undefined && elapsed >= step.minBakeSeconds;
-    if (early && obs.canaryRequests >= needed && blind.length === 0 && pending !== undefined && pending.length === 0) return pass();
+    if (early && obs.canaryRequests >= needed && blind.length === 0 && suspect.length === 0 && pending !== undefined && pending.length === 0) return pass();
     return { ...seen, ...judged, decision: 'bake', waitSeconds: Math.max(1, Math.min(plan.checkIntervalSeconds, step.bakeSeconds - elapsed)) };
   }
   const held = elapsed - step.bakeSeconds;
@@ -164,6 +175,10 @@ export function decideCheck(plan: RolloutPlan, progress: RolloutProgress, obs: C
   }
   if (blind.length > 0) {
     return holdOr('blind', `${blind.length === 1 ? 'a judged guard cannot' : 'judged guards cannot'} judge the canary: ${blind.map((b) => `${b.name} (${b.why})`).join('; ')}`);
+  }
+  if (suspect.length > 0) {
+    const leaning = suspect.map((g) => `${g.name} (evidence 10^${g.log10Evidence.toFixed(2)}, rolls back at 10^${g.threshold.toFixed(2)})`).join(', ');
+    return holdOr('suspect', `${leaning} ${suspect.length === 1 ? 'leans' : 'lean'} toward a regression: the step bakes on until the evidence fires or fades`);
   }
   if (pending && pending.length > 0 && isGatedStep(plan, progress.stepIndex)) {
     return holdOr('evidence', `the data do not yet rule out a ${plan.judge?.promotionMargin ?? ''} × regression of ${pending.join(', ')}, needed before the canary gets all traffic`);

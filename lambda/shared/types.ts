@@ -137,6 +137,8 @@ export interface RolloutProgress {
   readonly blindGuards?: { readonly name: string; readonly why: string }[];
   /** The judged guards whose data do not yet rule out a gross regression (the promotion gate). */
   readonly evidencePending?: string[];
+  /** The judged guards whose change detector leans toward a regression (not yet firing): the step bakes on. */
+  readonly suspectGuards?: { readonly name: string; readonly log10Evidence: number; readonly threshold: number }[];
   /**
    * When the workflow changed the canary's share (epoch seconds): set-weight, the promotion, the
    * end of the watch. The judge leaves out every minute a change falls in (one minute, one weight).
@@ -159,7 +161,7 @@ export interface RolloutProgress {
 
 export type ExternalOutcome = 'rolled_back' | 'promoted' | 'superseded';
 
-export type Hold = 'traffic' | 'approval' | 'paused' | 'evidence' | 'blind';
+export type Hold = 'traffic' | 'approval' | 'paused' | 'evidence' | 'blind' | 'suspect';
 
 /** The whole execution state. */
 export interface RolloutState {

@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import { ALPHA_WEIGHTS, GUARD_NAMES, VERSION_PLACEHOLDER } from '../../lambda/shared/judge-plan';
 import { type GuardBinding, type GuardContext, type GuardImplementation, judgedMetric, percentileProblems, ratioProblems, targetMetric, throwGuardProblems } from '../private/guard-kit';
+import { latencyUnitsPerMillisecond } from '../private/target-binding';
 
 /** Properties of {@link Guard.latencyVsStable}. */
 export interface LatencyVsStableGuardProps {
@@ -43,6 +44,7 @@ export class LatencyVsStableGuard implements GuardImplementation {
         maxRatio: this.maxRatio,
         referencePercentiles: this.percentiles,
         direction: 'higher',
+        unit: latencyUnitsPerMillisecond(ctx.binding) === 1 ? 'ms' : latencyUnitsPerMillisecond(ctx.binding) === 1000 ? 'µs' : undefined,
         description: `canary latency more than ${this.maxRatio} × stable's at stable's p${this.percentiles.join('/p')}`,
       },
     };

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CustomResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -269,13 +269,5 @@ export class CanaryRollout extends Construct implements CanaryHost {
     release.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [this.stateMachineArn] }));
     const stop = ['states:StopExecution', ...(this.node.tryFindChild('Verdict') ? ['states:DescribeExecution'] : [])];
     release.addToRolePolicy(new iam.PolicyStatement({ actions: stop, resources: [executions] }));
-
-    if ((o.alertEmails ?? []).length > 0) {
-      // https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html
-      Annotations.of(this).addWarningV2(
-        'cdk-model-canary:emailConfirmation',
-        `alertEmails: each address gets a confirmation email from AWS Notifications after the deploy (one per address and topic, however many canaries list it) and receives no alert until it clicks "Confirm subscription"; SNS deletes a subscription left unconfirmed for 3 days (${(o.alertEmails ?? []).join(', ')})`,
-      );
-    }
   }
 }

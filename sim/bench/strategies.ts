@@ -103,6 +103,8 @@ export interface StrategyRun {
   readonly promotedAtSeconds: number | null;
   /** Seconds from the regression onset to weight 0 (null: no regression, never rolled back, or rolled back before the onset). */
   readonly detectionSeconds: number | null;
+  /** The pre-traffic check stopped the canary before any user request reached it (a catch with nothing served). */
+  readonly refusedBeforeTraffic?: boolean;
   /** Failed requests the canary served from the regression onset until its weight reached 0 (or the scenario's end); 0 without a regression. */
   readonly blastRadiusFailed: number;
   /** Requests the canary served in the same window (exposure to a regression that does not fail requests). */
@@ -353,6 +355,9 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
             ? 'insufficient_evidence'
             : 'failed';
   if (!controller) reason = execution!.cause ?? execution!.error ?? null;
+  // The pre-traffic check refused a canary that is bad from its deploy: caught with no user request served.
+  const refusedBeforeTraffic =
+    !controller && maxWeight === 0 && onsetMs !== undefined && onsetMs <= execution!.startDate && execution!.status === 'FAILED' && /^PreTrafficCheckFailed/.test(execution!.cause ?? '');
   const windowEnd = atZero ?? endServed;
   const rolledBackBeforeOnset = zeroAt !== undefined && onsetMs !== undefined && zeroAt < onsetMs;
   const blast = onsetMs === undefined || rolledBackBeforeOnset || !atOnset
@@ -371,7 +376,12 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     weightZeroAtSeconds: zeroAt !== undefined ? seconds(zeroAt) : null,
     promotedAtSeconds: promotedAt !== undefined ? seconds(promotedAt) : null,
     // Stopped for want of evidence is not a detection.
-    detectionSeconds: zeroAt !== undefined && onsetMs !== undefined && !rolledBackBeforeOnset && outcome !== 'insufficient_evidence' ? Math.round((zeroAt - onsetMs) / 100) / 10 : null,
+    detectionSeconds: refusedBeforeTraffic
+      ? Math.round(((execution!.stopDate ?? world.now()) - onsetMs!) / 100) / 10
+      : zeroAt !== undefined && onsetMs !== undefined && !rolledBackBeforeOnset && outcome !== 'insufficient_evidence'
+        ? Math.round((zeroAt - onsetMs) / 100) / 10
+        : null,
+    ...(refusedBeforeTraffic ? { refusedBeforeTraffic: true } : {}),
     blastRadiusFailed: blast.errors,
     blastRadiusRequests: blast.requests,
     canaryRequests: endServed.requests,

@@ -128,7 +128,8 @@ export function validateScenario(raw: unknown, where = 'scenario'): ScenarioFile
     }
   };
   if (typeof o.name !== 'string' || o.name === '') problems.push('name is required (a string)');
-  if (o.target !== 'lambda' && o.target !== 'sagemaker') problems.push('target must be "lambda" or "sagemaker"');
+  // Optional: `simulate --app` takes the target from the canary; the example app's default is its Lambda canary.
+  if (o.target !== undefined && o.target !== 'lambda' && o.target !== 'sagemaker') problems.push('target must be "lambda" or "sagemaker" (or left out: lambda)');
   num('durationMinutes', o.durationMinutes, 1, 24 * 60, true);
   num('requestsPerSecond', o.requestsPerSecond, 0, 10_000, true);
   num('metricPublishDelaySeconds', o.metricPublishDelaySeconds, 0, 600, false);
@@ -155,7 +156,7 @@ export function validateScenario(raw: unknown, where = 'scenario'): ScenarioFile
   });
   validateOperatorActions(o.operator, problems);
   if (problems.length > 0) throw new ScenarioError(`${where}: ${problems.join('; ')}`);
-  return raw as ScenarioFile;
+  return { ...(raw as ScenarioFile), target: (o.target as ScenarioTarget | undefined) ?? 'lambda' };
 }
 
 const CHANGE_FIELDS = ['atMinute', 'whenCanaryPercent', 'afterSeconds', 'randomSeconds', 'forSeconds', 'stable', 'canary', 'requestsPerSecond'];

@@ -46,7 +46,8 @@ class LambdaAliasRouting implements SimTarget {
   public canaryPercent(canary: string): number {
     const alias = this.alias();
     if (!alias) return 0;
-    if (alias.functionVersion === canary) return 100;
+    // The promoted canary is the alias's version: everything but the previous version's control share.
+    if (alias.functionVersion === canary) return Math.round((1 - Object.values(alias.weights).reduce((a, w) => a + w, 0)) * 1000) / 10;
     return Math.round((alias.weights[canary] ?? 0) * 1000) / 10;
   }
 
@@ -54,7 +55,7 @@ class LambdaAliasRouting implements SimTarget {
     return this.ctx.lambda.aliasSnapshots(this.functionName, this.aliasName).map((h) => ({
       at: h.at,
       by: h.by,
-      percent: h.functionVersion === canary ? 100 : h.extraVersion === canary ? h.extraPercent : 0,
+      percent: h.functionVersion === canary ? 100 - (h.extraPercent ?? 0) : h.extraVersion === canary ? h.extraPercent : 0,
       promoted: h.functionVersion === canary,
     }));
   }

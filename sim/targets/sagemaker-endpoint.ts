@@ -46,14 +46,19 @@ class EndpointRouting implements SimTarget {
     }
   }
 
+  /** The share the endpoint was last asked for (SageMaker applies a weight update within about 30 s), as the alerts state it. */
   public canaryPercent(canary: string): number {
     const variants = this.endpoint()?.variants ?? [];
-    const total = variants.reduce((a, v) => a + v.currentWeight, 0);
-    const weight = variants.filter((v) => v.name === canary).reduce((a, v) => a + v.currentWeight, 0);
+    const total = variants.reduce((a, v) => a + v.desiredWeight, 0);
+    const weight = variants.filter((v) => v.name === canary).reduce((a, v) => a + v.desiredWeight, 0);
     return total > 0 ? Math.round((weight / total) * 1000) / 10 : 0;
   }
 
-  /** From the API calls that change the weights (the desired weights; SageMaker's completions left out). */
+  /**
+   * From the API calls that change the weights (the desired weights; SageMaker's completions left
+   * out). The promote step's update is the promotion, at 100 % or leaving stable its control share
+   * for the post-promotion watch (the watch's end then moves the last 5 %).
+   */
   public shareChanges(canary: string): ShareChange[] {
     return this.ctx.sagemaker.history
       .filter((h) => h.endpointName === this.ctx.model.config.endpointName && !h.operation.endsWith(':done'))
@@ -61,7 +66,7 @@ class EndpointRouting implements SimTarget {
         const weights = h.desiredWeights ?? Object.fromEntries(h.variants.map((v) => [v.name, v.desiredWeight]));
         const total = Object.values(weights).reduce((a, b) => a + b, 0);
         const percent = total > 0 ? Math.round(((weights[canary] ?? 0) / total) * 1000) / 10 : 0;
-        return { at: h.at, by: h.by, percent, promoted: h.by === 'promote' && percent === 100 };
+        return { at: h.at, by: h.by, percent, promoted: h.by === 'promote' && percent > 50 };
       });
   }
 

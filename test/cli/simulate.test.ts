@@ -11,10 +11,11 @@ import { promisify } from 'node:util';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { run } from '../../cli/main';
 import { simulateCommand } from '../../cli/simulate';
 import type { SimulateResult } from '../../cli/simulate-run';
-import { Guard, LambdaModelCanary, RolloutSchedule } from '../../lib';
+import { Guard, LambdaModelCanary, RolloutSchedule, SageMakerModelCanary } from '../../lib';
 
 // Two whole rollouts run in the hooks: a loaded CI machine needs more than jest's 60 s.
 jest.setTimeout(240_000);
@@ -34,6 +35,14 @@ function synthesizeUserApp(outdir: string): void {
   const ranker = new LambdaModelCanary(stack, 'Ranker', { modelFunction: fn('RankerModel'), schedule: RolloutSchedule.fromPercentages([10, 50, 100], Duration.minutes(8)) });
   ranker.addGuard(Guard.fromAlarm(new cloudwatch.Alarm(stack, 'RankerErrors', { metric: ranker.alias.metricErrors(), threshold: 500, evaluationPeriods: 2 })));
   new LambdaModelCanary(stack, 'Tagger', { modelFunction: fn('TaggerModel') });
+  // A SageMaker canary with the library's defaults: the post-promotion watch keeps stable at its
+  // control share, so the promotion's weight update leaves the canary at 95 %, not 100 %.
+  const model = new sagemaker.CfnModel(stack, 'ClassifierModel', {
+    modelName: 'classifier-2026-11-01',
+    executionRoleArn: 'arn:aws:iam::123456789012:role/classifier',
+    primaryContainer: { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/classifier:1' },
+  });
+  new SageMakerModelCanary(stack, 'Classifier', { model, endpointName: 'classifier', instanceType: 'ml.m5.large' });
   cdkApp.synth();
 }
 
@@ -79,6 +88,23 @@ describe('simulate --scenario healthy --json', () => {
     // Three 8-minute steps: promoted after about 24 minutes.
     expect(result.promotedAtSeconds! / 60).toBeGreaterThanOrEqual(24);
     expect(result.promotedAtSeconds! / 60).toBeLessThan(28);
+  });
+});
+
+describe('simulate a SageMaker canary of the app (its defaults: a watch with a 5 % control share)', () => {
+  let code: number;
+  let result: SimulateResult;
+  beforeAll(async () => {
+    let lines: string[];
+    ({ code, lines } = await cli('simulate', '--app', app, '--canary', 'Classifier', '--scenario', 'healthy', '--json', '--expect', 'promoted'));
+    result = JSON.parse(lines.join('\n')) as SimulateResult;
+  });
+
+  it('reads the promotion at 95 % (stable keeps its control share through the watch) as promoted, then 100 %', () => {
+    expect(code).toBe(0);
+    expect(result).toMatchObject({ target: 'sagemaker', status: 'SUCCEEDED', outcome: 'promoted', maxCanaryWeight: 100, rollbackAtSeconds: null });
+    expect(result.alerts.map((a) => a.event)).toEqual(['STARTED', 'STEP', 'STEP', 'STEP', 'STEP', 'PROMOTED']);
+    expect(Math.abs(result.promotedAtSeconds! - result.alerts[5].atSeconds)).toBeLessThan(1);
   });
 });
 
@@ -133,6 +159,34 @@ describe('the bundled CLI: simulate with a scenario file, the timeline, an opera
   });
 });
 
+describe("the timeline states the shares the alerts state", () => {
+  it('in the post-promotion watch the promoted canary serves 95 % (stable keeps the 5 % control), 100 % after it', async () => {
+    const { code, lines } = await cli('simulate', '--app', app, '--canary', 'Ranker', '--scenario', 'healthy');
+    expect(code).toBe(0);
+    const watch = lines.filter((l) => /WatchAfterPromotion/.test(l));
+    expect(watch.length).toBeGreaterThan(3);
+    for (const l of watch) expect(l).toMatch(/canary +95%/);
+    expect(lines.some((l) => /Promoted +canary +100%/.test(l))).toBe(true);
+  });
+});
+
+describe('simulate --expect: a CI check of the outcome', () => {
+  it('another outcome than --expect names exits 7 and says what happened (in either case, as --json or the summary spell it); an unknown outcome is a usage error', async () => {
+    const file = path.join(dir, 'short.json');
+    // No `target`: with --app the canary says how the model is served.
+    const { target: _target, ...healthy } = JSON.parse(readFileSync(path.join(ROOT, 'scenarios', 'healthy.json'), 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...healthy, durationMinutes: 2 }));
+    const held = await cli('simulate', '--app', app, '--canary', 'Ranker', '--scenario', file, '--expect', 'promoted');
+    expect(held.code).toBe(7);
+    expect(held.lines.join('\n')).toContain('expected the rollout to end promoted, it ended held');
+    const asked = await cli('simulate', '--app', app, '--canary', 'Ranker', '--scenario', file, '--expect', 'HELD');
+    expect(asked.code).toBe(0);
+    const bad = await cli('simulate', '--app', app, '--canary', 'Ranker', '--expect', 'rolledback');
+    expect(bad.code).toBe(2);
+    expect(bad.lines.join('\n')).toContain('give one of promoted, rolled_back, insufficient_evidence, held, failed');
+  });
+});
+
 describe('simulate: bad input says what to change', () => {
   it('no synthesized app: run cdk synth first (exit 2)', async () => {
     const { code, lines } = await cli('simulate', '--app', path.join(dir, 'nothing-here'), '--canary', 'Ranker');
@@ -144,7 +198,7 @@ describe('simulate: bad input says what to change', () => {
     for (const args of [['--canary', 'Nope'], []]) {
       const { code, lines } = await cli('simulate', '--app', app, ...args);
       expect(code).toBe(3);
-      expect(lines.join('\n')).toContain('Ranker (stack DryRunStack, lambda-alias), Tagger (stack DryRunStack, lambda-alias)');
+      expect(lines.join('\n')).toContain('Ranker (stack DryRunStack, lambda-alias), Tagger (stack DryRunStack, lambda-alias), Classifier (stack DryRunStack, sagemaker-endpoint)');
     }
     const { lines } = await cli('simulate', '--app', app, '--canary', 'Ranker', '--stack', 'OtherStack');
     expect(lines.join('\n')).toMatch(/no canary Ranker in stack OtherStack in .*: give --canary and --stack from these/);

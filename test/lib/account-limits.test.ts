@@ -1,8 +1,9 @@
 /** Template checks for rules a real account enforces (each cites the AWS page it comes from). */
-import { Names } from 'aws-cdk-lib';
+import { Annotations as CdkAnnotations, Names } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { synthesizeExampleStack } from '../../sim';
-import { asArray, controllerOf, flatten, type IamStatement, resourcesOfType, synthCanary, type TemplateJson, workflowMachines } from './support';
+import { asArray, controllerOf, flatten, type IamStatement, modelFunction, newStack, resourcesOfType, synthCanary, type TemplateJson, workflowMachines } from './support';
+import { LambdaModelCanary } from '../../lib';
 
 describe('log groups', () => {
   const s = synthCanary();
@@ -90,5 +91,23 @@ describe('email subscriptions', () => {
     const warnings = Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('confirmation email.*3 days'));
     expect(warnings).toHaveLength(1);
     expect(Annotations.fromStack(synthCanary().stack).findWarning('*', Match.stringLikeRegexp('3 days'))).toHaveLength(0);
+  });
+
+  test('one reminder per address to confirm, however many canaries list it; acknowledged on the stack, none', () => {
+    const build = (acknowledge: boolean) => {
+      const stack = newStack();
+      new LambdaModelCanary(stack, 'Ranker', { modelFunction: modelFunction(stack, 'RankerModel'), alertEmails: ['ml-oncall@example.com'] });
+      new LambdaModelCanary(stack, 'Tagger', { modelFunction: modelFunction(stack, 'TaggerModel'), alertEmails: ['ml-oncall@example.com'] });
+      new LambdaModelCanary(stack, 'Scorer', { modelFunction: modelFunction(stack, 'ScorerModel'), alertEmails: ['ml-oncall@example.com', 'ranking@example.com'] });
+      if (acknowledge) CdkAnnotations.of(stack).acknowledgeWarning('cdk-model-canary:emailConfirmation');
+      return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('confirmation email'));
+    };
+    const warnings = build(false);
+    expect(warnings.map((w) => [w.id, String(w.entry.data).match(/3 days \(([^)]*)\)/)?.[1]])).toEqual([
+      ['/CanaryTestStack/Ranker/Rollout', 'ml-oncall@example.com'],
+      ['/CanaryTestStack/Scorer/Rollout', 'ranking@example.com'],
+    ]);
+    expect(String(warnings[0].entry.data)).toContain("acknowledgeWarning('cdk-model-canary:emailConfirmation')");
+    expect(build(true)).toHaveLength(0);
   });
 });

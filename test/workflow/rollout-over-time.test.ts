@@ -6,6 +6,8 @@
 import * as path from 'node:path';
 import { loadScenario } from '../../sim/scenarios/scenario';
 import { runScenario, type Summary } from '../../sim/scenarios/scenario-run';
+import { renderStatus } from '../../cli/render';
+import type { CanaryStatus } from '../../cli/status';
 
 const run = async (name: string, seed = 1): Promise<Summary> => (await runScenario(loadScenario(path.join(__dirname, '..', '..', 'scenarios', `${name}.json`)), { seed })).summary;
 
@@ -15,6 +17,20 @@ describe('a rollout that changes over time', () => {
     expect(s.outcome).toBe('rolled_back');
     expect(s.decidedBy).toBe('ErrorRateVsStable');
     expect(s.rollbackAtSeconds! - s.regressionOnsetSeconds!).toBeLessThan(600);
+  });
+
+  test('finding 1, the seed whose 50 % step ended with the evidence short of firing (10^0.19 of 10^2.56): the step holds while the detector leans toward a regression, and it fires there', async () => {
+    // Seed 19 was promoted: the 95 % step and the watch see stable at 5 %, too little to catch it.
+    // With a person's `status` in the held minute: what they see.
+    const file = { ...loadScenario(path.join(__dirname, '..', '..', 'scenarios', 'late-errors-x3.json')), operator: [{ atMinute: 30.8, command: 'status' as const }] };
+    const s = (await runScenario(file, { seed: 19 })).summary;
+    expect(s.outcome).toBe('rolled_back');
+    expect(s.decidedBy).toBe('ErrorRateVsStable');
+    expect(s.maxCanaryWeight).toBe(50);
+    const status = s.operatorActions[0].output as CanaryStatus;
+    expect(status.rollout?.waitingFor).toBe('suspect');
+    expect(status.rollout?.suspectGuards?.map((g) => g.name)).toEqual(['ErrorRateVsStable']);
+    expect(renderStatus(status)).toMatch(/suspect: {2}ErrorRateVsStable leans toward a regression \(evidence 10\^0\.\d+, rolls back at 10\^2\.564\): the step bakes on until it fires or fades/);
   });
 
   test('finding 2: a canary 1.8 × slower deployed while stable is quiet (0.2 requests a second) is rolled back by LatencyVsStable', async () => {

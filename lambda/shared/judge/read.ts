@@ -143,7 +143,7 @@ export async function readGuards(plan: JudgePlan, versions: Versions, startedAt:
               return side === 'higher' ? n - below : below;
             };
             return {
-              label: `requests ${side === 'higher' ? 'above' : 'at or below'} ${side === 'higher' ? `${g.maxRatio} × ` : `1/${g.maxRatio} × `}stable's p${r.ref} (${round(r.value)})`,
+              label: `requests ${side === 'higher' ? 'above' : 'at or below'} ${side === 'higher' ? `${g.maxRatio} × ` : `1/${g.maxRatio} × `}stable's p${r.ref} (${round(r.value)}${g.unit ? ` ${g.unit}` : ''})`,
               psi0: 1,
               side: 'above' as const,
               minutes: table(r.from, (t) => [at(`g${i}cn`, t), count('c', t), at(`g${i}sn`, t), count('s', t)]),

@@ -12,6 +12,12 @@ import { publishEvidence } from './publish';
 import { readGuards, referencesToKeep } from './read';
 import { type GuardVerdict, judgeGuards } from './verdict';
 
+/**
+ * log10 of the change detector's evidence from which a guard is suspect: the mixture starts at 1
+ * and a healthy canary's drifts below it, so above 1 the data favour "the canary became worse".
+ */
+export const SUSPECT_LOG10 = 0;
+
 export interface JudgeLook {
   readonly verdicts: GuardVerdict[];
   /** The guard with the most evidence among those that found the canary worse. */
@@ -31,6 +37,9 @@ export async function lookAt(plan: RolloutPlan, release: Release, progress: Roll
   const verdicts = judgeGuards(judge, readings, { gate });
   const worst = verdicts.filter((v) => v.worse).sort((a, b) => b.log10Evidence - a.log10Evidence)[0];
   const blind = verdicts.filter((v) => v.blind !== undefined).map((v) => ({ name: v.name, why: v.blind! }));
+  const suspect = verdicts
+    .filter((v) => !v.worse && v.undecided === undefined && v.log10Evidence >= SUSPECT_LOG10)
+    .map((v) => ({ name: v.name, log10Evidence: round(v.log10Evidence), threshold: round(v.threshold) }));
   const evidencePending = gate && judge.promotionMargin !== undefined ? verdicts.filter((v) => !v.gate?.cleared).map((v) => v.name) : undefined;
   log('judge', {
     alpha: judge.alpha,
@@ -55,7 +64,7 @@ export async function lookAt(plan: RolloutPlan, release: Release, progress: Roll
     // The decision does not depend on the metric: a failed publish only costs the dashboard a point.
     log('evidence not published', { error: String(err) });
   }
-  return { verdicts, worst, observation: { blind, evidencePending }, references: { ...progress.references, ...referencesToKeep(readings) } };
+  return { verdicts, worst, observation: { blind, evidencePending, suspect }, references: { ...progress.references, ...referencesToKeep(readings) } };
 }
 
 /** A judged guard's name as its evidence alarm spells it, so alerts and the fast path speak of the same guard. */

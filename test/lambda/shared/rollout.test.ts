@@ -241,4 +241,23 @@ describe('decideCheck: every guard decides or says it cannot, and the canary get
     expect(decideCheck(evidence, at(2, 61), seen([], [])).decision).toBe('promote');
     expect(decideCheck(evidence, at(2, 61), seen([], ['ErrorRateVsStable'])).decision).toBe('bake');
   });
+
+  test('a guard whose change detector leans toward a regression holds the step (no advance to less evidence, no promotion) until it fires or fades', () => {
+    const suspect = [{ name: 'ErrorRateVsStable', log10Evidence: 0.19, threshold: 2.56 }];
+    const leaning = { ...seen([], []), judge: { blind: [], evidencePending: [], suspect } };
+    for (const step of [0, 1]) {
+      const next = decideCheck(gated, at(step, 700), leaning);
+      expect(next.decision).toBe('bake');
+      expect(next.hold).toBe('suspect');
+      expect(next.reason).toBe('holding: ErrorRateVsStable (evidence 10^0.19, rolls back at 10^2.56) leans toward a regression: the step bakes on until the evidence fires or fades');
+      expect(next.suspectGuards).toEqual(suspect);
+    }
+    // Faded: the step passes at the next look.
+    expect(decideCheck(gated, at(1, 760), seen([], [])).decision).toBe('advance');
+    // Never past maxHold: it ends without a verdict, as any hold does.
+    expect(decideCheck(gated, at(1, 600 + 3600), leaning).outcome).toBe('insufficient_evidence');
+    // The evidence-driven schedule's early pass waits too.
+    const evidence = plan({ judge, steps: [{ percent: 10, bakeSeconds: 300, minBakeSeconds: 60 }, { percent: 100, bakeSeconds: 300, minBakeSeconds: 60 }] });
+    expect(decideCheck(evidence, at(0, 61), leaning).decision).toBe('bake');
+  });
 });
