@@ -7,7 +7,6 @@ import { CliError, EXIT } from './errors';
 import type { Io } from './io';
 import type { CommandResult } from './operate';
 import { renderSent, renderStatus } from './render';
-import type { SimulateFlags } from './simulate';
 import type { CanaryStatus } from './status';
 import { AssemblyError, loadCanary } from '../sim/world/cloud-assembly';
 import type { OperatorActionResult } from '../sim/scenarios/operator-actions';
@@ -15,6 +14,16 @@ import { resolveScenario } from '../sim/scenarios/presets';
 import { clock, progressLine, summaryLines, writeChart } from '../sim/scenarios/report';
 import { ScenarioError } from '../sim/scenarios/scenario';
 import { runScenario, type Summary } from '../sim/scenarios/scenario-run';
+
+/** The command line of `simulate` (cli/simulate.ts), as commander parses it. */
+export interface SimulateFlags {
+  readonly app: string;
+  readonly canary?: string;
+  readonly scenario: string;
+  readonly seed: number;
+  readonly chart?: string;
+  readonly expect?: string;
+}
 
 export interface SimulateOptions extends SimulateFlags {
   /** The stack of the canary, when several stacks have one of that name (the global --stack). */

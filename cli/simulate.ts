@@ -5,16 +5,8 @@
  */
 import { InvalidArgumentError } from 'commander';
 import type { AddCommand } from './main';
+import type { SimulateFlags } from './simulate-run';
 import { PRESET_NAMES } from '../sim/scenarios/presets';
-
-export interface SimulateFlags {
-  readonly app: string;
-  readonly canary?: string;
-  readonly scenario: string;
-  readonly seed: number;
-  readonly chart?: string;
-  readonly expect?: string;
-}
 
 /** The outcomes a dry run reports (`outcome` of --json), which --expect can name. */
 export const OUTCOMES = ['promoted', 'rolled_back', 'insufficient_evidence', 'held', 'failed'] as const;
