@@ -7,6 +7,8 @@ import { LAMBDA_VERSIONS, regressionOnsetMinute, type ScenarioFile, ScenarioErro
 import { type SynthesizedStack, synthesizeExampleStack } from '../aws/cloudformation/template';
 import { LAMBDA_ALIAS_KIND } from '../../lambda/targets/lambda-alias/contract';
 import { SAGEMAKER_ENDPOINT_KIND } from '../../lambda/targets/sagemaker-endpoint/contract';
+import { APPCONFIG_KIND } from '../../lambda/targets/appconfig/contract';
+import { simTargetOf } from '../targets';
 import { type RunResult, SimWorld, type SimWorldOptions } from '../world/world';
 
 export const STRATEGIES = ['model-canary'] as const;
@@ -125,6 +127,9 @@ const PROFILES: Record<ScenarioTarget, TargetProfile> = {
     responseLength: false,
     warmUpMinutes: 8,
   },
+  // No example canary: a config canary is dry-run from a user's app (`simulate --app`), its one
+  // template released as two versions (sim/targets/appconfig.ts releaseTemplates).
+  config: { ...LAMBDA_VERSIONS, kind: APPCONFIG_KIND, canaryName: 'Chat', warmUpMinutes: 3 },
 };
 /** Minutes simulated after the rollout ends, so a chart shows where traffic settled. */
 const TAIL_MINUTES = 5;
@@ -162,15 +167,18 @@ export async function runScenario(file: ScenarioFile, options: RunOptions = {}):
   }
   const { target, profile } = profileOf(file, options.app);
   const seed = options.seed ?? 1;
-  const world = SimWorld.fromStack(options.app?.stack ?? synthesizeExampleStack(), worldOptions(file, seed, options.app));
+  const app = options.app;
+  // A kind whose version is a literal of the template releases two templates made from the app's one.
+  const releases = app ? simTargetOf(app.kind).releaseTemplates?.(app.stack, app.canaryName, profile) : undefined;
+  const world = SimWorld.fromStack(releases?.stable ?? app?.stack ?? synthesizeExampleStack(), worldOptions(file, seed, app));
   try {
-    return await drive(world, file, seed, strategy, options, profile, target);
+    return await drive(world, file, seed, strategy, { ...options, canaryTemplate: releases?.canary }, profile, target);
   } finally {
     world.dispose();
   }
 }
 
-async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy: Strategy, options: RunOptions, profile: TargetProfile, target: ScenarioTarget) {
+async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy: Strategy, options: RunOptions & { readonly canaryTemplate?: SynthesizedStack }, profile: TargetProfile, target: ScenarioTarget) {
   const realStart = performance.now();
   const STABLE_VERSION = profile.stable;
   const CANARY_VERSION = profile.canary;
@@ -189,7 +197,7 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, strategy
     if (f.always) world.faults.always(f.operation, f.kinds[0]);
     else world.faults.add(f.operation, f.kinds);
   }
-  const deployed = await world.deploy(CANARY_VERSION);
+  const deployed = options.canaryTemplate ? await world.updateStack(options.canaryTemplate, CANARY_VERSION) : await world.deploy(CANARY_VERSION);
   if (!deployed.executionArn) throw new Error(`The deploy of the canary started no rollout (release action: ${deployed.action})`);
   const execution = world.sfn.executions.get(deployed.executionArn)!;
   const end = deployAt + file.durationMinutes * MINUTE;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { type OperatorAction, validateOperatorActions } from './operator-actions';
 import type { BehaviourChange, ModelSignalBehaviour, Scenario, VersionBehaviour } from '../world/traffic';
 
-export type ScenarioTarget = 'lambda' | 'sagemaker';
+export type ScenarioTarget = 'lambda' | 'sagemaker' | 'config';
 
 /** How one version behaves; every field optional in a change, required fields noted for the versions. */
 export interface VersionSpec {
@@ -129,7 +129,7 @@ export function validateScenario(raw: unknown, where = 'scenario'): ScenarioFile
   };
   if (typeof o.name !== 'string' || o.name === '') problems.push('name is required (a string)');
   // Optional: `simulate --app` takes the target from the canary; the example app's default is its Lambda canary.
-  if (o.target !== undefined && o.target !== 'lambda' && o.target !== 'sagemaker') problems.push('target must be "lambda" or "sagemaker" (or left out: lambda)');
+  if (o.target !== undefined && o.target !== 'lambda' && o.target !== 'sagemaker' && o.target !== 'config') problems.push('target must be "lambda", "sagemaker" or "config" (or left out: lambda)');
   num('durationMinutes', o.durationMinutes, 1, 24 * 60, true);
   num('requestsPerSecond', o.requestsPerSecond, 0, 10_000, true);
   num('metricPublishDelaySeconds', o.metricPublishDelaySeconds, 0, 600, false);

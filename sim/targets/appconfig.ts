@@ -11,6 +11,7 @@
 import { APPCONFIG, type AppConfigTargetConfig } from '../../lambda/targets/appconfig/contract';
 import { type TargetConfig, targetMetricSpec } from '../../lambda/targets/contract';
 import { choose, parseRouting, type RoutingDocument } from '../../runtime/routing';
+import type { SynthesizedStack } from '../aws/cloudformation/template';
 import type { MetricId } from '../aws/cloudwatch/metrics';
 import type { ModelTarget, ShareChange, SimTarget, SimTargetContext, SimTargetKind } from './contract';
 
@@ -134,4 +135,20 @@ export const APPCONFIG_SIM: SimTargetKind<ConfigModelTarget> = {
     return { kind: APPCONFIG.kind, canaryName: release.canaryName, releaseLogicalId: release.logicalId, config };
   },
   bind: (ctx) => new ConfigRouting(ctx),
+  releaseTemplates(stack, canaryName, versions) {
+    const found = Object.entries(stack.template.Resources).find(([, r]) => {
+      const p = r.Properties ?? {};
+      return (p.Target as { kind?: unknown } | undefined)?.kind === APPCONFIG.kind && p.CanaryName === canaryName;
+    });
+    const version = found?.[1].Properties?.Version;
+    if (!found || typeof version !== 'string') throw new Error(`${canaryName}: no config canary release resource with a literal Version in the template`);
+    // The version is a literal everywhere it appears (the release resource, the alarms' Version dimension).
+    const release = (to: string): SynthesizedStack => {
+      const template = JSON.parse(JSON.stringify(stack.template).split(JSON.stringify(version)).join(JSON.stringify(to))) as SynthesizedStack['template'];
+      const props = template.Resources[found[0]].Properties!;
+      props.VersionContent = JSON.stringify({ ...(JSON.parse(String(props.VersionContent)) as object), 'cdk-model-canary:simulatedRelease': to });
+      return { stackName: stack.stackName, template };
+    };
+    return { stable: release(versions.stable), canary: release(versions.canary) };
+  },
 };

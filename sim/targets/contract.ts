@@ -6,7 +6,7 @@
  * world (sim/world/) is written once against the interfaces below.
  */
 import type { TargetConfig, TargetKindContract } from '../../lambda/targets/contract';
-import type { IntrinsicResolver, CfnTemplate } from '../aws/cloudformation/template';
+import type { IntrinsicResolver, CfnTemplate, SynthesizedStack } from '../aws/cloudformation/template';
 import type { MetricStore } from '../aws/cloudwatch/metrics';
 import type { Random } from '../aws/core/random';
 import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
@@ -110,4 +110,11 @@ export interface SimTargetKind<M extends ModelTarget = ModelTarget> {
   modelTarget(release: ReleaseResource, stack: StackView): M | undefined;
   /** The routing of the world's canary of this kind. */
   bind(ctx: SimTargetContext<M>): SimTarget;
+  /**
+   * Optional: for a kind whose version is a literal of the template (a config canary), the
+   * templates of two deploys that release `versions.stable` and then `versions.canary`, made from
+   * the user's one template, so a dry run has a release to run. Absent: a deploy publishes the
+   * version itself (a Lambda version, a SageMaker model).
+   */
+  releaseTemplates?(stack: SynthesizedStack, canaryName: string, versions: { readonly stable: string; readonly canary: string }): { readonly stable: SynthesizedStack; readonly canary: SynthesizedStack };
 }

@@ -15,7 +15,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { run } from '../../cli/main';
 import { simulateCommand } from '../../cli/simulate';
 import type { SimulateResult } from '../../cli/simulate-run';
-import { Guard, LambdaModelCanary, RolloutSchedule, SageMakerModelCanary } from '../../lib';
+import { ConfigModelCanary, Guard, LambdaModelCanary, RolloutSchedule, SageMakerModelCanary } from '../../lib';
 
 // Two whole rollouts run in the hooks: a loaded CI machine needs more than jest's 60 s.
 jest.setTimeout(240_000);
@@ -43,6 +43,8 @@ function synthesizeUserApp(outdir: string): void {
     primaryContainer: { image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/classifier:1' },
   });
   new SageMakerModelCanary(stack, 'Classifier', { model, endpointName: 'classifier', instanceType: 'ml.m5.large' });
+  // A config canary: its template holds one config; the dry run releases it as two versions.
+  new ConfigModelCanary(stack, 'Chat', { config: { modelId: 'anthropic.claude-3-5-haiku', promptVersion: '7' } });
   cdkApp.synth();
 }
 
@@ -159,6 +161,19 @@ describe('the bundled CLI: simulate with a scenario file, the timeline, an opera
   });
 });
 
+describe('simulate a config canary of the app (AppConfig routing, users kept on one variant)', () => {
+  it('promotes the healthy config and rolls back the error spike, with the app\'s guards', async () => {
+    const healthy = await cli('simulate', '--app', app, '--canary', 'Chat', '--scenario', 'healthy', '--json', '--expect', 'promoted');
+    expect(healthy.code).toBe(0);
+    const h = JSON.parse(healthy.lines.join('\n')) as SimulateResult;
+    expect(h).toMatchObject({ target: 'config', outcome: 'promoted', maxCanaryWeight: 100 });
+    expect(h.alerts.map((a) => a.event)).toEqual(['STARTED', 'STEP', 'STEP', 'STEP', 'STEP', 'PROMOTED']);
+    const spike = await cli('simulate', '--app', app, '--canary', 'Chat', '--scenario', 'error-spike', '--json', '--expect', 'rolled_back');
+    expect(spike.code).toBe(0);
+    expect((JSON.parse(spike.lines.join('\n')) as SimulateResult).decidedBy).toMatch(/^ErrorRate/);
+  });
+});
+
 describe("the timeline states the shares the alerts state", () => {
   it('in the post-promotion watch the promoted canary serves 95 % (stable keeps the 5 % control), 100 % after it', async () => {
     const { code, lines } = await cli('simulate', '--app', app, '--canary', 'Ranker', '--scenario', 'healthy');
@@ -198,7 +213,7 @@ describe('simulate: bad input says what to change', () => {
     for (const args of [['--canary', 'Nope'], []]) {
       const { code, lines } = await cli('simulate', '--app', app, ...args);
       expect(code).toBe(3);
-      expect(lines.join('\n')).toContain('Ranker (stack DryRunStack, lambda-alias), Tagger (stack DryRunStack, lambda-alias), Classifier (stack DryRunStack, sagemaker-endpoint)');
+      expect(lines.join('\n')).toContain('Ranker (stack DryRunStack, lambda-alias), Tagger (stack DryRunStack, lambda-alias), Classifier (stack DryRunStack, sagemaker-endpoint), Chat (stack DryRunStack, appconfig)');
     }
     const { lines } = await cli('simulate', '--app', app, '--canary', 'Ranker', '--stack', 'OtherStack');
     expect(lines.join('\n')).toMatch(/no canary Ranker in stack OtherStack in .*: give --canary and --stack from these/);
