@@ -13,8 +13,9 @@ import { readGuards, referencesToKeep } from './read';
 import { type GuardVerdict, judgeGuards } from './verdict';
 
 /**
- * log10 of the change detector's evidence from which a guard is suspect: the mixture starts at 1
+ * log10 of the change detector's evidence above which a guard is suspect: the mixture starts at 1
  * and a healthy canary's drifts below it, so above 1 the data favour "the canary became worse".
+ * Minutes without an event in either version leave it at exactly 1: no information, no suspicion.
  */
 export const SUSPECT_LOG10 = 0;
 
@@ -37,9 +38,7 @@ export async function lookAt(plan: RolloutPlan, release: Release, progress: Roll
   const verdicts = judgeGuards(judge, readings, { gate });
   const worst = verdicts.filter((v) => v.worse).sort((a, b) => b.log10Evidence - a.log10Evidence)[0];
   const blind = verdicts.filter((v) => v.blind !== undefined).map((v) => ({ name: v.name, why: v.blind! }));
-  const suspect = verdicts
-    .filter((v) => !v.worse && v.undecided === undefined && v.log10Evidence >= SUSPECT_LOG10)
-    .map((v) => ({ name: v.name, log10Evidence: round(v.log10Evidence), threshold: round(v.threshold) }));
+  const suspect = suspectGuards(verdicts);
   const evidencePending = gate && judge.promotionMargin !== undefined ? verdicts.filter((v) => !v.gate?.cleared).map((v) => v.name) : undefined;
   log('judge', {
     alpha: judge.alpha,
@@ -74,4 +73,14 @@ export function evidenceAlarmName(plan: RolloutPlan, guard: string): string {
 
 function round(x: number): number {
   return Number(x.toFixed(3));
+}
+
+/**
+ * The guards that lean toward a regression without firing. Above 1, not at it: a guard whose
+ * minutes carried no information (no event in either version) sits at exactly 1.
+ */
+export function suspectGuards(verdicts: readonly GuardVerdict[]): { name: string; log10Evidence: number; threshold: number }[] {
+  return verdicts
+    .filter((v) => !v.worse && v.undecided === undefined && v.minutes > 0 && v.log10Evidence > SUSPECT_LOG10 + 1e-9)
+    .map((v) => ({ name: v.name, log10Evidence: round(v.log10Evidence), threshold: round(v.threshold) }));
 }
