@@ -102,6 +102,8 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
 
 /** Sections of BENCHMARKS.md measured by other commands than the bench's: a rewrite keeps them as they stand. */
 const MEMORY_SECTION = '## Memory and the full fault matrix';
+/** The evidence-driven schedule's time to 100 %, measured by a bench run of that strategy alone. */
+const EVIDENCE_SECTION = '## The evidence-driven schedule';
 
 /** The section headed `title` in `markdown` (up to the next `## ` heading), with a blank line before it; '' if absent. */
 export function keptSection(markdown: string, title: string): string {
@@ -241,7 +243,7 @@ async function main(argv: string[]): Promise<void> {
     const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${await bundleReport()}\n`;
     const file = path.join(ROOT, 'BENCHMARKS.md');
     const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    const kept = keptSection(current, JUDGE_SECTION) + keptSection(current, MEMORY_SECTION);
+    const kept = keptSection(current, JUDGE_SECTION) + keptSection(current, EVIDENCE_SECTION) + keptSection(current, MEMORY_SECTION);
     const fleet = `\n## A fleet of canaries in one stack\n\nReproduce: \`npx tsx scripts/fleet-report.ts\` (also written by \`npm run bench\`).\n\n${fleetReport()}\n`;
     writeFileSync(file, markdown(report, command) + bundles + fleet + kept);
   }
