@@ -42,7 +42,9 @@ const CASES: Case[] = [
     guard: 'GuardrailBlockRateVsStable',
     alsoAllowed: ['GuardrailBlocks'],
     bad: { ...STABLE, guardrailInterventionRate: 0.3 },
-    twin: { ...STABLE, guardrailInterventionRate: 0.02 },
+    // Within the guard's margin (odds 1.5 × stable's): 1.3 %. A 2 % twin is 2 × stable's odds, beyond
+    // it, and the judge holds it until it fires (a step does not pass while a guard leans toward harm).
+    twin: { ...STABLE, guardrailInterventionRate: 0.013 },
   },
   {
     signal: 'schema failures 5 %',
