@@ -57,6 +57,8 @@ const INPUT = `{
   DesiredWeightsAndCapacities: [{ VariantName: 'canary', DesiredWeight: 0.1 }],
   TopicArn: 'arn:aws:sns:us-east-1:123456789012:t', Subject: 's', Message: 'm',
   MessageAttributes: { canary: { DataType: 'String', StringValue: 'c' } },
+  ApplicationId: 'app1234', EnvironmentId: 'env1234', ConfigurationProfileId: 'prf1234', DeploymentStrategyId: 'str1234',
+  ConfigurationVersion: '1', VersionNumber: 1, DeploymentNumber: 1, AllowRevert: true, Content: new TextEncoder().encode('{}'),
 }`;
 
 /** An ES module that sends every call once, in order, and prints what each returned or threw. */
