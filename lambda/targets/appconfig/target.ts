@@ -35,6 +35,8 @@ const IN_PROGRESS = new Set(['DEPLOYING', 'BAKING', 'VALIDATING', 'ROLLING_BACK'
 interface Deployed {
   readonly doc: RoutingDocument;
   readonly deploymentNumber: number;
+  /** Deployments of the environment still reaching clients (a write stops them first). */
+  readonly inProgress: number[];
 }
 
 export class AppConfigTarget implements TrafficTarget {
@@ -69,14 +71,14 @@ export class AppConfigTarget implements TrafficTarget {
   public async stage(release: Release, content: string, expected: TrafficSplit): Promise<void> {
     const current = await this.expect(expected, 'while the release staged its canary');
     const stable = this.entryOrFail(current.doc, release.stableVersion);
-    await this.deploy({ ...base(current.doc), salt: release.canaryVersion, stable, canary: { version: release.canaryVersion, config: parseConfig(content, release.canaryVersion) }, canaryPercent: 0, canarySide: 'low' });
+    await this.deploy({ ...base(current.doc), salt: release.canaryVersion, stable, canary: { version: release.canaryVersion, config: parseConfig(content, release.canaryVersion) }, canaryPercent: 0, canarySide: 'low' }, current);
   }
 
   public async shift(release: Release, percent: number, expected: TrafficSplit): Promise<void> {
     const current = await this.expect(expected);
     const stable = this.entryOrFail(current.doc, release.stableVersion);
     const canary = this.entryOrFail(current.doc, release.canaryVersion);
-    await this.deploy({ ...base(current.doc), stable, canary, canaryPercent: percent, canarySide: 'low' });
+    await this.deploy({ ...base(current.doc), stable, canary, canaryPercent: percent, canarySide: 'low' }, current);
   }
 
   /** The previous version keeps the high buckets as the control: the users that never left it. */
@@ -84,13 +86,13 @@ export class AppConfigTarget implements TrafficTarget {
     const current = await this.expect(expected);
     const next = this.entryOrFail(current.doc, release.canaryVersion);
     const previous = controlPercent > 0 ? { canary: this.entryOrFail(current.doc, release.stableVersion) } : {};
-    await this.deploy({ ...base(current.doc), stable: next, ...previous, canaryPercent: controlPercent, canarySide: 'high' });
+    await this.deploy({ ...base(current.doc), stable: next, ...previous, canaryPercent: controlPercent, canarySide: 'high' }, current);
   }
 
   public async rollback(release: Release, expected: TrafficSplit): Promise<void> {
     const current = await this.expect(expected);
     const stable = this.entryOrFail(current.doc, release.stableVersion);
-    await this.deploy({ ...base(current.doc), stable, canaryPercent: 0 });
+    await this.deploy({ ...base(current.doc), stable, canaryPercent: 0 }, current);
   }
 
   /** The application alone picks a variant per user: no request reaches the canary on demand. */
@@ -104,7 +106,7 @@ export class AppConfigTarget implements TrafficTarget {
     if (content === undefined) throw new TargetStateError(`${this.description} has no deployment, and the release gave no config for version ${version}`);
     const doc: RoutingDocument = { schema: ROUTING_SCHEMA, salt: version, stable: { version, config: parseConfig(content, version) }, canaryPercent: 0, owner: UNRECORDED };
     const number = await this.deploy(doc);
-    return { created: true, split: splitOf({ doc, deploymentNumber: number }) };
+    return { created: true, split: splitOf({ doc, deploymentNumber: number, inProgress: [] }) };
   }
 
   /**
@@ -135,8 +137,8 @@ export class AppConfigTarget implements TrafficTarget {
     const deployed = await this.deployed();
     if (!deployed) throw new TargetStateError(`${this.description} has no deployment`);
     const { owner: _o, previousOwner: _p, ...doc } = deployed.doc;
-    await this.expect(splitOf(deployed), 'while its owner was being recorded: deploy again');
-    await this.deploy({ ...doc, ...record } as RoutingDocument, true);
+    const current = await this.expect(splitOf(deployed), 'while its owner was being recorded: deploy again');
+    await this.deploy({ ...doc, ...record } as RoutingDocument, current);
   }
 
   public metric(version: string, signal: Signal): MetricSpec {
@@ -152,7 +154,8 @@ export class AppConfigTarget implements TrafficTarget {
       appconfig.send(new GetHostedConfigurationVersionCommand({ ApplicationId: this.config.applicationId, ConfigurationProfileId: this.config.profileId, VersionNumber: Number(latest.ConfigurationVersion) })),
     );
     const doc = parseRouting(new TextDecoder().decode(out.Content ?? new Uint8Array()), this.description);
-    return { doc, deploymentNumber: latest.DeploymentNumber ?? 0 };
+    const inProgress = items.filter((d) => IN_PROGRESS.has(d.State ?? '') && d.DeploymentNumber !== undefined).map((d) => d.DeploymentNumber!);
+    return { doc, deploymentNumber: latest.DeploymentNumber ?? 0, inProgress };
   }
 
   private async expect(expected: Pick<TrafficSplit, 'revision'>, whileDoing = 'while this step was updating it'): Promise<Deployed> {
@@ -168,16 +171,10 @@ export class AppConfigTarget implements TrafficTarget {
   }
 
   /**
-   * A new hosted version of the document, deployed: one still in progress is stopped first (a
-   * rollback replaces a raise). The owner fields stay as read unless `ownerFields`.
+   * A new hosted version of the document, deployed: the deployments `current` saw in progress are
+   * stopped first (a rollback replaces a raise). The caller carries the owner fields over (base()).
    */
-  private async deploy(doc: RoutingDocument, ownerFields = false): Promise<number> {
-    const items = (await awsCall('ListDeployments', () => appconfig.send(new ListDeploymentsCommand({ ...this.ids, MaxResults: 50 })))).Items ?? [];
-    let next = doc;
-    if (!ownerFields) {
-      const current = await this.deployed();
-      next = { ...doc, owner: current?.doc.owner ?? doc.owner, previousOwner: current?.doc.previousOwner ?? doc.previousOwner };
-    }
+  private async deploy(next: RoutingDocument, current?: Deployed): Promise<number> {
     const created = await awsCall('CreateHostedConfigurationVersion', () =>
       appconfig.send(
         new CreateHostedConfigurationVersionCommand({
@@ -189,8 +186,8 @@ export class AppConfigTarget implements TrafficTarget {
         }),
       ),
     );
-    for (const d of items.filter((x) => IN_PROGRESS.has(x.State ?? ''))) {
-      await awsCall('StopDeployment', () => appconfig.send(new StopDeploymentCommand({ ...this.ids, DeploymentNumber: d.DeploymentNumber, AllowRevert: true })));
+    for (const DeploymentNumber of current?.inProgress ?? []) {
+      await awsCall('StopDeployment', () => appconfig.send(new StopDeploymentCommand({ ...this.ids, DeploymentNumber, AllowRevert: true })));
     }
     const started = await awsCall('StartDeployment', () =>
       appconfig.send(
