@@ -7,6 +7,7 @@ export type { CostPerRequestVsStableGuardProps } from './guards/cost-per-request
 export type { TokenPrices, CostPerRequestGuardProps } from './guards/cost-per-request';
 export type { ErrorRateVsStableGuardProps } from './guards/error-rate-vs-stable';
 export type { ErrorRateGuardProps } from './guards/error-rate';
+export type { FastErrorRateGuardProps } from './guards/fast-error-rate';
 export type { GuardrailBlockRateVsStableGuardProps } from './guards/guardrail-block-rate-vs-stable';
 export type { GuardrailBlocksGuardProps } from './guards/guardrail-blocks';
 export type { LatencyP95GuardProps } from './guards/latency-p95';

@@ -1,10 +1,11 @@
 /** ModelSignals: the per-request model signals as EMF (see runtime/index.ts for the whole story). */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricResolution, Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   CANARY_DIMENSION,
   CANARY_NAME_ENV,
   CANARY_STACK_ENV,
   CLASS_DIMENSION,
+  HIGH_RESOLUTION_ENV,
   SIGNAL_NAMESPACE,
   SIGNALS,
   SIGNALS_DISABLED_ENV,
@@ -62,6 +63,15 @@ export interface ModelSignalsOptions {
    *   (with a process warning), as in a model's local unit tests
    */
   readonly version?: string;
+
+  /**
+   * Write Requests and Errors at 1-second resolution (`StorageResolution` 1), so
+   * `Guard.fastErrorRate` can read 10-second periods. Costs nothing more to write (EMF is billed
+   * as log ingestion, PutMetricData per request); the guard's high-resolution alarm is billed
+   * higher than a standard one. Record `error` on every request, or the guard has no errors to count.
+   * @default - env `MODEL_CANARY_HIGH_RESOLUTION` (the canary construct sets it when a guard needs it), else false
+   */
+  readonly highResolution?: boolean;
 }
 
 /** What one request produced. Fields left out are not emitted (no zero is made up for them). */
@@ -118,6 +128,8 @@ export class ModelSignals {
   public readonly version: string;
   /** The CloudWatch namespace. */
   public readonly namespace: string;
+  /** Whether Requests and Errors are written at 1-second resolution. */
+  public readonly highResolution: boolean;
   /**
    * Whether {@link record} writes anything: false without a canary or stack name, or when
    * `MODEL_CANARY_SIGNALS_DISABLED` or Powertools' switches turn the output off.
@@ -135,6 +147,10 @@ export class ModelSignals {
     this.canaryName = resolveName('canaryName', options?.canaryName, CANARY_NAME_ENV);
     this.stackName = resolveName('stackName', options?.stackName, CANARY_STACK_ENV);
     this.namespace = nonEmpty('namespace', options?.namespace ?? SIGNAL_NAMESPACE, 255);
+    if (options?.highResolution !== undefined && typeof options.highResolution !== 'boolean') {
+      throw new Error(`ModelSignals: highResolution must be true or false, got ${describe(options.highResolution)}`);
+    }
+    this.highResolution = options?.highResolution ?? envFlag(HIGH_RESOLUTION_ENV) ?? false;
     const named = this.canaryName !== undefined && this.stackName !== undefined;
     const switchedOff = outputSwitchedOff();
     if (!switchedOff && !named) warnNoNames(this.canaryName, this.stackName);
@@ -172,7 +188,9 @@ export class ModelSignals {
     const r = ModelSignals.check(request);
     const m = this.metrics;
     if (!m) return;
-    m.addMetric(SIGNALS.requests, MetricUnit.Count, 1);
+    // The counts the 10-second guard reads; EMF's default (standard) resolution otherwise.
+    const counts = this.highResolution ? MetricResolution.High : MetricResolution.Standard;
+    m.addMetric(SIGNALS.requests, MetricUnit.Count, 1, counts);
     if (r.inputTokens !== undefined) m.addMetric(SIGNALS.inputTokens, MetricUnit.Count, r.inputTokens);
     if (r.outputTokens !== undefined) m.addMetric(SIGNALS.outputTokens, MetricUnit.Count, r.outputTokens);
     if (r.inputTokens !== undefined || r.outputTokens !== undefined) {
@@ -183,7 +201,7 @@ export class ModelSignals {
     }
     if (r.schemaValid !== undefined) m.addMetric(SIGNALS.schemaInvalid, MetricUnit.Count, r.schemaValid ? 0 : 1);
     if (r.responseLength !== undefined) m.addMetric(SIGNALS.responseLength, MetricUnit.Count, r.responseLength);
-    if (r.error !== undefined) m.addMetric(SIGNALS.errors, MetricUnit.Count, r.error ? 1 : 0);
+    if (r.error !== undefined) m.addMetric(SIGNALS.errors, MetricUnit.Count, r.error ? 1 : 0, counts);
     if (r.latencyMs !== undefined) m.addMetric(SIGNALS.latency, MetricUnit.Milliseconds, r.latencyMs);
     m.publishStoredMetrics();
 

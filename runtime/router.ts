@@ -95,7 +95,7 @@ export class ModelRouter {
     this.given = options.document && parseRouting(JSON.stringify(options.document), 'ModelRouter: the document option');
     const signals = options.signals;
     this.signalsOptions = signals instanceof ModelSignals
-      ? { canaryName: signals.canaryName, stackName: signals.stackName, namespace: signals.namespace }
+      ? { canaryName: signals.canaryName, stackName: signals.stackName, namespace: signals.namespace, highResolution: signals.highResolution }
       : { ...signals };
     if (signals instanceof ModelSignals) this.signalsByVersion.set(signals.version, signals);
 

@@ -57,6 +57,8 @@ export const DELIVERY_ENV = 'MODEL_CANARY_DELIVERY';
  */
 export const SIGNALS_DISABLED_ENV = 'MODEL_CANARY_SIGNALS_DISABLED';
 export const PUT_METRIC_DATA_DELIVERY = 'put_metric_data';
+/** When true, Requests and Errors are written at 1-second resolution (runtime/emf-contract.json `highResolution`). */
+export const HIGH_RESOLUTION_ENV = 'MODEL_CANARY_HIGH_RESOLUTION';
 
 /**
  * Where a config canary's router reads its routing document (AppConfig names or ids); the

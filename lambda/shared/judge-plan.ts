@@ -191,4 +191,5 @@ export const GUARD_NAMES = {
   predictionShift: 'PredictionShift',
   bedrockGuardrailBlockRateVsStable: 'BedrockGuardrailBlockRateVsStable',
   modelErrorRate: 'ModelErrorRate',
+  fastErrorRate: 'FastErrorRate',
 } as const;

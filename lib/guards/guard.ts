@@ -8,6 +8,7 @@ import { CostPerRequestGuard, type CostPerRequestGuardProps } from './cost-per-r
 import { CostPerRequestVsStableGuard, type CostPerRequestVsStableGuardProps } from './cost-per-request-vs-stable';
 import { ErrorRateGuard, type ErrorRateGuardProps } from './error-rate';
 import { ErrorRateVsStableGuard, type ErrorRateVsStableGuardProps } from './error-rate-vs-stable';
+import { FastErrorRateGuard, type FastErrorRateGuardProps } from './fast-error-rate';
 import { GuardrailBlockRateVsStableGuard, type GuardrailBlockRateVsStableGuardProps } from './guardrail-block-rate-vs-stable';
 import { GuardrailBlocksGuard, type GuardrailBlocksGuardProps } from './guardrail-blocks';
 import { LatencyP95Guard, type LatencyP95GuardProps } from './latency-p95';
@@ -48,6 +49,17 @@ export abstract class Guard {
   /** Canary error rate above an absolute ceiling (alarm; default 5 % for 5 minutes). */
   public static errorRate(props: ErrorRateGuardProps = {}): Guard {
     return new ImplementedGuard(new ErrorRateGuard(props));
+  }
+
+  /**
+   * Canary error rate above a gross-failure ceiling over 10-second periods (high-resolution alarm;
+   * default 30 % in 2 consecutive periods of at least 10 requests): a canary failing most of its
+   * requests is at 0 % within about a minute. Reads the runtime helper's Requests and Errors at
+   * 1-second resolution, which the canary turns on in the helper's environment; record `error` on
+   * every request (the config router does). A high-resolution alarm is billed about 3 × a standard one.
+   */
+  public static fastErrorRate(props: FastErrorRateGuardProps = {}): Guard {
+    return new ImplementedGuard(new FastErrorRateGuard(props));
   }
 
   /** Canary p95 latency above an absolute ceiling (alarm; default 10 s for 5 minutes). */

@@ -55,6 +55,14 @@ export interface TargetBinding {
   readonly versionContent?: string;
 
   /**
+   * Optional: sets a variable in the environment the runtime helper reads where the canary's
+   * requests are recorded (the Lambda function, the SageMaker model's `modelEnvironment`, the
+   * config router's `routerEnvironment`): a guard turns the helper's high-resolution counts on.
+   * Absent: the user sets it (the guard says so).
+   */
+  addSignalsEnvironment?(name: string, value: string): void;
+
+  /**
    * Optional: guards only this kind of target has (SageMaker: ModelErrorRate), added beside the
    * error-rate ceiling. Absent: the shared guards are all.
    */

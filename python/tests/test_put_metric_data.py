@@ -90,6 +90,23 @@ def test_equal_values_are_aggregated_into_values_and_counts():
     sink.close()
 
 
+def test_high_resolution_counts_are_sent_per_second_at_storage_resolution_1():
+    client = FakeCloudWatch()
+    s, sink = signals(client, high_resolution=True)
+    for ms in (1000, 1500, 2000):
+        sink.write(s.documents(error=ms == 2000, latency_ms=5, timestamp_ms=1_700_000_000_000 + ms))
+    s.flush()
+    data = [d for r in client.requests for d in r["MetricData"]]
+    requests = [d for d in data if d["MetricName"] == "Requests"]
+    # Two seconds, kept apart (a 10-second alarm reads them), each at resolution 1.
+    assert sorted(sum(d["Counts"]) for d in requests) == [1.0, 2.0]
+    assert all(d["StorageResolution"] == 1 for d in data if d["MetricName"] in ("Requests", "Errors"))
+    assert all("StorageResolution" not in d for d in data if d["MetricName"] == "Latency")
+    (latency,) = [d for d in data if d["MetricName"] == "Latency"]  # one minute, standard
+    assert latency["Counts"] == [3.0]
+    sink.close()
+
+
 def test_requests_stay_within_the_put_metric_data_limits():
     client = FakeCloudWatch()
     s, sink = signals(client)

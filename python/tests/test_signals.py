@@ -76,6 +76,28 @@ class TestRecord:
         assert values(failed) == {"Requests": 1, "Errors": 1, "Latency": 12.5}
         assert values(ok) == {"Requests": 1, "Errors": 0, "Latency": 0}
 
+    def test_high_resolution_counts_by_argument_or_variable(self, capsys, monkeypatch):
+        high = {rt.CONTRACT["metrics"][k]["name"] for k in rt.CONTRACT["highResolution"]["metrics"]}
+        res = rt.CONTRACT["highResolution"]["storageResolution"]
+
+        def resolutions():
+            (doc,) = docs_from(capsys)
+            return {m["Name"]: m.get("StorageResolution") for m in directive(doc)["Metrics"]}
+
+        make(high_resolution=True).record(error=False, latency_ms=3, input_tokens=2)
+        got = resolutions()
+        assert {n for n, r in got.items() if r == res} == high
+        assert all(r is None for n, r in got.items() if n not in high)
+        make().record(error=True)
+        assert set(resolutions().values()) == {None}
+        monkeypatch.setenv(rt.CONTRACT["environment"]["highResolution"], "true")
+        make().record(error=True)
+        assert {n for n, r in resolutions().items() if r == res} == high
+        make(high_resolution=False).record(error=True)  # the argument wins
+        assert set(resolutions().values()) == {None}
+        with pytest.raises(TypeError, match="high_resolution"):
+            make(high_resolution="yes")
+
     @pytest.mark.parametrize("kwargs", [{"error": 1}, {"latency_ms": -1}, {"latency_ms": float("nan")}, {"latency_ms": True}, {"latency_ms": "5"}])
     def test_bad_outcome_or_latency_writes_nothing(self, capsys, kwargs):
         with pytest.raises((TypeError, ValueError), match=f"{next(iter(kwargs))} must"):

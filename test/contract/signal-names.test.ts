@@ -45,6 +45,41 @@ describe('runtime/signal-names.ts agrees with runtime/emf-contract.json', () => 
     expect(contract.dimensions.Version.env).toEqual([runtime.VERSION_ENV, runtime.LAMBDA_VERSION_ENV]);
     expect(runtime.DEFAULT_VERSION).toBe(contract.dimensions.Version.default);
     expect(runtime.MAX_CLASS_LENGTH).toBe(contract.dimensions.Class.maxLength);
+    expect(runtime.HIGH_RESOLUTION_ENV).toBe(contract.environment.highResolution);
+    expect(contract.highResolution.env).toBe(runtime.HIGH_RESOLUTION_ENV);
+  });
+
+  /** The metric definitions the TypeScript helper writes for one request with every signal. */
+  function writtenDefinitions(options: runtime.ModelSignalsOptions): { Name: string; StorageResolution?: number }[] {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      new runtime.ModelSignals({ canaryName: 'c', stackName: 's', version: '1', ...options }).record({ inputTokens: 1, error: false, latencyMs: 3 });
+    } finally {
+      spy.mockRestore();
+    }
+    return written.join('').split('\n').filter(Boolean).flatMap((l) => JSON.parse(l)._aws.CloudWatchMetrics.flatMap((d: { Metrics: object[] }) => d.Metrics));
+  }
+
+  test('high resolution: exactly the contract\'s metrics at its resolution, by option or by variable', () => {
+    const high = new Set(contract.highResolution.metrics.map((k) => contract.metrics[k as keyof typeof contract.metrics].name));
+    const expectHigh = (defs: { Name: string; StorageResolution?: number }[]) => {
+      expect(defs.filter((d) => d.StorageResolution === contract.highResolution.storageResolution).map((d) => d.Name).sort()).toEqual([...high].sort());
+      expect(defs.filter((d) => !high.has(d.Name)).every((d) => d.StorageResolution === undefined)).toBe(true);
+    };
+    expectHigh(writtenDefinitions({ highResolution: true }));
+    expect(writtenDefinitions({}).some((d) => d.StorageResolution !== undefined)).toBe(false);
+    process.env[runtime.HIGH_RESOLUTION_ENV] = 'true';
+    try {
+      expectHigh(writtenDefinitions({}));
+      // The option wins over the variable.
+      expect(writtenDefinitions({ highResolution: false }).some((d) => d.StorageResolution !== undefined)).toBe(false);
+    } finally {
+      delete process.env[runtime.HIGH_RESOLUTION_ENV];
+    }
   });
 
   test('the TypeScript helper writes the units and resolution of the contract', () => {

@@ -165,6 +165,19 @@ test('record outside run writes one request for the choice\'s version, with an e
   expect(() => router.record({ variant: 'stable', version: 'cfg-1', config: null }, { inputTokens: -1 })).toThrow(/inputTokens must/);
 });
 
+test('high resolution reaches every version\'s signals, from the options or from a ModelSignals given', async () => {
+  const resolutions = () => emf().map((d) => Object.fromEntries((d._aws.CloudWatchMetrics[0].Metrics as { Name: string; StorageResolution?: number }[]).map((m) => [m.Name, m.StorageResolution])));
+  await new ModelRouter({ document: doc(50), signals: { canaryName: 'c', stackName: 's', highResolution: true } }).run('u1', () => 'ok');
+  const given = new ModelSignals({ canaryName: 'c', stackName: 's', version: 'other', highResolution: true });
+  await new ModelRouter({ document: doc(50), signals: given }).run('u2', () => 'ok');
+  await new ModelRouter({ document: doc(50), signals: { canaryName: 'c', stackName: 's' } }).run('u3', () => 'ok');
+  expect(resolutions()).toEqual([
+    { Requests: 1, Errors: 1, Latency: undefined },
+    { Requests: 1, Errors: 1, Latency: undefined },
+    { Requests: undefined, Errors: undefined, Latency: undefined },
+  ]);
+});
+
 test('source sdk: AppConfigData sessions, an empty Configuration keeps the document', async () => {
   process.env.AWS_ENDPOINT_URL_APPCONFIGDATA = url;
   const router = new ModelRouter({ application: 'shop', environment: 'prod', profile: 'model', source: 'sdk', refreshSeconds: 0 });

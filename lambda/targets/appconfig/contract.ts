@@ -25,6 +25,8 @@ export interface AppConfigTargetConfig extends TargetConfig {
   readonly stackName: string;
   /** Seconds from a deployment to every router using it (the agent's poll interval plus the router's cache). */
   readonly propagationSeconds: string;
+  /** 'true' when a guard asked the routers for 1-second Requests and Errors (Guard.fastErrorRate). */
+  readonly highResolution: string;
 }
 
 /** The router's per-request metrics (runtime/emf-contract.json: Requests, Errors, Latency in ms). */

@@ -1,4 +1,5 @@
-import { Stack } from 'aws-cdk-lib';
+import { Lazy, Stack } from 'aws-cdk-lib';
+import { HIGH_RESOLUTION_ENV } from '../../../runtime/signal-names';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { APPCONFIG, APPCONFIG_KIND, type AppConfigTargetConfig } from '../../../lambda/targets/appconfig/contract';
@@ -23,6 +24,8 @@ export interface AppConfigBindingProps {
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsappconfig.html
  */
 export class AppConfigBinding implements TargetBinding {
+  /** Variables a guard asked for, merged into the construct's `routerEnvironment` when it is read. */
+  public readonly signalsEnvironment: { [key: string]: string } = {};
   public readonly contract = APPCONFIG;
   public readonly targetConfig: AppConfigTargetConfig;
   public readonly versionContent: string;
@@ -41,6 +44,8 @@ export class AppConfigBinding implements TargetBinding {
       canaryName: props.canaryName,
       stackName: stack.stackName,
       propagationSeconds: String(props.propagationSeconds),
+      // Guards are bound after the binding: what they ask for is read at synthesis.
+      highResolution: Lazy.string({ produce: () => this.signalsEnvironment[HIGH_RESOLUTION_ENV] ?? 'false' }),
     };
     this.versionContent = props.content;
     const arn = (resource: string) => `arn:${stack.partition}:appconfig:${stack.region}:${stack.account}:${resource}`;
@@ -54,6 +59,10 @@ export class AppConfigBinding implements TargetBinding {
       configuration: arn(`${app}/environment/${props.environmentId}/configuration/${props.profileId}`),
     };
     this.wildcardGrants = [{ resource: this.arns.deployments, reason: 'AppConfig numbers deployments per environment; a rollback stops the one in progress of this environment, whatever its number.' }];
+  }
+
+  public addSignalsEnvironment(name: string, value: string): void {
+    this.signalsEnvironment[name] = value;
   }
 
   public grantReadRouting(grantee: iam.IGrantable): void {

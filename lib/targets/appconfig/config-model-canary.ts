@@ -57,8 +57,15 @@ export class ConfigModelCanary extends ModelCanaryBase {
   public readonly applicationId: string;
   public readonly environmentId: string;
   public readonly configurationProfileId: string;
-  /** What the application's router needs in its environment: the AppConfig names and the canary's. */
-  public readonly routerEnvironment: { [key: string]: string };
+  /**
+   * What the application's router needs in its environment: the AppConfig names and the canary's,
+   * and what guards ask for (`Guard.fastErrorRate`: high-resolution counts). Read it after adding guards.
+   */
+  public get routerEnvironment(): { [key: string]: string } {
+    return { ...this.baseRouterEnvironment, ...this.binding.signalsEnvironment };
+  }
+
+  private readonly baseRouterEnvironment: { [key: string]: string };
   /** Where the router's metrics go (the model-signals namespace). */
   public readonly signalsNamespace: string;
   private readonly binding: AppConfigBinding;
@@ -111,7 +118,7 @@ export class ConfigModelCanary extends ModelCanaryBase {
     this.applicationId = application.ref;
     this.environmentId = environment.ref;
     this.configurationProfileId = profile.ref;
-    this.routerEnvironment = {
+    this.baseRouterEnvironment = {
       [CANARY_NAME_ENV]: canaryName,
       [CANARY_STACK_ENV]: stackName,
       [APPCONFIG_APPLICATION_ENV]: application.ref,

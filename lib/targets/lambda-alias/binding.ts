@@ -20,6 +20,11 @@ export class LambdaAliasBinding implements TargetBinding {
     this.targetConfig = { kind: LAMBDA_ALIAS_KIND, functionName: fn.functionName, aliasName };
   }
 
+  /** The helper in the function reads the function's environment (a change publishes a new version). */
+  public addSignalsEnvironment(name: string, value: string): void {
+    (this.fn as lambda.Function).addEnvironment(name, value);
+  }
+
   public grantReadRouting(grantee: iam.IGrantable): void {
     this.grant(grantee, ['lambda:GetAlias']);
   }

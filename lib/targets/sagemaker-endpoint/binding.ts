@@ -15,6 +15,8 @@ const CONFIG_PREFIX_LENGTH = 50;
  * no deploy can reset the variant weights); variant names are model names.
  */
 export class SageMakerEndpointBinding implements TargetBinding {
+  /** Variables a guard asked for, merged into the construct's `modelEnvironment` when it is read. */
+  public readonly signalsEnvironment: { [key: string]: string } = {};
   public readonly contract = SAGEMAKER_ENDPOINT;
   public readonly targetConfig: SageMakerEndpointTargetConfig;
   public readonly wildcardGrants: { readonly resource: string; readonly reason: string }[];
@@ -76,6 +78,10 @@ export class SageMakerEndpointBinding implements TargetBinding {
         description: `Canary model errors (5XX, timeouts, socket errors) above ${ctx.maxErrorRatePercent}% for ${ctx.minutes} min`,
       }),
     ];
+  }
+
+  public addSignalsEnvironment(name: string, value: string): void {
+    this.signalsEnvironment[name] = value;
   }
 
   public grantReadRouting(grantee: iam.IGrantable): void {

@@ -76,9 +76,14 @@ export class SageMakerModelCanary extends ModelCanaryBase {
    * creating the canary makes no reference cycle. The variant (version) a container serves is its
    * model name: give it to the helper as `version` (or `MODEL_CANARY_VERSION`). The delivery is
    * PutMetricData (`MODEL_CANARY_DELIVERY=put_metric_data`, Python helper), which needs
-   * {@link grantPutModelSignals} on the model's role.
+   * {@link grantPutModelSignals} on the model's role. Read it after adding guards: a guard may add a
+   * variable (`Guard.fastErrorRate` adds `MODEL_CANARY_HIGH_RESOLUTION`).
    */
-  public readonly modelEnvironment: { [key: string]: string };
+  public get modelEnvironment(): { [key: string]: string } {
+    return { ...this.baseModelEnvironment, ...this.binding.signalsEnvironment };
+  }
+
+  private readonly baseModelEnvironment: { [key: string]: string };
   /** The variant (model name) that served before this deploy, at deploy time. */
   public readonly stableVariant: string;
   /** The CloudWatch namespace the guards read the model signals from. */
@@ -119,7 +124,7 @@ export class SageMakerModelCanary extends ModelCanaryBase {
     // waits for the release resource (the endpoint exists) before anything that references it.
     this.endpointArn = Fn.select(0, [binding.endpointArn, this.endpointName]);
     this.signalsNamespace = props.signalsNamespace ?? SIGNAL_NAMESPACE;
-    this.modelEnvironment = {
+    this.baseModelEnvironment = {
       [CANARY_NAME_ENV]: rollout.canaryName,
       [CANARY_STACK_ENV]: Stack.of(this).stackName,
       // AWS documents no EMF extraction from an endpoint's logs, so the container calls PutMetricData.

@@ -38,6 +38,10 @@ VERSION_ENV: str = CONTRACT["environment"]["version"]
 LAMBDA_VERSION_ENV: str = CONTRACT["environment"]["lambdaVersion"]
 DELIVERY_ENV: str = CONTRACT["environment"]["delivery"]
 SIGNALS_DISABLED_ENV: str = CONTRACT["environment"]["signalsDisabled"]
+HIGH_RESOLUTION_ENV: str = CONTRACT["environment"]["highResolution"]
+#: Metric keys written at HIGH_RESOLUTION when high resolution is on.
+HIGH_RESOLUTION_METRICS = frozenset(CONTRACT["highResolution"]["metrics"])
+HIGH_RESOLUTION: int = CONTRACT["highResolution"]["storageResolution"]
 #: Words the output switches read as true / false (Powertools' extended parsing).
 SWITCH_TRUE = frozenset(CONTRACT["switches"]["true"])
 SWITCH_FALSE = frozenset(CONTRACT["switches"]["false"])

@@ -26,7 +26,8 @@ MAX_VALUES_PER_METRIC = LIMITS["putMetricDataValuesPerMetric"]
 # Requests are capped well under the 1 MB limit by an upper-bound size estimate (see _estimate).
 MAX_REQUEST_BYTES = LIMITS["putMetricDataBytesPerRequest"] // 2
 
-_Key = Tuple[str, str, str, Tuple[Tuple[str, str], ...], int]
+# (namespace, name, unit, dimensions, time bucket, storage resolution)
+_Key = Tuple[str, str, str, Tuple[Tuple[str, str], ...], int, int]
 
 
 class PutMetricDataSink:
@@ -82,7 +83,9 @@ class PutMetricDataSink:
                     for dimension_set in directive["Dimensions"]:
                         dims = tuple((name, doc[name]) for name in dimension_set)
                         for metric in directive["Metrics"]:
-                            key = (directive["Namespace"], metric["Name"], metric.get("Unit", "None"), dims, ts // 60000)
+                            # A high-resolution metric keeps its seconds apart: a 10-second alarm reads them.
+                            res = metric.get("StorageResolution", 60)
+                            key = (directive["Namespace"], metric["Name"], metric.get("Unit", "None"), dims, ts // (res * 1000), res)
                             counts = self._buffer.setdefault(key, {})
                             value = doc[metric["Name"]]
                             counts[value] = counts.get(value, 0) + 1
@@ -184,7 +187,7 @@ def _boto3_client() -> Any:
 
 
 def _datums(key: _Key, counts: Dict[float, int], first_ts: int) -> List[Dict[str, Any]]:
-    _, name, unit, dims, _ = key
+    _, name, unit, dims, _, resolution = key
     values = sorted(counts)
     timestamp = datetime.fromtimestamp(first_ts / 1000, tz=timezone.utc)
     out = []
@@ -198,6 +201,7 @@ def _datums(key: _Key, counts: Dict[float, int], first_ts: int) -> List[Dict[str
                 "Values": [float(x) for x in chunk],
                 "Counts": [float(counts[x]) for x in chunk],
                 "Unit": unit,
+                **({"StorageResolution": resolution} if resolution != 60 else {}),
             }
         )
     return out

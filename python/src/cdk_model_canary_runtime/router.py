@@ -83,7 +83,8 @@ class ModelRouter:
         self._given = check_routing(document, "ModelRouter: the document argument") if document is not None else None
         if isinstance(signals, ModelSignals):
             self._signals_args: Dict[str, Any] = {
-                "canary_name": signals.canary_name, "stack_name": signals.stack_name, "namespace": signals.namespace
+                "canary_name": signals.canary_name, "stack_name": signals.stack_name, "namespace": signals.namespace,
+                "high_resolution": signals.high_resolution,
             }
             self._by_version: Dict[str, ModelSignals] = {signals.version: signals}
         else:

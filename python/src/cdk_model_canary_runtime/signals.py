@@ -22,6 +22,9 @@ from ._contract import (
     DEFAULT_VERSION,
     DELIVERIES,
     DELIVERY_ENV,
+    HIGH_RESOLUTION,
+    HIGH_RESOLUTION_ENV,
+    HIGH_RESOLUTION_METRICS,
     LAMBDA_VERSION_ENV,
     MAX_CLASS_LENGTH,
     MAX_DIMENSION_VALUE_LENGTH,
@@ -109,6 +112,11 @@ class ModelSignals:
     :param delivery: ``"emf"`` (EMF on stdout, for Lambda) or ``"put_metric_data"`` (CloudWatch
         PutMetricData in the background, for SageMaker containers; needs boto3, imported only then).
         Default: env ``MODEL_CANARY_DELIVERY``, else ``"emf"``.
+    :param high_resolution: write Requests and Errors at 1-second resolution (``StorageResolution``
+        1) for ``Guard.fastErrorRate``'s 10-second alarm; give ``error`` on every request. Default:
+        env ``MODEL_CANARY_HIGH_RESOLUTION`` (the canary construct sets it when a guard needs it),
+        else ``False``. With ``put_metric_data``, lower ``flush_interval_seconds`` of the sink (10 s
+        by default) or the data arrives too late to help.
     :param sink: where documents go instead (an object with ``write(documents)``, ``flush()`` and
         ``close()``), e.g. a :class:`PutMetricDataSink` with options of its own.
     :raises ValueError: for a blank or too long name, version or namespace given, or an unknown delivery.
@@ -122,7 +130,12 @@ class ModelSignals:
         namespace: Optional[str] = None,
         delivery: Optional[str] = None,
         sink: Any = None,
+        high_resolution: Optional[bool] = None,
     ) -> None:
+        if high_resolution is not None and not isinstance(high_resolution, bool):
+            raise TypeError(f"ModelSignals: high_resolution must be True or False, got {high_resolution!r}")
+        #: Whether Requests and Errors are written at 1-second resolution.
+        self.high_resolution: bool = bool(_env_flag(HIGH_RESOLUTION_ENV)) if high_resolution is None else high_resolution
         self.canary_name: Optional[str] = _resolve_name("canary_name", canary_name, CANARY_NAME_ENV)
         self.stack_name: Optional[str] = _resolve_name("stack_name", stack_name, CANARY_STACK_ENV)
         self.namespace: str = v.non_blank(
@@ -240,7 +253,11 @@ class ModelSignals:
 
     def _document(self, ts, dimension_names, metrics, values, extra_dimensions) -> EmfDocument:
         dims = dict(self._dimensions, **extra_dimensions)
-        present = [(name, unit, res, values[key]) for key, name, unit, res in metrics if key in values]
+        present = [
+            (name, unit, HIGH_RESOLUTION if self.high_resolution and key in HIGH_RESOLUTION_METRICS else res, values[key])
+            for key, name, unit, res in metrics
+            if key in values
+        ]
         definitions = []
         for name, unit, res, _ in present:
             definition: Dict[str, Any] = {"Name": name, "Unit": unit}
