@@ -12,6 +12,7 @@ import {
   STACK_DIMENSION,
   VERSION_DIMENSION,
 } from './signal-names';
+import { warnOnce } from './warn-once';
 
 
 /** Environment variable naming the version that serves requests; wins over the Lambda one. */
@@ -295,14 +296,6 @@ function resolveName(option: string, explicit: string | undefined, envName: stri
   return undefined;
 }
 
-/** Warnings given in this process, by code: each once, as Powertools warns once per cold start. */
-const warned = new Set<string>();
-
-function warnOnce(code: string, message: string): void {
-  if (warned.has(code)) return;
-  warned.add(code);
-  process.emitWarning(message, { type: 'ModelCanaryWarning', code });
-}
 
 function warnNoNames(canaryName: string | undefined, stackName: string | undefined): void {
   const missing = [

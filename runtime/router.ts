@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 // A cycle (index.ts re-exports this file last): ModelSignals is used only inside functions.
 import { ModelSignals, type ModelRequestSignals, type ModelSignalsOptions } from './model-signals';
 import { APPCONFIG_APPLICATION_ENV, APPCONFIG_ENVIRONMENT_ENV, APPCONFIG_PROFILE_ENV } from './signal-names';
+import { warnOnce } from './warn-once';
 import { choose, parseRouting, type Choice, type RoutingDocument } from './routing';
 
 export const APPCONFIG_AGENT_URL_ENV = 'MODEL_CANARY_APPCONFIG_AGENT_URL';
@@ -250,11 +251,4 @@ function sdkReader(application: string, environment: string, profile: string, se
       throw err;
     }
   };
-}
-
-const warned = new Set<string>();
-function warnOnce(code: string, message: string): void {
-  if (warned.has(code)) return;
-  warned.add(code);
-  process.emitWarning(message, { type: 'ModelCanaryWarning', code });
 }

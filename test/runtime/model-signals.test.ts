@@ -544,7 +544,7 @@ describe('runtime entry point', () => {
       const tsc = require.resolve('typescript/bin/tsc');
       const files = ['runtime/index.ts', 'runtime/index.mts'];
       execFileSync(process.execPath, [tsc, ...files, '--outDir', outDir, '--rootDir', 'runtime', '--module', 'nodenext', '--target', 'ES2022', '--types', 'node', '--skipLibCheck', '--declaration', '--ignoreConfig'], { cwd: root });
-      expect(fs.readdirSync(outDir).sort()).toEqual(['index.d.mts', 'index.d.ts', 'index.js', 'index.mjs', 'model-signals.d.ts', 'model-signals.js', 'router.d.ts', 'router.js', 'routing.d.ts', 'routing.js', 'signal-names.d.ts', 'signal-names.js']);
+      expect(fs.readdirSync(outDir).sort()).toEqual(['index.d.mts', 'index.d.ts', 'index.js', 'index.mjs', 'model-signals.d.ts', 'model-signals.js', 'router.d.ts', 'router.js', 'routing.d.ts', 'routing.js', 'signal-names.d.ts', 'signal-names.js', 'warn-once.d.ts', 'warn-once.js']);
       const script = `
         import { createRequire } from 'node:module';
         const esm = await import(${JSON.stringify(path.join(outDir, 'index.mjs'))});
