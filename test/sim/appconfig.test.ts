@@ -68,7 +68,9 @@ describe('deployments', () => {
     deploy(put('{"v":1}'));
     const linear = sim.createDeploymentStrategy({ name: 'linear', durationMinutes: 4, bakeMinutes: 0, growthFactor: 25 });
     const n = deploy(put('{"v":2}'), linear);
-    // First step: 25 % of clients.
+    // The user guide's timeline: 0 % at the start, the first step (25 %) one interval (1 minute) in.
+    expect(sim.servedVersion(env, profile, 0.1)?.content).toBe('{"v":1}');
+    advance(60_000);
     expect(sim.servedVersion(env, profile, 0.1)?.content).toBe('{"v":2}');
     expect(sim.servedVersion(env, profile, 0.6)?.content).toBe('{"v":1}');
     advance(2 * 60_000 + 1); // third step: 75 %
