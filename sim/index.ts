@@ -15,7 +15,18 @@ export { FaultInjector } from './aws/core/faults';
 export { HANDLERS, handlerNameOf, type Handler } from './world/handlers';
 export { LambdaSim, type AliasState, type AliasChange } from './aws/lambda/lambda';
 export { evaluateExpression, referencedIds } from './aws/cloudwatch/metric-math';
-export { MetricStore, statistic, percentile, lowSampleThreshold, keepsRawValues, type MetricId, type StatisticSet } from './aws/cloudwatch/metrics';
+export {
+  MetricStore,
+  statistic,
+  percentile,
+  lowSampleThreshold,
+  keepsRawValues,
+  DEFAULT_HIGH_RESOLUTION_DELAY_MS,
+  type MetricId,
+  type PutOptions,
+  type StatisticSet,
+} from './aws/cloudwatch/metrics';
+export { putEmf, extractEmf } from './aws/cloudwatch/emf';
 export { parseStatistic, isStatistic, type ParsedStatistic } from './aws/cloudwatch/statistics';
 export { putMetricData } from './aws/cloudwatch/put-metric-data';
 export { Random } from './aws/core/random';

@@ -149,7 +149,7 @@ function profileOf(file: ScenarioFile, app?: AppCanary): { target: ScenarioTarge
   return { target, profile: { ...PROFILES[target], canaryName: app.canaryName } };
 }
 
-/** SimWorld's options for a scenario file: the target's canary, the behaviour, the publication delay. */
+/** SimWorld's options for a scenario file: the target's canary, the behaviour, the publication delays. */
 export function worldOptions(file: ScenarioFile, seed: number, app?: AppCanary): SimWorldOptions {
   const { profile } = profileOf(file, app);
   return {
@@ -157,6 +157,7 @@ export function worldOptions(file: ScenarioFile, seed: number, app?: AppCanary):
     canaryName: profile.canaryName,
     scenario: toSimScenario(file, profile.warmUpMinutes, profile, seed),
     metricPublishDelaySeconds: file.metricPublishDelaySeconds ?? 0,
+    ...(file.highResolutionPublishDelaySeconds !== undefined ? { highResolutionPublishDelaySeconds: file.highResolutionPublishDelaySeconds } : {}),
   };
 }
 

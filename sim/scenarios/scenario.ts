@@ -65,6 +65,11 @@ export interface ScenarioFile {
    * CloudWatch's publication lag. 0 to 600. @default 0 (a minute is readable as soon as it ends)
    */
   readonly metricPublishDelaySeconds?: number;
+  /**
+   * Seconds after a second ends before high-resolution EMF data (StorageResolution 1) can be read.
+   * 0 to 600. @default SimWorld's (5 s, an assumption: AWS documents no figure)
+   */
+  readonly highResolutionPublishDelaySeconds?: number;
   /** Commands a person runs during the rollout, through the CLI (sim/scenarios/operator-actions.ts). */
   readonly operator?: readonly OperatorAction[];
 }
@@ -133,6 +138,7 @@ export function validateScenario(raw: unknown, where = 'scenario'): ScenarioFile
   num('durationMinutes', o.durationMinutes, 1, 24 * 60, true);
   num('requestsPerSecond', o.requestsPerSecond, 0, 10_000, true);
   num('metricPublishDelaySeconds', o.metricPublishDelaySeconds, 0, 600, false);
+  num('highResolutionPublishDelaySeconds', o.highResolutionPublishDelaySeconds, 0, 600, false);
   version('stable', o.stable, true);
   version('canary', o.canary, true);
   if (o.changes !== undefined && !Array.isArray(o.changes)) problems.push('changes must be an array');

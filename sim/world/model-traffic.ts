@@ -11,7 +11,8 @@ import { type BedrockGuardrailsSim, type GuardrailVersions, guardrailVersionsOf 
 import type { JudgePlan } from '../../lambda/shared/judge-plan';
 import type { LambdaSim } from '../aws/lambda/lambda';
 import { LambdaInvocationMetrics } from '../aws/lambda/lambda-metrics';
-import type { MetricId, MetricStore } from '../aws/cloudwatch/metrics';
+import type { MetricId, MetricStore, PutOptions } from '../aws/cloudwatch/metrics';
+import contract from '../../runtime/emf-contract.json';
 import type { Random } from '../aws/core/random';
 import type { EndpointRecord, SageMakerSim } from '../aws/sagemaker/sagemaker';
 import { EndpointInvocationMetrics } from '../aws/sagemaker/sagemaker-invocations';
@@ -24,6 +25,9 @@ import { ACCOUNT } from '../aws/core/account';
 import { type CfnTemplate, resourcesOfType } from '../aws/cloudformation/template';
 import { defaultResponse, type RequestSignals, type TrafficModel } from './traffic';
 import type { SimWorldOptions } from './world-types';
+
+/** The signals the contract gives "StorageResolution": 1 in their EMF definition (sim/aws/cloudwatch/emf.ts). */
+const HIGH_RESOLUTION_SIGNALS = new Set(Object.values(contract.metrics).filter((m) => m.storageResolution === 1).map((m) => m.name));
 
 export interface ModelTrafficDeps {
   readonly options: SimWorldOptions;
@@ -47,8 +51,8 @@ export class ModelTraffic {
   private routing: SimTarget;
   private readonly lambdaInvocations: LambdaInvocationMetrics;
   private readonly endpointInvocations: EndpointInvocationMetrics;
-  /** Model-signal metric ids, the same objects every time (MetricStore caches by object). */
-  private readonly signalIds = new Map<string, MetricId>();
+  /** Model-signal metric ids, the same objects every time (MetricStore caches by object), and how each is stored. */
+  private readonly signalIds = new Map<string, { id: MetricId; options: PutOptions }>();
 
   constructor(private d: ModelTrafficDeps) {
     this.lambdaInvocations = new LambdaInvocationMetrics(d.metrics);
@@ -115,14 +119,14 @@ export class ModelTraffic {
     const put = (metricName: string, value: number | undefined, cls?: string) => {
       if (value === undefined) return;
       const key = `signal|${version}|${metricName}|${cls ?? ''}`;
-      let id = this.signalIds.get(key);
-      if (!id) {
+      let signal = this.signalIds.get(key);
+      if (!signal) {
         // As the runtime helper writes them: Canary, Stack (the canary's stack), Version (+ Class).
         const dimensions: Record<string, string> = { Canary: canary, Stack: this.d.stackName, Version: version, ...(cls !== undefined ? { Class: cls } : {}) };
-        id = { namespace, metricName, dimensions };
-        this.signalIds.set(key, id);
+        signal = { id: { namespace, metricName, dimensions }, options: HIGH_RESOLUTION_SIGNALS.has(metricName) ? { highResolution: true } : {} };
+        this.signalIds.set(key, signal);
       }
-      this.d.metrics.put(id, at, value);
+      this.d.metrics.put(signal.id, at, value, signal.options);
     };
     put('Requests', 1);
     put('InputTokens', s.inputTokens);

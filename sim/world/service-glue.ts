@@ -1,7 +1,8 @@
 /**
  * What connects the services: CloudWatch alarm state changes and Step Functions status changes as
  * EventBridge events, composite alarms re-evaluated on a child's change, DescribeAlarms over metric
- * and composite alarms, and the background timers (traffic every second, alarm evaluation every minute).
+ * and composite alarms, and the background timers (traffic every second, alarm evaluation every minute,
+ * and every 10 s for alarms with a period under a minute).
  */
 import type { DescribeAlarmsCommandInput, DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
 import type { AlarmState } from '../aws/cloudwatch/alarm-evaluation';
@@ -17,6 +18,8 @@ import type { ExecutionRecord } from '../aws/stepfunctions/execution-types';
 import { ACCOUNT, REGION } from '../aws/core/account';
 import type { TrafficModel } from './traffic';
 import { MINUTE, type SimWorldOptions } from './world-types';
+
+const SUB_MINUTE_TICK = 10_000;
 
 export interface ServiceGlueDeps {
   readonly options: SimWorldOptions;
@@ -124,6 +127,11 @@ export class ServiceGlue {
     const offset = (this.d.options.alarmEvaluationOffsetSeconds ?? 0) * 1000;
     const evaluate = () => {
       this.d.cloudwatch.evaluateDue();
+      // 10/20/30-s alarms: "evaluated every 10 seconds" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation);
+      // the ticks between minutes are scheduled only while such an alarm exists.
+      if (this.d.cloudwatch.hasSubMinuteAlarms()) {
+        for (let k = 1; k < MINUTE / SUB_MINUTE_TICK; k++) setTimeout(() => this.d.cloudwatch.evaluateDue(true), k * SUB_MINUTE_TICK);
+      }
       setTimeout(evaluate, MINUTE);
     };
     const firstEvaluation = MINUTE - (this.d.clock.now() % MINUTE) + offset;

@@ -21,6 +21,12 @@ export interface SimWorldOptions {
   readonly startTime?: string | number;
   /** Extra delay after a minute ends before its Lambda metrics are queryable (default 0: visible at the minute's end). */
   readonly metricPublishDelaySeconds?: number;
+  /**
+   * Extra delay after a second ends before high-resolution data that went through CloudWatch Logs
+   * (EMF with StorageResolution 1) is queryable (default 5: an assumption, AWS documents no figure).
+   * PutMetricData data is readable once stored, whatever its resolution.
+   */
+  readonly highResolutionPublishDelaySeconds?: number;
   /** Seconds after a period ends at which CloudWatch evaluates alarms (default 0). */
   readonly alarmEvaluationOffsetSeconds?: number;
   /** Seconds from an event (alarm state change) to its target's invocation (default 2). */

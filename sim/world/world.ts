@@ -18,7 +18,7 @@ import { FaultInjector } from '../aws/core/faults';
 import { HandlerInvoker } from './handler-invoker';
 import { assertRegistryComplete } from './handlers';
 import { type AliasState, type FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
-import { MetricStore } from '../aws/cloudwatch/metrics';
+import { DEFAULT_HIGH_RESOLUTION_DELAY_MS, MetricStore } from '../aws/cloudwatch/metrics';
 import { ModelTraffic } from './model-traffic';
 import { Random } from '../aws/core/random';
 import { type EndpointChange, type EndpointRecord, SageMakerSim } from '../aws/sagemaker/sagemaker';
@@ -122,7 +122,7 @@ export class SimWorld {
     try {
       const now = () => this.clock.now();
       this.restoreGlobals.push(...installGlobals({ random: this.random, printLogs: this.options.printLogs, log: (text) => this.logs.push({ at: this.clock.now(), caller: this.caller.getStore()?.fn, text }) }));
-      this.metrics = new MetricStore((options.metricPublishDelaySeconds ?? 0) * 1000);
+      this.metrics = new MetricStore((options.metricPublishDelaySeconds ?? 0) * 1000, (options.highResolutionPublishDelaySeconds ?? DEFAULT_HIGH_RESOLUTION_DELAY_MS / 1000) * 1000);
       this.lambda = new LambdaSim(this.random, now);
       this.sagemaker = new SageMakerSim(this.random, now, options.sageMaker);
       this.cloudwatch = new CloudWatchSim(this.metrics, now, (a, t, p) => this.glue.onAlarmTransition(a, t, p), {

@@ -39,8 +39,9 @@ function dims(list: { Name: string; Value: string }[] | undefined): Record<strin
 
 /**
  * CloudWatch metrics and metric alarms: GetMetricData over the metric store, DescribeAlarms, and
- * alarm evaluation every minute over sliding periods, the way CloudWatch documents it (alarm-evaluation.ts,
- * alarm-windows.ts), and PutMetricAlarm's limits (alarm-validation.ts).
+ * alarm evaluation every minute over sliding periods (every 10 s for periods under a minute), the
+ * way CloudWatch documents it (alarm-evaluation.ts, alarm-windows.ts), and PutMetricAlarm's limits
+ * (alarm-validation.ts).
  * An alarm whose metric (namespace, name, exact dimension set) receives no data never sees a
  * datapoint, so with notBreaching it stays OK forever, as it would on AWS.
  */
@@ -92,10 +93,24 @@ export class CloudWatchSim {
   /**
    * Evaluates every alarm: "for any period of one minute or longer, an alarm is evaluated every
    * minute" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation),
-   * so the caller ticks once a minute; the periods slide with it (alarm-windows.ts).
+   * so the caller ticks once a minute; the periods slide with it (alarm-windows.ts). "If the alarm
+   * period is 10 seconds or 30 seconds, the alarm is evaluated every 10 seconds" (same page; 20 s
+   * likewise): the caller also ticks every 10 s between minutes with `subMinuteOnly`.
    */
-  public evaluateDue(): void {
-    for (const alarm of this.alarms.values()) this.evaluate(alarm);
+  public evaluateDue(subMinuteOnly = false): void {
+    for (const alarm of this.alarms.values()) {
+      if (!subMinuteOnly || this.isSubMinute(alarm)) this.evaluate(alarm);
+    }
+  }
+
+  /** Whether any alarm has a period under a minute (10, 20 or 30 s): evaluated every 10 s. */
+  public hasSubMinuteAlarms(): boolean {
+    for (const alarm of this.alarms.values()) if (this.isSubMinute(alarm)) return true;
+    return false;
+  }
+
+  private isSubMinute(alarm: AlarmRecord): boolean {
+    return this.periodOf(alarm.definition) < 60;
   }
 
   /** One evaluation of one alarm at the current time. */

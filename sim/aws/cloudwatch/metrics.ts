@@ -1,41 +1,15 @@
-import { needsRawValues, parsed as parseStatistic, percentile, statistic, statisticOfSorted } from './statistics';
+import { addStatisticSet, addValue, aggregateBuckets, type Bucket, type Datapoint, newBucket, type StatisticSet } from './buckets';
+import { isSubMinutePeriod, SECOND, SecondBuckets } from './high-resolution';
+import { percentile, statistic } from './statistics';
 
 export { percentile, statistic };
+export type { Datapoint, StatisticSet };
 
 /** One CloudWatch metric: namespace, name and the full set of dimensions (a different set is a different metric). */
 export interface MetricId {
   readonly namespace: string;
   readonly metricName: string;
   readonly dimensions: Readonly<Record<string, string>>;
-}
-
-export interface Datapoint {
-  /** Epoch ms of the period start (CloudWatch stamps a datapoint at its period's start). */
-  readonly timestamp: number;
-  readonly value: number;
-  readonly sampleCount: number;
-}
-
-interface Bucket {
-  /** Raw values (Value, Values/Counts, EMF), and statistic sets that equal raw values. */
-  readonly values: number[];
-  /** Aggregates over everything in the minute, statistic sets included. */
-  sum: number;
-  min: number;
-  max: number;
-  count: number;
-  /** A statistic set that is not a list of equal values went in: only the five standard statistics exist. */
-  statisticSet: boolean;
-  /** `values` sorted, kept until a value is added (queries read a closed minute many times). */
-  sorted?: number[];
-}
-
-/** A PutMetricData StatisticValues set. */
-export interface StatisticSet {
-  readonly sampleCount: number;
-  readonly sum: number;
-  readonly minimum: number;
-  readonly maximum: number;
 }
 
 const RESOLUTION_MS = 60_000;
@@ -81,64 +55,76 @@ function computeKey(id: MetricId): string {
 interface StoredMetric {
   readonly id: MetricId;
   readonly raw: boolean;
-  /** Sent with PutMetricData: readable as soon as stored, not at the minute's end plus the delay. */
+  /** Sent with PutMetricData: readable as soon as stored, not at the minute's (or second's) end plus the delay. */
   direct: boolean;
+  /** Every value, by minute: what periods of a minute or more read. */
   readonly buckets: Map<number, Bucket>;
+  /** High-resolution values again, by second (only metrics that have any): what periods under a minute read. */
+  seconds?: SecondBuckets;
 }
 
 /** How a value reaches CloudWatch. */
 export interface PutOptions {
   /**
    * PutMetricData (true): readable once stored, its minute in progress included. Otherwise (service
-   * metrics, EMF through CloudWatch Logs) readable once its minute has ended plus the delay.
+   * metrics, EMF through CloudWatch Logs) readable once its minute (its second, if high resolution)
+   * has ended plus the delay.
    * @default false
    */
   readonly direct?: boolean;
+  /**
+   * StorageResolution 1: also kept by second, so periods of 1, 5, 10, 20 and 30 s have data
+   * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/publishingMetrics.html#high-resolution-metrics).
+   * @default false (standard resolution, 1 minute)
+   */
+  readonly highResolution?: boolean;
 }
 
+/** The default of `highResolutionDelayMs`: an assumption (AWS documents no figure), not a measured lag. */
+export const DEFAULT_HIGH_RESOLUTION_DELAY_MS = 5_000;
+
 /**
- * Standard-resolution (1-minute) metric storage. A minute's values become visible only once the
- * minute has ended plus `publishDelayMs` (Lambda publishes per minute, stamped at the minute's
- * start), so a query never sees the minute in progress; values sent with PutMetricData (`direct`)
- * are visible once stored. Every read (GetMetricData, alarms, the simulator's own reports) goes
- * through `series` or `window`, so these rules hold for all of them.
+ * Metric storage. A minute's values become visible only once the minute has ended plus
+ * `publishDelayMs` (Lambda publishes per minute, stamped at the minute's start), so a query never
+ * sees the minute in progress; values sent with PutMetricData (`direct`) are visible once stored.
+ * High-resolution values that are not direct (EMF) are visible second by second, once their second
+ * has ended plus `highResolutionDelayMs`, for every period (a minute holding only such values
+ * shows the seconds visible so far). Every read (GetMetricData, alarms, the simulator's own
+ * reports) goes through `series` or `window`, so these rules hold for all of them.
  */
 export class MetricStore {
   private readonly metrics = new Map<string, StoredMetric>();
 
-  constructor(private readonly publishDelayMs = 0) {}
+  constructor(
+    private readonly publishDelayMs = 0,
+    private readonly highResolutionDelayMs = DEFAULT_HIGH_RESOLUTION_DELAY_MS,
+  ) {}
 
   /** The extra publication delay after a minute ends, in ms. */
   public get delayMs(): number {
     return this.publishDelayMs;
   }
 
+  /** The extra delay after a second of high-resolution data (not direct) ends, in ms. */
+  public get highResolutionDelay(): number {
+    return this.highResolutionDelayMs;
+  }
+
   /** One raw value. */
   public put(id: MetricId, timestampMs: number, value: number, options: PutOptions = {}): void {
-    const bucket = this.bucket(id, timestampMs, options);
-    bucket.values.push(value);
-    bucket.sorted = undefined;
-    add(bucket, value, value, value, 1);
+    const metric = this.metric(id, options);
+    addValue(minuteBucket(metric, timestampMs, options), value);
+    if (options.highResolution) addValue(metric.seconds!.bucket(timestampMs), value);
   }
 
-  /**
-   * A statistic set (PutMetricData StatisticValues). It still counts as raw values when "the
-   * SampleCount value of the statistic set is 1 and Min, Max, and Sum are all equal" or "the Min and
-   * Max are equal, and Sum is equal to Min multiplied by SampleCount" (Statistics-definitions.html).
-   */
+  /** A statistic set (PutMetricData StatisticValues); see addStatisticSet for when it still counts as raw values. */
   public putStatisticSet(id: MetricId, timestampMs: number, set: StatisticSet, options: PutOptions = {}): void {
-    const { sampleCount: n, sum, minimum: min, maximum: max } = set;
-    const bucket = this.bucket(id, timestampMs, options);
-    if (Number.isInteger(n) && n >= 1 && min === max && sum === min * n) {
-      for (let i = 0; i < n; i++) bucket.values.push(min);
-      bucket.sorted = undefined;
-    } else {
-      bucket.statisticSet = true;
-    }
-    add(bucket, sum, min, max, n);
+    const metric = this.metric(id, options);
+    addStatisticSet(minuteBucket(metric, timestampMs, options), set);
+    if (options.highResolution) addStatisticSet(metric.seconds!.bucket(timestampMs), set);
   }
 
-  private bucket(id: MetricId, timestampMs: number, options: PutOptions): Bucket {
+  private metric(id: MetricId, options: PutOptions): StoredMetric {
     const key = metricKey(id);
     let metric = this.metrics.get(key);
     if (!metric) {
@@ -146,13 +132,8 @@ export class MetricStore {
       this.metrics.set(key, metric);
     }
     if (options.direct) metric.direct = true;
-    const start = Math.floor(timestampMs / RESOLUTION_MS) * RESOLUTION_MS;
-    let bucket = metric.buckets.get(start);
-    if (!bucket) {
-      bucket = { values: [], sum: 0, min: Infinity, max: -Infinity, count: 0, statisticSet: false };
-      metric.buckets.set(start, bucket);
-    }
-    return bucket;
+    if (options.highResolution) metric.seconds ??= new SecondBuckets();
+    return metric;
   }
 
   /** Every metric that has data (ListMetrics). */
@@ -164,9 +145,14 @@ export class MetricStore {
     return this.metrics.has(metricKey(id));
   }
 
-  /** When a minute starting at `minuteStart` becomes queryable. */
+  /** When a minute of standard-resolution data starting at `minuteStart` becomes queryable. */
   public visibleAt(minuteStart: number): number {
     return minuteStart + RESOLUTION_MS + this.publishDelayMs;
+  }
+
+  /** When a second of high-resolution data (not direct) starting at `secondStart` becomes queryable. */
+  public secondVisibleAt(secondStart: number): number {
+    return secondStart + SECOND + this.highResolutionDelayMs;
   }
 
   /**
@@ -177,14 +163,14 @@ export class MetricStore {
     const metric = this.metrics.get(metricKey(id));
     if (!metric) return [];
     const periodMs = periodSeconds * 1000;
-    if (periodMs % RESOLUTION_MS !== 0) {
-      // Lambda publishes 1-minute data: a shorter period has nothing to aggregate.
-      return [];
-    }
+    const subMinute = isSubMinutePeriod(periodMs);
+    // Standard-resolution data has nothing under a minute: "it does not receive data for the attempts
+    // that do not correspond to a one-minute data resolution" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+    if (subMinute ? !metric.seconds : periodMs % RESOLUTION_MS !== 0) return [];
     const out: Datapoint[] = [];
     const first = Math.floor(startMs / periodMs) * periodMs;
     for (let t = first; t < endMs; t += periodMs) {
-      const dp = this.aggregate(metric, stat, t, t + periodMs, now);
+      const dp = subMinute ? this.aggregateSeconds(metric, stat, t, t + periodMs, now) : this.aggregate(metric, stat, t, t + periodMs, now);
       if (dp) out.push(dp);
     }
     return out;
@@ -200,42 +186,34 @@ export class MetricStore {
     const buckets: Bucket[] = [];
     for (let m = startMs; m < endMs; m += RESOLUTION_MS) {
       const bucket = metric.buckets.get(m);
-      if (bucket && (metric.direct || now >= this.visibleAt(m))) buckets.push(bucket);
+      if (!bucket) continue;
+      if (metric.direct || bucket.standard || !metric.seconds) {
+        if (metric.direct || now >= this.visibleAt(m)) buckets.push(bucket);
+      } else if (now >= this.secondVisibleAt(m + RESOLUTION_MS - SECOND)) {
+        buckets.push(bucket);
+      } else {
+        // A minute of EMF high-resolution data only: the seconds visible so far.
+        buckets.push(...metric.seconds.between(m, m + RESOLUTION_MS, now, (s) => now >= this.secondVisibleAt(s)));
+      }
     }
-    if (buckets.length === 0) return undefined;
-    const parsed = parseStatistic(stat);
-    const setOnly = buckets.some((b) => b.statisticSet);
-    const sampleCount = buckets.reduce((a, b) => a + b.count, 0);
-    if (needsRawValues(parsed)) {
-      // Without raw values these statistics have no datapoint; nor "when any of the metric values are negative numbers" (Statistics-definitions.html).
-      if (!metric.raw || setOnly) return undefined;
-      if (buckets.some((b) => b.min < 0)) return undefined;
-      const sorted = buckets.length === 1 ? sortedValues(buckets[0]) : buckets.flatMap(sortedValues).sort((a, b) => a - b);
-      const value = statisticOfSorted(stat, sorted);
-      return Number.isNaN(value) ? undefined : { timestamp: startMs, value, sampleCount };
-    }
-    const sum = buckets.reduce((a, b) => a + b.sum, 0);
-    const byKind: Record<string, number> = {
-      Sum: sum,
-      SampleCount: sampleCount,
-      Average: sum / sampleCount,
-      Minimum: Math.min(...buckets.map((b) => b.min)),
-      Maximum: Math.max(...buckets.map((b) => b.max)),
-    };
-    return { timestamp: startMs, value: byKind[parsed.kind], sampleCount };
+    return aggregateBuckets(buckets, stat, metric.raw, startMs);
+  }
+
+  private aggregateSeconds(metric: StoredMetric, stat: string, startMs: number, endMs: number, now: number): Datapoint | undefined {
+    const readable = (s: number) => metric.direct || now >= this.secondVisibleAt(s);
+    return aggregateBuckets(metric.seconds!.between(startMs, endMs, now, readable), stat, metric.raw, startMs);
   }
 }
 
-function sortedValues(bucket: Bucket): number[] {
-  bucket.sorted ??= [...bucket.values].sort((a, b) => a - b);
-  return bucket.sorted;
-}
-
-function add(bucket: Bucket, sum: number, min: number, max: number, count: number): void {
-  bucket.sum += sum;
-  bucket.min = Math.min(bucket.min, min);
-  bucket.max = Math.max(bucket.max, max);
-  bucket.count += count;
+function minuteBucket(metric: StoredMetric, timestampMs: number, options: PutOptions): Bucket {
+  const start = Math.floor(timestampMs / RESOLUTION_MS) * RESOLUTION_MS;
+  let bucket = metric.buckets.get(start);
+  if (!bucket) {
+    bucket = newBucket();
+    metric.buckets.set(start, bucket);
+  }
+  if (!options.highResolution) bucket.standard = true;
+  return bucket;
 }
 
 /** 95 for "p95", 99.9 for "p99.9"; undefined for anything else. */

@@ -25,6 +25,11 @@ const TWO_HOURS_MS = 2 * 3_600_000;
  * "between 3 and 24 hours ago can take as much as 2 hours"); this is the simulator's choice.
  */
 const DIRECT = { direct: true };
+/**
+ * StorageResolution 1: "CloudWatch stores the metric with sub-minute resolution down to one second"
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html); 60 or none is standard.
+ */
+const DIRECT_HIGH_RESOLUTION = { direct: true, highResolution: true };
 
 function invalid(message: string): Error {
   return awsError('cloudwatch', 'InvalidParameterValue', 400, message);
@@ -60,11 +65,12 @@ export function putMetricData(store: MetricStore, input: PutMetricDataCommandInp
     if (d.StorageResolution !== undefined && d.StorageResolution !== 1 && d.StorageResolution !== 60) {
       throw invalid(`${where}.StorageResolution must be 1 or 60`);
     }
+    const how = d.StorageResolution === 1 ? DIRECT_HIGH_RESOLUTION : DIRECT;
     const given = [d.Value !== undefined, d.Values !== undefined, d.StatisticValues !== undefined].filter(Boolean).length;
     if (given !== 1) throw invalid(`${where}: give exactly one of Value, Values (with Counts) or StatisticValues`);
     if (d.Value !== undefined) {
       const v = checkValue(`${where}.Value`, d.Value);
-      writes.push(() => store.put(id, at, v, DIRECT));
+      writes.push(() => store.put(id, at, v, how));
     } else if (d.Values !== undefined) {
       const values = d.Values.map((v, k) => checkValue(`${where}.Values.member.${k + 1}`, v));
       if (values.length > MAX_VALUES) throw invalid(`${where}.Values: at most ${MAX_VALUES} values per metric`);
@@ -74,7 +80,7 @@ export function putMetricData(store: MetricStore, input: PutMetricDataCommandInp
         if (!Number.isInteger(c) || c < 0) throw invalid(`${where}.Counts.member.${k + 1}: ${c} is not a count`);
       });
       // "Counts: the number of times each value occurred during the period": raw values, each repeated.
-      writes.push(() => values.forEach((v, k) => Array.from({ length: counts[k] }, () => store.put(id, at, v, DIRECT))));
+      writes.push(() => values.forEach((v, k) => Array.from({ length: counts[k] }, () => store.put(id, at, v, how))));
     } else {
       const s = d.StatisticValues!;
       const set = {
@@ -84,7 +90,7 @@ export function putMetricData(store: MetricStore, input: PutMetricDataCommandInp
         maximum: checkValue(`${where}.StatisticValues.Maximum`, s.Maximum),
       };
       if (set.sampleCount <= 0 || set.minimum > set.maximum) throw invalid(`${where}.StatisticValues: SampleCount above 0 and Minimum at most Maximum`);
-      writes.push(() => store.putStatisticSet(id, at, set, DIRECT));
+      writes.push(() => store.putStatisticSet(id, at, set, how));
     }
   });
   for (const w of writes) w();
