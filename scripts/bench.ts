@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --seeds 1-5] [--healthy-seeds 20] [--scenarios a,b] [--strategies a,b] [--jobs 2]
- * [--publish-delay 60] [--json] [--no-write]`: this library against the anchors (sim/bench/strategies.ts)
- * on every Lambda scenario in scenarios/, on the same simulated traffic and alarms, over several
- * seeds (more on the healthy scenarios, for the false-rollback rate). Prints a table and issue 8
- * §3's goals, writes BENCHMARKS.md (unless --no-write); with --json the last line of output is one
- * JSON object.
+ * `npm run bench [-- --seeds 1-5] [--healthy-seeds 20] [--targets lambda,config] [--scenarios a,b]
+ * [--strategies a,b] [--jobs 2] [--publish-delay 60] [--json] [--no-write]`: this library against the
+ * anchors (sim/bench/strategies.ts) on every Lambda scenario in scenarios/, on the same simulated
+ * traffic and alarms, over several seeds (more on the healthy scenarios, for the false-rollback
+ * rate); and the config canary on every `"target": "config"` scenario (sim/bench/config-bench.ts,
+ * scripts/bench-config.ts). Prints tables and the goals, writes BENCHMARKS.md (unless --no-write;
+ * `--targets config` rewrites only the config section); with --json the last line of output is one
+ * JSON object. Without --targets both run, unless --strategies (Lambda only) or --scenarios say which.
  */
 import './quiet-sdk';
 import { fork } from 'node:child_process';
@@ -15,6 +17,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { materialRegression } from '../sim/bench/practical-margin';
 import { loadScenario } from '../sim/scenarios/scenario';
 import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from '../sim/bench/strategies';
+import { type ConfigBenchRun, isGrossFailure, runConfigBench } from '../sim/bench/config-bench';
+import { CONFIG_SECTION, configGoalLines, configJobs, type ConfigReport, configScenarioNamed, configScenarios, configSection, configTableLines, replaceSection } from './bench-config';
 import { type BenchReport, goalLines, markdown, tableLines, tradeOffLines } from './bench-markdown';
 import { checkGoals, DEFAULTS, goalsMet, rateText, scenarioKind, summarize } from './bench-summary';
 import { bundleReport } from './bundle-report';
@@ -33,6 +37,8 @@ export interface Job {
   readonly strategy: AnyStrategy;
   readonly seed: number;
   readonly metricPublishDelaySeconds: number;
+  /** A config scenario, run by sim/bench/config-bench.ts (`strategy` is then the library's). */
+  readonly target?: 'config';
 }
 
 /** The Lambda scenarios (the anchors drive a Lambda alias), by path. */
@@ -53,17 +59,18 @@ export function selectScenarios(names: readonly string[], all = lambdaScenarios(
   });
 }
 
-async function runJob(job: Job): Promise<StrategyRun> {
+async function runJob(job: Job): Promise<StrategyRun | ConfigBenchRun> {
+  if (job.target === 'config') return runConfigBench(loadScenario(job.file), { seed: job.seed, metricPublishDelaySeconds: job.metricPublishDelaySeconds });
   return runStrategy(loadScenario(job.file), { seed: job.seed, strategy: job.strategy, metricPublishDelaySeconds: job.metricPublishDelaySeconds });
 }
 
 /** Runs the jobs in `jobs` worker processes (1: in this process), in job order. */
-export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r: StrategyRun, done: number) => void): Promise<StrategyRun[]> {
-  const results: StrategyRun[] = new Array(jobs.length);
+export async function runJobs<R extends StrategyRun | ConfigBenchRun = StrategyRun>(jobs: readonly Job[], workers: number, onDone?: (r: R, done: number) => void): Promise<R[]> {
+  const results: R[] = new Array(jobs.length);
   let done = 0;
   if (workers <= 1) {
     for (let i = 0; i < jobs.length; i++) {
-      results[i] = await runJob(jobs[i]);
+      results[i] = (await runJob(jobs[i])) as R;
       onDone?.(results[i], ++done);
     }
     return results;
@@ -83,13 +90,13 @@ export async function runJobs(jobs: readonly Job[], workers: number, onDone?: (r
         current = next++;
         child.send({ job: jobs[current] });
       };
-      child.on('message', (m: { result?: StrategyRun; error?: string }) => {
+      child.on('message', (m: { result?: R; error?: string }) => {
         if (m.error) {
           child.kill();
           reject(new Error(`${jobs[current].file} ${jobs[current].strategy} seed ${jobs[current].seed}: ${m.error}`));
           return;
         }
-        results[current] = m.result as StrategyRun;
+        results[current] = m.result as R;
         onDone?.(results[current], ++done);
         give();
       });
@@ -206,60 +213,124 @@ const count = (v: string) => {
   return n;
 };
 
+/** The config canary's runs (sim/bench/config-bench.ts) in the same worker processes. */
+export async function benchConfig(options: { files: string[]; seeds: number[]; healthySeeds: number[]; jobs: number; metricPublishDelaySeconds: number; onDone?: (r: ConfigBenchRun, done: number, total: number) => void }): Promise<ConfigReport> {
+  const start = performance.now();
+  const jobs: Job[] = configJobs(options.files, options.seeds, options.healthySeeds).map(({ file, seed }) => ({ file, seed, strategy: 'model-canary', metricPublishDelaySeconds: options.metricPublishDelaySeconds, target: 'config' }));
+  const runs = await runJobs<ConfigBenchRun>(jobs, options.jobs, (r, n) => options.onDone?.(r, n, jobs.length));
+  const names = options.files.map((f) => loadScenario(f));
+  return {
+    seeds: options.seeds,
+    healthySeeds: options.healthySeeds,
+    metricPublishDelaySeconds: options.metricPublishDelaySeconds,
+    scenarios: options.files,
+    grossFailures: names.filter(isGrossFailure).map((s) => s.name),
+    runs,
+    realSeconds: (performance.now() - start) / 1000,
+  };
+}
+
+export const TARGETS = ['lambda', 'config'] as const;
+
+/**
+ * Which targets run and on which scenarios: --targets if given; else the targets of the scenarios
+ * --scenarios names; else Lambda alone with --strategies (the anchors are Lambda strategies); else both.
+ */
+export function benchTargets(o: { targets?: string; scenarios?: string; strategies?: string }): { lambda?: string[] | 'all'; config?: string[] } {
+  const names = o.scenarios ? list(o.scenarios) : undefined;
+  const configNames = (names ?? []).filter((n) => configScenarioNamed(n) !== undefined);
+  const lambdaNames = (names ?? []).filter((n) => configScenarioNamed(n) === undefined);
+  const given = o.targets ? list(o.targets) : undefined;
+  for (const t of given ?? []) if (!(TARGETS as readonly string[]).includes(t)) throw new InvalidArgumentError(`unknown target "${t}"; valid: ${TARGETS.join(', ')}`);
+  const on = (t: (typeof TARGETS)[number], named: string[]) => (given ? given.includes(t) : names ? named.length > 0 : t === 'lambda' || !o.strategies);
+  if (given && names) {
+    const off = [...(given.includes('lambda') ? [] : lambdaNames), ...(given.includes('config') ? [] : configNames)];
+    if (off.length > 0) throw new InvalidArgumentError(`--scenarios ${off.join(', ')}: not a scenario of --targets ${given.join(',')}`);
+  }
+  return {
+    ...(on('lambda', lambdaNames) ? { lambda: names ? selectScenarios(lambdaNames) : ('all' as const) } : {}),
+    ...(on('config', configNames) ? { config: names ? configNames.map((n) => configScenarioNamed(n)!) : configScenarios() } : {}),
+  };
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = new Command('bench')
-    .description('This library against the anchors on the simulated AWS (scenarios/ × strategies × seeds).')
+    .description('This library against the anchors on the simulated AWS (scenarios/ × strategies × seeds), and the config canary on the config scenarios.')
     .option('--seeds <list>', 'seeds of the regression scenarios: 1-5 or 1,2,7', parseSeeds, [...DEFAULTS.seeds])
     .option('--healthy-seeds <n>', 'seeds 1..n on the healthy scenarios (false-rollback rate)', count, DEFAULTS.healthySeeds)
+    .option('--targets <list>', `${TARGETS.join(', ')}: the Lambda canary against the anchors, the config canary (default: both, or those of --scenarios; Lambda alone with --strategies)`)
     .option('--scenarios <list>', 'only these scenarios (names or files), comma-separated')
-    .option('--strategies <list>', `only these strategies (${ALL_STRATEGIES.join(', ')}), comma-separated`)
+    .option('--strategies <list>', `only these strategies (${ALL_STRATEGIES.join(', ')}), comma-separated (Lambda scenarios)`)
     .option('--publish-delay <seconds>', 'publication lag of every metric, for every strategy', count, DEFAULTS.publishDelaySeconds)
     .option('--jobs <n>', 'worker processes', (v) => Number(v), Math.max(1, Math.min(DEFAULTS.jobs, os.cpus().length)))
     .option('--json', 'the last line of output is the report as one JSON object', false)
     .option('--no-write', 'do not write BENCHMARKS.md');
   program.parse(argv, { from: 'user' });
-  const o = program.opts<{ seeds: number[]; healthySeeds: number; scenarios?: string; strategies?: string; publishDelay: number; jobs: number; json: boolean; write: boolean }>();
+  const o = program.opts<{ seeds: number[]; healthySeeds: number; targets?: string; scenarios?: string; strategies?: string; publishDelay: number; jobs: number; json: boolean; write: boolean }>();
   const strategies = o.strategies ? list(o.strategies) : undefined;
   for (const s of strategies ?? []) if (!(ALL_STRATEGIES as readonly string[]).includes(s)) throw new InvalidArgumentError(`unknown strategy "${s}"; valid: ${ALL_STRATEGIES.join(', ')}`);
-  const report = await bench({
-    seeds: o.seeds,
-    healthySeeds: o.healthySeeds,
-    jobs: o.jobs,
-    scenarios: o.scenarios ? selectScenarios(list(o.scenarios)) : undefined,
-    strategies: strategies as AnyStrategy[] | undefined,
-    metricPublishDelaySeconds: o.publishDelay,
-    onDone: o.json ? undefined : (r, done, total) => process.stderr.write(`[${done}/${total}] ${r.scenario} ${r.strategy} seed ${r.seed}: ${r.outcome} (${r.realMs} ms)\n`),
-    onEstimate: o.json ? undefined : (text) => process.stderr.write(`${text}\n`),
-  });
-  const command = [
-    'npm run bench --',
-    `--seeds ${o.seeds.join(',')}`,
-    `--healthy-seeds ${report.healthySeeds.length}`,
-    ...(o.scenarios ? [`--scenarios ${o.scenarios}`] : []),
-    ...(o.strategies ? [`--strategies ${o.strategies}`] : []),
-    `--publish-delay ${o.publishDelay}`,
-  ].join(' ');
+  const targets = benchTargets(o);
+  const progress = o.json ? undefined : (r: { scenario: string; strategy: string; seed: number; outcome: string; realMs: number }, done: number, total: number) => process.stderr.write(`[${done}/${total}] ${r.scenario} ${r.strategy} seed ${r.seed}: ${r.outcome} (${r.realMs} ms)\n`);
+  const report = targets.lambda
+    ? await bench({
+        seeds: o.seeds,
+        healthySeeds: o.healthySeeds,
+        jobs: o.jobs,
+        scenarios: targets.lambda === 'all' ? undefined : targets.lambda,
+        strategies: strategies as AnyStrategy[] | undefined,
+        metricPublishDelaySeconds: o.publishDelay,
+        onDone: progress,
+        onEstimate: o.json ? undefined : (text) => process.stderr.write(`${text}\n`),
+      })
+    : undefined;
+  const healthySeeds = Array.from({ length: Math.max(o.healthySeeds, o.seeds.length) }, (_, i) => i + 1);
+  const config = targets.config
+    ? await benchConfig({ files: targets.config, seeds: o.seeds, healthySeeds: [...new Set([...o.seeds, ...healthySeeds])].slice(0, healthySeeds.length), jobs: o.jobs, metricPublishDelaySeconds: o.publishDelay, onDone: progress })
+    : undefined;
+  const command = (target?: string) =>
+    [
+      'npm run bench --',
+      `--seeds ${o.seeds.join(',')}`,
+      `--healthy-seeds ${report?.healthySeeds.length ?? config?.healthySeeds.length}`,
+      ...(o.targets || target ? [`--targets ${target ?? o.targets}`] : []),
+      ...(o.scenarios ? [`--scenarios ${o.scenarios}`] : []),
+      ...(o.strategies ? [`--strategies ${o.strategies}`] : []),
+      `--publish-delay ${o.publishDelay}`,
+    ].join(' ');
   if (o.write) {
-    const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${await bundleReport()}\n`;
     const file = path.join(ROOT, 'BENCHMARKS.md');
     const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    const kept = keptSection(current, JUDGE_SECTION) + keptSection(current, EVIDENCE_SECTION) + keptSection(current, MEMORY_SECTION);
-    const fleet = `\n## A fleet of canaries in one stack\n\nReproduce: \`npx tsx scripts/fleet-report.ts\` (also written by \`npm run bench\`).\n\n${fleetReport()}\n`;
-    writeFileSync(file, markdown(report, command) + bundles + fleet + kept);
+    const configText = config ? `\n${configSection(config, command(report ? undefined : 'config'))}` : keptSection(current, CONFIG_SECTION);
+    if (report) {
+      const bundles = `\n## Handler bundles\n\nReproduce: \`npm run bundle && npm run bundle:report\` (also written by \`npm run bench\`). Goal: at most 300 KiB and 150 ms of cold import each.\n\n${await bundleReport()}\n`;
+      const kept = keptSection(current, JUDGE_SECTION) + keptSection(current, EVIDENCE_SECTION) + keptSection(current, MEMORY_SECTION);
+      const fleet = `\n## A fleet of canaries in one stack\n\nReproduce: \`npx tsx scripts/fleet-report.ts\` (also written by \`npm run bench\`).\n\n${fleetReport()}\n`;
+      writeFileSync(file, markdown(report, command()) + bundles + fleet + configText + kept);
+    } else if (config) writeFileSync(file, replaceSection(current, CONFIG_SECTION, configText.trimStart(), [JUDGE_SECTION, EVIDENCE_SECTION, MEMORY_SECTION]));
   }
   if (o.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report, ...(config ? { config } : {}) })}\n`);
     return;
   }
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  for (const line of tableLines(report.cells)) out(line);
-  out('');
-  for (const line of tradeOffLines(report)) out(line);
-  out('');
-  out(`false rollbacks on healthy scenarios: ${Object.entries(report.falseRollbacksHealthy).map(([s, f]) => `${s} ${rateText(f)}`).join(', ')}`);
-  out('');
-  for (const line of goalLines(report.goals)) out(line.replace(/\*\*/g, ''));
-  out(`\ngoals ${report.goalMet ? 'met' : 'NOT met'}; ${report.runs.length} runs in ${report.realSeconds.toFixed(0)} s${o.write ? '; wrote BENCHMARKS.md' : ''}`);
+  if (report) {
+    for (const line of tableLines(report.cells)) out(line);
+    out('');
+    for (const line of tradeOffLines(report)) out(line);
+    out('');
+    out(`false rollbacks on healthy scenarios: ${Object.entries(report.falseRollbacksHealthy).map(([s, f]) => `${s} ${rateText(f)}`).join(', ')}`);
+    out('');
+    for (const line of goalLines(report.goals)) out(line.replace(/\*\*/g, ''));
+    out(`\ngoals ${report.goalMet ? 'met' : 'NOT met'}; ${report.runs.length} runs in ${report.realSeconds.toFixed(0)} s${o.write ? '; wrote BENCHMARKS.md' : ''}`);
+  }
+  if (config) {
+    if (report) out('');
+    out('config canaries:');
+    for (const line of configTableLines(config.runs)) out(line);
+    out('');
+    for (const line of configGoalLines(config)) out(line.replace(/\*\*/g, ''));
+    out(`\n${config.runs.length} config runs in ${config.realSeconds.toFixed(0)} s${o.write ? '; wrote BENCHMARKS.md' : ''}`);
+  }
 }
 
 if (require.main === module) {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { type OperatorAction, validateOperatorActions } from './operator-actions';
 import type { BehaviourChange, ModelSignalBehaviour, Scenario, VersionBehaviour } from '../world/traffic';
+import type { UserTraffic } from '../targets/user-sessions';
 
 export type ScenarioTarget = 'lambda' | 'sagemaker' | 'config';
 
@@ -72,6 +73,12 @@ export interface ScenarioFile {
   readonly highResolutionPublishDelaySeconds?: number;
   /** Commands a person runs during the rollout, through the CLI (sim/scenarios/operator-actions.ts). */
   readonly operator?: readonly OperatorAction[];
+  /** Config canaries only: the users requests come from, in sessions (a whole number, 1 to 10,000,000). @default 5000 */
+  readonly users?: number;
+  /** Config canaries only: mean requests of a user's session (1 to 1,000; 1: a new session each request), 10–30 s apart. @default 5 */
+  readonly sessionRequests?: number;
+  /** Config canaries only: router processes, each caching the routing and polling at its own stagger (a whole number, 1 to 1,000). @default 4 */
+  readonly routerProcesses?: number;
 }
 
 /** The versions SimWorld publishes: the first deploy is stable, the second the canary. */
@@ -161,8 +168,38 @@ export function validateScenario(raw: unknown, where = 'scenario'): ScenarioFile
     for (const k of Object.keys(ch)) if (!CHANGE_FIELDS.includes(k)) problems.push(`changes[${i}].${k} is not a field`);
   });
   validateOperatorActions(o.operator, problems);
+  userTrafficProblems(o, problems);
   if (problems.length > 0) throw new ScenarioError(`${where}: ${problems.join('; ')}`);
   return { ...(raw as ScenarioFile), target: (o.target as ScenarioTarget | undefined) ?? 'lambda' };
+}
+
+/** The config canary's users and routers: whole numbers where they count things, and only for target "config". */
+function userTrafficProblems(o: Record<string, unknown>, problems: string[]): void {
+  const fields: [keyof UserTraffic, number, number, boolean][] = [
+    ['users', 1, 10_000_000, true],
+    ['sessionRequests', 1, 1000, false],
+    ['routerProcesses', 1, 1000, true],
+  ];
+  const given = fields.filter(([k]) => o[k] !== undefined).map(([k]) => k);
+  for (const [k, min, max, whole] of fields) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (whole && !Number.isInteger(v))) {
+      problems.push(`${k} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max.toLocaleString('en-US')} (got ${JSON.stringify(v)})`);
+    }
+  }
+  if (given.length > 0 && o.target !== 'config') {
+    problems.push(`${given.join(', ')} describe${given.length === 1 ? 's' : ''} a config canary's users and router processes: set "target": "config", or remove ${given.length === 1 ? 'it' : 'them'}`);
+  }
+}
+
+/** The world's users, sessions and processes from a scenario file (undefined: the defaults, sim/targets/user-sessions.ts). */
+function userTrafficOf(file: ScenarioFile): UserTraffic | undefined {
+  const t: { -readonly [K in keyof UserTraffic]: UserTraffic[K] } = {};
+  if (file.users !== undefined) t.users = file.users;
+  if (file.sessionRequests !== undefined) t.sessionRequests = file.sessionRequests;
+  if (file.routerProcesses !== undefined) t.routerProcesses = file.routerProcesses;
+  return Object.keys(t).length > 0 ? t : undefined;
 }
 
 const CHANGE_FIELDS = ['atMinute', 'whenCanaryPercent', 'afterSeconds', 'randomSeconds', 'forSeconds', 'stable', 'canary', 'requestsPerSecond'];
@@ -236,7 +273,9 @@ export function toSimScenario(file: ScenarioFile, deployAtMinute: number, names:
         ...(c.forSeconds !== undefined ? { forSeconds: c.forSeconds } : {}),
         ...behaviourOf(c[side]!),
       }));
+  const userTraffic = userTrafficOf(file);
   return {
+    ...(userTraffic ? { userTraffic } : {}),
     requestsPerSecond: file.requestsPerSecond,
     trafficChanges: (file.changes ?? [])
       .filter((c) => c.requestsPerSecond !== undefined)

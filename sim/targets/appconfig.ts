@@ -1,73 +1,136 @@
 /**
- * The simulator's side of a config canary: the application's routers read the routing document
- * from the simulated AppConfig every `propagationSeconds` (the worst case of the AppConfig Agent's
- * poll plus the router's cache), and each request comes from a user of a fixed pool: the user's
- * variant is the runtime helper's own rule (runtime/routing.ts), and the router records Requests,
- * Errors and Latency under the variant's version, as ModelRouter.run does.
+ * The simulator's side of a config canary: the application's users make sessions of requests, each
+ * request lands on one of several router processes, each process reads the routing document from
+ * the simulated AppConfig every `propagationSeconds` at its own stagger (sim/targets/user-sessions.ts);
+ * the user's variant is the runtime helper's own rule (runtime/routing.ts), and the router records
+ * Requests, Errors and Latency under the variant's version, as ModelRouter.run does.
  *
  * The version is a literal of the template (the config's hash or the `version` prop): a deploy of
  * another version is another template (world.updateStack), as a deploy of a new config is.
  */
 import { APPCONFIG, type AppConfigTargetConfig } from '../../lambda/targets/appconfig/contract';
 import { type TargetConfig, targetMetricSpec } from '../../lambda/targets/contract';
-import { choose, parseRouting, type RoutingDocument } from '../../runtime/routing';
+import { choose, parseRouting } from '../../runtime/routing';
 import type { SynthesizedStack } from '../aws/cloudformation/template';
 import type { MetricId } from '../aws/cloudwatch/metrics';
+import { Random } from '../aws/core/random';
 import type { ModelTarget, ShareChange, SimTarget, SimTargetContext, SimTargetKind } from './contract';
+import { type ReadDocument, RouterProcesses, Sessions, shareOf, USER_TRAFFIC_DEFAULTS, UserExposure, type UserExposureCounts } from './user-sessions';
 
 interface ConfigModelTarget extends ModelTarget {
   readonly config: AppConfigTargetConfig;
 }
 
-/** Users of the application: requests come from them uniformly. */
-export const SIMULATED_USERS = 5000;
+/** Users of the application by default: sessions are drawn from them. */
+export const SIMULATED_USERS = USER_TRAFFIC_DEFAULTS.users;
+
+/** The application's side that outlives a stack update: its processes, sessions and users. */
+interface Fleet {
+  readonly environmentId: string;
+  readonly profileId: string;
+  readonly processes: RouterProcesses;
+  readonly sessions: Sessions;
+  readonly exposure: UserExposure;
+  /** Draws of the sessions and the load balancer, apart from the requests' outcomes. */
+  readonly random: Random;
+  readonly users: string[];
+  /** The deployed revision last read, so a change is known the second it is deployed. */
+  deployed?: ReadDocument;
+}
 
 export class ConfigRouting implements SimTarget {
-  private cached?: { doc: RoutingDocument | undefined; at: number };
   private readonly ids = new Map<string, MetricId[]>();
-  /** Per user: the versions seen in order (a switch back is a user who met both versions). */
-  private readonly seen = new Map<string, { last: string; switches: number }>();
+  private readonly fleet: Fleet;
 
-  constructor(private readonly ctx: SimTargetContext<ConfigModelTarget>) {}
+  constructor(
+    private readonly ctx: SimTargetContext<ConfigModelTarget>,
+    previous?: ConfigRouting,
+  ) {
+    const same = previous && previous.fleet.environmentId === this.config.environmentId && previous.fleet.profileId === this.config.profileId;
+    this.fleet = same ? previous.fleet : this.newFleet();
+  }
 
   private get config(): AppConfigTargetConfig {
     return this.ctx.model.config;
   }
 
-  /** What AppConfig serves the environment now. */
-  private deployedDoc(): RoutingDocument | undefined {
-    const v = this.ctx.appconfig.servedVersion(this.config.environmentId, this.config.profileId);
-    return v ? parseRouting(v.content, 'the routing document') : undefined;
+  private newFleet(): Fleet {
+    const o = { ...USER_TRAFFIC_DEFAULTS, ...this.ctx.userTraffic };
+    const random = new Random(Math.floor(this.ctx.random.next() * 2 ** 32));
+    const every = Math.max(1, Number(this.config.propagationSeconds) || 90) * 1000;
+    return {
+      environmentId: this.config.environmentId,
+      profileId: this.config.profileId,
+      processes: new RouterProcesses(o.routerProcesses, every),
+      sessions: new Sessions(o, random),
+      exposure: new UserExposure(),
+      random,
+      users: [],
+    };
   }
 
-  /** What the routers use: refreshed every propagationSeconds. */
-  private routerDoc(now: number): RoutingDocument | undefined {
-    const every = Math.max(1, Number(this.config.propagationSeconds) || 60) * 1000;
-    if (!this.cached || now - this.cached.at >= every || !this.cached.doc) this.cached = { doc: this.deployedDoc(), at: now };
-    return this.cached.doc;
+  /** What AppConfig serves a client at `share` of a gradual deployment (0: the first clients). */
+  private read(share = 0): ReadDocument | undefined {
+    const v = this.ctx.appconfig.servedVersion(this.config.environmentId, this.config.profileId, share);
+    if (!v) return undefined;
+    const f = this.fleet;
+    if (f.deployed?.revision === v.versionNumber) return f.deployed;
+    for (const d of f.processes.docs) if (d?.revision === v.versionNumber) return d;
+    return { doc: parseRouting(v.content, 'the routing document'), revision: v.versionNumber };
   }
 
   public serveSecond(now: number): void {
-    const doc = this.routerDoc(now);
-    if (doc) this.ctx.observe((v) => shareOf(doc, v), now, doc.stable.version);
+    const f = this.fleet;
+    f.deployed = this.read();
+    if (f.deployed) f.exposure.revision(f.deployed, now);
+    // Process i is the client at share (i + ½) / N of an AppConfig gradual deployment.
+    f.processes.refresh(now, (i) => {
+      const read = this.read((i + 0.5) / f.processes.count);
+      if (read) f.exposure.revision(read, now);
+      return read;
+    });
+    const docs = f.processes.docs.filter((d): d is ReadDocument => d !== undefined);
+    if (docs.length > 0) {
+      // Each process takes an equal part of the requests: a version's share is the mean of theirs.
+      const share = (v: string) => docs.reduce((a, d) => a + shareOf(d.doc, v), 0) / docs.length;
+      const newest = docs.reduce((a, d) => (d.revision > a.revision ? d : a));
+      this.ctx.observe(share, now, newest.doc.stable.version);
+    }
     const n = this.ctx.arrivals(now);
-    if (!doc || n === 0) return;
-    for (let i = 0; i < n; i++) {
-      const user = `user-${Math.floor(this.ctx.random.next() * SIMULATED_USERS)}`;
-      const { version } = choose(doc, user);
-      this.remember(user, version);
-      const outcome = this.ctx.serveRequest(version, now);
-      const [requests, errors, latency] = this.metricIds(version);
-      // The helper's request document (the AI signals) counts the request already: one request, one document.
-      if (!outcome.signals) this.ctx.metrics.put(requests, now, 1);
-      this.ctx.metrics.put(errors, now, outcome.error ? 1 : 0);
-      this.ctx.metrics.put(latency, now, outcome.durationMs);
+    if (docs.length === 0 || n === 0) return;
+    for (const session of f.sessions.take(now, n)) {
+      const p = f.processes.pick(f.random);
+      const read = f.processes.docs[p];
+      if (read) this.serve(session.user, read, now, (version) => f.exposure.request(session, version, read, now));
+      f.sessions.after(session, now, read ? p : undefined);
     }
   }
 
+  private serve(user: number, read: ReadDocument, now: number, record: (version: string) => void): void {
+    const id = (this.fleet.users[user] ??= `user-${user}`);
+    const { version } = choose(read.doc, id);
+    record(version);
+    const outcome = this.ctx.serveRequest(version, now);
+    const [requests, errors, latency] = this.metricIds(version);
+    // The helper's request document (the AI signals) counts the request already: one request, one document.
+    if (!outcome.signals) this.ctx.metrics.put(requests, now, 1);
+    this.ctx.metrics.put(errors, now, outcome.error ? 1 : 0);
+    this.ctx.metrics.put(latency, now, outcome.durationMs);
+  }
+
+  /** Each router process's share for `version` now, in percent (undefined: the process has read nothing yet). */
+  public routerPercents(version: string): (number | undefined)[] {
+    return this.fleet.processes.docs.map((d) => (d ? shareOf(d.doc, version) : undefined));
+  }
+
+  /** Users by what they met and why they moved (sim/targets/user-sessions.ts, UserExposureCounts). */
+  public userExposure(): UserExposureCounts {
+    return this.fleet.exposure.counts(this.fleet.sessions);
+  }
+
   public canaryPercent(canary: string): number {
-    const doc = this.deployedDoc();
-    return doc ? shareOf(doc, canary) : 0;
+    const read = this.read();
+    return read ? shareOf(read.doc, canary) : 0;
   }
 
   /** From the deployments that were not stopped, in order. */
@@ -90,24 +153,17 @@ export class ConfigRouting implements SimTarget {
     }
   }
 
-  /** Users who met the canary and then stable again while the canary kept a share (a rollback moves everyone back: not counted). */
+  /**
+   * Users who met a newer version and then an older one again where no rollback explains it: moved
+   * back by a process that had not read a change yet, or by the routing rule itself (UserExposureCounts.switchedBack).
+   */
   public usersSwitchedBack(): number {
-    let n = 0;
-    for (const s of this.seen.values()) if (s.switches > 1) n++;
-    return n;
+    return this.userExposure().switchedBack;
   }
 
-  /** Users who met more than one version. */
+  /** Users who met more than one version, for any reason. */
   public usersOnBothVersions(): number {
-    let n = 0;
-    for (const s of this.seen.values()) if (s.switches > 0) n++;
-    return n;
-  }
-
-  private remember(user: string, version: string): void {
-    const s = this.seen.get(user);
-    if (!s) this.seen.set(user, { last: version, switches: 0 });
-    else if (s.last !== version) this.seen.set(user, { last: version, switches: s.switches + 1 });
+    return this.userExposure().onBothVersions;
   }
 
   private metricIds(version: string): MetricId[] {
@@ -120,13 +176,6 @@ export class ConfigRouting implements SimTarget {
   }
 }
 
-/** A version's share of the users under `doc`, in percent. */
-function shareOf(doc: RoutingDocument, version: string): number {
-  const canary = doc.canary ? doc.canaryPercent : 0;
-  if (doc.canary?.version === version) return canary;
-  return doc.stable.version === version ? 100 - canary : 0;
-}
-
 export const APPCONFIG_SIM: SimTargetKind<ConfigModelTarget> = {
   contract: APPCONFIG,
   modelTarget(release, stack) {
@@ -134,7 +183,7 @@ export const APPCONFIG_SIM: SimTargetKind<ConfigModelTarget> = {
     const config = stack.resolver.resolve<TargetConfig>(release.target) as AppConfigTargetConfig;
     return { kind: APPCONFIG.kind, canaryName: release.canaryName, releaseLogicalId: release.logicalId, config };
   },
-  bind: (ctx) => new ConfigRouting(ctx),
+  bind: (ctx, previous) => new ConfigRouting(ctx, previous instanceof ConfigRouting ? previous : undefined),
   releaseTemplates(stack, canaryName, versions) {
     const found = Object.entries(stack.template.Resources).find(([, r]) => {
       const p = r.Properties ?? {};

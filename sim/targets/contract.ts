@@ -13,6 +13,7 @@ import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
 import type { SageMakerSim } from '../aws/sagemaker/sagemaker';
 import type { SsmSim } from '../aws/ssm/ssm';
 import type { AppConfigSim } from '../aws/appconfig/appconfig';
+import type { UserTraffic } from './user-sessions';
 
 /** The canary the world simulates: its release resource and what it routes. */
 export interface ModelTarget {
@@ -76,6 +77,8 @@ export interface SimTargetContext<M extends ModelTarget = ModelTarget> {
   observe(share: (version: string) => number, now: number, stable?: string): void;
   /** One request the routing sends to `version`: its outcome, counted (world.served) and its model signals recorded. */
   serveRequest(version: string, now: number): ServedRequest;
+  /** The scenario's users, sessions and router processes, for a routing by user (absent: the kind's defaults). */
+  readonly userTraffic?: UserTraffic;
 }
 
 /** The canary's share of the traffic after one change of the routing. */
@@ -108,8 +111,11 @@ export interface SimTargetKind<M extends ModelTarget = ModelTarget> {
   readonly contract: TargetKindContract;
   /** The canary a release resource of this kind routes; undefined when its Target lacks what the kind needs. */
   modelTarget(release: ReleaseResource, stack: StackView): M | undefined;
-  /** The routing of the world's canary of this kind. */
-  bind(ctx: SimTargetContext<M>): SimTarget;
+  /**
+   * The routing of the world's canary of this kind. `previous`: the routing before a stack update
+   * (world.updateStack), whose state a kind may keep: an update does not restart the application.
+   */
+  bind(ctx: SimTargetContext<M>, previous?: SimTarget): SimTarget;
   /**
    * Optional: for a kind whose version is a literal of the template (a config canary), the
    * templates of two deploys that release `versions.stable` and then `versions.canary`, made from

@@ -64,7 +64,7 @@ export class ModelTraffic {
   public rebind(template: CfnTemplate, resources: StackResources): void {
     this.d = { ...this.d, template, resources };
     this.guardrailCache = undefined;
-    this.routing = this.bind();
+    this.routing = this.bind(this.routing);
   }
 
   /** The routing of the simulated canary. */
@@ -77,7 +77,7 @@ export class ModelTraffic {
   }
 
   /** The canary's kind, bound to this world (its model and stack read at call time: a stack update changes them). */
-  private bind(): SimTarget {
+  private bind(previous?: SimTarget): SimTarget {
     const traffic = this.d.traffic;
     const deps = () => this.d;
     const ctx: SimTargetContext = {
@@ -101,8 +101,9 @@ export class ModelTraffic {
         if (outcome.signals) this.recordSignals(version, outcome.signals, now);
         return outcome;
       },
+      userTraffic: this.d.options.scenario?.userTraffic,
     };
-    return simTargetOf(this.d.resources.model.kind).bind(ctx);
+    return simTargetOf(this.d.resources.model.kind).bind(ctx, previous);
   }
 
   private countServed(version: string, error: boolean): void {

@@ -1,4 +1,5 @@
 import type { Random } from '../aws/core/random';
+import type { UserTraffic } from '../targets/user-sessions';
 
 export interface LatencySpec {
   readonly p50: number;
@@ -76,7 +77,10 @@ export interface Scenario {
    * deploy's version uses the canary's canaryGuardrailVersion, every other one stableGuardrailVersion
    */
   readonly guardrailVersions?: Readonly<Record<string, string>>;
+  /** Who makes the requests, for a routing by user (a config canary's routers, sim/targets/user-sessions.ts). */
+  readonly userTraffic?: UserTraffic;
 }
+
 
 export const DEFAULT_BEHAVIOUR: Required<Omit<VersionBehaviour, 'respond' | 'signals'>> = {
   errorRate: 0.001,
