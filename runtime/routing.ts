@@ -11,6 +11,13 @@
  * rollback (share 0) moves everyone back. After the promotion the previous version keeps the high
  * buckets as the judged guards' control ("high"), which are the users that never left it, so no
  * user switches twice.
+ *
+ * One switch per user, in every process at once: routers poll the store at different times, so a
+ * raise or a promotion carries `switchAt` (epoch ms, the deploy time plus the documented
+ * propagation) and the split in force `before` it. A router that has read the new document keeps
+ * serving the old split until `switchAt`, so every process moves its users at the same moment and
+ * a user between two processes never meets the canary, then stable again. A rollback has no
+ * `switchAt`: it applies as soon as read.
  */
 import { createHash } from 'node:crypto';
 
@@ -32,9 +39,22 @@ export interface RoutingDocument {
   readonly canaryPercent: number;
   /** Which buckets the canary's share takes: "low" during a rollout, "high" for the control after a promotion. */
   readonly canarySide?: 'low' | 'high';
+  /** When this document's split takes effect, in epoch milliseconds; until then routers serve `before`. */
+  readonly switchAt?: number;
+  /** The split in force until `switchAt` (the document's own split when either is missing). */
+  readonly before?: RoutingSplit;
   /** The release resource that owns the routing (lambda/shared/ownership.ts); the router ignores it. */
   readonly owner?: string;
   readonly previousOwner?: string;
+}
+
+/** Who gets which version: the part of a routing document that `choose` reads. */
+export interface RoutingSplit {
+  readonly salt: string;
+  readonly stable: RoutedVersion;
+  readonly canary?: RoutedVersion;
+  readonly canaryPercent: number;
+  readonly canarySide?: 'low' | 'high';
 }
 
 export type Variant = 'stable' | 'canary';
@@ -62,14 +82,20 @@ export function inCanary(doc: Pick<RoutingDocument, 'canaryPercent' | 'canarySid
   return (doc.canarySide ?? 'low') === 'high' ? bucket >= 100 - share : bucket < share;
 }
 
+/** The split in force at `nowMs`: `before` until `switchAt`, then the document's own. */
+export function splitAt(doc: RoutingDocument, nowMs: number = Date.now()): RoutingSplit {
+  return doc.before !== undefined && doc.switchAt !== undefined && nowMs < doc.switchAt ? doc.before : doc;
+}
+
 /**
- * The variant for a user. Without a user id (an anonymous request) the caller passes a random
- * number in [0, 100) as `bucket`: such requests are split by share but not sticky.
+ * The variant for a user at `nowMs` (default: now). Without a user id (an anonymous request) the
+ * caller passes a random number in [0, 100) as `bucket`: such requests are split by share but not sticky.
  */
-export function choose(doc: RoutingDocument, userId: string | undefined, bucket?: number): Choice {
-  const b = userId === undefined ? (bucket ?? Math.random() * 100) : bucketOf(doc.salt, userId);
-  if (doc.canary && inCanary(doc, b)) return { variant: 'canary', version: doc.canary.version, config: doc.canary.config };
-  return { variant: 'stable', version: doc.stable.version, config: doc.stable.config };
+export function choose(doc: RoutingDocument, userId: string | undefined, bucket?: number, nowMs?: number): Choice {
+  const split = splitAt(doc, nowMs);
+  const b = userId === undefined ? (bucket ?? Math.random() * 100) : bucketOf(split.salt, userId);
+  if (split.canary && inCanary(split, b)) return { variant: 'canary', version: split.canary.version, config: split.canary.config };
+  return { variant: 'stable', version: split.stable.version, config: split.stable.config };
 }
 
 /** The routing a document holds; a clear error for anything else (the router keeps its last good one). */
@@ -88,6 +114,13 @@ export function parseRouting(text: string, where: string): RoutingDocument {
   if (doc?.canary !== undefined && !versionOk(doc.canary)) problems.push('canary must be { version, config }');
   if (typeof doc?.canaryPercent !== 'number' || !(doc.canaryPercent >= 0 && doc.canaryPercent <= 100)) problems.push('canaryPercent must be a number from 0 to 100');
   if (doc?.canarySide !== undefined && doc.canarySide !== 'low' && doc.canarySide !== 'high') problems.push('canarySide must be "low" or "high"');
+  if (doc?.switchAt !== undefined && !(typeof doc.switchAt === 'number' && Number.isFinite(doc.switchAt))) problems.push('switchAt must be a number (epoch milliseconds)');
+  if (doc?.before !== undefined) {
+    const b = doc.before as Partial<RoutingSplit> | null;
+    const ok = typeof b === 'object' && b !== null && typeof b.salt === 'string' && versionOk(b.stable) && (b.canary === undefined || versionOk(b.canary))
+      && typeof b.canaryPercent === 'number' && b.canaryPercent >= 0 && b.canaryPercent <= 100 && (b.canarySide === undefined || b.canarySide === 'low' || b.canarySide === 'high');
+    if (!ok) problems.push('before must be { salt, stable, canary?, canaryPercent, canarySide? }');
+  }
   if (problems.length > 0) throw new Error(`${where} is not a cdk-model-canary routing document: ${problems.join('; ')}`);
   return doc as RoutingDocument;
 }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import cdk_model_canary_runtime as rt
-from cdk_model_canary_runtime.routing import bucket_of, choose, in_canary, parse_routing
+from cdk_model_canary_runtime.routing import bucket_of, check_routing, choose, in_canary, parse_routing
 
 FIXTURES = json.loads(Path(rt.__file__).with_name("routing_fixtures.json").read_text(encoding="utf-8"))
 SCHEMA = "cdk-model-canary/routing@1"
@@ -32,6 +32,21 @@ def test_every_fixture_bucket_exactly(case):
 def test_every_fixture_choice_exactly(case):
     got = [(c["userId"], choose(case["document"], c["userId"]).variant, choose(case["document"], c["userId"]).version) for c in case["choices"]]
     assert got == [(c["userId"], c["variant"], c["version"]) for c in case["choices"]]
+
+
+@pytest.mark.parametrize("case", FIXTURES["switches"], ids=lambda c: f"{c['document']['canaryPercent']}%-at-{c['nowMs'] - c['document']['switchAt']}ms")
+def test_every_fixture_switch_exactly(case):
+    got = [(c["userId"], choose(case["document"], c["userId"], now_ms=case["nowMs"]).version) for c in case["choices"]]
+    assert got == [(c["userId"], c["version"]) for c in case["choices"]]
+    assert parse_routing(json.dumps(case["document"]), "fixture") == case["document"]
+
+
+def test_a_malformed_switch_is_refused_naming_the_field():
+    case = FIXTURES["switches"][0]["document"]
+    with pytest.raises(ValueError, match="switchAt must be a number"):
+        check_routing(dict(case, switchAt="soon"), "x")
+    with pytest.raises(ValueError, match="before must be"):
+        check_routing(dict(case, before={"canaryPercent": 5}), "x")
 
 
 def test_the_fixtures_are_a_routing_document_each():

@@ -10,7 +10,7 @@
  */
 import { APPCONFIG, type AppConfigTargetConfig } from '../../lambda/targets/appconfig/contract';
 import { type TargetConfig, targetMetricSpec } from '../../lambda/targets/contract';
-import { choose, parseRouting } from '../../runtime/routing';
+import { choose, parseRouting, splitAt } from '../../runtime/routing';
 import type { SynthesizedStack } from '../aws/cloudformation/template';
 import type { MetricId } from '../aws/cloudwatch/metrics';
 import { Random } from '../aws/core/random';
@@ -41,6 +41,8 @@ interface Fleet {
 export class ConfigRouting implements SimTarget {
   private readonly ids = new Map<string, MetricId[]>();
   private readonly fleet: Fleet;
+  /** The second last served: what the routers' shares are read at. */
+  private lastSecond = 0;
 
   constructor(
     private readonly ctx: SimTargetContext<ConfigModelTarget>,
@@ -80,6 +82,7 @@ export class ConfigRouting implements SimTarget {
   }
 
   public serveSecond(now: number): void {
+    this.lastSecond = now;
     const f = this.fleet;
     f.deployed = this.read();
     if (f.deployed) f.exposure.revision(f.deployed, now);
@@ -92,7 +95,7 @@ export class ConfigRouting implements SimTarget {
     const docs = f.processes.docs.filter((d): d is ReadDocument => d !== undefined);
     if (docs.length > 0) {
       // Each process takes an equal part of the requests: a version's share is the mean of theirs.
-      const share = (v: string) => docs.reduce((a, d) => a + shareOf(d.doc, v), 0) / docs.length;
+      const share = (v: string) => docs.reduce((a, d) => a + shareOf(splitAt(d.doc, now), v), 0) / docs.length;
       const newest = docs.reduce((a, d) => (d.revision > a.revision ? d : a));
       this.ctx.observe(share, now, newest.doc.stable.version);
     }
@@ -108,19 +111,21 @@ export class ConfigRouting implements SimTarget {
 
   private serve(user: number, read: ReadDocument, now: number, record: (version: string) => void): void {
     const id = (this.fleet.users[user] ??= `user-${user}`);
-    const { version } = choose(read.doc, id);
+    const { version } = choose(read.doc, id, undefined, now);
     record(version);
     const outcome = this.ctx.serveRequest(version, now);
     const [requests, errors, latency] = this.metricIds(version);
     // The helper's request document (the AI signals) counts the request already: one request, one document.
-    if (!outcome.signals) this.ctx.metrics.put(requests, now, 1);
-    this.ctx.metrics.put(errors, now, outcome.error ? 1 : 0);
+    // The router's counts at 1 second when a guard asked for them (Guard.fastErrorRate sets MODEL_CANARY_HIGH_RESOLUTION).
+    const counts = { highResolution: this.config.highResolution === 'true' };
+    if (!outcome.signals) this.ctx.metrics.put(requests, now, 1, counts);
+    this.ctx.metrics.put(errors, now, outcome.error ? 1 : 0, counts);
     this.ctx.metrics.put(latency, now, outcome.durationMs);
   }
 
   /** Each router process's share for `version` now, in percent (undefined: the process has read nothing yet). */
   public routerPercents(version: string): (number | undefined)[] {
-    return this.fleet.processes.docs.map((d) => (d ? shareOf(d.doc, version) : undefined));
+    return this.fleet.processes.docs.map((d) => (d ? shareOf(splitAt(d.doc, this.lastSecond), version) : undefined));
   }
 
   /** Users by what they met and why they moved (sim/targets/user-sessions.ts, UserExposureCounts). */

@@ -10,7 +10,7 @@
  * - **Exposure.** Which users met which versions, and why they moved (UserExposureCounts).
  */
 import type { Random } from '../aws/core/random';
-import type { RoutingDocument } from '../../runtime/routing';
+import type { RoutingDocument, RoutingSplit } from '../../runtime/routing';
 
 /**
  * The application's users and its router processes, for a routing that keeps each user on a
@@ -286,7 +286,7 @@ export class UserExposure {
 }
 
 /** A version's share of the users under `doc`, in percent. */
-export function shareOf(doc: RoutingDocument, version: string): number {
+export function shareOf(doc: RoutingSplit, version: string): number {
   const canary = doc.canary ? doc.canaryPercent : 0;
   if (doc.canary?.version === version) return canary;
   return doc.stable.version === version ? 100 - canary : 0;

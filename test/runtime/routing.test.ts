@@ -9,6 +9,7 @@ import { bucketOf, choose, inCanary, parseRouting, ROUTING_SCHEMA, type RoutingD
 interface Fixtures {
   buckets: { salt: string; userId: string; bucket: number }[];
   choices: { document: RoutingDocument; choices: { userId: string; variant: Variant; version: string }[] }[];
+  switches: { document: RoutingDocument; nowMs: number; choices: { userId: string; variant: Variant; version: string }[] }[];
 }
 const fixtures = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'runtime', 'routing-fixtures.json'), 'utf8')) as Fixtures;
 
@@ -35,6 +36,11 @@ describe('the fixtures, exactly', () => {
 
   test.each(fixtures.choices.map((c) => [JSON.stringify({ p: c.document.canaryPercent, side: c.document.canarySide }), c] as const))('choices at %s', (_name, c) => {
     expect(c.choices.map((x) => ({ userId: x.userId, ...pick(choose(c.document, x.userId)) }))).toEqual(c.choices);
+    expect(parseRouting(JSON.stringify(c.document), 'fixture')).toEqual(c.document);
+  });
+
+  test.each(fixtures.switches.map((c) => [`${c.document.canaryPercent} % ${c.nowMs < c.document.switchAt! ? 'before' : 'at'} switchAt`, c] as const))('switch: %s', (_name, c) => {
+    expect(c.choices.map((x) => ({ userId: x.userId, ...pick(choose(c.document, x.userId, undefined, c.nowMs)) }))).toEqual(c.choices);
     expect(parseRouting(JSON.stringify(c.document), 'fixture')).toEqual(c.document);
   });
 
@@ -94,5 +100,37 @@ describe('properties of the rule', () => {
     expect(inCanary({ canaryPercent: -5 }, 0)).toBe(false);
     const noCanary: RoutingDocument = { schema: ROUTING_SCHEMA, salt: 's', stable: { version: 'v1', config: 1 }, canaryPercent: 100 };
     expect(new Set(users(100).map((u) => choose(noCanary, u).version))).toEqual(new Set(['v1']));
+  });
+});
+
+describe('switchAt: one switch per user, in every process at once', () => {
+  const T = 1_800_000_000_000;
+  const raise = (from: number, to: number): RoutingDocument => ({ ...doc(to), switchAt: T, before: { ...doc(from) } });
+
+  test('before switchAt the previous split, from switchAt the new one, whenever the document was read', () => {
+    const d = raise(10, 50);
+    for (const u of users(2000)) {
+      expect(choose(d, u, undefined, T - 1).version).toBe(choose(doc(10), u).version);
+      expect(choose(d, u, undefined, T).version).toBe(choose(doc(50), u).version);
+    }
+  });
+
+  test('two processes, one on the old document and one on the new: no user meets the canary and then stable', () => {
+    const old = doc(10);
+    const next = raise(10, 50);
+    for (const u of users(2000)) {
+      // Until switchAt both processes serve the old split; from it, the stale one may still serve it (a rollback-free raise only adds canary users).
+      const seen = [choose(old, u, undefined, T - 1000), choose(next, u, undefined, T - 1000), choose(next, u, undefined, T), choose(next, u, undefined, T + 1000)].map((c) => c.variant);
+      const firstCanary = seen.indexOf('canary');
+      if (firstCanary >= 0) expect(seen.slice(firstCanary).every((v) => v === 'canary')).toBe(true);
+    }
+  });
+
+  test('a malformed switchAt or before is refused, naming the field', () => {
+    expect(() => parseRouting(JSON.stringify({ ...raise(10, 50), switchAt: 'soon' }), 'x')).toThrow(/switchAt must be a number/);
+    expect(() => parseRouting(JSON.stringify({ ...raise(10, 50), before: { canaryPercent: 5 } }), 'x')).toThrow(/before must be/);
+    // Without both, the document's own split applies at any time.
+    const { before: _b, ...noBefore } = raise(10, 50);
+    expect(choose(noBefore, users(1)[0], undefined, 0).version).toBe(choose(doc(50), users(1)[0]).version);
   });
 });

@@ -95,13 +95,15 @@ describe('a config canary: the routing in AppConfig, users kept on one variant',
     expect(requests.reduce((a, d) => a + d.value, 0)).toBe(healthy.world.served.get('v2')!.requests);
   });
 
-  // Four router processes read the routing at staggered times (sim/targets/user-sessions.ts): a user
-  // moved to the canary by a raise can meet a process that has not read it yet. One process: none
-  // (test/sim/config-sessions.test.ts).
-  it('keeps every user on one variant by the rule: outside a rollback, only a process that had not read a raise yet sent a user back', () => {
+  // Four router processes read the routing at staggered times (sim/targets/user-sessions.ts), but a
+  // raise and a promotion switch at `switchAt`, when every process has read them: a user whose
+  // requests reach several processes still meets the canary once and stays there.
+  it('keeps every user on one variant: no user went back to an older version outside a rollback, across four router processes', () => {
     expect(healthy.onBoth).toBeGreaterThan(500);
+    expect(healthy.exposure.sessionsSpanningProcesses).toBeGreaterThan(1000);
+    expect(healthy.switchedBack).toBe(0);
+    expect(healthy.exposure.switchedBackStale).toBe(0);
     expect(healthy.exposure.switchedBackSticky).toBe(0);
-    expect(healthy.switchedBack).toBe(healthy.exposure.switchedBackStale);
     expect(healthy.exposure.switchedBackInRollback).toBe(0);
   });
 
@@ -138,6 +140,8 @@ describe('IAM of the config canary: every AppConfig call allowed, every grant us
         expect((await w.runUntilDone({ maxMinutes: 120 })).error).toBe('CanaryRolledBack');
         // The rollback did not queue behind the 5 % step: that deployment was stopped.
         expect(w.appconfig.deployments.some((d) => d.stoppedState === 'ROLLED_BACK')).toBe(true);
+        // The slowed strategy hands a deployment to its first clients one growth interval in (1 minute here).
+        await w.advance(60);
         expect(routing(w)).toMatchObject({ stable: { version: 'v1' }, canaryPercent: 0 });
       })),
     });

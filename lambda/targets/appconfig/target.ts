@@ -19,7 +19,7 @@ import {
   StartDeploymentCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-appconfig';
-import { ROUTING_SCHEMA, type RoutedVersion, type RoutingDocument, parseRouting } from '../../../runtime/routing';
+import { ROUTING_SCHEMA, type RoutedVersion, type RoutingDocument, parseRouting, splitAt } from '../../../runtime/routing';
 import { awsCall, TargetStateError } from '../../shared/errors';
 import { type OwnerRecord, UNRECORDED } from '../../shared/ownership';
 import type { InvokeResult, MetricSpec, Signal, TrafficSplit, TrafficTarget } from '../../shared/traffic-target';
@@ -78,7 +78,9 @@ export class AppConfigTarget implements TrafficTarget {
     const current = await this.expect(expected);
     const stable = this.entryOrFail(current.doc, release.stableVersion);
     const canary = this.entryOrFail(current.doc, release.canaryVersion);
-    await this.deploy({ ...base(current.doc), stable, canary, canaryPercent: percent, canarySide: 'low' }, current);
+    const next: RoutingDocument = { ...base(current.doc), stable, canary, canaryPercent: percent, canarySide: 'low' };
+    // A cut applies at once (a user leaving the canary early is safe); a raise switches every router at once.
+    await this.deploy(percent < splitAt(current.doc).canaryPercent ? next : this.switchingFrom(current.doc, next), current);
   }
 
   /** The previous version keeps the high buckets as the control: the users that never left it. */
@@ -86,7 +88,7 @@ export class AppConfigTarget implements TrafficTarget {
     const current = await this.expect(expected);
     const next = this.entryOrFail(current.doc, release.canaryVersion);
     const previous = controlPercent > 0 ? { canary: this.entryOrFail(current.doc, release.stableVersion) } : {};
-    await this.deploy({ ...base(current.doc), stable: next, ...previous, canaryPercent: controlPercent, canarySide: 'high' }, current);
+    await this.deploy(this.switchingFrom(current.doc, { ...base(current.doc), stable: next, ...previous, canaryPercent: controlPercent, canarySide: 'high' }), current);
   }
 
   public async rollback(release: Release, expected: TrafficSplit): Promise<void> {
@@ -143,6 +145,17 @@ export class AppConfigTarget implements TrafficTarget {
 
   public metric(version: string, signal: Signal): MetricSpec {
     return targetMetricSpec(APPCONFIG, this.config, version, signal);
+  }
+
+  /**
+   * `next`, switching at the end of the documented propagation from the split in force now: routers
+   * read it at different times within `propagationSeconds`, and every one of them moves its users at
+   * `switchAt`, so no user served by two routers meets the new version and then the old one again.
+   */
+  private switchingFrom(current: RoutingDocument, next: RoutingDocument): RoutingDocument {
+    const { salt, stable, canary, canaryPercent, canarySide } = splitAt(current);
+    const before = { salt, stable, ...(canary ? { canary } : {}), canaryPercent, ...(canarySide ? { canarySide } : {}) };
+    return { ...next, switchAt: Date.now() + Number(this.config.propagationSeconds) * 1000, before };
   }
 
   /** The newest deployment of the routing profile that was not stopped, and its document. */

@@ -8,11 +8,17 @@ Sticky and monotone: a user's bucket is a number in [0, 100) from SHA-256 of the
 the user id. During a rollout the canary takes the low buckets (``canarySide`` "low"), so raising
 its share only moves users from stable to canary; after a promotion the previous version keeps the
 high buckets ("high"), which are the users that never left it.
+
+One switch per user, in every process at once: a raise or a promotion carries ``switchAt`` (epoch
+ms) and the split in force ``before`` it, so routers that read the document at different times all
+move their users at ``switchAt``. A rollback has no ``switchAt``: it applies as soon as read.
 """
 
 import hashlib
 import json
+import math
 import random
+import time
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
@@ -58,16 +64,25 @@ def in_canary(doc: RoutingDocument, bucket: float) -> bool:
     return bucket < share
 
 
-def choose(doc: RoutingDocument, user_id: Optional[str], bucket: Optional[float] = None) -> Choice:
-    """The variant for a user. Without a user id the request is split by share, not sticky (``bucket`` or a random one)."""
+def split_at(doc: RoutingDocument, now_ms: Optional[float] = None) -> Dict[str, Any]:
+    """The split in force at ``now_ms`` (default: now): ``before`` until ``switchAt``, then the document's own."""
+    now = time.time() * 1000 if now_ms is None else now_ms
+    if doc.get("before") is not None and doc.get("switchAt") is not None and now < doc["switchAt"]:
+        return doc["before"]
+    return doc
+
+
+def choose(doc: RoutingDocument, user_id: Optional[str], bucket: Optional[float] = None, now_ms: Optional[float] = None) -> Choice:
+    """The variant for a user at ``now_ms`` (default: now). Without a user id the request is split by share, not sticky (``bucket`` or a random one)."""
+    split = split_at(doc, now_ms)
     if user_id is None:
         b = bucket if bucket is not None else random.random() * 100
     else:
-        b = bucket_of(doc["salt"], user_id)
-    canary = doc.get("canary")
-    if canary is not None and in_canary(doc, b):
+        b = bucket_of(split["salt"], user_id)
+    canary = split.get("canary")
+    if canary is not None and in_canary(split, b):
         return Choice("canary", canary["version"], canary.get("config"))
-    stable = doc["stable"]
+    stable = split["stable"]
     return Choice("stable", stable["version"], stable.get("config"))
 
 
@@ -105,6 +120,21 @@ def check_routing(doc: Any, where: str) -> RoutingDocument:
         problems.append("canaryPercent must be a number from 0 to 100")
     if "canarySide" in d and d["canarySide"] not in ("low", "high"):
         problems.append('canarySide must be "low" or "high"')
+    if "switchAt" in d and not (is_number(d["switchAt"]) and math.isfinite(d["switchAt"])):
+        problems.append("switchAt must be a number (epoch milliseconds)")
+    if "before" in d:
+        b = d["before"] if isinstance(d["before"], dict) else None
+        ok = (
+            b is not None
+            and isinstance(b.get("salt"), str)
+            and version_ok(b.get("stable"))
+            and ("canary" not in b or version_ok(b["canary"]))
+            and is_number(b.get("canaryPercent"))
+            and 0 <= b["canaryPercent"] <= 100
+            and ("canarySide" not in b or b["canarySide"] in ("low", "high"))
+        )
+        if not ok:
+            problems.append("before must be { salt, stable, canary?, canaryPercent, canarySide? }")
     if problems:
         raise ValueError(f"{where} is not a cdk-model-canary routing document: {'; '.join(problems)}")
     return doc
