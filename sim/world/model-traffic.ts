@@ -26,8 +26,8 @@ import { type CfnTemplate, resourcesOfType } from '../aws/cloudformation/templat
 import { defaultResponse, type RequestSignals, type TrafficModel } from './traffic';
 import type { SimWorldOptions } from './world-types';
 
-/** The signals the contract gives "StorageResolution": 1 in their EMF definition (sim/aws/cloudwatch/emf.ts). */
-const HIGH_RESOLUTION_SIGNALS = new Set(Object.values(contract.metrics).filter((m) => m.storageResolution === 1).map((m) => m.name));
+/** The signals the helper writes at 1 second when its high resolution is on (emf-contract.json `highResolution`). */
+const HIGH_RESOLUTION_SIGNALS = new Set(contract.highResolution.metrics.map((k) => contract.metrics[k as keyof typeof contract.metrics].name));
 
 export interface ModelTrafficDeps {
   readonly options: SimWorldOptions;
@@ -124,7 +124,7 @@ export class ModelTraffic {
       if (!signal) {
         // As the runtime helper writes them: Canary, Stack (the canary's stack), Version (+ Class).
         const dimensions: Record<string, string> = { Canary: canary, Stack: this.d.stackName, Version: version, ...(cls !== undefined ? { Class: cls } : {}) };
-        signal = { id: { namespace, metricName, dimensions }, options: HIGH_RESOLUTION_SIGNALS.has(metricName) ? { highResolution: true } : {} };
+        signal = { id: { namespace, metricName, dimensions }, options: this.helperHighResolution() && HIGH_RESOLUTION_SIGNALS.has(metricName) ? { highResolution: true } : {} };
         this.signalIds.set(key, signal);
       }
       this.d.metrics.put(signal.id, at, value, signal.options);
@@ -138,6 +138,23 @@ export class ModelTraffic {
     put('ResponseLength', s.responseLength);
     if (s.predictedClass !== undefined) put('Prediction', 1, s.predictedClass);
     if (s.guardrailIntervened !== undefined) this.d.bedrock.record(version, s.guardrailIntervened, at);
+  }
+
+  private highResolution?: boolean;
+
+  /**
+   * Whether the model's helper writes its counts at 1 second: the canary turned it on where it sets
+   * the helper's environment (a config canary's target config, or the model function's variable).
+   */
+  private helperHighResolution(): boolean {
+    if (this.highResolution === undefined) {
+      const model = this.d.resources.model;
+      const env = model.functionName === undefined ? undefined
+        : Object.values(resourcesOfType(this.d.template, 'AWS::Lambda::Function')).map(([, r]) => (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables)
+          .find((v) => v?.[contract.environment.canaryName] === model.canaryName);
+      this.highResolution = model.config.highResolution === 'true' || env?.[contract.highResolution.env] === 'true';
+    }
+    return this.highResolution;
   }
 
   private guardrailCache?: { value: GuardrailVersions | undefined };
