@@ -4,6 +4,7 @@
  * guard alarm goes to ALARM on its own metrics, at the alarm's transition; a composite alarm
  * monitors the same way, at once (SetAlarmState, no time passing). The template's GrowthType reaches the sim.
  */
+import type { AppConfigTargetConfig } from '../../lambda/targets/appconfig/contract';
 import { alarmArn } from '../../sim/aws/cloudwatch/alarm-types';
 import type { CfnTemplate } from '../../sim/aws/cloudformation/template';
 import { CONFIG_BENCH_CANARY, configBenchStack } from '../../sim/bench/config-bench';
@@ -30,7 +31,7 @@ function monitoredStack() {
 async function setup() {
   const world = SimWorld.fromStack(monitoredStack(), { seed: 1, canaryName: CONFIG_BENCH_CANARY });
   await world.deploy('1');
-  const { applicationId: ApplicationId, environmentId: EnvironmentId, profileId: ConfigurationProfileId } = world.targetConfig as { applicationId: string; environmentId: string; profileId: string };
+  const { applicationId: ApplicationId, environmentId: EnvironmentId, profileId: ConfigurationProfileId } = world.targetConfig as AppConfigTargetConfig;
   const strategy = [...world.appconfig.strategies.values()].find((s) => s.name === 'gradual')!;
   const served = (share: number) => JSON.parse(world.appconfig.servedVersion(EnvironmentId, ConfigurationProfileId, share)!.content) as { stable: { version: string } };
   /** Starts a gradual deployment of a whole-config document of version `v`: returns its record, read without any API (no poll). */
