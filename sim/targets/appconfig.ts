@@ -128,7 +128,8 @@ export class ConfigRouting implements SimTarget {
    */
   private noteRollbacks(): void {
     const f = this.fleet;
-    for (const d of this.ctx.appconfig.deployments) {
+    // A test double of AppConfig may keep no deployments.
+    for (const d of this.ctx.appconfig.deployments ?? []) {
       if (d.stoppedState !== 'ROLLED_BACK' || d.environmentId !== f.environmentId || d.profileId !== f.profileId || f.rolledBack.has(d.number)) continue;
       f.rolledBack.add(d.number);
       f.exposure.rolledBack(d.versionNumber, d.stoppedAt!);
