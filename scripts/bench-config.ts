@@ -5,7 +5,8 @@
  */
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { type ConfigBenchRun, GROSS_FAILURE_GOAL } from '../sim/bench/config-bench';
+import { APPCONFIG_ANCHOR, APPCONFIG_ANCHOR_ASSUMPTIONS } from '../sim/bench/appconfig-anchor';
+import { type ConfigBenchRun, CONFIG_STRATEGIES, CONFIG_STRATEGY, GROSS_FAILURE_GOAL } from '../sim/bench/config-bench';
 import { materialRegression } from '../sim/bench/practical-margin';
 import { loadScenario } from '../sim/scenarios/scenario';
 import { clopperPearson, type Rate, rateText } from './bench-summary';
@@ -35,6 +36,8 @@ export function configJobs(files: readonly string[], seeds: readonly number[], h
 }
 
 export interface ConfigReport {
+  /** The strategies run (the library and the anchors), in the tables' order. @default the library alone */
+  readonly strategies?: string[];
   readonly seeds: number[];
   readonly healthySeeds: number[];
   readonly metricPublishDelaySeconds: number;
@@ -47,6 +50,7 @@ export interface ConfigReport {
 
 export interface ConfigCell {
   readonly scenario: string;
+  readonly strategy: string;
   readonly regression: boolean;
   readonly runs: number;
   readonly outcomes: Record<string, number>;
@@ -76,9 +80,13 @@ const median = (xs: readonly number[]) => (xs.length ? (xs[Math.floor((xs.length
 /** A rollback of a canary not (yet) materially worse: before the onset, or without one. */
 export const isFalseConfigRollback = (r: ConfigBenchRun) => r.rollbackAtSeconds !== null && r.outcome !== 'insufficient_evidence' && (r.regressionOnsetSeconds === null || r.rollbackAtSeconds < r.regressionOnsetSeconds);
 
+/** One cell per scenario and strategy: scenarios in the runs' order, the library first, then the anchors. */
 export function configCells(runs: readonly ConfigBenchRun[]): ConfigCell[] {
-  return [...new Set(runs.map((r) => r.scenario))].map((scenario) => {
-    const rs = runs.filter((r) => r.scenario === scenario);
+  const order = (s: string) => ((CONFIG_STRATEGIES as readonly string[]).indexOf(s) + 1 || Infinity);
+  const strategies = [...new Set(runs.map((r) => r.strategy))].sort((a, b) => order(a) - order(b));
+  const pairs = [...new Set(runs.map((r) => r.scenario))].flatMap((scenario) => strategies.map((strategy) => ({ scenario, strategy })));
+  return pairs.filter(({ scenario, strategy }) => runs.some((r) => r.scenario === scenario && r.strategy === strategy)).map(({ scenario, strategy }) => {
+    const rs = runs.filter((r) => r.scenario === scenario && r.strategy === strategy);
     const regression = rs[0].regressionOnsetSeconds !== null;
     const outcomes: Record<string, number> = {};
     for (const r of rs) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
@@ -86,6 +94,7 @@ export function configCells(runs: readonly ConfigBenchRun[]): ConfigCell[] {
     const sorted = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
     return {
       scenario,
+      strategy,
       regression,
       runs: rs.length,
       outcomes,
@@ -116,10 +125,11 @@ export interface ConfigGoal {
   readonly counted: boolean;
 }
 
-/** Issue 19's goals for config canaries, from the runs. */
+/** Issue 19's goals for config canaries, from the library's runs (an anchor's are compared in the table, not judged). */
 export function configGoals(report: Pick<ConfigReport, 'runs' | 'grossFailures'>): { goals: ConfigGoal[]; falseRollbacks: Rate } {
-  const cells = configCells(report.runs);
-  const healthy = report.runs.filter((r) => r.regressionOnsetSeconds === null);
+  const runs = report.runs.filter((r) => r.strategy === CONFIG_STRATEGY);
+  const cells = configCells(runs);
+  const healthy = runs.filter((r) => r.regressionOnsetSeconds === null);
   const k = healthy.filter(isFalseConfigRollback).length;
   const falseRollbacks: Rate = { rollbacks: k, runs: healthy.length, ...clopperPearson(k, healthy.length) };
   const back = cells.filter((c) => !c.regression);
@@ -138,7 +148,7 @@ export function configGoals(report: Pick<ConfigReport, 'runs' | 'grossFailures'>
     ...cells
       .filter((c) => report.grossFailures.includes(c.scenario))
       .map((c) => {
-        const propagation = report.runs.find((r) => r.scenario === c.scenario)?.propagationSeconds ?? 90;
+        const propagation = runs.find((r) => r.scenario === c.scenario)?.propagationSeconds ?? 90;
         const limit = GROSS_FAILURE_GOAL.withinSeconds + propagation;
         const all = c.detectionAllRouters;
         const met = all.length === c.runs && all[all.length - 1] <= limit;
@@ -161,13 +171,14 @@ const fmt = (x: number | null | undefined, digits = 0) => (x === null || x === u
 const row = (cols: readonly (string | number)[]) => `| ${cols.join(' | ')} |`;
 
 export function configTableLines(runs: readonly ConfigBenchRun[]): string[] {
-  const head = ['scenario', 'runs', 'outcomes', 'onset → rollback deployed (median / max s, caught)', 'onset → last router at 0 % (median / max s)', 'blast radius: canary requests after onset (mean / max), failed (mean)', 'switched back outside a rollback (stale process: raise / promotion; rule)', 'moved back by the rollback', 'met both in one session outside a rollback', 'users a run (mean)', 'false rollbacks', 'real s a run'];
+  const head = ['scenario', 'strategy', 'runs', 'outcomes', 'onset → rollback deployed (median / max s, caught)', 'onset → last router at 0 % (median / max s)', 'blast radius: canary requests after onset (mean / max), failed (mean)', 'switched back outside a rollback (stale process: raise / promotion; rule)', 'moved back by the rollback', 'met both in one session outside a rollback', 'users a run (mean)', 'false rollbacks', 'real s a run'];
   return [
     row(head),
     `|${head.map(() => '---').join('|')}|`,
     ...configCells(runs).map((c) =>
       row([
         c.scenario,
+        c.strategy,
         c.runs,
         Object.entries(c.outcomes).map(([k, v]) => `${k} ${v}`).join(', '),
         c.regression ? `${fmt(median(c.detection))} / ${fmt(c.detection[c.detection.length - 1])} (${c.caught}/${c.runs})` : '-',
@@ -206,6 +217,7 @@ export function configSection(report: ConfigReport, command: string): string {
     'rule itself (0 for `runtime/routing.ts`; with one router process there are no stale ones either, `test/sim/config-sessions.test.ts`).',
     'A raise moving a stable user to the canary is the rollout, not a switch back; a rollback moving everyone back is counted apart.',
     '',
+    ...anchorLines(report),
     '| scenario | what changes | req/s |',
     '|---|---|---|',
     ...report.scenarios.map((f) => {
@@ -214,13 +226,27 @@ export function configSection(report: ConfigReport, command: string): string {
       return row([s.name, onset ? `${onset.what.join(', ')} from minute ${onset.minute}${report.grossFailures.includes(s.name) ? ' (gross failure)' : ''}` : 'nothing (healthy)', s.requestsPerSecond]);
     }),
     '',
-    `Goals (issue 19): ${configGoalsMet(goals) ? '**met**' : '**not met**'}`,
-    '',
-    ...configGoalLines(report),
-    '',
+    ...(report.runs.some((r) => r.strategy === CONFIG_STRATEGY)
+      ? [`Goals (issue 19, \`${CONFIG_STRATEGY}\`): ${configGoalsMet(goals) ? '**met**' : '**not met**'}`, '', ...configGoalLines(report), '']
+      : [`Goals (issue 19): not measured (\`${CONFIG_STRATEGY}\` did not run).`, '']),
     ...configTableLines(report.runs),
     '',
   ].join('\n');
+}
+
+/** What the anchor is and how to read its rows, when it ran. */
+function anchorLines(report: ConfigReport): string[] {
+  if (!report.runs.some((r) => r.strategy === APPCONFIG_ANCHOR)) return [];
+  return [
+    `**\`${APPCONFIG_ANCHOR}\`** (the anchor, \`sim/bench/appconfig-anchor.ts\`): the same stack, traffic and seeds, but the release resource`,
+    'starts no workflow and AWS AppConfig releases the config itself. Its rows read the same way, with two differences: its',
+    '"rollback deployed" is the moment AppConfig rolled the deployment back, and its users "switched back" are users whose requests',
+    'reached router processes AppConfig had given different versions (counted as stale during a promotion: a process with the',
+    "deployment serves the new version to everyone). Issue 19's goals judge the library only.",
+    '',
+    `Assumptions: ${APPCONFIG_ANCHOR_ASSUMPTIONS}`,
+    '',
+  ];
 }
 
 /** `markdown` with the section headed `title` replaced by `section`; if absent, put before the first of `before` present, or at the end. */

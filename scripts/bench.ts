@@ -3,10 +3,11 @@
  * [--strategies a,b] [--jobs 2] [--publish-delay 60] [--json] [--no-write]`: this library against the
  * anchors (sim/bench/strategies.ts) on every Lambda scenario in scenarios/, on the same simulated
  * traffic and alarms, over several seeds (more on the healthy scenarios, for the false-rollback
- * rate); and the config canary on every `"target": "config"` scenario (sim/bench/config-bench.ts,
- * scripts/bench-config.ts). Prints tables and the goals, writes BENCHMARKS.md (unless --no-write;
- * `--targets config` rewrites only the config section); with --json the last line of output is one
- * JSON object. Without --targets both run, unless --strategies (Lambda only) or --scenarios say which.
+ * rate); and the config canary and its anchor (AppConfig's own gradual deployment) on every
+ * `"target": "config"` scenario (sim/bench/config-bench.ts, scripts/bench-config.ts). Prints tables
+ * and the goals, writes BENCHMARKS.md (unless --no-write; `--targets config` rewrites only the config
+ * section); with --json the last line of output is one JSON object. Without --targets both run,
+ * unless --strategies (Lambda strategies: Lambda; the config anchor: config) or --scenarios say which.
  */
 import './quiet-sdk';
 import { fork } from 'node:child_process';
@@ -17,7 +18,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { materialRegression } from '../sim/bench/practical-margin';
 import { loadScenario } from '../sim/scenarios/scenario';
 import { ALL_STRATEGIES, type AnyStrategy, runStrategy, type StrategyRun } from '../sim/bench/strategies';
-import { type ConfigBenchRun, isGrossFailure, runConfigBench } from '../sim/bench/config-bench';
+import { type ConfigBenchRun, CONFIG_STRATEGIES, configControllerFor, type ConfigStrategy, isConfigStrategy, isGrossFailure, runConfigBench } from '../sim/bench/config-bench';
 import { CONFIG_SECTION, configGoalLines, configJobs, type ConfigReport, configScenarioNamed, configScenarios, configSection, configTableLines, replaceSection } from './bench-config';
 import { type BenchReport, goalLines, markdown, tableLines, tradeOffLines } from './bench-markdown';
 import { checkGoals, DEFAULTS, goalsMet, rateText, scenarioKind, summarize } from './bench-summary';
@@ -34,10 +35,11 @@ const ROOT = path.join(__dirname, '..');
 
 export interface Job {
   readonly file: string;
-  readonly strategy: AnyStrategy;
+  /** A Lambda strategy, or for a config job a config strategy (CONFIG_STRATEGIES). */
+  readonly strategy: AnyStrategy | ConfigStrategy;
   readonly seed: number;
   readonly metricPublishDelaySeconds: number;
-  /** A config scenario, run by sim/bench/config-bench.ts (`strategy` is then the library's). */
+  /** A config scenario, run by sim/bench/config-bench.ts with `strategy` (the library, or the AppConfig anchor). */
   readonly target?: 'config';
 }
 
@@ -60,8 +62,8 @@ export function selectScenarios(names: readonly string[], all = lambdaScenarios(
 }
 
 async function runJob(job: Job): Promise<StrategyRun | ConfigBenchRun> {
-  if (job.target === 'config') return runConfigBench(loadScenario(job.file), { seed: job.seed, metricPublishDelaySeconds: job.metricPublishDelaySeconds });
-  return runStrategy(loadScenario(job.file), { seed: job.seed, strategy: job.strategy, metricPublishDelaySeconds: job.metricPublishDelaySeconds });
+  if (job.target === 'config') return runConfigBench(loadScenario(job.file), { seed: job.seed, metricPublishDelaySeconds: job.metricPublishDelaySeconds, controller: configControllerFor(job.strategy) });
+  return runStrategy(loadScenario(job.file), { seed: job.seed, strategy: job.strategy as AnyStrategy, metricPublishDelaySeconds: job.metricPublishDelaySeconds });
 }
 
 /** Runs the jobs in `jobs` worker processes (1: in this process), in job order. */
@@ -213,13 +215,17 @@ const count = (v: string) => {
   return n;
 };
 
-/** The config canary's runs (sim/bench/config-bench.ts) in the same worker processes. */
-export async function benchConfig(options: { files: string[]; seeds: number[]; healthySeeds: number[]; jobs: number; metricPublishDelaySeconds: number; onDone?: (r: ConfigBenchRun, done: number, total: number) => void }): Promise<ConfigReport> {
+/** The config canary's runs (sim/bench/config-bench.ts) in the same worker processes: each config strategy (default: all) on each scenario and seed. */
+export async function benchConfig(options: { files: string[]; seeds: number[]; healthySeeds: number[]; jobs: number; metricPublishDelaySeconds: number; strategies?: ConfigStrategy[]; onDone?: (r: ConfigBenchRun, done: number, total: number) => void }): Promise<ConfigReport> {
   const start = performance.now();
-  const jobs: Job[] = configJobs(options.files, options.seeds, options.healthySeeds).map(({ file, seed }) => ({ file, seed, strategy: 'model-canary', metricPublishDelaySeconds: options.metricPublishDelaySeconds, target: 'config' }));
+  const strategies = options.strategies ?? [...CONFIG_STRATEGIES];
+  const jobs: Job[] = configJobs(options.files, options.seeds, options.healthySeeds).flatMap(({ file, seed }) =>
+    strategies.map((strategy) => ({ file, seed, strategy, metricPublishDelaySeconds: options.metricPublishDelaySeconds, target: 'config' as const })),
+  );
   const runs = await runJobs<ConfigBenchRun>(jobs, options.jobs, (r, n) => options.onDone?.(r, n, jobs.length));
   const names = options.files.map((f) => loadScenario(f));
   return {
+    strategies,
     seeds: options.seeds,
     healthySeeds: options.healthySeeds,
     metricPublishDelaySeconds: options.metricPublishDelaySeconds,
@@ -234,7 +240,8 @@ export const TARGETS = ['lambda', 'config'] as const;
 
 /**
  * Which targets run and on which scenarios: --targets if given; else the targets of the scenarios
- * --scenarios names; else Lambda alone with --strategies (the anchors are Lambda strategies); else both.
+ * --scenarios names; else with --strategies, Lambda for its Lambda strategies (model-canary
+ * included) and config for a config anchor (APPCONFIG_ANCHOR); else both.
  */
 export function benchTargets(o: { targets?: string; scenarios?: string; strategies?: string }): { lambda?: string[] | 'all'; config?: string[] } {
   const names = o.scenarios ? list(o.scenarios) : undefined;
@@ -242,7 +249,10 @@ export function benchTargets(o: { targets?: string; scenarios?: string; strategi
   const lambdaNames = (names ?? []).filter((n) => configScenarioNamed(n) === undefined);
   const given = o.targets ? list(o.targets) : undefined;
   for (const t of given ?? []) if (!(TARGETS as readonly string[]).includes(t)) throw new InvalidArgumentError(`unknown target "${t}"; valid: ${TARGETS.join(', ')}`);
-  const on = (t: (typeof TARGETS)[number], named: string[]) => (given ? given.includes(t) : names ? named.length > 0 : t === 'lambda' || !o.strategies);
+  const strategies = o.strategies ? list(o.strategies) : undefined;
+  const byStrategy = (t: (typeof TARGETS)[number]) =>
+    !strategies || (t === 'lambda' ? strategies.some((s) => (ALL_STRATEGIES as readonly string[]).includes(s)) : strategies.some((s) => isConfigStrategy(s) && !(ALL_STRATEGIES as readonly string[]).includes(s)));
+  const on = (t: (typeof TARGETS)[number], named: string[]) => (given ? given.includes(t) : names ? named.length > 0 : byStrategy(t));
   if (given && names) {
     const off = [...(given.includes('lambda') ? [] : lambdaNames), ...(given.includes('config') ? [] : configNames)];
     if (off.length > 0) throw new InvalidArgumentError(`--scenarios ${off.join(', ')}: not a scenario of --targets ${given.join(',')}`);
@@ -260,7 +270,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--healthy-seeds <n>', 'seeds 1..n on the healthy scenarios (false-rollback rate)', count, DEFAULTS.healthySeeds)
     .option('--targets <list>', `${TARGETS.join(', ')}: the Lambda canary against the anchors, the config canary (default: both, or those of --scenarios; Lambda alone with --strategies)`)
     .option('--scenarios <list>', 'only these scenarios (names or files), comma-separated')
-    .option('--strategies <list>', `only these strategies (${ALL_STRATEGIES.join(', ')}), comma-separated (Lambda scenarios)`)
+    .option('--strategies <list>', `only these strategies, comma-separated: Lambda ${ALL_STRATEGIES.join(', ')}; config ${CONFIG_STRATEGIES.join(', ')}`)
     .option('--publish-delay <seconds>', 'publication lag of every metric, for every strategy', count, DEFAULTS.publishDelaySeconds)
     .option('--jobs <n>', 'worker processes', (v) => Number(v), Math.max(1, Math.min(DEFAULTS.jobs, os.cpus().length)))
     .option('--json', 'the last line of output is the report as one JSON object', false)
@@ -268,8 +278,13 @@ async function main(argv: string[]): Promise<void> {
   program.parse(argv, { from: 'user' });
   const o = program.opts<{ seeds: number[]; healthySeeds: number; targets?: string; scenarios?: string; strategies?: string; publishDelay: number; jobs: number; json: boolean; write: boolean }>();
   const strategies = o.strategies ? list(o.strategies) : undefined;
-  for (const s of strategies ?? []) if (!(ALL_STRATEGIES as readonly string[]).includes(s)) throw new InvalidArgumentError(`unknown strategy "${s}"; valid: ${ALL_STRATEGIES.join(', ')}`);
+  const known = [...new Set<string>([...ALL_STRATEGIES, ...CONFIG_STRATEGIES])];
+  for (const s of strategies ?? []) if (!known.includes(s)) throw new InvalidArgumentError(`unknown strategy "${s}"; valid: ${known.join(', ')}`);
+  const lambdaStrategies = strategies?.filter((s): s is AnyStrategy => (ALL_STRATEGIES as readonly string[]).includes(s));
+  // The config strategies listed; none listed (e.g. --targets config --strategies kayenta): all of them.
+  const configStrategies = strategies?.filter(isConfigStrategy);
   const targets = benchTargets(o);
+  if (targets.lambda && strategies && !lambdaStrategies?.length) throw new InvalidArgumentError(`--strategies ${o.strategies}: no Lambda strategy for --targets lambda (${ALL_STRATEGIES.join(', ')})`);
   const progress = o.json ? undefined : (r: { scenario: string; strategy: string; seed: number; outcome: string; realMs: number }, done: number, total: number) => process.stderr.write(`[${done}/${total}] ${r.scenario} ${r.strategy} seed ${r.seed}: ${r.outcome} (${r.realMs} ms)\n`);
   const report = targets.lambda
     ? await bench({
@@ -277,7 +292,7 @@ async function main(argv: string[]): Promise<void> {
         healthySeeds: o.healthySeeds,
         jobs: o.jobs,
         scenarios: targets.lambda === 'all' ? undefined : targets.lambda,
-        strategies: strategies as AnyStrategy[] | undefined,
+        strategies: lambdaStrategies?.length ? lambdaStrategies : undefined,
         metricPublishDelaySeconds: o.publishDelay,
         onDone: progress,
         onEstimate: o.json ? undefined : (text) => process.stderr.write(`${text}\n`),
@@ -285,7 +300,15 @@ async function main(argv: string[]): Promise<void> {
     : undefined;
   const healthySeeds = Array.from({ length: Math.max(o.healthySeeds, o.seeds.length) }, (_, i) => i + 1);
   const config = targets.config
-    ? await benchConfig({ files: targets.config, seeds: o.seeds, healthySeeds: [...new Set([...o.seeds, ...healthySeeds])].slice(0, healthySeeds.length), jobs: o.jobs, metricPublishDelaySeconds: o.publishDelay, onDone: progress })
+    ? await benchConfig({
+        files: targets.config,
+        seeds: o.seeds,
+        healthySeeds: [...new Set([...o.seeds, ...healthySeeds])].slice(0, healthySeeds.length),
+        jobs: o.jobs,
+        metricPublishDelaySeconds: o.publishDelay,
+        strategies: configStrategies?.length ? configStrategies : undefined,
+        onDone: progress,
+      })
     : undefined;
   const command = (target?: string) =>
     [

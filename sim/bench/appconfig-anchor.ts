@@ -5,28 +5,20 @@
  * starts the deployment and watches it; the simulated AppConfig (sim/aws/appconfig/) grows it over
  * the clients and rolls it back on a monitor's alarm.
  *
- * How it is meant to be wired (nothing here is wired yet; sim/bench/strategies.ts is not edited):
- * - strategies.ts: add APPCONFIG_ANCHOR to ANCHOR_STRATEGIES and APPCONFIG_ANCHOR_ASSUMPTIONS to
- *   ANCHOR_ASSUMPTIONS; run it on an AppConfig scenario (runStrategy runs the Lambda canary only
- *   today) with the ConfigModelCanary example stack and anchorHandlers() (the release resource
- *   records the deploy and starts no workflow), then call start(ctx) after the deploy of the new
- *   config and tick(ctx) once a virtual second until `done`.
- * - The canary's weight for the measurements (steps, weightZeroAtSeconds, promotedAtSeconds) is
- *   clientPercent(ctx): the share of clients (router processes) AppConfig has given the new
- *   version, 0 after a rollback. Its requests are those served under newVersion.version.
- * - The world (sim/world/world.ts) gives its AppConfigSim an AlarmStateReader over its CloudWatch:
- *   `new AppConfigSim(now, (arn) => …)` or `appconfig.setAlarmStateReader(…)`, finding the alarm
- *   whose alarmArn(AlarmName) is `arn` (composite alarms too) and returning { state, since:
- *   transitionedAt, actionsEnabled: definition.ActionsEnabled !== false }; and it calls
- *   appconfig.pollMonitors() once a virtual second, after the alarms' evaluation.
- * - The routers (sim/targets/appconfig.ts) read servedVersion(environment, profile, share) with a
- *   share per router process and send each request to a random process (today every router reads
- *   share 0, so all would switch together at the first step).
- * - guardAlarmArns: the canary's guard alarms, at most 5 (AppConfig's limit on monitors); more must
- *   be combined in one composite alarm first.
+ * Wiring: AppConfigAnchor (below) is the ConfigController the config bench runs under the name
+ * APPCONFIG_ANCHOR (sim/bench/config-bench.ts configControllerFor): the release resource records the
+ * deploy and starts no workflow and the alarm fast path does nothing (anchorHandlers, as for the
+ * Lambda anchors), so only AppConfig moves the routers. The world's AppConfig reads its CloudWatch's
+ * alarms (sim/world/service-glue.ts monitoredAlarm) and applies the monitors at every alarm
+ * transition; router process i is AppConfig's client at share (i + ½) / N
+ * (sim/targets/appconfig.ts). The run's canary share is clientPercent(): the share of clients
+ * AppConfig has given the new version, 0 after a rollback.
  */
 import { ROUTING_SCHEMA, type RoutedVersion, type RoutingDocument } from '../../runtime/routing';
 import { type AppConfigSim, type DeploymentState, MAX_MONITORS } from '../aws/appconfig/appconfig';
+import { alarmArn } from '../aws/cloudwatch/alarm-types';
+import type { ConfigController, ConfigControllerContext, ConfigControllerStatus } from './config-bench';
+import { anchorHandlers } from './strategies';
 
 /** The bench's name for this anchor. */
 export const APPCONFIG_ANCHOR = 'appconfig-canary10-20min';
@@ -47,13 +39,19 @@ export const APPCONFIG_ANCHOR_ASSUMPTIONS =
   'first 4 minutes and 100 % at 20 minutes, as the user guide\'s linear timeline; the spacing of exponential steps is not ' +
   'documented), then a 10-minute final bake. The new config is deployed as a routing document whose stable is the new ' +
   'version (no canary split), so a router process that has the deployment serves every request from it. The environment\'s ' +
-  "monitors are the canary's guard alarms (at most 5); AppConfig rolls back (ROLLED_BACK, every client back on the previous " +
+  "monitors are the canary's guard alarms; AppConfig monitors at most 5, so the bench's six are combined in one composite " +
+  'alarm (ALARM(a) OR ALARM(b) …; a member in INSUFFICIENT_DATA does not fire it). The four guards against stable alarm on ' +
+  "the evidence the library's check step publishes: without the workflow nobody publishes it and they stay OK (missing data " +
+  'not breaching), so in effect the error-rate and p95-latency guards (5 of 5 one-minute points) watch the deployment. ' +
+  'AppConfig rolls back (ROLLED_BACK, every client back on the previous ' +
   'version) when one of them is in ALARM or INSUFFICIENT_DATA at any moment of the deployment or the bake, alarms with ' +
   'actions disabled excepted, as soon as the alarm changes state (AppConfig documents no polling interval of its own). An ' +
   'alarm still in INSUFFICIENT_DATA when the deployment starts rolls it back at once. After the bake nothing watches. The ' +
   'share grows over CLIENTS (router processes polling AppConfig), not users: a user whose requests reach several processes ' +
   "meets both versions during the rollout (the AppConfig Agent's entity-based gradual deployments, which keep a user on one " +
-  'version, are not modelled). Done when the deployment is COMPLETE (promoted) or ROLLED_BACK.';
+  'version, are not modelled); with the bench\'s 4 router processes at shares 12.5, 37.5, 62.5 and 87.5 %, the 10 % step ' +
+  'reaches none of them, 20 % one, 40 % two, 80 % three. Promoted (the run\'s promotion time) when AppConfig reaches 100 % ' +
+  'and its bake starts; done when the deployment is COMPLETE or ROLLED_BACK.';
 
 /** What the controller may do and read: the simulated AppConfig and the release's ids. */
 export interface AppConfigAnchorContext {
@@ -146,4 +144,84 @@ export class AppConfigGradualController {
 
 function isLive(state: DeploymentState): boolean {
   return state === 'DEPLOYING' || state === 'BAKING' || state === 'COMPLETE';
+}
+
+/** The name of the composite alarm the anchor monitors when the canary has more guards than AppConfig monitors. */
+export const monitorAlarmName = (stackName: string, canaryName: string) => `${stackName}-${canaryName}-AppConfigMonitors`;
+
+/**
+ * The anchor as the config bench runs it (ConfigController): the release resource starts no
+ * workflow, the guard alarms become the environment's monitors (through one composite alarm when
+ * there are more than AppConfig allows), the new config is deployed with AppConfig's gradual
+ * strategy, and AppConfig alone decides.
+ */
+export class AppConfigAnchor implements ConfigController {
+  public readonly name = APPCONFIG_ANCHOR;
+  private readonly gradual: AppConfigGradualController;
+  private anchor?: AppConfigAnchorContext;
+
+  constructor(options: AppConfigGradualOptions = {}) {
+    this.gradual = new AppConfigGradualController(options);
+  }
+
+  public get done(): boolean {
+    return this.gradual.done;
+  }
+
+  public get outcome(): 'promoted' | 'rolled_back' | undefined {
+    return this.gradual.outcome;
+  }
+
+  public get reason(): string | undefined {
+    return this.gradual.reason;
+  }
+
+  public handlers() {
+    return anchorHandlers();
+  }
+
+  public start(ctx: ConfigControllerContext): void {
+    const { world, target } = ctx;
+    const release = Object.values(world.template.Resources).find((r) => r.Properties?.CanaryName === target.canaryName && (r.Properties?.Target as { kind?: string } | undefined)?.kind === 'appconfig');
+    const version = release?.Properties?.Version;
+    const content = release?.Properties?.VersionContent;
+    if (typeof version !== 'string' || typeof content !== 'string') throw new Error(`${APPCONFIG_ANCHOR}: no release resource of ${target.canaryName} with a literal Version and VersionContent`);
+    const prefix = `${target.stackName}-${target.canaryName}-`;
+    const guards = [...world.cloudwatch.alarms.values()]
+      .map((a) => a.definition)
+      .filter((d) => d.AlarmName.startsWith(prefix) && (d.AlarmDescription ?? '').startsWith('cdk-model-canary guard'))
+      .map((d) => d.AlarmName);
+    let monitored = guards;
+    if (guards.length > MAX_MONITORS) {
+      // What a team would declare next to its alarms: "combine them in a composite alarm" (the monitors' limit of 5).
+      const name = monitorAlarmName(target.stackName, target.canaryName);
+      world.compositeAlarms.put({ AlarmName: name, AlarmRule: guards.map((g) => `ALARM("${g}")`).join(' OR '), AlarmDescription: `${APPCONFIG_ANCHOR}: any guard of ${target.canaryName}` });
+      monitored = [name];
+      ctx.note(`${guards.length} guard alarms combined in ${name}`);
+    }
+    this.anchor = {
+      elapsed: () => ctx.elapsed(),
+      appconfig: world.appconfig,
+      applicationId: target.applicationId,
+      environmentId: target.environmentId,
+      profileId: target.profileId,
+      guardAlarmArns: monitored.map(alarmArn),
+      newVersion: { version, config: JSON.parse(content) as unknown },
+      note: (text) => ctx.note(text),
+    };
+    this.gradual.start(this.anchor);
+  }
+
+  public tick(): void {
+    if (this.anchor) this.gradual.tick(this.anchor);
+  }
+
+  /** The share of clients AppConfig reached; the rollback and the 100 % step from the deployment's event log. */
+  public status(): ConfigControllerStatus {
+    const a = this.anchor;
+    if (!a || this.gradual.deploymentNumber === undefined) return { percent: 0 };
+    const d = a.appconfig.getDeployment({ ApplicationId: a.applicationId, EnvironmentId: a.environmentId, DeploymentNumber: this.gradual.deploymentNumber });
+    const at = (type: string) => d.EventLog.find((e) => e.EventType === type)?.OccurredAt.getTime();
+    return { percent: this.gradual.clientPercent(a), rolledBackAt: at('ROLLBACK_STARTED'), promotedAt: at('BAKE_TIME_STARTED') };
+  }
 }

@@ -6,8 +6,8 @@
  * (sim/targets/user-sessions.ts). Measured once a virtual second: the routing AppConfig serves,
  * each router process's cached share, what the canary served, and which users met which version.
  *
- * Another controller of the release (an anchor: AppConfig's own gradual deployment with alarm
- * rollback, sim/bench/appconfig-anchor.ts) plugs in through ConfigController.
+ * Another controller of the release plugs in through ConfigController: the anchor APPCONFIG_ANCHOR,
+ * AppConfig's own gradual deployment with alarm rollback (sim/bench/appconfig-anchor.ts).
  */
 import type { Guard } from '../../lib';
 import type { AppConfigTargetConfig } from '../../lambda/targets/appconfig/contract';
@@ -19,6 +19,7 @@ import type { ShareChange, SimTarget } from '../targets/contract';
 import type { UserExposureCounts } from '../targets/user-sessions';
 import type { Handler } from '../world/handlers';
 import { SimWorld } from '../world/world';
+import { APPCONFIG_ANCHOR, AppConfigAnchor } from './appconfig-anchor';
 import { materialRegression } from './practical-margin';
 
 export const CONFIG_BENCH_STACK = 'ConfigBench';
@@ -32,6 +33,20 @@ const MINUTE = 60_000;
 const SETTLE_SECONDS = 30;
 /** The library's name in the bench's tables. */
 export const CONFIG_STRATEGY = 'model-canary';
+/** What the config bench runs: the library, and AppConfig's own gradual deployment as the anchor. */
+export const CONFIG_STRATEGIES = [CONFIG_STRATEGY, APPCONFIG_ANCHOR] as const;
+export type ConfigStrategy = (typeof CONFIG_STRATEGIES)[number];
+
+export function isConfigStrategy(s: string): s is ConfigStrategy {
+  return (CONFIG_STRATEGIES as readonly string[]).includes(s);
+}
+
+/** The controller of a config strategy: none for the library (its workflow), a new one for an anchor. */
+export function configControllerFor(strategy: string): ConfigController | undefined {
+  if (strategy === CONFIG_STRATEGY) return undefined;
+  if (strategy === APPCONFIG_ANCHOR) return new AppConfigAnchor();
+  throw new ScenarioError(`Unknown config strategy "${strategy}" (valid: ${CONFIG_STRATEGIES.join(', ')})`);
+}
 
 /**
  * The guards of the bench's config canary: the defaults (errors and latency, absolute and against
@@ -101,6 +116,21 @@ export interface ConfigController {
   readonly outcome?: 'promoted' | 'rolled_back';
   /** Why it ended, for the run's `reason`. */
   readonly reason?: string;
+  /**
+   * The release as the controller sees it, when the routing's deployments do not show it: AppConfig's
+   * own gradual deployment is one deployment, grown over the clients and rolled back by AppConfig.
+   * Absent: read from the routing documents deployed (a rollback is a deployment at 0 %).
+   */
+  status?(ctx: ConfigControllerContext): ConfigControllerStatus;
+}
+
+export interface ConfigControllerStatus {
+  /** The canary's share now (percent): for the run's maxCanaryPercent. */
+  readonly percent: number;
+  /** When the release was rolled back (ms), if it was. */
+  readonly rolledBackAt?: number;
+  /** When the canary reached every client (ms), if it did. */
+  readonly promotedAt?: number;
 }
 
 export interface ConfigBenchOptions {
@@ -125,14 +155,14 @@ export interface ConfigBenchRun {
   readonly metricPublishDelaySeconds: number;
   /** The router processes' poll interval (the canary's propagation). */
   readonly propagationSeconds: number;
-  /** The first routing deployment with the canary at 0 % after it served (the rollback). */
+  /** The first routing deployment with the canary at 0 % after it served (the rollback); for an anchor with a status(), its rollback. */
   readonly rollbackAtSeconds: number | null;
   /** When the last router process served the canary 0 % after that. */
   readonly allRoutersAtZeroSeconds: number | null;
   /** Onset → the rollback's deployment, and → the last router process at 0 % (null: no regression, no rollback, or a rollback before the onset). */
   readonly detectionSeconds: number | null;
   readonly detectionAllRoutersSeconds: number | null;
-  /** When the canary became the routing's stable version. */
+  /** When the canary became the routing's stable version (the AppConfig anchor: when AppConfig reached 100 % of clients). */
   readonly promotedAtSeconds: number | null;
   readonly maxCanaryPercent: number;
   /** Requests (and failed ones) the canary served from the onset to the end of the run: the blast radius (0 without a regression). */
@@ -202,48 +232,52 @@ async function drive(world: SimWorld, file: ScenarioFile, seed: number, canarySt
   let atOnset = onsetMs !== undefined && onsetMs <= world.now() ? served() : undefined;
   let maxPercent = 0;
   let allZeroAt: number | undefined;
-  let rollback: ShareChange | undefined;
+  let rollbackAt: number | undefined;
+  let promotedAt: number | undefined;
   let doneAt: number | undefined;
   let deployments = -1;
   while (world.now() < end) {
     await world.advance(1);
     controller?.tick(ctx);
     if (!atOnset && onsetMs !== undefined && world.now() >= onsetMs) atOnset = served();
-    maxPercent = Math.max(maxPercent, routersPercent());
-    // The routing's history changes only with a deployment: read it then.
-    if (!rollback && world.appconfig.deployments.length !== deployments) {
+    const own = controller?.status?.(ctx);
+    maxPercent = Math.max(maxPercent, own ? own.percent : routersPercent());
+    if (own) {
+      rollbackAt ??= own.rolledBackAt;
+      promotedAt ??= own.promotedAt;
+    } else if (rollbackAt === undefined && world.appconfig.deployments.length !== deployments) {
+      // The routing's history changes only with a deployment: read it then.
       deployments = world.appconfig.deployments.length;
-      rollback = rollbackOf(routing().shareChanges(CANARY), deployAt);
+      rollbackAt = rollbackOf(routing().shareChanges(CANARY), deployAt)?.at;
     }
-    if (rollback && allZeroAt === undefined && routersPercent() === 0) allZeroAt = world.now();
+    if (rollbackAt !== undefined && allZeroAt === undefined && routersPercent() === 0) allZeroAt = world.now();
     if (finished()) doneAt ??= world.now();
     if (doneAt === undefined) continue;
     // Promoted with a regression: it serves on to the end. Otherwise until every process has read
     // the last change (the rollback, or the end of the promotion's control share) and its users met it.
-    const promotedBad = !rollback && onsetMs !== undefined && maxPercent > 0;
+    const promotedBad = rollbackAt === undefined && onsetMs !== undefined && maxPercent > 0;
     if (!promotedBad && world.now() >= doneAt + (propagationSeconds + SETTLE_SECONDS) * 1000) break;
   }
-  const changes = routing().shareChanges(CANARY).filter((c) => c.at >= deployAt);
-  const promoted = changes.find((c) => c.promoted);
+  if (!controller?.status) promotedAt = routing().shareChanges(CANARY).find((c) => c.at >= deployAt && c.promoted)?.at;
   const now = served();
-  const rolledBackBeforeOnset = rollback !== undefined && onsetMs !== undefined && rollback.at < onsetMs;
+  const rolledBackBeforeOnset = rollbackAt !== undefined && onsetMs !== undefined && rollbackAt < onsetMs;
   const blast = atOnset && !rolledBackBeforeOnset ? { requests: now.requests - atOnset.requests, errors: now.errors - atOnset.errors } : { requests: 0, errors: 0 };
   const afterOnset = (t: number | undefined) => (t !== undefined && onsetMs !== undefined && !rolledBackBeforeOnset ? Math.round((t - onsetMs) / 100) / 10 : null);
   return {
     scenario: file.name,
     strategy: controller?.name ?? CONFIG_STRATEGY,
     seed,
-    outcome: outcomeOf(controller, execution, promoted !== undefined),
+    outcome: outcomeOf(controller, execution, promotedAt !== undefined),
     reason: controller ? (controller.reason ?? null) : (execution!.cause ?? execution!.error ?? null),
     regressionOnsetSeconds: onset ? onset.minute * 60 : null,
     regression: onset?.what ?? [],
     metricPublishDelaySeconds: delay,
     propagationSeconds,
-    rollbackAtSeconds: rollback ? seconds(rollback.at) : null,
+    rollbackAtSeconds: rollbackAt !== undefined ? seconds(rollbackAt) : null,
     allRoutersAtZeroSeconds: allZeroAt !== undefined ? seconds(allZeroAt) : null,
-    detectionSeconds: afterOnset(rollback?.at),
+    detectionSeconds: afterOnset(rollbackAt),
     detectionAllRoutersSeconds: afterOnset(allZeroAt),
-    promotedAtSeconds: promoted ? seconds(promoted.at) : null,
+    promotedAtSeconds: promotedAt !== undefined ? seconds(promotedAt) : null,
     maxCanaryPercent: maxPercent,
     blastRadiusRequests: blast.requests,
     blastRadiusFailed: blast.errors,

@@ -162,7 +162,7 @@ export function controllerFor(strategy: AnchorStrategy): Controller {
 }
 
 /** For an anchor: the release resource records the deploy but starts no workflow; the alarm fast path does nothing. */
-function anchorHandlers(): Record<string, Handler> {
+export function anchorHandlers(): Record<string, Handler> {
   const release = (async (event: CustomResourceEvent) => {
     if (event.RequestType !== 'Update' || isCompleteEvent(event as object)) return (HANDLERS.release as (e: CustomResourceEvent) => Promise<unknown>)(event);
     const target = await targetFor(event.ResourceProperties.Target);

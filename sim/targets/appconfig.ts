@@ -36,6 +36,8 @@ interface Fleet {
   readonly users: string[];
   /** The deployed revision last read, so a change is known the second it is deployed. */
   deployed?: ReadDocument;
+  /** Deployments AppConfig rolled back (StopDeployment, or a monitor's alarm), told to `exposure`. */
+  readonly rolledBack: Set<number>;
 }
 
 export class ConfigRouting implements SimTarget {
@@ -68,6 +70,7 @@ export class ConfigRouting implements SimTarget {
       exposure: new UserExposure(),
       random,
       users: [],
+      rolledBack: new Set(),
     };
   }
 
@@ -84,6 +87,7 @@ export class ConfigRouting implements SimTarget {
   public serveSecond(now: number): void {
     this.lastSecond = now;
     const f = this.fleet;
+    this.noteRollbacks();
     f.deployed = this.read();
     if (f.deployed) f.exposure.revision(f.deployed, now);
     // Process i is the client at share (i + ½) / N of an AppConfig gradual deployment.
@@ -121,6 +125,20 @@ export class ConfigRouting implements SimTarget {
     if (!outcome.signals) this.ctx.metrics.put(requests, now, 1, counts);
     this.ctx.metrics.put(errors, now, outcome.error ? 1 : 0, counts);
     this.ctx.metrics.put(latency, now, outcome.durationMs);
+  }
+
+  /**
+   * A deployment AppConfig rolled back gives its clients the previous revision again (no new
+   * revision, unlike the workflow's rollback): users moved back by it are the rollback's, not stale.
+   */
+  private noteRollbacks(): void {
+    const f = this.fleet;
+    // A test double of AppConfig may keep no deployments.
+    for (const d of this.ctx.appconfig.deployments ?? []) {
+      if (d.stoppedState !== 'ROLLED_BACK' || d.environmentId !== f.environmentId || d.profileId !== f.profileId || f.rolledBack.has(d.number)) continue;
+      f.rolledBack.add(d.number);
+      f.exposure.rolledBack(d.versionNumber, d.stoppedAt!);
+    }
   }
 
   /** Each router process's share for `version` now, in percent (undefined: the process has read nothing yet). */

@@ -197,6 +197,8 @@ export class UserExposure {
   private readonly revisions = new Map<number, { doc: RoutingDocument; at: number }>();
   /** Revisions that rolled back (the newest version's share fell), with when they were first read. */
   private readonly rollbacks: { revision: number; at: number }[] = [];
+  /** Revisions whose deployment AppConfig rolled back (their clients went back to the previous revision), and when. */
+  private readonly revoked: { revision: number; at: number }[] = [];
   private readonly sets = {
     onBoth: new Set<number>(),
     stale: new Set<number>(),
@@ -214,6 +216,11 @@ export class UserExposure {
     const before = this.revisions.get(this.latestBelow(read.revision))?.doc;
     this.revisions.set(read.revision, { doc: read.doc, at: now });
     if (before && this.newestShareFell(before, read.doc)) this.rollbacks.push({ revision: read.revision, at: now });
+  }
+
+  /** AppConfig rolled back the deployment of `revision` at `at`: a user who met it and then an older version was moved back by that rollback. */
+  public rolledBack(revision: number, at: number): void {
+    this.revoked.push({ revision, at });
   }
 
   /** One request of `session`'s user, served `version` under the document `read`. */
@@ -262,6 +269,7 @@ export class UserExposure {
   private causeOf(u: UserState, version: string, revision: number, now: number): SwitchCause {
     if ((this.rank.get(version) ?? 0) > (this.rank.get(u.version) ?? 0)) return 'forward';
     if (this.rollbacks.some((r) => r.revision > u.revision && r.at <= now)) return 'rollback';
+    if (this.revoked.some((r) => r.revision === u.revision && r.at <= now)) return 'rollback';
     return revision < u.revision ? 'stale' : 'sticky';
   }
 

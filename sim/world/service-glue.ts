@@ -1,10 +1,12 @@
 /**
  * What connects the services: CloudWatch alarm state changes and Step Functions status changes as
  * EventBridge events, composite alarms re-evaluated on a child's change, DescribeAlarms over metric
- * and composite alarms, and the background timers (traffic every second, alarm evaluation every minute,
- * and every 10 s for alarms with a period under a minute).
+ * and composite alarms, AppConfig's environment monitors reading CloudWatch alarms, and the
+ * background timers (traffic every second, alarm evaluation every minute, and every 10 s for alarms
+ * with a period under a minute).
  */
 import type { DescribeAlarmsCommandInput, DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
+import type { AppConfigSim, MonitoredAlarm } from '../aws/appconfig/appconfig';
 import type { AlarmState } from '../aws/cloudwatch/alarm-evaluation';
 import type { VirtualClock } from '../aws/core/clock';
 import type { CloudWatchSim } from '../aws/cloudwatch/cloudwatch';
@@ -27,6 +29,7 @@ export interface ServiceGlueDeps {
   readonly random: Random;
   readonly cloudwatch: CloudWatchSim;
   readonly compositeAlarms: CompositeAlarmSim;
+  readonly appconfig: AppConfigSim;
   readonly events: EventBridgeSim;
   readonly traffic: TrafficModel;
   readonly modelTraffic: ModelTraffic;
@@ -49,9 +52,27 @@ export class ServiceGlue {
     return { ...out, CompositeAlarms: composites };
   }
 
-  /** A composite alarm's state change, on EventBridge. */
+  /** A composite alarm's state change, on EventBridge; AppConfig's monitors see it at once. */
   public onCompositeTransition(alarm: CompositeAlarmRecord, previous: { state: AlarmState; reason: string; at: number }): void {
     this.d.events.putEvent(compositeAlarmEvent(alarm, previous, this.d.random.uuid()));
+    this.d.appconfig.pollMonitors();
+  }
+
+  /**
+   * What AppConfig reads of an environment monitor's alarm (metric or composite, by ARN): its state,
+   * when it entered it, and whether its actions are enabled ("A deployment doesn't automatically
+   * roll back if actions have been disabled in an associated CloudWatch alarm",
+   * https://docs.aws.amazon.com/appconfig/latest/userguide/monitoring-deployments.html).
+   */
+  public monitoredAlarm(arn: string): MonitoredAlarm | undefined {
+    const at = arn.indexOf(':alarm:');
+    const name = at < 0 ? undefined : arn.slice(at + ':alarm:'.length);
+    if (name === undefined || alarmArn(name) !== arn) return undefined;
+    const metric = this.d.cloudwatch.alarms.get(name);
+    if (metric) return { state: metric.state, since: metric.transitionedAt, actionsEnabled: metric.definition.ActionsEnabled !== false };
+    const composite = this.d.compositeAlarms.alarms.get(name);
+    if (composite) return { state: composite.state, since: composite.stateAt, actionsEnabled: composite.definition.ActionsEnabled !== false };
+    return undefined;
   }
 
   /** An execution started or ended, on EventBridge. */
@@ -113,12 +134,17 @@ export class ServiceGlue {
     };
     this.d.events.putEvent(event);
     this.d.compositeAlarms.evaluate();
+    // AppConfig rolls back at the transition itself, whether or not anyone reads the deployment.
+    this.d.appconfig.pollMonitors();
   }
 
   public startBackgroundProcesses(): void {
     const second = 1000;
     const trafficTick = () => {
       const now = this.d.clock.now();
+      // Also once a second (a minute when idle): what no transition announces, such as the end of a
+      // deployment's monitoring window or an alarm's actions enabled again while it is in ALARM.
+      this.d.appconfig.pollMonitors();
       this.d.modelTraffic.generateTraffic(now);
       const idle = this.d.traffic.requestsPerSecond(now) === 0 && !this.d.traffic.trafficChangesBetween(now, now + MINUTE);
       setTimeout(trafficTick, idle ? MINUTE - (now % MINUTE) || MINUTE : second);

@@ -8,7 +8,7 @@ import { ENTRIES, handlerOf } from './handlers';
 import type { FunctionRecord, LambdaSim } from '../aws/lambda/lambda';
 import type { SnsSim } from '../aws/sns/sns';
 import type { SsmSim } from '../aws/ssm/ssm';
-import type { AppConfigSim } from '../aws/appconfig/appconfig';
+import type { AppConfigSim, GrowthType, Monitor } from '../aws/appconfig/appconfig';
 import { stateMachineArn } from '../aws/stepfunctions/stepfunctions';
 import { ACCOUNT, PARTITION, REGION } from '../aws/core/account';
 import { type CfnResource, type CfnTemplate, IntrinsicResolver, type PhysicalIds, resourcesOfType } from '../aws/cloudformation/template';
@@ -248,13 +248,21 @@ export class StackResources {
       }
     };
     each('AWS::AppConfig::Application', (p) => sim.createApplication(String(p.Name)));
-    each('AWS::AppConfig::Environment', (p) => sim.createEnvironment(String(p.ApplicationId), String(p.Name)));
+    // Monitors: [{ AlarmArn, AlarmRoleArn }] (AWS::AppConfig::Environment Monitor); an alarm's ARN is a GetAtt that needs no alarm yet.
+    each('AWS::AppConfig::Environment', (p) => sim.createEnvironment(String(p.ApplicationId), String(p.Name), (p.Monitors as Monitor[] | undefined) ?? []));
     each('AWS::AppConfig::ConfigurationProfile', (p) => {
       if (p.LocationUri !== 'hosted') throw new Error(`The simulator has hosted configuration profiles only (LocationUri ${String(p.LocationUri)})`);
       return sim.createHostedProfile(String(p.ApplicationId), String(p.Name));
     });
     each('AWS::AppConfig::DeploymentStrategy', (p) =>
-      sim.createDeploymentStrategy({ name: String(p.Name), durationMinutes: Number(p.DeploymentDurationInMinutes), bakeMinutes: Number(p.FinalBakeTimeInMinutes ?? 0), growthFactor: Number(p.GrowthFactor) }),
+      sim.createDeploymentStrategy({
+        name: String(p.Name),
+        durationMinutes: Number(p.DeploymentDurationInMinutes),
+        bakeMinutes: Number(p.FinalBakeTimeInMinutes ?? 0),
+        growthFactor: Number(p.GrowthFactor),
+        // LINEAR when absent (AWS::AppConfig::DeploymentStrategy GrowthType).
+        ...(p.GrowthType !== undefined ? { growthType: p.GrowthType as GrowthType } : {}),
+      }),
     );
   }
 

@@ -132,7 +132,8 @@ export class SimWorld {
       this.sns = new SnsSim(this.random, now);
       this.events = new EventBridgeSim(now, (d) => this.invoker.deliver(d));
       this.ssm = new SsmSim(now, (e) => this.events.putEvent(e));
-      this.appconfig = new AppConfigSim(now);
+      // Monitors read the world's CloudWatch (metric and composite alarms) through the glue, created below.
+      this.appconfig = new AppConfigSim(now, (arn) => this.glue.monitoredAlarm(arn));
       this.sfn = new StepFunctionsSim(now, (arn, input, state) => this.invoker.runTask(arn, input, state), (e) => this.glue.onExecutionStatus(e));
       this.traffic = new TrafficModel(options.scenario ?? { requestsPerSecond: 0 }, this.random, this.startMs);
       this.resources = new StackResources(this.template, this.stackName, this.lambda, this.sns, this.ssm, this.appconfig);
@@ -144,7 +145,7 @@ export class SimWorld {
       this.invoker = new HandlerInvoker({ options, clock, random, faults, lambda, invocations, caller });
       this.modelTraffic = new ModelTraffic({ ...this.services(), options, resources: this.resources, ssm: this.ssm, appconfig: this.appconfig, random, served: this.served, now });
       this.deployer = new Deployer({ ...this.services(), options, resources: this.resources, clock, random, invoker: this.invoker, target: () => this.target });
-      this.glue = new ServiceGlue({ ...this.services(), options, clock, random, modelTraffic: this.modelTraffic, disposed: () => this.disposed });
+      this.glue = new ServiceGlue({ ...this.services(), options, clock, random, appconfig: this.appconfig, modelTraffic: this.modelTraffic, disposed: () => this.disposed });
       // Through `this` at call time: sim/world/recording.ts wraps invokeModel and invokeEndpoint on the instance.
       const world = { invokeModel: (i: InvokeCommandInput) => this.invokeModel(i), invokeEndpoint: (i: InvokeEndpointCommandInput) => this.invokeEndpoint(i), describeAlarms: (i: DescribeAlarmsCommandInput) => this.describeAlarms(i) };
       this.mocks.push(wireMocks({ ...this.services(), calls: this.calls, sns: this.sns, ssm: this.ssm, appconfig: this.appconfig, world }));

@@ -6,7 +6,8 @@
 import * as path from 'node:path';
 import { type ConfigBenchRun, configBenchStack, isGrossFailure, runConfigBench } from '../../sim/bench/config-bench';
 import { loadScenario } from '../../sim/scenarios/scenario';
-import { CONFIG_SECTION, configGoals, configGoalsMet, configJobs, configScenarios, configSection, replaceSection } from '../../scripts/bench-config';
+import { APPCONFIG_ANCHOR, APPCONFIG_ANCHOR_ASSUMPTIONS } from '../../sim/bench/appconfig-anchor';
+import { CONFIG_SECTION, configCells, configGoals, configGoalsMet, configJobs, configScenarios, configSection, configTableLines, replaceSection } from '../../scripts/bench-config';
 import { benchTargets } from '../../scripts/bench';
 
 const scenario = (name: string) => path.join(__dirname, '..', '..', 'scenarios', `${name}.json`);
@@ -87,6 +88,20 @@ describe('goals and the section', () => {
     expect(goals.find((g) => g.text.startsWith('tokens'))).toMatchObject({ met: false, text: 'tokens: caught 0/1, promoted 1/1' });
   });
 
+  it("the anchor's runs have rows of their own beside the library's, with its assumptions; the goals judge the library only", () => {
+    const runs = [run({ scenario: 'config-chat-healthy', strategy: APPCONFIG_ANCHOR, outcome: 'promoted', users: null }), run({ scenario: 'config-chat-healthy' }), run({ scenario: 'config-chat-healthy', strategy: APPCONFIG_ANCHOR, seed: 2, rollbackAtSeconds: 600, outcome: 'rolled_back' })];
+    expect(configCells(runs).map((c) => [c.scenario, c.strategy, c.runs, c.falseRollbacks])).toEqual([
+      ['config-chat-healthy', 'model-canary', 1, 0],
+      ['config-chat-healthy', APPCONFIG_ANCHOR, 2, 1],
+    ]);
+    expect(configTableLines(runs)[3]).toMatch(/^\| config-chat-healthy \| appconfig-canary10-20min \| 2 \| promoted 1, rolled_back 1 \|/);
+    expect(configGoals({ runs, grossFailures: [] }).falseRollbacks).toMatchObject({ rollbacks: 0, runs: 1 });
+    const report = { seeds: [1], healthySeeds: [1, 2], metricPublishDelaySeconds: 60, scenarios: [scenario('config-chat-healthy')], grossFailures: [], runs, realSeconds: 3 };
+    expect(configSection(report, 'npm run bench -- --targets config')).toContain(`Assumptions: ${APPCONFIG_ANCHOR_ASSUMPTIONS}`);
+    expect(configSection({ ...report, runs: runs.filter((r) => r.strategy === APPCONFIG_ANCHOR) }, 'x')).toContain('Goals (issue 19): not measured');
+    expect(configSection({ ...report, runs: runs.filter((r) => r.strategy !== APPCONFIG_ANCHOR) }, 'x')).not.toContain('Assumptions:');
+  });
+
   it('the section replaces its own in BENCHMARKS.md, or goes before the sections kept by hand', () => {
     const section = configSection({ seeds: [1], healthySeeds: [1], metricPublishDelaySeconds: 60, scenarios: [scenario('config-chat-healthy')], grossFailures: [], runs: [run({ scenario: 'config-chat-healthy' })], realSeconds: 3 }, 'npm run bench -- --targets config');
     expect(section.startsWith(`${CONFIG_SECTION}\n`)).toBe(true);
@@ -113,6 +128,10 @@ describe('which targets and scenarios', () => {
     expect(benchTargets({ scenarios: 'config-chat-healthy' })).toEqual({ config: [scenario('config-chat-healthy')] });
     expect(Object.keys(benchTargets({ scenarios: 'healthy,config-chat-healthy' }))).toEqual(['lambda', 'config']);
     expect(Object.keys(benchTargets({ targets: 'config', strategies: 'kayenta' }))).toEqual(['config']);
+    // The config anchor's name selects the config target; model-canary alone stays Lambda.
+    expect(Object.keys(benchTargets({ strategies: APPCONFIG_ANCHOR }))).toEqual(['config']);
+    expect(Object.keys(benchTargets({ strategies: `kayenta,${APPCONFIG_ANCHOR}` }))).toEqual(['lambda', 'config']);
+    expect(Object.keys(benchTargets({ strategies: 'model-canary' }))).toEqual(['lambda']);
     expect(() => benchTargets({ targets: 'config', scenarios: 'healthy' })).toThrow('--scenarios healthy: not a scenario of --targets config');
     expect(() => benchTargets({ targets: 'sagemaker' })).toThrow('unknown target "sagemaker"; valid: lambda, config');
   });
