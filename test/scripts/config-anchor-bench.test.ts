@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { APPCONFIG_ANCHOR, APPCONFIG_ANCHOR_STRATEGY, AppConfigAnchor, monitorAlarmName } from '../../sim/bench/appconfig-anchor';
 import { alarmArn } from '../../sim/aws/cloudwatch/alarm-types';
 import type { AppConfigTargetConfig } from '../../lambda/targets/appconfig/contract';
-import { CONFIG_BENCH_CANARY, type ConfigBenchRun, configBenchStack, configControllerFor, type ConfigControllerContext, runConfigBench } from '../../sim/bench/config-bench';
+import { CONFIG_BENCH_CANARY, type ConfigBenchRun, configBenchGuards, configBenchStack, configControllerFor, type ConfigControllerContext, runConfigBench } from '../../sim/bench/config-bench';
 import { loadScenario } from '../../sim/scenarios/scenario';
 import { SimWorld } from '../../sim/world/world';
 
@@ -33,7 +33,7 @@ test('only the anchor acts: the deploy of the new config starts no workflow; App
     anchor.start(ctx);
     const composite = monitorAlarmName('ConfigBench', 'Chat');
     expect(world.appconfig.getEnvironment({ ApplicationId: target.applicationId, EnvironmentId: target.environmentId }).Monitors).toEqual([{ AlarmArn: alarmArn(composite) }]);
-    expect(world.compositeAlarms.alarms.get(composite)?.definition.AlarmRule.split(' OR ')).toHaveLength(6);
+    expect(world.compositeAlarms.alarms.get(composite)?.definition.AlarmRule.split(' OR ')).toHaveLength(configBenchGuards().length);
     expect(world.compositeAlarms.alarms.get(composite)?.state).toBe('OK');
     const added = world.appconfig.deployments.slice(before);
     expect(added).toHaveLength(1);
