@@ -17,7 +17,7 @@
 import { ROUTING_SCHEMA, type RoutedVersion, type RoutingDocument } from '../../runtime/routing';
 import { type AppConfigSim, type DeploymentState, MAX_MONITORS } from '../aws/appconfig/appconfig';
 import { alarmArn } from '../aws/cloudwatch/alarm-types';
-import type { ConfigController, ConfigControllerContext, ConfigControllerStatus } from './config-bench';
+import type { ConfigController, ConfigControllerContext, ConfigControllerStatus } from './config-controller';
 import { anchorHandlers } from './strategies';
 
 /** The bench's name for this anchor. */

@@ -17,7 +17,7 @@ import { LAMBDA_VERSIONS, type ScenarioFile, ScenarioError, specAt, toSimScenari
 import type { Outcome } from '../scenarios/scenario-run';
 import type { ShareChange, SimTarget } from '../targets/contract';
 import type { UserExposureCounts } from '../targets/user-sessions';
-import type { Handler } from '../world/handlers';
+import type { ConfigController, ConfigControllerContext } from './config-controller';
 import { SimWorld } from '../world/world';
 import { APPCONFIG_ANCHOR, AppConfigAnchor } from './appconfig-anchor';
 import { materialRegression } from './practical-margin';
@@ -88,50 +88,7 @@ export function configBenchStack(version: string, extraGuards: readonly Guard[] 
   return synthesized;
 }
 
-/** What a controller of the config release sees and moves. */
-export interface ConfigControllerContext {
-  readonly world: SimWorld;
-  /** The canary's AppConfig application, environment, profile and strategy. */
-  readonly target: AppConfigTargetConfig;
-  /** Virtual seconds since the canary's deploy. */
-  elapsed(): number;
-  note(text: string): void;
-}
-
-/**
- * Another way to release the config than the library's workflow (an anchor). The runner deploys
- * `stacks()` (default: configBenchStack of each version) with `handlers()` replacing the world's
- * (e.g. a release resource that starts no workflow), calls start() after the canary's deploy and
- * tick() every virtual second until `done`, and measures the run as it measures the library's.
- */
-export interface ConfigController {
-  /** The strategy's name in the bench's tables. */
-  readonly name: string;
-  stacks?(): { readonly stable: SynthesizedStack; readonly canary: SynthesizedStack };
-  handlers?(): Readonly<Record<string, Handler>>;
-  start(ctx: ConfigControllerContext): void;
-  tick(ctx: ConfigControllerContext): void;
-  readonly done: boolean;
-  /** Once done: whether it promoted the canary or rolled it back. */
-  readonly outcome?: 'promoted' | 'rolled_back';
-  /** Why it ended, for the run's `reason`. */
-  readonly reason?: string;
-  /**
-   * The release as the controller sees it, when the routing's deployments do not show it: AppConfig's
-   * own gradual deployment is one deployment, grown over the clients and rolled back by AppConfig.
-   * Absent: read from the routing documents deployed (a rollback is a deployment at 0 %).
-   */
-  status?(ctx: ConfigControllerContext): ConfigControllerStatus;
-}
-
-export interface ConfigControllerStatus {
-  /** The canary's share now (percent): for the run's maxCanaryPercent. */
-  readonly percent: number;
-  /** When the release was rolled back (ms), if it was. */
-  readonly rolledBackAt?: number;
-  /** When the canary reached every client (ms), if it did. */
-  readonly promotedAt?: number;
-}
+export type { ConfigController, ConfigControllerContext, ConfigControllerStatus } from './config-controller';
 
 export interface ConfigBenchOptions {
   readonly seed?: number;
