@@ -135,8 +135,9 @@ export class ModelRouter {
 
   /**
    * Chooses for the user, calls `fn` with the choice and records one request for the choice's
-   * version: Errors 1 when `fn` threw (its error is rethrown), else 0, and its Latency. Signals
-   * given to {@link record} with this choice during `fn` go into the same record.
+   * version: Errors 1 when `fn` threw (its error is rethrown) or marked the request failed with
+   * `record(choice, { error: true })` (a handled failure: a fallback answer, a 5XX returned), else 0,
+   * and its Latency. Other signals given to {@link record} during `fn` go into the same record.
    */
   public async run<T>(userId: string | undefined, fn: (choice: Choice) => Promise<T> | T): Promise<T> {
     const choice = { ...(await this.choose(userId)) };
@@ -151,7 +152,8 @@ export class ModelRouter {
       const latencyMs = performance.now() - start;
       const signals = this.pending.get(choice)!;
       this.pending.delete(choice);
-      this.signalsFor(choice.version).record({ ...signals, error, latencyMs });
+      // A throw is a failure whatever record() said; a handled failure is one when record() says so.
+      this.signalsFor(choice.version).record({ ...signals, error: error || signals.error === true, latencyMs });
     }
   }
 

@@ -41,21 +41,29 @@ export interface RoutingDocument {
   readonly canarySide?: 'low' | 'high';
   /** When this document's split takes effect, in epoch milliseconds; until then routers serve `before`. */
   readonly switchAt?: number;
-  /** The split in force until `switchAt` (the document's own split when either is missing). */
+  /** The split in force until `switchAt` (the document's own split when either is missing); itself switching when a previous switch was still to come. */
   readonly before?: RoutingSplit;
   /** The release resource that owns the routing (lambda/shared/ownership.ts); the router ignores it. */
   readonly owner?: string;
   readonly previousOwner?: string;
 }
 
-/** Who gets which version: the part of a routing document that `choose` reads. */
+/**
+ * Who gets which version: the part of a routing document that `choose` reads. A split may itself
+ * switch (`switchAt`, `before`): a raise deployed before the previous one's switch keeps that switch.
+ */
 export interface RoutingSplit {
   readonly salt: string;
   readonly stable: RoutedVersion;
   readonly canary?: RoutedVersion;
   readonly canaryPercent: number;
   readonly canarySide?: 'low' | 'high';
+  readonly switchAt?: number;
+  readonly before?: RoutingSplit;
 }
+
+/** How deep `before` may nest: a switch per step deployed within one propagation. */
+const MAX_PENDING_SWITCHES = 8;
 
 export type Variant = 'stable' | 'canary';
 
@@ -82,9 +90,21 @@ export function inCanary(doc: Pick<RoutingDocument, 'canaryPercent' | 'canarySid
   return (doc.canarySide ?? 'low') === 'high' ? bucket >= 100 - share : bucket < share;
 }
 
-/** The split in force at `nowMs`: `before` until `switchAt`, then the document's own. */
-export function splitAt(doc: RoutingDocument, nowMs: number = Date.now()): RoutingSplit {
-  return doc.before !== undefined && doc.switchAt !== undefined && nowMs < doc.switchAt ? doc.before : doc;
+/** The split in force at `nowMs`: `before` (as it stands then) until `switchAt`, then the document's own. */
+export function splitAt(doc: RoutingSplit, nowMs: number = Date.now()): RoutingSplit {
+  let split = doc;
+  while (split.before !== undefined && split.switchAt !== undefined && nowMs < split.switchAt) split = split.before;
+  return split;
+}
+
+/**
+ * What routers serve from `nowMs` on, as a `before` for the next switch: the split with the switches
+ * still to come (those past are dropped, so the document stays small).
+ */
+export function pendingSplit(doc: RoutingSplit, nowMs: number = Date.now()): RoutingSplit {
+  const { salt, stable, canary, canaryPercent, canarySide, switchAt, before } = doc;
+  const own: RoutingSplit = { salt, stable, ...(canary ? { canary } : {}), canaryPercent, ...(canarySide ? { canarySide } : {}) };
+  return before !== undefined && switchAt !== undefined && nowMs < switchAt ? { ...own, switchAt, before: pendingSplit(before, nowMs) } : own;
 }
 
 /**
@@ -114,13 +134,20 @@ export function parseRouting(text: string, where: string): RoutingDocument {
   if (doc?.canary !== undefined && !versionOk(doc.canary)) problems.push('canary must be { version, config }');
   if (typeof doc?.canaryPercent !== 'number' || !(doc.canaryPercent >= 0 && doc.canaryPercent <= 100)) problems.push('canaryPercent must be a number from 0 to 100');
   if (doc?.canarySide !== undefined && doc.canarySide !== 'low' && doc.canarySide !== 'high') problems.push('canarySide must be "low" or "high"');
-  if (doc?.switchAt !== undefined && !(typeof doc.switchAt === 'number' && Number.isFinite(doc.switchAt))) problems.push('switchAt must be a number (epoch milliseconds)');
-  if (doc?.before !== undefined) {
-    const b = doc.before as Partial<RoutingSplit> | null;
-    const ok = typeof b === 'object' && b !== null && typeof b.salt === 'string' && versionOk(b.stable) && (b.canary === undefined || versionOk(b.canary))
-      && typeof b.canaryPercent === 'number' && b.canaryPercent >= 0 && b.canaryPercent <= 100 && (b.canarySide === undefined || b.canarySide === 'low' || b.canarySide === 'high');
-    if (!ok) problems.push('before must be { salt, stable, canary?, canaryPercent, canarySide? }');
-  }
+  problems.push(...switchProblems(doc, versionOk, 0));
   if (problems.length > 0) throw new Error(`${where} is not a cdk-model-canary routing document: ${problems.join('; ')}`);
   return doc as RoutingDocument;
+}
+
+/** Problems of a split's `switchAt` and (recursively) its `before`. */
+function switchProblems(doc: Partial<RoutingSplit> | undefined, versionOk: (v: unknown) => boolean, depth: number): string[] {
+  const problems: string[] = [];
+  if (doc?.switchAt !== undefined && !(typeof doc.switchAt === 'number' && Number.isFinite(doc.switchAt))) problems.push('switchAt must be a number (epoch milliseconds)');
+  if (doc?.before === undefined) return problems;
+  const b = doc.before as Partial<RoutingSplit> | null;
+  const ok = typeof b === 'object' && b !== null && typeof b.salt === 'string' && versionOk(b.stable) && (b.canary === undefined || versionOk(b.canary))
+    && typeof b.canaryPercent === 'number' && b.canaryPercent >= 0 && b.canaryPercent <= 100 && (b.canarySide === undefined || b.canarySide === 'low' || b.canarySide === 'high');
+  if (!ok) return [...problems, 'before must be { salt, stable, canary?, canaryPercent, canarySide? }'];
+  if (depth + 1 >= MAX_PENDING_SWITCHES) return [...problems, `before nests more than ${MAX_PENDING_SWITCHES} switches`];
+  return [...problems, ...switchProblems(b, versionOk, depth + 1)];
 }

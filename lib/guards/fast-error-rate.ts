@@ -29,9 +29,9 @@ export interface FastErrorRateGuardProps {
   readonly periods?: number;
 
   /**
-   * A period with fewer canary requests than this does not count (neither breaching nor healthy):
-   * 3 failures of 5 requests is noise, not a gross failure. With the defaults the guard needs about
-   * one canary request a second; below that the minute guards still watch.
+   * A period with fewer canary requests than this reads 0, a healthy period (it breaks a run of
+   * breaching ones): 3 failures of 5 requests is noise, not a gross failure. With the defaults the
+   * guard needs about one canary request a second; below that the minute guards still watch.
    * @default 10
    */
   readonly minRequests?: number;

@@ -163,6 +163,16 @@ def test_run_and_request_record_requests_errors_and_latency_for_the_version(caps
     assert [d["Unit"] for d in failed["_aws"]["CloudWatchMetrics"][0]["Metrics"] if d["Name"] == "Latency"] == ["Milliseconds"]
 
 
+def test_a_handled_failure_marked_with_record_counts_as_an_error(capsys):
+    router = ModelRouter(document=doc(0), signals={"canary_name": "c", "stack_name": "s"})
+    with router.request("u1") as choice:
+        router.record(choice, error=True)  # caught the model's error, answered with a fallback
+    with router.request("u2") as choice:
+        router.record(choice, error=False)
+    failed, ok = docs_from(capsys)
+    assert (metrics(failed)["Errors"], metrics(ok)["Errors"]) == (1, 0)
+
+
 def test_record_outside_a_request_writes_one_request_and_checks_its_input(capsys):
     signals = rt.ModelSignals(canary_name="c", stack_name="s", version="ignored")
     router = ModelRouter(document=doc(0), signals=signals)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import cdk_model_canary_runtime as rt
-from cdk_model_canary_runtime.routing import bucket_of, check_routing, choose, in_canary, parse_routing
+from cdk_model_canary_runtime.routing import bucket_of, check_routing, choose, in_canary, parse_routing, split_at
 
 FIXTURES = json.loads(Path(rt.__file__).with_name("routing_fixtures.json").read_text(encoding="utf-8"))
 SCHEMA = "cdk-model-canary/routing@1"
@@ -47,6 +47,21 @@ def test_a_malformed_switch_is_refused_naming_the_field():
         check_routing(dict(case, switchAt="soon"), "x")
     with pytest.raises(ValueError, match="before must be"):
         check_routing(dict(case, before={"canaryPercent": 5}), "x")
+
+
+def test_a_switch_still_to_come_nested_in_before_is_followed():
+    case = FIXTURES["switches"][0]["document"]  # raise 10 -> 50 at switchAt
+    t1 = case["switchAt"]
+    second = dict(case, canaryPercent=75, switchAt=t1 + 60_000, before=dict(case))
+    assert split_at(second, t1 - 1)["canaryPercent"] == 10
+    assert split_at(second, t1)["canaryPercent"] == 50
+    assert split_at(second, t1 + 60_000)["canaryPercent"] == 75
+    assert check_routing(second, "x") is second
+    deep = dict(case)
+    for _ in range(8):
+        deep = dict(case, before=deep)
+    with pytest.raises(ValueError, match="nests more than 8"):
+        check_routing(deep, "x")
 
 
 def test_the_fixtures_are_a_routing_document_each():

@@ -504,7 +504,7 @@ describe('runtime entry point', () => {
     expect(loaded.some((f) => f.includes(path.join('@aws-lambda-powertools', 'metrics')))).toBe(true);
     expect(loaded.filter(fromCdk)).toEqual([]);
     const ownFiles = loaded.filter((f) => !f.startsWith('node_modules'));
-    expect(ownFiles.sort()).toEqual(['index.ts', 'model-signals.ts', 'router.ts', 'routing.ts', 'signal-names.ts'].map((f) => path.join('runtime', f)));
+    expect(ownFiles.sort()).toEqual(['index.ts', 'model-signals.ts', 'router.ts', 'routing.ts', 'signal-names.ts', 'warn-once.ts'].map((f) => path.join('runtime', f)));
     // The router loads the AppConfigData client only when its source is 'sdk'.
     expect(loaded.filter((f) => f.includes('client-appconfigdata'))).toEqual([]);
   });

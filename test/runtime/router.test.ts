@@ -165,6 +165,14 @@ test('record outside run writes one request for the choice\'s version, with an e
   expect(() => router.record({ variant: 'stable', version: 'cfg-1', config: null }, { inputTokens: -1 })).toThrow(/inputTokens must/);
 });
 
+test('a handled failure marked with record({ error: true }) inside run counts as an error; a throw always does', async () => {
+  const router = new ModelRouter({ document: doc(0), signals: { canaryName: 'c', stackName: 's' } });
+  await router.run('u1', (c) => { router.record(c, { error: true }); return 'fallback answer'; });
+  await router.run('u2', (c) => { router.record(c, { error: false }); return 'ok'; });
+  await expect(router.run('u3', (c) => { router.record(c, { error: false }); throw new Error('down'); })).rejects.toThrow('down');
+  expect(emf().map((d) => d.Errors)).toEqual([1, 0, 1]);
+});
+
 test('high resolution reaches every version\'s signals, from the options or from a ModelSignals given', async () => {
   const resolutions = () => emf().map((d) => Object.fromEntries((d._aws.CloudWatchMetrics[0].Metrics as { Name: string; StorageResolution?: number }[]).map((m) => [m.Name, m.StorageResolution])));
   await new ModelRouter({ document: doc(50), signals: { canaryName: 'c', stackName: 's', highResolution: true } }).run('u1', () => 'ok');

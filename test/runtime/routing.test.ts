@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bucketOf, choose, inCanary, parseRouting, ROUTING_SCHEMA, type RoutingDocument, type Variant } from '../../runtime/routing';
+import { bucketOf, choose, inCanary, parseRouting, pendingSplit, ROUTING_SCHEMA, type RoutingDocument, splitAt, type Variant } from '../../runtime/routing';
 
 interface Fixtures {
   buckets: { salt: string; userId: string; bucket: number }[];
@@ -126,9 +126,29 @@ describe('switchAt: one switch per user, in every process at once', () => {
     }
   });
 
+  test('a raise deployed before the previous switch keeps it: routers on either document agree at every moment', () => {
+    const P = 90_000;
+    const first: RoutingDocument = { ...doc(25), switchAt: T, before: { ...doc(5) } };
+    const at = T - 30_000; // the next raise comes 30 s before the first one's switch
+    const second: RoutingDocument = { ...doc(50), switchAt: at + P, before: pendingSplit(first, at) };
+    for (const t of [at, T - 1, T, at + P - 1]) expect(splitAt(second, t).canaryPercent).toBe(splitAt(first, t).canaryPercent);
+    expect(splitAt(second, at + P).canaryPercent).toBe(50);
+    // After the first switch has passed it is dropped: one level, not a growing chain.
+    expect(pendingSplit(second, at + P + 1)).toEqual({ salt: 'cfg-2', stable: doc(50).stable, canary: doc(50).canary, canaryPercent: 50, canarySide: 'low' });
+    expect(parseRouting(JSON.stringify(second), 'x')).toEqual(second);
+    for (const u of users(2000)) {
+      const seen = [at, T - 1, T, at + P - 1, at + P].flatMap((t) => [choose(first, u, undefined, t), choose(second, u, undefined, t)]).map((c) => c.variant);
+      const firstCanary = seen.indexOf('canary');
+      if (firstCanary >= 0) expect(seen.slice(firstCanary).every((v) => v === 'canary')).toBe(true);
+    }
+  });
+
   test('a malformed switchAt or before is refused, naming the field', () => {
     expect(() => parseRouting(JSON.stringify({ ...raise(10, 50), switchAt: 'soon' }), 'x')).toThrow(/switchAt must be a number/);
     expect(() => parseRouting(JSON.stringify({ ...raise(10, 50), before: { canaryPercent: 5 } }), 'x')).toThrow(/before must be/);
+    let deep: RoutingDocument = raise(10, 50);
+    for (let i = 0; i < 8; i++) deep = { ...raise(10, 50), before: deep };
+    expect(() => parseRouting(JSON.stringify(deep), 'x')).toThrow(/before nests more than 8 switches/);
     // Without both, the document's own split applies at any time.
     const { before: _b, ...noBefore } = raise(10, 50);
     expect(choose(noBefore, users(1)[0], undefined, 0).version).toBe(choose(doc(50), users(1)[0]).version);

@@ -19,7 +19,7 @@ import {
   StartDeploymentCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-appconfig';
-import { ROUTING_SCHEMA, type RoutedVersion, type RoutingDocument, parseRouting, splitAt } from '../../../runtime/routing';
+import { ROUTING_SCHEMA, type RoutedVersion, type RoutingDocument, parseRouting, pendingSplit, splitAt } from '../../../runtime/routing';
 import { awsCall, TargetStateError } from '../../shared/errors';
 import { type OwnerRecord, UNRECORDED } from '../../shared/ownership';
 import type { InvokeResult, MetricSpec, Signal, TrafficSplit, TrafficTarget } from '../../shared/traffic-target';
@@ -153,9 +153,9 @@ export class AppConfigTarget implements TrafficTarget {
    * `switchAt`, so no user served by two routers meets the new version and then the old one again.
    */
   private switchingFrom(current: RoutingDocument, next: RoutingDocument): RoutingDocument {
-    const { salt, stable, canary, canaryPercent, canarySide } = splitAt(current);
-    const before = { salt, stable, ...(canary ? { canary } : {}), canaryPercent, ...(canarySide ? { canarySide } : {}) };
-    return { ...next, switchAt: Date.now() + Number(this.config.propagationSeconds) * 1000, before };
+    // A switch of `current` still to come stays in `before`: a router that has not read `next` yet makes it.
+    const now = Date.now();
+    return { ...next, switchAt: now + Number(this.config.propagationSeconds) * 1000, before: pendingSplit(current, now) };
   }
 
   /** The newest deployment of the routing profile that was not stopped, and its document. */

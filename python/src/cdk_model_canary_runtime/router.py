@@ -141,8 +141,9 @@ class ModelRouter:
     def request(self, user_id: Optional[str] = None) -> Iterator[Choice]:
         """Chooses for the user and records one request for the choice's version when the block exits.
 
-        Errors = 1 when the block raised (the exception propagates), else 0, and the block's Latency.
-        Signals given to :meth:`record` with this choice inside the block go into the same record.
+        Errors = 1 when the block raised (the exception propagates) or marked the request failed with
+        ``record(choice, error=True)`` (a handled failure: a fallback answer, a 5XX returned), else 0,
+        and the block's Latency. Other signals given to :meth:`record` inside the block go into the same record.
         """
         choice = self.choose(user_id)
         choice = Choice(choice.variant, choice.version, choice.config)  # this request's own identity
@@ -155,8 +156,9 @@ class ModelRouter:
         finally:
             latency_ms = (time.perf_counter() - start) * 1000
             recorded = self._pending.pop(id(choice))
-            # The request's own outcome and latency win over any given to record() inside the block.
-            self._signals_for(choice.version).record(**dict(recorded, error=error, latency_ms=latency_ms))
+            # A raise is a failure whatever record() said; a handled failure is one when record() says so.
+            failed = error or recorded.get("error") is True
+            self._signals_for(choice.version).record(**dict(recorded, error=failed, latency_ms=latency_ms))
 
     def run(self, user_id: Optional[str], fn: Callable[[Choice], T]) -> T:
         """Calls ``fn(choice)`` inside :meth:`request`: its outcome and latency are recorded, its exception re-raised."""

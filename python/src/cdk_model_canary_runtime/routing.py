@@ -64,12 +64,17 @@ def in_canary(doc: RoutingDocument, bucket: float) -> bool:
     return bucket < share
 
 
+#: How deep ``before`` may nest: a switch per step deployed within one propagation.
+MAX_PENDING_SWITCHES = 8
+
+
 def split_at(doc: RoutingDocument, now_ms: Optional[float] = None) -> Dict[str, Any]:
-    """The split in force at ``now_ms`` (default: now): ``before`` until ``switchAt``, then the document's own."""
+    """The split in force at ``now_ms`` (default: now): ``before`` (as it stands then) until ``switchAt``, then the document's own."""
     now = time.time() * 1000 if now_ms is None else now_ms
-    if doc.get("before") is not None and doc.get("switchAt") is not None and now < doc["switchAt"]:
-        return doc["before"]
-    return doc
+    split = doc
+    while split.get("before") is not None and split.get("switchAt") is not None and now < split["switchAt"]:
+        split = split["before"]
+    return split
 
 
 def choose(doc: RoutingDocument, user_id: Optional[str], bucket: Optional[float] = None, now_ms: Optional[float] = None) -> Choice:
@@ -120,21 +125,31 @@ def check_routing(doc: Any, where: str) -> RoutingDocument:
         problems.append("canaryPercent must be a number from 0 to 100")
     if "canarySide" in d and d["canarySide"] not in ("low", "high"):
         problems.append('canarySide must be "low" or "high"')
-    if "switchAt" in d and not (is_number(d["switchAt"]) and math.isfinite(d["switchAt"])):
-        problems.append("switchAt must be a number (epoch milliseconds)")
-    if "before" in d:
-        b = d["before"] if isinstance(d["before"], dict) else None
-        ok = (
-            b is not None
-            and isinstance(b.get("salt"), str)
-            and version_ok(b.get("stable"))
-            and ("canary" not in b or version_ok(b["canary"]))
-            and is_number(b.get("canaryPercent"))
-            and 0 <= b["canaryPercent"] <= 100
-            and ("canarySide" not in b or b["canarySide"] in ("low", "high"))
-        )
-        if not ok:
-            problems.append("before must be { salt, stable, canary?, canaryPercent, canarySide? }")
+    problems += _switch_problems(d, version_ok, is_number, 0)
     if problems:
         raise ValueError(f"{where} is not a cdk-model-canary routing document: {'; '.join(problems)}")
     return doc
+
+
+def _switch_problems(d: Dict[str, Any], version_ok: Any, is_number: Any, depth: int) -> list:
+    """Problems of a split's ``switchAt`` and (recursively) its ``before``, worded as routing.ts words them."""
+    problems = []
+    if "switchAt" in d and not (is_number(d["switchAt"]) and math.isfinite(d["switchAt"])):
+        problems.append("switchAt must be a number (epoch milliseconds)")
+    if "before" not in d:
+        return problems
+    b = d["before"] if isinstance(d["before"], dict) else None
+    ok = (
+        b is not None
+        and isinstance(b.get("salt"), str)
+        and version_ok(b.get("stable"))
+        and ("canary" not in b or version_ok(b["canary"]))
+        and is_number(b.get("canaryPercent"))
+        and 0 <= b["canaryPercent"] <= 100
+        and ("canarySide" not in b or b["canarySide"] in ("low", "high"))
+    )
+    if not ok:
+        return problems + ["before must be { salt, stable, canary?, canaryPercent, canarySide? }"]
+    if depth + 1 >= MAX_PENDING_SWITCHES:
+        return problems + [f"before nests more than {MAX_PENDING_SWITCHES} switches"]
+    return problems + _switch_problems(b, version_ok, is_number, depth + 1)
