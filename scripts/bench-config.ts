@@ -171,7 +171,7 @@ const fmt = (x: number | null | undefined, digits = 0) => (x === null || x === u
 const row = (cols: readonly (string | number)[]) => `| ${cols.join(' | ')} |`;
 
 export function configTableLines(runs: readonly ConfigBenchRun[]): string[] {
-  const head = ['scenario', 'strategy', 'runs', 'outcomes', 'onset → rollback deployed (median / max s, caught)', 'onset → last router at 0 % (median / max s)', 'blast radius: canary requests after onset (mean / max), failed (mean)', 'switched back outside a rollback (stale process: raise / promotion; rule)', 'moved back by the rollback', 'met both in one session outside a rollback', 'users a run (mean)', 'false rollbacks', 'real s a run'];
+  const head = ['scenario', 'strategy', 'runs', 'outcomes', 'onset → rollback deployed (median / max s, caught)', 'onset → last router at 0 % (median / max s)', 'blast radius: canary requests after onset (mean / max), failed (mean)', 'users switched back outside a rollback, all runs (stale process: raise / promotion; rule)', 'users moved back by the rollback, all runs', 'users who met both in one session outside a rollback, all runs', 'users a run (mean)', 'false rollbacks', 'real s a run'];
   return [
     row(head),
     `|${head.map(() => '---').join('|')}|`,
@@ -210,12 +210,15 @@ export function configSection(report: ConfigReport, command: string): string {
       `Publication lag ${report.metricPublishDelaySeconds} s.`,
     '',
     '`sim/bench/config-bench.ts`: each `"target": "config"` scenario on a stack with one `ConfigModelCanary` (the default guards plus',
-    'tokens and guardrail blocks against stable, the default 90 s propagation), released 1 → 2 by the workflow. Users (5,000 by default)',
+    'tokens and guardrail blocks against stable and `Guard.fastErrorRate()`, the default 90 s propagation), released 1 → 2 by the workflow.',
+    'The router\'s 1-second counts (the fast guard\'s) are readable 5 s after their second ends: an assumption, AWS states no figure',
+    '(`highResolutionPublishDelaySeconds`, sim/README.md); the publication lag above applies to 1-minute data. Users (5,000 by default)',
     'make sessions of about 5 requests 10–30 s apart at the scenario\'s rate; each request lands on one of 4 router processes at random,',
     'each reading the routing every 90 s at its own stagger (`sim/targets/user-sessions.ts`). **Switched back**: a user who met the',
     'canary and then stable again where no rollback explains it — by a process that had not read a raise yet (stale), or by the routing',
     'rule itself (0 for `runtime/routing.ts`; with one router process there are no stale ones either, `test/sim/config-sessions.test.ts`).',
     'A raise moving a stable user to the canary is the rollout, not a switch back; a rollback moving everyone back is counted apart.',
+    'Outcome `held`: the rollout was still running when the scenario ended (a late promotion still in its post-promotion watch, or a held step).',
     '',
     ...anchorLines(report),
     '| scenario | what changes | req/s |',

@@ -39,10 +39,11 @@ export const APPCONFIG_ANCHOR_ASSUMPTIONS =
   'first 4 minutes and 100 % at 20 minutes, as the user guide\'s linear timeline; the spacing of exponential steps is not ' +
   'documented), then a 10-minute final bake. The new config is deployed as a routing document whose stable is the new ' +
   'version (no canary split), so a router process that has the deployment serves every request from it. The environment\'s ' +
-  "monitors are the canary's guard alarms; AppConfig monitors at most 5, so the bench's six are combined in one composite " +
+  "monitors are the canary's guard alarms; AppConfig monitors at most 5, so the bench's seven are combined in one composite " +
   'alarm (ALARM(a) OR ALARM(b) …; a member in INSUFFICIENT_DATA does not fire it). The four guards against stable alarm on ' +
   "the evidence the library's check step publishes: without the workflow nobody publishes it and they stay OK (missing data " +
-  'not breaching), so in effect the error-rate and p95-latency guards (5 of 5 one-minute points) watch the deployment. ' +
+  'not breaching), so in effect the error-rate and p95-latency guards (5 of 5 one-minute points) and the 10-second ' +
+  'fast error-rate guard watch the deployment (a failing new config is caught once a router process has it). ' +
   'AppConfig rolls back (ROLLED_BACK, every client back on the previous ' +
   'version) when one of them is in ALARM or INSUFFICIENT_DATA at any moment of the deployment or the bake, alarms with ' +
   'actions disabled excepted, as soon as the alarm changes state (AppConfig documents no polling interval of its own). An ' +
