@@ -29,8 +29,11 @@ export interface RoutedVersion {
   readonly config: unknown;
 }
 
-export interface RoutingDocument {
-  readonly schema: typeof ROUTING_SCHEMA;
+/**
+ * Who gets which version: the part of a routing document that `choose` reads. A split may itself
+ * switch (`switchAt`, `before`): a raise deployed before the previous one's switch keeps that switch.
+ */
+export interface RoutingSplit {
   /** Mixed into every user's bucket: the rollout's canary version, so each release draws its own users. */
   readonly salt: string;
   readonly stable: RoutedVersion;
@@ -39,27 +42,17 @@ export interface RoutingDocument {
   readonly canaryPercent: number;
   /** Which buckets the canary's share takes: "low" during a rollout, "high" for the control after a promotion. */
   readonly canarySide?: 'low' | 'high';
-  /** When this document's split takes effect, in epoch milliseconds; until then routers serve `before`. */
+  /** When this split takes effect, in epoch milliseconds; until then routers serve `before`. */
   readonly switchAt?: number;
-  /** The split in force until `switchAt` (the document's own split when either is missing); itself switching when a previous switch was still to come. */
+  /** The split in force until `switchAt` (this one when either is missing); itself switching when a previous switch was still to come. */
   readonly before?: RoutingSplit;
+}
+
+export interface RoutingDocument extends RoutingSplit {
+  readonly schema: typeof ROUTING_SCHEMA;
   /** The release resource that owns the routing (lambda/shared/ownership.ts); the router ignores it. */
   readonly owner?: string;
   readonly previousOwner?: string;
-}
-
-/**
- * Who gets which version: the part of a routing document that `choose` reads. A split may itself
- * switch (`switchAt`, `before`): a raise deployed before the previous one's switch keeps that switch.
- */
-export interface RoutingSplit {
-  readonly salt: string;
-  readonly stable: RoutedVersion;
-  readonly canary?: RoutedVersion;
-  readonly canaryPercent: number;
-  readonly canarySide?: 'low' | 'high';
-  readonly switchAt?: number;
-  readonly before?: RoutingSplit;
 }
 
 /** How deep `before` may nest: a switch per step deployed within one propagation. */

@@ -4,20 +4,12 @@
  * when an alarm is in ALARM or INSUFFICIENT_DATA while it deploys or bakes, and not after.
  */
 import { AppConfigSim, growthSteps, type MonitoredAlarm } from '../../sim/aws/appconfig/appconfig';
+import { errorName } from './error-name';
 
 const MINUTE = 60_000;
 const ALARM_A = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Chat-ErrorRate';
 const ALARM_B = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Chat-LatencyP95';
 const OTHER = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Unrelated';
-
-const errorName = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (err) {
-    return (err as Error).name;
-  }
-  return undefined;
-};
 
 function setup(monitors: string[] = [ALARM_A, ALARM_B]) {
   let now = 1_000_000;

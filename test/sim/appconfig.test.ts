@@ -3,15 +3,7 @@
  * token, one deployment at a time per environment, stop and revert, and what a polling client gets.
  */
 import { AppConfigSim, MAX_HOSTED_CONTENT_BYTES } from '../../sim/aws/appconfig/appconfig';
-
-const errorName = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (err) {
-    return (err as Error).name;
-  }
-  return undefined;
-};
+import { errorName } from './error-name';
 
 function setup() {
   let now = 1_000_000;

@@ -8,13 +8,13 @@ import { type AlarmDefinition, CloudWatchSim, DEFAULT_HIGH_RESOLUTION_DELAY_MS, 
 import { validateScenario } from '../../sim/scenarios/scenario';
 import { worldOptions } from '../../sim/scenarios/scenario-run';
 import { exampleStack } from '../workflow/helpers';
+import { dimList, queryMetric } from './metric-query';
 
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 const S = 1000;
 const MIN = 60_000;
 const HIRES: MetricId = { namespace: 'App', metricName: 'Fast', dimensions: { Service: 'router' } };
 const STANDARD: MetricId = { namespace: 'App', metricName: 'Slow', dimensions: { Service: 'router' } };
-const dimList = (d: Readonly<Record<string, string>>) => Object.entries(d).map(([Name, Value]) => ({ Name, Value }));
 
 function cloudwatch(publishDelayMs = 0, highResolutionDelayMs?: number) {
   let now = T0;
@@ -26,13 +26,7 @@ function cloudwatch(publishDelayMs = 0, highResolutionDelayMs?: number) {
     at: (ms: number) => {
       now = ms;
     },
-    query: (id: MetricId, stat: string, period: number, start: number, end: number) =>
-      cw.getMetricData({
-        StartTime: new Date(start),
-        EndTime: new Date(end),
-        ScanBy: 'TimestampAscending',
-        MetricDataQueries: [{ Id: 'q', MetricStat: { Metric: { Namespace: id.namespace, MetricName: id.metricName, Dimensions: dimList(id.dimensions) }, Period: period, Stat: stat } }],
-      }).MetricDataResults![0],
+    query: (id: MetricId, stat: string, period: number, start: number, end: number) => queryMetric(cw, id, stat, period, start, end),
   };
 }
 

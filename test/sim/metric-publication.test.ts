@@ -5,11 +5,11 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { type AlarmDefinition, CloudWatchSim, type MetricId, MetricStore, SimWorld } from '../../sim';
 import { exampleStack } from '../workflow/helpers';
+import { dimList, queryMetric } from './metric-query';
 
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 const MIN = 60_000;
 const EVIDENCE: MetricId = { namespace: 'ModelCanary/Judge', metricName: 'Evidence', dimensions: { Canary: 'c', Stack: 's', Guard: 'g', Version: '2' } };
-const dimList = (d: Readonly<Record<string, string>>) => Object.entries(d).map(([Name, Value]) => ({ Name, Value }));
 
 function world(delayMs = 0) {
   let now = T0;
@@ -23,13 +23,7 @@ function world(delayMs = 0) {
     at: (ms: number) => {
       now = ms;
     },
-    query: (stat: string, period: number, start: number, end: number, id: MetricId = EVIDENCE) =>
-      cw.getMetricData({
-        StartTime: new Date(start),
-        EndTime: new Date(end),
-        ScanBy: 'TimestampAscending',
-        MetricDataQueries: [{ Id: 'q', MetricStat: { Metric: { Namespace: id.namespace, MetricName: id.metricName, Dimensions: dimList(id.dimensions) }, Period: period, Stat: stat } }],
-      }).MetricDataResults![0],
+    query: (stat: string, period: number, start: number, end: number, id: MetricId = EVIDENCE) => queryMetric(cw, id, stat, period, start, end),
   };
 }
 

@@ -19,15 +19,7 @@ import { MAX_HIERARCHY_LEVELS, MAX_NAME_CHARS, MAX_STANDARD_VALUE_CHARS, paramet
 import { ACCOUNT } from '../../sim/aws/core/account';
 import { type SynthesizedStack, synthesizeStack } from '../../sim/aws/cloudformation/template';
 import { exampleStack, healthyScenario } from '../workflow/helpers';
-
-const errorName = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (err) {
-    return (err as Error).name;
-  }
-  return undefined;
-};
+import { errorName } from './error-name';
 
 describe('SsmSim (unit)', () => {
   let now = 1_000;
