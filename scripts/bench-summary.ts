@@ -143,13 +143,13 @@ export function clopperPearson(k: number, n: number, confidence = 0.95): { low: 
   return { low: k === 0 ? 0 : betaQuantile(a, k, n - k + 1), high: k === n ? 1 : betaQuantile(1 - a, k + 1, n - k) };
 }
 
-function median(xs: number[]): number | null {
+export function median(xs: readonly number[]): number | null {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+export const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 export function isFalseRollback(r: StrategyRun): boolean {
   // Stopped for want of evidence (canary at 0 %, alerted as not a regression) is no rollback.

@@ -45,6 +45,8 @@ export class ConfigRouting implements SimTarget {
   private readonly fleet: Fleet;
   /** The second last served: what the routers' shares are read at. */
   private lastSecond = 0;
+  /** How the router writes its counts: at 1 second when a guard asked for them (Guard.fastErrorRate). */
+  private readonly counts: { readonly highResolution: boolean };
 
   constructor(
     private readonly ctx: SimTargetContext<ConfigModelTarget>,
@@ -52,6 +54,7 @@ export class ConfigRouting implements SimTarget {
   ) {
     const same = previous && previous.fleet.environmentId === this.config.environmentId && previous.fleet.profileId === this.config.profileId;
     this.fleet = same ? previous.fleet : this.newFleet();
+    this.counts = { highResolution: ctx.highResolutionCounts };
   }
 
   private get config(): AppConfigTargetConfig {
@@ -120,10 +123,8 @@ export class ConfigRouting implements SimTarget {
     const outcome = this.ctx.serveRequest(version, now);
     const [requests, errors, latency] = this.metricIds(version);
     // The helper's request document (the AI signals) counts the request already: one request, one document.
-    // The router's counts at 1 second when a guard asked for them (Guard.fastErrorRate sets MODEL_CANARY_HIGH_RESOLUTION).
-    const counts = { highResolution: this.config.highResolution === 'true' };
-    if (!outcome.signals) this.ctx.metrics.put(requests, now, 1, counts);
-    this.ctx.metrics.put(errors, now, outcome.error ? 1 : 0, counts);
+    if (!outcome.signals) this.ctx.metrics.put(requests, now, 1, this.counts);
+    this.ctx.metrics.put(errors, now, outcome.error ? 1 : 0, this.counts);
     this.ctx.metrics.put(latency, now, outcome.durationMs);
   }
 

@@ -79,6 +79,8 @@ export interface SimTargetContext<M extends ModelTarget = ModelTarget> {
   serveRequest(version: string, now: number): ServedRequest;
   /** The scenario's users, sessions and router processes, for a routing by user (absent: the kind's defaults). */
   readonly userTraffic?: UserTraffic;
+  /** Whether the model's helper writes Requests and Errors at 1 second (the canary turned its high resolution on). */
+  readonly highResolutionCounts: boolean;
 }
 
 /** The canary's share of the traffic after one change of the routing. */

@@ -102,6 +102,7 @@ export class ModelTraffic {
         return outcome;
       },
       userTraffic: this.d.options.scenario?.userTraffic,
+      highResolutionCounts: this.helperHighResolution(),
     };
     return simTargetOf(this.d.resources.model.kind).bind(ctx, previous);
   }
